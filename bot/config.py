@@ -1,0 +1,143 @@
+"""Settings: read once from a mapping (the environment after .env), validated with clear messages."""
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///blether.db"
+DEFAULT_TIMEZONE = "Europe/London"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+TOKEN_HELP = (
+    "DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications "
+    "(Bot -> Reset Token), then put DISCORD_TOKEN=... in .env (copy .env.example)."
+)
+
+
+class ConfigError(RuntimeError):
+    """Raised at startup when a setting is missing or invalid; the message names the variable and the fix."""
+
+
+def _is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_endpoint_url(name: str, value: str, *, secure: str, plain: str) -> str:
+    """Accept a secure URL anywhere, or a plain one only on loopback; raise ConfigError otherwise."""
+    parts = urlsplit(value)
+    if parts.scheme == secure and parts.hostname:
+        return value.rstrip("/")
+    if parts.scheme == plain and _is_loopback(parts.hostname):
+        return value.rstrip("/")
+    raise ConfigError(
+        f"{name}={value!r} is not allowed: use a {secure}:// URL, or {plain}:// only on loopback "
+        f"(127.0.0.1, ::1 or localhost); or remove it to talk to Discord itself."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything Blether is configured with; build it with ``Settings.from_env``."""
+
+    discord_token: str = field(default="", repr=False)
+    database_url: str = DEFAULT_DATABASE_URL
+    guild_id: int | None = None
+    api_base_url: str | None = None
+    gateway_url: str | None = None
+    log_level: str = "INFO"
+    timezone: str = DEFAULT_TIMEZONE
+    export_key: str = field(default="", repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, require_token: bool = True) -> "Settings":
+        """Validate settings from a mapping (os.environ by default)."""
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str:
+            return (env.get(name) or "").strip()
+
+        token = get("DISCORD_TOKEN")
+        if require_token and not token:
+            raise ConfigError(TOKEN_HELP)
+        if token and any(ch.isspace() for ch in token):
+            raise ConfigError("DISCORD_TOKEN contains spaces: paste the token alone, without 'Bot ' or quotes.")
+
+        database_url = get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        try:
+            url = make_url(database_url)
+        except ArgumentError:
+            raise ConfigError(
+                "DATABASE_URL is not a valid database URL: use e.g. sqlite+aiosqlite:///blether.db "
+                "or postgresql+asyncpg://user:password@host/dbname."
+            ) from None
+        if url.drivername not in SUPPORTED_DRIVERS:
+            raise ConfigError(
+                f"DATABASE_URL uses {url.drivername!r}: Blether supports "
+                "sqlite+aiosqlite:///path.db and postgresql+asyncpg://user:password@host/dbname."
+            )
+
+        guild_raw = get("DISCORD_GUILD_ID")
+        guild_id: int | None = None
+        if guild_raw:
+            if not guild_raw.isdigit() or not 15 <= len(guild_raw) <= 21:
+                raise ConfigError(
+                    "DISCORD_GUILD_ID must be a server id (a 17-20 digit number): in Discord turn on "
+                    "Developer Mode, right-click the server and choose 'Copy Server ID'; or leave it empty."
+                )
+            guild_id = int(guild_raw)
+
+        api = get("DISCORD_API_BASE_URL") or None
+        if api:
+            api = check_endpoint_url("DISCORD_API_BASE_URL", api, secure="https", plain="http")
+        gateway = get("DISCORD_GATEWAY_URL") or None
+        if gateway:
+            gateway = check_endpoint_url("DISCORD_GATEWAY_URL", gateway, secure="wss", plain="ws")
+
+        log_level = (get("LOG_LEVEL") or "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL={log_level!r} is not a level: use one of {', '.join(LOG_LEVELS)}.")
+
+        timezone = get("BLETHER_TIMEZONE") or DEFAULT_TIMEZONE
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"BLETHER_TIMEZONE={timezone!r} is not a known time zone: use an IANA name such as Europe/London."
+            ) from None
+
+        return cls(
+            discord_token=token,
+            database_url=database_url,
+            guild_id=guild_id,
+            api_base_url=api,
+            gateway_url=gateway,
+            log_level=log_level,
+            timezone=timezone,
+            export_key=get("BLETHER_EXPORT_KEY"),
+        )
+
+    def describe(self) -> list[tuple[str, str]]:
+        """List what is configured, for `blether check` and the start-up log (never secrets)."""
+        return [
+            ("DISCORD_TOKEN", "set" if self.discord_token else "not set"),
+            ("DATABASE_URL", make_url(self.database_url).render_as_string(hide_password=True)),
+            ("DISCORD_GUILD_ID", str(self.guild_id) if self.guild_id else "not set (commands sync globally)"),
+            ("DISCORD_API_BASE_URL", self.api_base_url or "Discord (default)"),
+            ("DISCORD_GATEWAY_URL", self.gateway_url or "Discord (default)"),
+            ("LOG_LEVEL", self.log_level),
+            ("BLETHER_TIMEZONE", self.timezone),
+            ("BLETHER_EXPORT_KEY", "set" if self.export_key else "not set (exports are refused)"),
+        ]

@@ -1,0 +1,40 @@
+"""Domain errors: every error a user can hit, with a message that is safe to show them."""
+
+
+class DomainError(Exception):
+    """Base for errors whose message is safe to show to the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFoundError(DomainError):
+    """Something the user named does not exist."""
+
+
+class ValidationError(DomainError):
+    """User input was malformed; the message says what and how to fix it."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+class ConflictError(DomainError):
+    """The request clashes with something that already exists."""
+
+
+class PermissionDeniedError(DomainError):
+    """The caller is not allowed to do this."""
+
+
+class NotConfiguredError(DomainError):
+    """The programme is missing a setting this action needs."""
+
+
+class ClosedError(DomainError):
+    """The thing the user acted on is no longer open (e.g. a reflection poll that closed)."""

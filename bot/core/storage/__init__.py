@@ -1,0 +1,1 @@
+"""Storage: engine and sessions, the UTC column type, ORM models and repositories."""

@@ -1,0 +1,9 @@
+"""ORM models; importing this package registers every table on Base.metadata (Alembic relies on it).
+
+Each feature keeps its tables in its own module here; add its import below.
+"""
+
+from bot.core.storage.models import state
+from bot.core.storage.models.base import Base
+
+__all__ = ["Base", "state"]

@@ -1,0 +1,1 @@
+"""Alembic migrations for Blether's database (one concern per revision)."""
