@@ -53,7 +53,7 @@ class Settings:
     """Everything Blether is configured with; build it with ``Settings.from_env``."""
 
     discord_token: str = field(default="", repr=False)
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
     guild_id: int | None = None
     api_base_url: str | None = None
     gateway_url: str | None = None

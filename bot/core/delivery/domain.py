@@ -3,7 +3,7 @@
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -20,6 +20,12 @@ class DeliveryStatus(StrEnum):
 
 
 OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
+
+FACILITATOR_NOTICE = "facilitator_notice"
+"""The kind of the notices the engine schedules for facilitators; payload {"text": str}."""
+
+NONCE_WINDOW = timedelta(minutes=4)
+"""How long the platform is trusted to dedupe a create by its nonce (Discord: "a few minutes")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +64,8 @@ class Delivery:
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+    recovered: bool = False
+    """True when an earlier attempt may have posted beyond the nonce window: look for it before posting."""
 
     @property
     def nonce(self) -> str:

@@ -1,0 +1,160 @@
+"""The `blether` command: run the bot, migrate and check the database, and offline tools."""
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from dotenv import load_dotenv
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot import __version__
+from bot.config import ConfigError, Settings
+from bot.core.storage.database import Database
+from bot.core.storage.lock import AlreadyRunningError, SingleProcessLock
+from bot.core.storage.migrations import current_revision, head_revision, is_up_to_date, upgrade_to_head
+from bot.logging_setup import setup_logging
+
+log = logging.getLogger("blether")
+
+EXIT_CONFIG = 2
+
+
+class CommandFailed(Exception):
+    """A CLI command failed in a way the user can fix; the message says how."""
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + "\n")
+
+
+def _complain(text: str) -> None:
+    sys.stderr.write(f"blether: {text}\n")
+
+
+async def _migrate_or_refuse(database: Database, *, migrate: bool) -> None:
+    try:
+        current = await current_revision(database)
+        head = head_revision()
+        if current == head:
+            log.info("Database schema is up to date (revision %s)", head)
+            return
+        if not migrate:
+            raise CommandFailed(
+                f"the database is at revision {current or 'none'} but this version needs {head}: "
+                "run `blether migrate` first (or start without --no-migrate)."
+            )
+        log.info("Applying pending migrations: %s -> %s", current or "empty database", head)
+        await upgrade_to_head(database.url.render_as_string(hide_password=False))
+        log.info("Migrations applied; database at revision %s", head)
+    except (OperationalError, DBAPIError, OSError) as error:
+        raise CommandFailed(f"cannot open the database {database.describe()}: {type(error).__name__}") from None
+
+
+async def _run_bot(settings: Settings, *, migrate: bool) -> int:
+    from bot.app import build_services
+    from bot.client import BletherBot
+    from bot.discord_ports import DiscordEventMirror, DiscordSender
+    from bot.endpoints import apply_endpoints
+
+    database = Database(settings.database_url)
+    lock: SingleProcessLock | None = None
+    try:
+        if database.is_sqlite and database.url.database not in (None, "", ":memory:"):
+            lock = SingleProcessLock(database.url.database or "")
+            lock.acquire()
+        await _migrate_or_refuse(database, migrate=migrate)
+        apply_endpoints(settings.api_base_url, settings.gateway_url)
+        for name, value in settings.describe():
+            log.info("%s: %s", name, value)
+
+        def factory(client: BletherBot):  # noqa: ANN202 - the Services type lives in bot.app
+            return build_services(
+                settings, database, sender=DiscordSender(client), mirror=DiscordEventMirror(client)
+            )
+
+        bot = BletherBot(settings=settings, database=database, services_factory=factory)
+        async with bot:
+            await bot.start(settings.discord_token, reconnect=True)
+        return 0
+    finally:
+        await database.dispose()
+        if lock is not None:
+            lock.release()
+
+
+async def _migrate(settings: Settings) -> int:
+    database = Database(settings.database_url)
+    try:
+        await _migrate_or_refuse(database, migrate=True)
+    finally:
+        await database.dispose()
+    _say(f"Database {database.describe()} is at revision {head_revision()}.")
+    return 0
+
+
+async def _check(settings: Settings) -> int:
+    for name, value in settings.describe():
+        _say(f"{name:22} {value}")
+    database = Database(settings.database_url)
+    try:
+        try:
+            current = await current_revision(database)
+            up_to_date = await is_up_to_date(database)
+        except (OperationalError, DBAPIError, OSError) as error:
+            raise CommandFailed(f"cannot open the database {database.describe()}: {type(error).__name__}") from None
+    finally:
+        await database.dispose()
+    _say(f"{'Database schema':22} {current or 'empty'} (this version needs {head_revision()})")
+    if not up_to_date:
+        _say("Run `blether migrate` (or `blether run`, which migrates first).")
+    if not settings.discord_token:
+        _say("DISCORD_TOKEN is missing: `blether run` will refuse to start.")
+        return 1
+    _say("Configuration OK.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser for every subcommand."""
+    parser = argparse.ArgumentParser(prog="blether", description="Blether: a Discord bot for learning programmes.")
+    parser.add_argument("--version", action="version", version=f"blether {__version__}")
+    parser.add_argument("--env-file", default=".env", help="read settings from this file (default .env)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", help="run the bot (applies pending migrations first)")
+    run.add_argument("--no-migrate", action="store_true", help="refuse to start on an out-of-date database")
+    sub.add_parser("migrate", help="upgrade the database to the latest schema")
+    sub.add_parser("check", help="validate configuration and database without connecting to Discord")
+    return parser
+
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the blether command line; return the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    load_dotenv(args.env_file, override=False)  # real environment variables win over .env
+    try:
+        settings = Settings.from_env(require_token=args.command == "run")
+    except ConfigError as error:
+        _complain(str(error))
+        return EXIT_CONFIG
+    setup_logging(settings.log_level, secrets=[settings.discord_token, settings.export_key])
+    try:
+        if args.command == "run":
+            with contextlib.suppress(KeyboardInterrupt):
+                return asyncio.run(_run_bot(settings, migrate=not args.no_migrate))
+            return 0
+        if args.command == "migrate":
+            return asyncio.run(_migrate(settings))
+        if args.command == "check":
+            return asyncio.run(_check(settings))
+    except (CommandFailed, AlreadyRunningError) as error:
+        _complain(str(error))
+        return EXIT_CONFIG
+    parser.error(f"unknown command {args.command}")
+    return EXIT_CONFIG

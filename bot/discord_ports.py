@@ -1,0 +1,233 @@
+"""Discord implementations of the core's ports: posting messages, DMs and Scheduled Events."""
+
+import asyncio
+import io
+import logging
+
+import aiohttp
+import discord
+
+from bot.core.messages import ButtonStyle, Embed, OutboundMessage, SentMessage
+from bot.core.ports import EventSpec, PermanentSendError, TransientSendError
+
+log = logging.getLogger(__name__)
+
+_STYLES = {
+    ButtonStyle.PRIMARY: discord.ButtonStyle.primary,
+    ButtonStyle.SECONDARY: discord.ButtonStyle.secondary,
+    ButtonStyle.SUCCESS: discord.ButtonStyle.success,
+    ButtonStyle.DANGER: discord.ButtonStyle.danger,
+    ButtonStyle.LINK: discord.ButtonStyle.link,
+}
+
+
+def to_discord_embed(embed: Embed) -> discord.Embed:
+    """Convert a core embed to discord.py's."""
+    result = discord.Embed(
+        title=embed.title,
+        description=embed.description,
+        url=embed.url,
+        colour=embed.colour,
+        timestamp=embed.timestamp,
+    )
+    for item in embed.fields:
+        result.add_field(name=item.name, value=item.value, inline=item.inline)
+    if embed.footer:
+        result.set_footer(text=embed.footer)
+    return result
+
+
+def to_discord_view(message: OutboundMessage) -> discord.ui.View | None:
+    """Build a stopped view (so discord.py does not track it); clicks are routed by DynamicItems."""
+    if not message.buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for spec in message.buttons[:25]:
+        view.add_item(
+            discord.ui.Button(
+                label=spec.label[:80],
+                custom_id=None if spec.url else spec.custom_id,
+                url=spec.url,
+                style=_STYLES[ButtonStyle.LINK if spec.url else spec.style],
+                disabled=spec.disabled,
+                emoji=spec.emoji,
+            )
+        )
+    view.stop()
+    return view
+
+
+def message_kwargs(message: OutboundMessage) -> dict[str, object]:
+    """Render an OutboundMessage as keyword arguments for Messageable.send / interaction replies."""
+    kwargs: dict[str, object] = {
+        "allowed_mentions": discord.AllowedMentions(
+            everyone=False, users=False, replied_user=False, roles=[discord.Object(r) for r in message.mention_role_ids]
+        )
+        if message.mention_role_ids
+        else discord.AllowedMentions.none(),
+    }
+    if message.content:
+        kwargs["content"] = message.content[:2000]
+    if message.embeds:
+        kwargs["embeds"] = [to_discord_embed(e) for e in message.embeds[:10]]
+    view = to_discord_view(message)
+    if view is not None:
+        kwargs["view"] = view
+    if message.files:
+        kwargs["files"] = [
+            discord.File(io.BytesIO(f.data), filename=f.filename, description=f.description) for f in message.files
+        ]
+    return kwargs
+
+
+def _classify(error: Exception, what: str) -> Exception:
+    if isinstance(error, discord.Forbidden):
+        return PermanentSendError(
+            f"Blether is not allowed to {what} (missing access). Give its role View Channel, Send Messages, "
+            "Embed Links and Attach Files there, or choose another channel with /programme setup."
+        )
+    if isinstance(error, discord.NotFound):
+        return PermanentSendError(f"Could not {what}: the channel or message no longer exists.")
+    if isinstance(error, discord.DiscordServerError | aiohttp.ClientError | asyncio.TimeoutError | OSError):
+        return TransientSendError(f"Discord did not answer while trying to {what}: {type(error).__name__}")
+    if isinstance(error, discord.HTTPException):
+        if error.status >= 500 or error.status == 429:
+            return TransientSendError(f"Discord error {error.status} while trying to {what}")
+        return PermanentSendError(f"Discord refused to {what}: {error.status} {error.text[:200]}")
+    return error
+
+
+class DiscordSender:
+    """Post and edit messages through discord.py (implements bot.core.ports.Sender)."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
+        channel = self._client.get_channel(channel_id)
+        if channel is None:
+            channel = await self._client.fetch_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):
+            raise PermanentSendError(f"Channel {channel_id} cannot receive messages; choose a text channel.")
+        return channel
+
+    async def post(self, channel_id: int, message: OutboundMessage, *, nonce: str | None = None) -> SentMessage:
+        """Post to a channel with a nonce Discord uses to drop a duplicate create."""
+        try:
+            channel = await self._channel(channel_id)
+            kwargs = message_kwargs(message)
+            if nonce:
+                kwargs["nonce"] = nonce
+            sent = await channel.send(**kwargs)  # type: ignore[call-overload]
+        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            raise _classify(error, f"post in channel {channel_id}") from error
+        return SentMessage(message_id=sent.id, channel_id=sent.channel.id)
+
+    async def send_dm(self, user_id: int, message: OutboundMessage, *, nonce: str | None = None) -> SentMessage:
+        """Send a direct message; a user who closed DMs is a permanent failure for that row only."""
+        try:
+            user = self._client.get_user(user_id) or await self._client.fetch_user(user_id)
+            kwargs = message_kwargs(message)
+            if nonce:
+                kwargs["nonce"] = nonce
+            sent = await user.send(**kwargs)  # type: ignore[call-overload]
+        except discord.Forbidden as error:
+            raise PermanentSendError("This person does not accept direct messages from Blether.") from error
+        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            raise _classify(error, "send a direct message") from error
+        return SentMessage(message_id=sent.id, channel_id=sent.channel.id)
+
+    async def edit(self, channel_id: int, message_id: int, message: OutboundMessage) -> None:
+        """Edit one of Blether's messages."""
+        try:
+            channel = await self._channel(channel_id)
+            partial = channel.get_partial_message(message_id)  # type: ignore[attr-defined]
+            kwargs = message_kwargs(message)
+            kwargs.pop("files", None)
+            kwargs.setdefault("content", None)
+            kwargs.setdefault("embeds", [])
+            kwargs.setdefault("view", None)
+            await partial.edit(**kwargs)
+        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            raise _classify(error, f"edit a message in channel {channel_id}") from error
+
+    async def find_recent(self, channel_id: int, marker: str, *, limit: int = 50) -> SentMessage | None:
+        """Look through recent messages for one of ours whose footer or content carries marker."""
+        me = self._client.user
+        try:
+            channel = await self._channel(channel_id)
+            async for found in channel.history(limit=limit):  # type: ignore[attr-defined]
+                if me is not None and found.author.id != me.id:
+                    continue
+                texts = [found.content or ""] + [e.footer.text or "" for e in found.embeds if e.footer]
+                if any(marker in text for text in texts):
+                    return SentMessage(message_id=found.id, channel_id=channel_id)
+        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            raise _classify(error, f"read recent messages in channel {channel_id}") from error
+        return None
+
+
+class DiscordEventMirror:
+    """Mirror sessions as Discord Scheduled Events (implements bot.core.ports.EventMirror)."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    def _guild(self, guild_id: int) -> discord.Guild:
+        guild = self._client.get_guild(guild_id)
+        if guild is None:
+            raise PermanentSendError("Blether is not in that server any more.")
+        return guild
+
+    def _kwargs(self, guild: discord.Guild, spec: EventSpec) -> dict[str, object]:
+        kwargs: dict[str, object] = {
+            "name": spec.name[:100],
+            "description": spec.description[:1000],
+            "start_time": spec.starts_at,
+            "end_time": spec.ends_at,
+            "privacy_level": discord.PrivacyLevel.guild_only,
+        }
+        if spec.channel_id is not None:
+            channel = guild.get_channel(spec.channel_id)
+            if channel is None:
+                raise PermanentSendError("The session's voice or stage channel no longer exists.")
+            kwargs["channel"] = channel
+            kwargs["entity_type"] = (
+                discord.EntityType.stage_instance if spec.is_stage else discord.EntityType.voice
+            )
+        else:
+            kwargs["entity_type"] = discord.EntityType.external
+            kwargs["location"] = (spec.location_url or "Online")[:100]
+        return kwargs
+
+    async def create(self, guild_id: int, spec: EventSpec) -> int:
+        """Create a scheduled event."""
+        guild = self._guild(guild_id)
+        try:
+            event = await guild.create_scheduled_event(**self._kwargs(guild, spec))  # type: ignore[arg-type]
+        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            raise _classify(error, "create the Scheduled Event (needs Manage Events)") from error
+        return event.id
+
+    async def update(self, guild_id: int, event_id: int, spec: EventSpec) -> None:
+        """Update a scheduled event."""
+        guild = self._guild(guild_id)
+        try:
+            event = await guild.fetch_scheduled_event(event_id)
+            await event.edit(**self._kwargs(guild, spec))  # type: ignore[arg-type]
+        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            raise _classify(error, "update the Scheduled Event (needs Manage Events)") from error
+
+    async def cancel(self, guild_id: int, event_id: int) -> None:
+        """Cancel a scheduled event (delete it when it cannot be cancelled)."""
+        guild = self._guild(guild_id)
+        try:
+            event = await guild.fetch_scheduled_event(event_id)
+            try:
+                await event.cancel()
+            except (discord.HTTPException, ValueError):
+                await event.delete()
+        except discord.NotFound:
+            return
+        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            raise _classify(error, "cancel the Scheduled Event (needs Manage Events)") from error

@@ -1,0 +1,1 @@
+"""Helpers shared by every cog: actors, checks, replies, rendering and error mapping."""

@@ -1,0 +1,77 @@
+"""Reply helpers and the one mapping from errors to friendly ephemeral messages."""
+
+import logging
+import secrets
+
+import discord
+from discord import app_commands
+
+from bot.core.errors import DomainError, ValidationError
+
+log = logging.getLogger(__name__)
+
+GUILD_ONLY = "Blether's commands work inside the programme's server, not in direct messages."
+
+
+async def send_ephemeral(
+    interaction: discord.Interaction,
+    content: str | None = None,
+    *,
+    embed: discord.Embed | None = None,
+    embeds: list[discord.Embed] | None = None,
+    view: discord.ui.View | None = None,
+    files: list[discord.File] | None = None,
+) -> None:
+    """Answer privately, as the first response or as a followup when already deferred."""
+    kwargs: dict[str, object] = {"ephemeral": True, "allowed_mentions": discord.AllowedMentions.none()}
+    if content is not None:
+        kwargs["content"] = content[:2000]
+    if embed is not None:
+        kwargs["embed"] = embed
+    if embeds:
+        kwargs["embeds"] = embeds
+    if view is not None:
+        kwargs["view"] = view
+    if files:
+        kwargs["files"] = files
+    if interaction.response.is_done():
+        await interaction.followup.send(**kwargs)  # type: ignore[arg-type]
+    else:
+        await interaction.response.send_message(**kwargs)  # type: ignore[arg-type]
+
+
+def describe_domain_error(error: DomainError) -> str:
+    """Render a domain error for the user, listing problems when there are several."""
+    text = error.message
+    if isinstance(error, ValidationError) and error.problems:
+        lines = [text, *(f"• {p}" for p in error.problems[:20])]
+        if len(error.problems) > 20:
+            lines.append(f"…and {len(error.problems) - 20} more.")
+        text = "\n".join(lines)
+    return text[:2000]
+
+
+async def report_error(interaction: discord.Interaction, error: BaseException, *, where: str) -> None:
+    """Map any error raised while handling an interaction to a friendly private reply."""
+    original = error
+    while isinstance(original, (app_commands.CommandInvokeError, app_commands.TransformerError)) and (
+        original.__cause__ or getattr(original, "original", None)
+    ):
+        original = getattr(original, "original", None) or original.__cause__  # type: ignore[assignment]
+    if isinstance(original, DomainError):
+        text = describe_domain_error(original)
+        log.info("Refused %s for user %s: %s", where, interaction.user.id, type(original).__name__)
+    elif isinstance(original, app_commands.NoPrivateMessage):
+        text = GUILD_ONLY
+    elif isinstance(original, app_commands.CommandOnCooldown):
+        text = f"Slow down a little: try again in {original.retry_after:.0f} s."
+    elif isinstance(original, app_commands.CheckFailure):
+        text = str(original) or "You can't use this here."
+    else:
+        reference = secrets.token_hex(4).upper()
+        log.error("Unhandled error in %s (reference %s)", where, reference, exc_info=original)
+        text = f"Sorry, something went wrong on Blether's side. It has been logged (reference {reference})."
+    try:
+        await send_ephemeral(interaction, text)
+    except discord.HTTPException:
+        log.warning("Could not tell user about an error in %s", where, exc_info=True)

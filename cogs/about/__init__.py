@@ -1,0 +1,5 @@
+"""/about and /help."""
+
+from cogs.about.cog import setup
+
+__all__ = ["setup"]

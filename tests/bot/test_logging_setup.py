@@ -1,0 +1,38 @@
+"""The logging filter keeps tokens and typed answers out of every log line."""
+
+import io
+import logging
+
+from bot.logging_setup import RedactingFilter, setup_logging
+
+BOT_TOKEN = "MTA5MjM0NTY3ODkwMTIzNDU2Nw.GQ2x9a.abcdefghijklmnopqrstuvwxyz012345"
+INTERACTION_TOKEN = "aW50ZXJhY3Rpb246MTE2NjQ4NDk0NjcyOTgzNjYyNzpzZWNyZXQ"
+
+
+def test_redacts_bot_interaction_and_webhook_tokens() -> None:
+    """Tokens in text, URLs and gateway payloads are replaced."""
+    redactor = RedactingFilter()
+    text = redactor.redact(
+        f"token {BOT_TOKEN} POST /interactions/123/{INTERACTION_TOKEN}/callback "
+        f"/webhooks/999/{INTERACTION_TOKEN}/messages/@original "
+        f"{{'token': '{INTERACTION_TOKEN}', 'value': 'my private answer'}} Authorization: Bot {BOT_TOKEN}"
+    )
+    assert BOT_TOKEN not in text
+    assert INTERACTION_TOKEN not in text
+    assert "my private answer" not in text
+
+
+def test_configured_secret_is_redacted_from_formatted_records_and_tracebacks() -> None:
+    """A configured secret never reaches the stream, even inside an exception message."""
+    stream = io.StringIO()
+    setup_logging("DEBUG", secrets=["plain-secret-123456"], stream=stream)
+    logger = logging.getLogger("test.redaction")
+    logger.info("connecting with %s", "plain-secret-123456")
+    try:
+        raise RuntimeError("failed with plain-secret-123456")
+    except RuntimeError:
+        logger.exception("boom")
+    output = stream.getvalue()
+    assert "plain-secret-123456" not in output
+    assert "[REDACTED]" in output
+    assert "boom" in output

@@ -1,0 +1,38 @@
+"""SQLite gets the pragmas Blether relies on; a second process on one SQLite file is refused."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.core.storage.database import Database
+from bot.core.storage.lock import AlreadyRunningError, SingleProcessLock
+
+
+async def test_sqlite_connections_use_wal_full_sync_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
+    """Every pooled SQLite connection is configured on connect."""
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")
+    try:
+        async with database.engine.connect() as conn:
+            assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+            assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 2  # FULL
+            assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
+            assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+    finally:
+        await database.dispose()
+
+
+def test_second_lock_on_the_same_sqlite_file_is_refused(tmp_path: Path) -> None:
+    """The single-process lock names the other process and points to PostgreSQL."""
+    path = str(tmp_path / "bot.db")
+    with SingleProcessLock(path):
+        with pytest.raises(AlreadyRunningError, match="PostgreSQL"):
+            SingleProcessLock(path).acquire()
+    with SingleProcessLock(path):  # released: may be taken again
+        pass
+
+
+def test_describe_hides_the_password() -> None:
+    """The database description never shows a password."""
+    database = Database("postgresql+asyncpg://blether:hunter2@127.0.0.1/blether")
+    assert "hunter2" not in database.describe()
