@@ -70,10 +70,8 @@ async def _run_bot(settings: Settings, *, migrate: bool) -> int:
         for name, value in settings.describe():
             log.info("%s: %s", name, value)
 
-        def factory(client: BletherBot):  # noqa: ANN202 - the Services type lives in bot.app
-            return build_services(
-                settings, database, sender=DiscordSender(client), mirror=DiscordEventMirror(client)
-            )
+        def factory(client: BletherBot):
+            return build_services(settings, database, sender=DiscordSender(client), mirror=DiscordEventMirror(client))
 
         bot = BletherBot(settings=settings, database=database, services_factory=factory)
         async with bot:

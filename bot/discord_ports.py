@@ -119,7 +119,7 @@ class DiscordSender:
             if nonce:
                 kwargs["nonce"] = nonce
             sent = await channel.send(**kwargs)  # type: ignore[call-overload]
-        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, f"post in channel {channel_id}") from error
         return SentMessage(message_id=sent.id, channel_id=sent.channel.id)
 
@@ -133,7 +133,7 @@ class DiscordSender:
             sent = await user.send(**kwargs)  # type: ignore[call-overload]
         except discord.Forbidden as error:
             raise PermanentSendError("This person does not accept direct messages from Blether.") from error
-        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, "send a direct message") from error
         return SentMessage(message_id=sent.id, channel_id=sent.channel.id)
 
@@ -148,7 +148,7 @@ class DiscordSender:
             kwargs.setdefault("embeds", [])
             kwargs.setdefault("view", None)
             await partial.edit(**kwargs)
-        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, f"edit a message in channel {channel_id}") from error
 
     async def find_recent(self, channel_id: int, marker: str, *, limit: int = 50) -> SentMessage | None:
@@ -162,7 +162,7 @@ class DiscordSender:
                 texts = [found.content or ""] + [e.footer.text or "" for e in found.embeds if e.footer]
                 if any(marker in text for text in texts):
                     return SentMessage(message_id=found.id, channel_id=channel_id)
-        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, f"read recent messages in channel {channel_id}") from error
         return None
 
@@ -192,9 +192,7 @@ class DiscordEventMirror:
             if channel is None:
                 raise PermanentSendError("The session's voice or stage channel no longer exists.")
             kwargs["channel"] = channel
-            kwargs["entity_type"] = (
-                discord.EntityType.stage_instance if spec.is_stage else discord.EntityType.voice
-            )
+            kwargs["entity_type"] = discord.EntityType.stage_instance if spec.is_stage else discord.EntityType.voice
         else:
             kwargs["entity_type"] = discord.EntityType.external
             kwargs["location"] = (spec.location_url or "Online")[:100]
@@ -205,7 +203,7 @@ class DiscordEventMirror:
         guild = self._guild(guild_id)
         try:
             event = await guild.create_scheduled_event(**self._kwargs(guild, spec))  # type: ignore[arg-type]
-        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, "create the Scheduled Event (needs Manage Events)") from error
         return event.id
 
@@ -215,7 +213,7 @@ class DiscordEventMirror:
         try:
             event = await guild.fetch_scheduled_event(event_id)
             await event.edit(**self._kwargs(guild, spec))  # type: ignore[arg-type]
-        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, "update the Scheduled Event (needs Manage Events)") from error
 
     async def cancel(self, guild_id: int, event_id: int) -> None:
@@ -229,5 +227,5 @@ class DiscordEventMirror:
                 await event.delete()
         except discord.NotFound:
             return
-        except (discord.DiscordException, aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, "cancel the Scheduled Event (needs Manage Events)") from error
