@@ -27,6 +27,7 @@ _ERROR_LENGTH = 500
 
 PENDING = DeliveryStatus.PENDING.value
 CLAIMED = DeliveryStatus.CLAIMED.value
+_OPEN = (_C.status == PENDING) | (_C.status == CLAIMED)  # not IN (…): expanding parameters refuse executemany
 
 
 def _clip(text: str) -> str:
@@ -110,14 +111,13 @@ class SqlDeliveryRepository:
         key = _C.dedupe_key == new.dedupe_key
         updated = await self._update_returning(key & (_C.status == PENDING), refresh)
         if not updated:
+            # abandoned_at survives: an attempt of an earlier life may have posted, and a key posts once.
             reopen = refresh | {
                 "status": PENDING,
                 "attempts": 0,
                 "last_error": None,
                 "lease_until": None,
                 "claimed_by": None,
-                "claimed_at": None,
-                "abandoned_at": None,
             }
             updated = await self._update_returning(key & (_C.status == DeliveryStatus.CANCELLED.value), reopen)
         if updated:
@@ -178,7 +178,7 @@ class SqlDeliveryRepository:
     ) -> list[Delivery]:
         """Claim up to limit due pending deliveries for worker_id until now + lease, oldest first.
 
-        One UPDATE … WHERE id IN (candidates) AND status = 'pending' RETURNING: the status test is the
+        One UPDATE … FROM (candidates) WHERE status = 'pending' RETURNING: the status test is the
         compare-and-set, so two workers never both claim a row. On PostgreSQL the candidates are
         selected FOR UPDATE SKIP LOCKED so concurrent claimers take different rows instead of queueing.
         A claimed row is marked recovered when an abandoned attempt of it began longer ago than
@@ -186,16 +186,20 @@ class SqlDeliveryRepository:
         """
         if limit <= 0:
             return []
+        # A materialised CTE, joined by UPDATE … FROM: PostgreSQL may re-run an "IN (SELECT … LIMIT n)"
+        # subquery for each outer row and so claim more than n rows.
         candidates = (
             select(_C.id)
             .where((_C.status == PENDING) & (_C.next_attempt_at <= now) & (_C.due_at <= now))
             .order_by(_C.next_attempt_at, _C.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .cte("claimable")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         stmt = (
             update(_T)
-            .where(_C.id.in_(candidates.scalar_subquery()) & (_C.status == PENDING))
+            .where((_C.id == candidates.c.id) & (_C.status == PENDING))
             .values(
                 status=CLAIMED,
                 lease_until=now + lease,
@@ -246,7 +250,7 @@ class SqlDeliveryRepository:
         """Record that a delivery was posted (also when its lease ran out meanwhile); tell whether it was open."""
         result = await self._session.execute(
             update(_T)
-            .where((_C.id == delivery_id) & _C.status.in_((PENDING, CLAIMED)))
+            .where((_C.id == delivery_id) & _OPEN)
             .values(
                 status=DeliveryStatus.SENT.value, message_id=message_id, sent_at=now, updated_at=now, lease_until=None
             )
@@ -259,7 +263,7 @@ class SqlDeliveryRepository:
             return
         stmt = (
             update(_T)
-            .where((_C.id == bindparam("sent_id")) & _C.status.in_((PENDING, CLAIMED)))
+            .where((_C.id == bindparam("sent_id")) & _OPEN)
             .values(
                 status=DeliveryStatus.SENT.value,
                 message_id=bindparam("sent_message_id"),
@@ -280,7 +284,10 @@ class SqlDeliveryRepository:
     async def mark_retry(
         self, delivery_id: int, error: str, next_attempt_at: datetime, *, now: datetime | None = None
     ) -> bool:
-        """Put a claimed delivery back to pending for another attempt at next_attempt_at."""
+        """Put a claimed delivery back to pending for another attempt at next_attempt_at.
+
+        The attempt counts as possibly posted, so a retry beyond the nonce window comes back recovered.
+        """
         return await self._finish(
             delivery_id,
             {
@@ -289,6 +296,8 @@ class SqlDeliveryRepository:
                 "next_attempt_at": next_attempt_at,
                 "lease_until": None,
                 "claimed_by": None,
+                # A failed attempt may still have posted (a timeout after the create): remember when it began.
+                "abandoned_at": func.coalesce(_C.abandoned_at, _C.claimed_at),
                 "updated_at": now if now is not None else _C.updated_at,
             },
         )

@@ -34,7 +34,9 @@ class DeliveryRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Start of the earliest attempt that never reported back (its lease ran out): it may have posted.
+    # Start of the earliest attempt that may have posted without it being recorded (its lease ran out,
+    # or it failed in a way that does not prove nothing was posted); a later claim beyond the nonce
+    # window is then "recovered" and looks for the message before posting.
     abandoned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(Snowflake)
     last_error: Mapped[str | None] = mapped_column(String(500))

@@ -1,0 +1,605 @@
+"""The dispatcher: claims due deliveries from the outbox, runs their handlers and records what happened.
+
+The deliveries table is the source of truth. APScheduler (AsyncIOScheduler, in-memory job store, one
+date job, nothing pickled) only wakes the dispatcher at the earliest time something may be due; losing
+that job loses nothing, because ``start()`` and every run look at the table again.
+
+Life of a row: ``schedule()`` adds it inside the caller's unit of work; after committing, the caller
+calls ``wake(due_at)``. When due, ``run_due()`` claims it (compare-and-set with a lease), calls the
+handler registered for its kind and records the outcome:
+
+* handler returned → ``sent`` with the message id;
+* ``TransientSendError``, ``TimeoutError``/``OSError``, a hung handler (cut off after ``handler_timeout``)
+  or any other exception (logged with its traceback) → retried with exponential backoff and jitter;
+  when no attempt is left before ``deliver_before`` → ``expired``; after ``max_attempts`` → ``failed``;
+  both tell the facilitators;
+* ``PermanentSendError`` → ``failed``, and a facilitator notice carries its reason (how to fix it);
+* ``DeliverySkipped`` → ``cancelled``;
+* no handler for the kind → ``failed`` (logged).
+
+Delivery guarantee and idempotency contract
+-------------------------------------------
+At least once from the engine, at most once on the platform as long as handlers keep this contract:
+
+1. A handler posts through ``bot.core.delivery.idempotent.post_once`` / ``dm_once`` (or does the same
+   by hand): it passes ``delivery.nonce`` to the Sender, which Discord uses to dedupe a create repeated
+   within a few minutes (``enforce_nonce``), and shows ``delivery.marker`` in the message footer.
+2. If the process dies between posting and recording ``sent``, the row stays ``claimed`` until its lease
+   runs out (or this worker restarts), then goes back to ``pending`` with the abandoned attempt
+   remembered (so does a retried attempt: a timeout may hide a post that went through). When the
+   earliest such attempt began longer ago than the nonce window (``NONCE_WINDOW``, 4 minutes), the next
+   claim hands the handler ``delivery.recovered = True``, and the handler first calls
+   ``Sender.find_recent(channel, delivery.marker)``; if the message is there it returns that message's id
+   instead of posting again.
+3. A ``sent``/``expired``/``failed`` row is never sent again, whatever ``schedule()`` is called with.
+
+Rows are claimed by compare-and-set (``UPDATE … WHERE status = 'pending'``, candidates picked
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so several dispatchers on one database never claim the same
+row at once. Outcomes are written by a single writer that commits whatever has finished since its last
+commit (group commit), which is what lets a backlog of thousands drain in about a second on SQLite.
+
+Facilitator notices are deliveries of kind ``facilitator_notice`` with payload ``{"text": str}``; the app
+registers their handler (the engine knows no channels). Features may put a short human description of a
+delivery in ``payload["summary"]``; notices use it when they list what was missed.
+"""
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import random
+import threading
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.core.clock import Clock
+from bot.core.delivery.domain import (
+    FACILITATOR_NOTICE,
+    NONCE_WINDOW,
+    Delivery,
+    DeliveryHandler,
+    DeliverySkipped,
+    NewDelivery,
+)
+from bot.core.delivery.limiter import RateLimiter
+from bot.core.delivery.repository import SqlDeliveryRepository
+from bot.core.ports import PermanentSendError, TransientSendError
+from bot.core.storage.database import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+WAKE_JOB_ID = "delivery:wake"
+NOTICE_LIFETIME = timedelta(days=7)
+NOTICE_MAX_LINES = 15
+NOTICE_MAX_CHARS = 1900  # under Discord's 2,000-character message limit
+DB_ERROR_RETRY = timedelta(seconds=5)
+
+
+@dataclass(frozen=True, slots=True)
+class DispatcherStats:
+    """Counts of what this dispatcher did since it was built."""
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    expired: int = 0
+    failed: int = 0
+    cancelled: int = 0
+    released: int = 0
+    notices: int = 0
+
+
+class _Action(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    delivery: Delivery
+    action: _Action
+    message_id: int | None = None
+    error: str = ""
+    next_attempt_at: datetime | None = None
+    notice: str | None = None  # text for the facilitators (failed rows)
+
+
+def _describe(delivery: Delivery) -> str:
+    summary = delivery.payload.get("summary") if isinstance(delivery.payload, dict) else None
+    what = str(summary) if summary else f"{delivery.kind.replace('_', ' ')} ({delivery.target})"
+    return f"{what}, due {delivery.due_at:%a %d %b %H:%M} UTC"
+
+
+class Dispatcher:
+    """Run due deliveries through their handlers; the one path for everything posted on a schedule."""
+
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        *,
+        worker_id: str,
+        limiter: RateLimiter | None = None,
+        lease: timedelta = timedelta(minutes=2),
+        batch: int = 50,
+        concurrency: int = 8,
+        max_attempts: int = 8,
+        backoff_base: timedelta = timedelta(seconds=2),
+        backoff_cap: timedelta = timedelta(minutes=5),
+        handler_timeout: float = 30.0,
+        poll_interval: timedelta | None = timedelta(minutes=1),
+        nonce_window: timedelta = NONCE_WINDOW,
+        leader: Callable[[], Awaitable[bool]] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if len(worker_id) > 64:
+            raise ValueError("worker_id is at most 64 characters")
+        self._database = database
+        self._clock = clock
+        self.worker_id = worker_id
+        self.limiter = limiter if limiter is not None else RateLimiter()
+        self._lease = lease
+        self._batch = batch
+        self._concurrency = concurrency
+        self._max_attempts = max_attempts
+        self._backoff_base = backoff_base
+        self._backoff_cap = backoff_cap
+        self._handler_timeout = handler_timeout
+        self._poll_interval = poll_interval
+        self._nonce_window = nonce_window
+        self._leader = leader
+        self._rng = rng if rng is not None else random.Random()
+        self._handlers: dict[str, DeliveryHandler] = {}
+        self._counts: dict[str, int] = defaultdict(int)
+
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._wake_lock = threading.Lock()
+        self._wake_at: datetime | None = None
+        self._pump: asyncio.Task[None] | None = None
+        self._pump_again = False
+        self._active: set[asyncio.Task[object]] = set()
+        self._stopping = False
+        self._started = False
+
+        self._write_queue: list[tuple[_Outcome, asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    # -- wiring -------------------------------------------------------------------------------------
+
+    def register(self, kind: str, handler: DeliveryHandler) -> None:
+        """Use handler for every delivery of kind (one handler per kind)."""
+        if kind in self._handlers:
+            raise ValueError(f"a handler for {kind!r} is already registered")
+        if len(kind) > 40:
+            raise ValueError("a delivery kind is at most 40 characters")
+        self._handlers[kind] = handler
+
+    @property
+    def stats(self) -> DispatcherStats:
+        """Return a snapshot of the counters (for /about and benchmarks)."""
+        return DispatcherStats(**{name: self._counts[name] for name in DispatcherStats.__dataclass_fields__})
+
+    async def schedule(self, uow: UnitOfWork, new: NewDelivery) -> Delivery:
+        """Add (or update, idempotently on dedupe_key) a delivery in the caller's unit of work.
+
+        The caller commits, then calls ``wake(new.due_at)``.
+        """
+        delivery = await uow.repo(SqlDeliveryRepository).add(new, now=self._clock.now())
+        log.debug("Scheduled %s delivery %s (%s) for %s", new.kind, delivery.id, new.dedupe_key, new.due_at)
+        return delivery
+
+    # -- waking -------------------------------------------------------------------------------------
+
+    def wake(self, at: datetime | None = None) -> None:
+        """Make sure the dispatcher runs at (or soon after) at, default now; cheap, callable from any thread.
+
+        Keeps one APScheduler date job at the earliest time anyone asked for.
+        """
+        now = self._clock.now()
+        at = now if at is None else at
+        with self._wake_lock:
+            if self._wake_at is not None and self._wake_at <= at:
+                return
+            self._wake_at = at
+            if not self._scheduler.running:
+                return  # start() schedules it
+            # The clock may be a test clock: schedule by distance, on the scheduler's own (real) time.
+            run_date = datetime.now(UTC) + max(at - now, timedelta(0))
+            self._scheduler.add_job(
+                self._on_wake,
+                trigger=DateTrigger(run_date=run_date, timezone=UTC),
+                id=WAKE_JOB_ID,
+                name="deliveries: run due",
+                replace_existing=True,
+                misfire_grace_time=None,
+                coalesce=True,
+                max_instances=1,
+            )
+        log.debug("Dispatcher wakes at %s", at)
+
+    async def _on_wake(self) -> None:
+        with self._wake_lock:
+            self._wake_at = None
+        self._kick()
+
+    def _kick(self) -> None:
+        if self._stopping:
+            return
+        if self._pump is not None and not self._pump.done():
+            self._pump_again = True
+            return
+        self._pump = asyncio.get_running_loop().create_task(self._pump_loop(), name="deliveries:pump")
+
+    async def _pump_loop(self) -> None:
+        while not self._stopping:
+            self._pump_again = False
+            try:
+                await self.run_due()
+            except Exception:
+                log.exception("Delivery run failed; trying again in %s", DB_ERROR_RETRY)
+                self.wake(self._clock.now() + DB_ERROR_RETRY)
+            if not self._pump_again:
+                return
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Reconcile the table with the present, then start waking on schedule.
+
+        Rows this worker held before a restart, or whose lease ran out, go back to pending; pending rows
+        past deliver_before expire, with one facilitator notice per guild listing them; the rest are
+        sent (late) as soon as the scheduler runs.
+        """
+        self._stopping = False
+        if await self._is_leader():
+            await self.reconcile()
+        if not self._scheduler.running:
+            self._scheduler.start()
+        self._started = True
+        with self._wake_lock:
+            self._wake_at = None
+        self.wake()
+
+    async def reconcile(self) -> tuple[int, int]:
+        """Release abandoned claims and expire overdue rows; return (released, expired)."""
+        now = self._clock.now()
+        async with self._database.unit_of_work() as uow:
+            repo = uow.repo(SqlDeliveryRepository)
+            released = await repo.release_abandoned(now, worker_id=self.worker_id)
+            expired = await repo.expire_overdue(now, due_only=False)
+            notices = self._expiry_notices(expired, now=now, offline=True)
+            for notice in notices:
+                await repo.add(notice, now=now)
+            await uow.commit()
+        self._counts["released"] += len(released)
+        self._counts["expired"] += len(expired)
+        self._counts["notices"] += len(notices)
+        log.info(
+            "Deliveries reconciled: %d abandoned claims released, %d expired while offline, %d notices",
+            len(released),
+            len(expired),
+            len(notices),
+        )
+        for delivery in expired:
+            log.info("Delivery %s (%s) expired while offline (due %s)", delivery.id, delivery.kind, delivery.due_at)
+        return len(released), len(expired)
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop claiming, then wait up to grace seconds for in-flight sends (the rest are cancelled)."""
+        self._stopping = True
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        with self._wake_lock:
+            self._wake_at = None
+        current = asyncio.current_task()
+        tasks: set[asyncio.Task[object]] = {t for t in self._active if t is not current}
+        if self._pump is not None and self._pump is not current:
+            tasks.add(self._pump)  # type: ignore[arg-type]
+        tasks = {t for t in tasks if not t.done()}
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=grace)
+            for task in pending:
+                task.cancel()
+            if pending:
+                log.warning("Stopped with %d delivery runs unfinished; their leases will run out", len(pending))
+                await asyncio.gather(*pending, return_exceptions=True)
+        if self._writer is not None and not self._writer.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(self._writer), timeout=grace)
+        self._started = False
+        log.info("Dispatcher %s stopped (%s)", self.worker_id, self.stats)
+
+    async def _is_leader(self) -> bool:
+        if self._leader is None:
+            return True
+        try:
+            return await self._leader()
+        except Exception:
+            log.exception("Leadership check failed; not claiming this round")
+            return False
+
+    # -- running ------------------------------------------------------------------------------------
+
+    async def run_due(self) -> int:
+        """Process everything due now, batch after batch; return how many rows were handled.
+
+        Afterwards the dispatcher wakes at the next due time (or lease end, or poll interval).
+        """
+        task = asyncio.current_task()
+        if task is not None:
+            self._active.add(task)  # type: ignore[arg-type]
+        try:
+            return await self._run_due()
+        finally:
+            if task is not None:
+                self._active.discard(task)  # type: ignore[arg-type]
+
+    async def _run_due(self) -> int:
+        if self._stopping:
+            return 0
+        if not await self._is_leader():
+            if self._poll_interval is not None:
+                self.wake(self._clock.now() + self._poll_interval)
+            return 0
+        handled = 0
+        while not self._stopping:
+            pause = self.limiter.ready_in()
+            if pause > 1.0:  # the platform told us to back off: do not take leases we cannot use
+                log.info("Rate limiter paused for %.1f s; claiming later", pause)
+                self.wake(self._clock.now() + timedelta(seconds=pause))
+                return handled
+            notices_before = self._counts["notices"]
+            claimed = await self._claim()
+            if claimed:
+                handled += await self._process(claimed)
+            # A short batch means nothing else was due, unless this round scheduled notices (due now).
+            if len(claimed) < self._batch and self._counts["notices"] == notices_before:
+                break
+        if not self._stopping:
+            await self._wake_for_next()
+        return handled
+
+    async def _claim(self) -> list[Delivery]:
+        now = self._clock.now()
+        async with self._database.unit_of_work() as uow:
+            repo = uow.repo(SqlDeliveryRepository)
+            released = await repo.release_abandoned(now)
+            expired = await repo.expire_overdue(now)
+            claimed = await repo.claim_due(
+                now, limit=self._batch, lease=self._lease, worker_id=self.worker_id, nonce_window=self._nonce_window
+            )
+            notices = self._expiry_notices(expired, now=now, offline=False)
+            for notice in notices:
+                await repo.add(notice, now=now)
+            await uow.commit()
+        self._counts["notices"] += len(notices)
+        for delivery in released:
+            log.info("Delivery %s (%s): lease ran out without an outcome; back to pending", delivery.id, delivery.kind)
+        for delivery in expired:
+            log.info(
+                "Delivery %s (%s) expired before it could be sent (due %s)", delivery.id, delivery.kind, delivery.due_at
+            )
+        self._counts["released"] += len(released)
+        self._counts["expired"] += len(expired)
+        self._counts["claimed"] += len(claimed)
+        if notices:
+            self.wake(now)
+        if claimed:
+            log.debug("Claimed %d deliveries as %s", len(claimed), self.worker_id)
+        return claimed
+
+    async def _wake_for_next(self) -> None:
+        async with self._database.unit_of_work() as uow:
+            repo = uow.repo(SqlDeliveryRepository)
+            times = [await repo.next_due_at(), await repo.next_lease_end()]
+        if self._poll_interval is not None:
+            times.append(self._clock.now() + self._poll_interval)
+        wanted = [t for t in times if t is not None]
+        if wanted:
+            self.wake(min(wanted))
+
+    async def _process(self, claimed: Sequence[Delivery]) -> int:
+        semaphore = asyncio.Semaphore(self._concurrency)
+
+        async def one(delivery: Delivery) -> None:
+            async with semaphore:
+                outcome = await self._attempt(delivery)
+            await self._record(outcome)
+
+        await asyncio.gather(*(one(d) for d in claimed))
+        return len(claimed)
+
+    async def _attempt(self, delivery: Delivery) -> _Outcome:
+        """Run one delivery's handler and decide what becomes of the row."""
+        handler = self._handlers.get(delivery.kind)
+        if handler is None:
+            if delivery.kind == FACILITATOR_NOTICE:
+                log.warning("No handler for facilitator notices; notice %s dropped: %s", delivery.id, delivery.payload)
+            else:
+                log.error("No handler registered for kind %r; delivery %s failed", delivery.kind, delivery.id)
+            return _Outcome(delivery, _Action.FAILED, error=f"no handler registered for kind {delivery.kind!r}")
+        if self._clock.now() > delivery.deliver_before:
+            return _Outcome(delivery, _Action.EXPIRED, error="Not sent before its deadline")
+        try:
+            async with asyncio.timeout(self._handler_timeout):
+                message_id = await handler(delivery)
+        except DeliverySkipped as exc:
+            log.info("Delivery %s (%s) skipped by its handler: %s", delivery.id, delivery.kind, exc)
+            return _Outcome(delivery, _Action.CANCELLED, error=str(exc))
+        except PermanentSendError as exc:
+            log.warning("Delivery %s (%s) failed for good: %s", delivery.id, delivery.kind, exc.reason)
+            return _Outcome(delivery, _Action.FAILED, error=exc.reason, notice=self._failure_text(delivery, exc.reason))
+        except TimeoutError:
+            log.warning(
+                "Delivery %s (%s): handler timed out after %.0f s", delivery.id, delivery.kind, self._handler_timeout
+            )
+            return self._retry_or_give_up(delivery, f"handler timed out after {self._handler_timeout:.0f} s")
+        except (TransientSendError, OSError) as exc:
+            log.info("Delivery %s (%s) attempt %d failed: %s", delivery.id, delivery.kind, delivery.attempts, exc)
+            return self._retry_or_give_up(delivery, str(exc) or type(exc).__name__)
+        except Exception as exc:
+            log.exception("Handler for %s raised on delivery %s", delivery.kind, delivery.id)
+            return self._retry_or_give_up(delivery, f"{type(exc).__name__}: {exc}")
+        log.debug("Delivery %s (%s) sent as message %s", delivery.id, delivery.kind, message_id)
+        return _Outcome(delivery, _Action.SENT, message_id=message_id)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Return the wait before the next attempt: base · 2^(attempts-1), capped, with "equal jitter"."""
+        ceiling = min(self._backoff_cap, self._backoff_base * (2 ** max(0, min(attempts - 1, 30))))
+        return ceiling / 2 + ceiling / 2 * self._rng.random()
+
+    def _retry_or_give_up(self, delivery: Delivery, error: str) -> _Outcome:
+        now = self._clock.now()
+        if delivery.attempts >= self._max_attempts:
+            reason = f"gave up after {delivery.attempts} attempts; last error: {error}"
+            log.warning("Delivery %s (%s) %s", delivery.id, delivery.kind, reason)
+            return _Outcome(delivery, _Action.FAILED, error=reason, notice=self._failure_text(delivery, reason))
+        # The last chance is just before the deadline; no chance left means expired now.
+        next_at = min(now + self.backoff(delivery.attempts), delivery.deliver_before - timedelta(seconds=1))
+        if next_at <= now:
+            log.info("Delivery %s (%s) expired: no attempt left before its deadline", delivery.id, delivery.kind)
+            return _Outcome(delivery, _Action.EXPIRED, error=f"Not sent before its deadline; last error: {error}")
+        log.info("Delivery %s (%s) will be retried at %s", delivery.id, delivery.kind, next_at)
+        return _Outcome(delivery, _Action.RETRY, error=error, next_attempt_at=next_at)
+
+    # -- recording (group commit) ---------------------------------------------------------------------
+
+    async def _record(self, outcome: _Outcome) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._write_queue.append((outcome, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write_loop(), name="deliveries:writer")
+        await future
+
+    async def _write_loop(self) -> None:
+        while self._write_queue:
+            items, self._write_queue = self._write_queue, []
+            outcomes = [outcome for outcome, _ in items]
+            try:
+                await self._write(outcomes)
+            except Exception:
+                log.exception("Recording %d delivery outcomes together failed; recording one by one", len(outcomes))
+                for outcome in outcomes:
+                    try:
+                        await self._write([outcome])
+                    except Exception:
+                        log.exception(
+                            "Could not record delivery %s as %s; it is reclaimed when its lease runs out",
+                            outcome.delivery.id,
+                            outcome.action,
+                        )
+            finally:
+                for _, future in items:
+                    if not future.done():
+                        future.set_result(None)
+
+    async def _write(self, outcomes: Sequence[_Outcome]) -> None:
+        now = self._clock.now()
+        notices: list[NewDelivery] = []
+        async with self._database.unit_of_work() as uow:
+            repo = uow.repo(SqlDeliveryRepository)
+            await repo.mark_sent_many(
+                [(o.delivery.id, o.message_id) for o in outcomes if o.action is _Action.SENT], now
+            )
+            for o in outcomes:
+                d = o.delivery
+                if o.action is _Action.RETRY:
+                    await repo.mark_retry(d.id, o.error, o.next_attempt_at or now, now=now)
+                elif o.action is _Action.FAILED:
+                    await repo.mark_failed(d.id, o.error, now=now)
+                    if o.notice is not None and d.kind != FACILITATOR_NOTICE:
+                        notices.append(self._notice(d.guild_id, f"notice:failed:{d.id}", o.notice, [d.id], now))
+                elif o.action is _Action.EXPIRED:
+                    await repo.mark_expired(d.id, o.error, now=now)
+                elif o.action is _Action.CANCELLED:
+                    await repo.mark_cancelled(d.id, o.error, now=now)
+            expired = [o.delivery for o in outcomes if o.action is _Action.EXPIRED]
+            notices.extend(
+                self._expiry_notices(
+                    expired,
+                    now=now,
+                    offline=False,
+                    errors={o.delivery.id: o.error for o in outcomes if o.action is _Action.EXPIRED},
+                )
+            )
+            for notice in notices:
+                await repo.add(notice, now=now)
+            await uow.commit()
+        for o in outcomes:
+            self._counts[_COUNTER[o.action]] += 1
+        self._counts["notices"] += len(notices)
+        if notices:
+            self.wake(now)
+
+    # -- facilitator notices --------------------------------------------------------------------------
+
+    def _notice(self, guild_id: int, key: str, text: str, ids: Iterable[int], now: datetime) -> NewDelivery:
+        return NewDelivery(
+            guild_id=guild_id,
+            kind=FACILITATOR_NOTICE,
+            target=f"guild:{guild_id}:notices",
+            dedupe_key=key,
+            due_at=now,
+            deliver_before=now + NOTICE_LIFETIME,
+            payload={"text": text[:NOTICE_MAX_CHARS], "delivery_ids": sorted(ids)},
+        )
+
+    @staticmethod
+    def _failure_text(delivery: Delivery, reason: str) -> str:
+        return (
+            f"Blether could not post the {_describe(delivery)} and will not try again.\n"
+            f"Reason: {reason}\n"
+            "Fix the cause, then reschedule it (or let the next one go out)."
+        )
+
+    def _expiry_notices(
+        self,
+        expired: Sequence[Delivery],
+        *,
+        now: datetime,
+        offline: bool,
+        errors: dict[int, str] | None = None,
+    ) -> list[NewDelivery]:
+        """Build one facilitator notice per guild listing its expired deliveries (never about notices)."""
+        by_guild: dict[int, list[Delivery]] = defaultdict(list)
+        for delivery in expired:
+            if delivery.kind != FACILITATOR_NOTICE:
+                by_guild[delivery.guild_id].append(delivery)
+        notices = []
+        for guild_id, rows in sorted(by_guild.items()):
+            rows.sort(key=lambda d: (d.due_at, d.id))
+            count = len(rows)
+            noun = "message" if count == 1 else "messages"
+            if offline:
+                head = f"While Blether was offline, {count} scheduled {noun} passed the point where sending was useful:"
+            else:
+                head = f"{count} scheduled {noun} could not be sent before the point where sending was useful:"
+            lines = [head]
+            for d in rows[:NOTICE_MAX_LINES]:
+                detail = (errors or {}).get(d.id)
+                lines.append(f"• {_describe(d)}" + (f" ({detail})" if detail and "last error" in detail else ""))
+            if count > NOTICE_MAX_LINES:
+                lines.append(f"…and {count - NOTICE_MAX_LINES} more.")
+            lines.append("Nothing was posted for these; repost by hand anything that still matters.")
+            ids = [d.id for d in rows]
+            digest = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:32]
+            notices.append(self._notice(guild_id, f"notice:expired:{digest}", "\n".join(lines), ids, now))
+        return notices
+
+
+_COUNTER = {
+    _Action.SENT: "sent",
+    _Action.RETRY: "retried",
+    _Action.FAILED: "failed",
+    _Action.EXPIRED: "expired",
+    _Action.CANCELLED: "cancelled",
+}

@@ -1,0 +1,98 @@
+"""Token-bucket rate limiting shared by the platform adapters and the dispatcher.
+
+Discord allows 50 requests a second per bot; Blether keeps to 40 so interactions still have room,
+and opens DM channels and sends DMs at most once a second (bursts of DMs are what gets bots flagged).
+Adapters call ``acquire()`` (``acquire(dm=True)`` for a DM) before each request and ``pause()`` when the
+platform answers with a global rate limit; the dispatcher asks ``ready_in()`` before claiming rows so it
+does not take leases on work that would only queue behind the limiter.
+
+Each bucket is a reservation ("virtual scheduling") token bucket: a caller reserves the next free slot
+and sleeps once until it; nothing polls, and waiters are served in arrival order.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+GLOBAL_RATE = 40.0
+DM_RATE = 1.0
+_EPSILON = 1e-6  # float noise; nobody sleeps for a microsecond
+
+
+class TokenBucket:
+    """Hand out slots at rate per second with bursts of up to burst slots."""
+
+    def __init__(self, rate: float, burst: int, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("a token bucket needs rate > 0 and burst >= 1")
+        self.rate = rate
+        self.burst = burst
+        self._interval = 1.0 / rate
+        self._tolerance = (burst - 1) * self._interval
+        self._monotonic = monotonic
+        self._next_free = monotonic()  # the "theoretical arrival time" of GCRA
+
+    def reserve(self) -> float:
+        """Take the next slot and return how many seconds to wait for it (0 when a token is free now)."""
+        now = self._monotonic()
+        start = max(self._next_free, now)
+        self._next_free = start + self._interval
+        wait = start - self._tolerance - now
+        return wait if wait > _EPSILON else 0.0
+
+    def ready_in(self) -> float:
+        """Return how long until a slot is free, without taking it."""
+        now = self._monotonic()
+        wait = max(self._next_free, now) - self._tolerance - now
+        return wait if wait > _EPSILON else 0.0
+
+    def block_for(self, seconds: float) -> None:
+        """Give out no slot for the next seconds (e.g. the platform said "retry after")."""
+        now = self._monotonic()
+        self._next_free = max(self._next_free, now + seconds + self._tolerance)
+
+
+class RateLimiter:
+    """A global bucket (≤ 40 requests/s) and a DM bucket (≤ 1/s); a DM takes a slot from both."""
+
+    def __init__(
+        self,
+        *,
+        global_rate: float = GLOBAL_RATE,
+        global_burst: int | None = None,
+        dm_rate: float = DM_RATE,
+        dm_burst: int = 1,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        burst = global_burst if global_burst is not None else max(1, int(global_rate))
+        self.global_bucket = TokenBucket(global_rate, burst, monotonic=monotonic)
+        self.dm_bucket = TokenBucket(dm_rate, dm_burst, monotonic=monotonic)
+        self._sleep = sleep
+        self.waited_seconds = 0.0
+        self.acquired = 0
+
+    async def acquire(self, *, dm: bool = False) -> None:
+        """Wait for permission to make one request (a DM waits for its own bucket first)."""
+        if dm:
+            await self._wait(self.dm_bucket.reserve())
+        await self._wait(self.global_bucket.reserve())
+        self.acquired += 1
+
+    async def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self.waited_seconds += seconds
+            await self._sleep(seconds)
+
+    def ready_in(self, *, dm: bool = False) -> float:
+        """Return how many seconds until a request (a DM with dm=True) could go out."""
+        wait = self.global_bucket.ready_in()
+        return max(wait, self.dm_bucket.ready_in()) if dm else wait
+
+    def pause(self, seconds: float, *, dm: bool = False) -> None:
+        """Stop handing out slots for seconds (the platform answered 429 with retry_after)."""
+        log.warning("Rate limited by the platform; pausing %s requests for %.2f s", "DM" if dm else "all", seconds)
+        (self.dm_bucket if dm else self.global_bucket).block_for(seconds)

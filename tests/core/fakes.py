@@ -1,0 +1,126 @@
+"""Fakes of the core's ports for tests that need no Discord at all."""
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.core.clock import Clock
+from bot.core.messages import OutboundMessage, SentMessage
+from bot.core.ports import SendError
+
+DM_CHANNEL_BASE = 900_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class AfterPost:
+    """A failure queued with FakeSender.fail_next that happens after the message was created (a lost reply)."""
+
+    error: Exception
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """One message the FakeSender accepted."""
+
+    channel_id: int
+    message_id: int
+    message: OutboundMessage
+    nonce: str | None
+    user_id: int | None = None  # set for DMs
+    at: datetime | None = None  # when it was posted, by the sender's clock
+
+    def text(self) -> str:
+        """Return everything readable in the message (content, embed texts and footers)."""
+        parts = [self.message.content or ""]
+        for embed in self.message.embeds:
+            parts += [embed.title or "", embed.description or "", embed.footer or ""]
+            parts += [f"{f.name} {f.value}" for f in embed.fields]
+        return "\n".join(p for p in parts if p)
+
+
+@dataclass
+class FakeSender:
+    """Record posts and DMs like a platform would, honour nonces, and fail on demand.
+
+    failures: errors to raise on the next calls to post/send_dm, in order (one per call).
+    fail_when: a predicate on (channel_or_user_id, message) that raises the error it returns.
+    With a clock, a repeated nonce is deduped only within nonce_window (as on Discord); without, always.
+    """
+
+    posts: list[Posted] = field(default_factory=list)
+    edits: list[tuple[int, int, OutboundMessage]] = field(default_factory=list)
+    failures: list[SendError | Exception | AfterPost] = field(default_factory=list)
+    fail_when: Callable[[int, OutboundMessage], Exception | None] | None = None
+    find_calls: list[tuple[int, str]] = field(default_factory=list)
+    enforce_nonce: bool = True
+    clock: Clock | None = None
+    nonce_window: timedelta = timedelta(minutes=4)
+    _ids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(1_000))
+
+    @property
+    def channel_posts(self) -> list[Posted]:
+        """Return the posts to channels (not DMs)."""
+        return [p for p in self.posts if p.user_id is None]
+
+    @property
+    def dms(self) -> list[Posted]:
+        """Return the direct messages sent."""
+        return [p for p in self.posts if p.user_id is not None]
+
+    def fail_next(self, *errors: SendError | Exception | AfterPost) -> None:
+        """Make the next len(errors) sends raise these errors, in order (AfterPost: once created)."""
+        self.failures.extend(errors)
+
+    def _maybe_fail(self, where: int, message: OutboundMessage) -> AfterPost | None:
+        if self.failures:
+            failure = self.failures.pop(0)
+            if isinstance(failure, AfterPost):
+                return failure
+            raise failure
+        if self.fail_when is not None:
+            error = self.fail_when(where, message)
+            if error is not None:
+                raise error
+        return None
+
+    def _create(self, channel_id: int, message: OutboundMessage, nonce: str | None, user_id: int | None) -> SentMessage:
+        now = self.clock.now() if self.clock is not None else None
+        if self.enforce_nonce and nonce is not None:
+            for earlier in self.posts:
+                if earlier.channel_id != channel_id or earlier.nonce != nonce:
+                    continue
+                if now is None or earlier.at is None or now - earlier.at < self.nonce_window:
+                    return SentMessage(earlier.message_id, channel_id)
+        posted = Posted(channel_id, next(self._ids), message, nonce, user_id, now)
+        self.posts.append(posted)
+        return SentMessage(posted.message_id, channel_id)
+
+    async def post(self, channel_id: int, message: OutboundMessage, *, nonce: str | None = None) -> SentMessage:
+        """Post to a channel (a repeated nonce returns the earlier message, like enforce_nonce)."""
+        late = self._maybe_fail(channel_id, message)
+        sent = self._create(channel_id, message, nonce, None)
+        if late is not None:
+            raise late.error
+        return sent
+
+    async def send_dm(self, user_id: int, message: OutboundMessage, *, nonce: str | None = None) -> SentMessage:
+        """Send a DM; the DM channel id is DM_CHANNEL_BASE + user_id."""
+        late = self._maybe_fail(user_id, message)
+        sent = self._create(DM_CHANNEL_BASE + user_id, message, nonce, user_id)
+        if late is not None:
+            raise late.error
+        return sent
+
+    async def edit(self, channel_id: int, message_id: int, message: OutboundMessage) -> None:
+        """Record an edit."""
+        self.edits.append((channel_id, message_id, message))
+
+    async def find_recent(self, channel_id: int, marker: str, *, limit: int = 50) -> SentMessage | None:
+        """Return the newest of the last limit messages in channel_id that carries marker."""
+        self.find_calls.append((channel_id, marker))
+        recent = [p for p in self.posts if p.channel_id == channel_id][-limit:]
+        for posted in reversed(recent):
+            if marker in posted.text():
+                return SentMessage(posted.message_id, channel_id)
+        return None
