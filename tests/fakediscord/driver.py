@@ -280,7 +280,7 @@ class FakeDiscord:
             if event is None:
                 raise RuntimeError("FakeDiscord.start() was not awaited")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), min(remaining, 0.25))
+                await asyncio.wait_for(event.wait(), min(remaining, 0.05))
 
     async def wait_ready(self, timeout: float = 5.0) -> None:
         """Wait until a client identified and was sent READY + GUILD_CREATE."""
@@ -699,6 +699,7 @@ class FakeDiscord:
             source_message_id=message.id if message is not None else None,
         )
         state.interactions[iid] = record
+        state.interaction_by_token[token] = record
         await self.dispatch("INTERACTION_CREATE", payload)
         return InteractionHandle(self, record)
 

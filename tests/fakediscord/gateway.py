@@ -127,7 +127,7 @@ class GatewaySession:
     shard: tuple[int, int] | None
     large_threshold: int
     seq: int = 0
-    buffer: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=5000))
+    buffer: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=5000), repr=False)
     connection: GatewayConnection | None = None
     invalid: bool = False
     presence: dict[str, Any] | None = None
@@ -156,7 +156,7 @@ class Gateway:
         self.resume_count = 0
         self.invalid_session_count = 0
         self.received: list[dict[str, Any]] = []
-        self.dispatched: list[tuple[str, dict[str, Any]]] = []
+        self.dispatched: list[tuple[str, dict[str, Any]]] = []  # tokens redacted
         self.closed_codes: list[int | None] = []
 
     # -- websocket handling ------------------------------------------------------------------------------------
@@ -353,7 +353,7 @@ class Gateway:
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a dispatch to every live session whose intents allow it."""
-        self.dispatched.append((event, data))
+        self.dispatched.append((event, {**data, "token": "<redacted>"} if "token" in data else data))
         for session in self.live_sessions():
             if not event_allowed(session.intents, event, data):
                 continue

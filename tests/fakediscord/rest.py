@@ -1423,7 +1423,7 @@ class RestApi:
         invalid = ApiError(401, 50027, "Invalid Webhook Token")
         if call.params.get("webhook_id") != str(self.state.application_id):
             raise unknown("Webhook", 10015)
-        record = next((r for r in self.state.interactions.values() if r.token == token), None)
+        record = self.state.interaction_by_token.get(token or "")
         if record is None or time.monotonic() - record.created > self.fake.interaction_token_lifetime:
             raise invalid
         return record

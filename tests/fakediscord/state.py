@@ -546,6 +546,7 @@ class FakeState:
         self.attachments: dict[int, Attachment] = {}
         self.commands: dict[int, ApplicationCommand] = {}
         self.interactions: dict[int, InteractionRecord] = {}
+        self.interaction_by_token: dict[str, InteractionRecord] = {}
         self.nonce_counts: dict[str, int] = {}
         self.messages_by_nonce: dict[str, list[Message]] = {}
         self.named_users: dict[str, Member] = {}
