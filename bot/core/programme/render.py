@@ -1,0 +1,183 @@
+"""Render programme messages as platform-free OutboundMessages and Embeds (reminders, cancellations, lists).
+
+Everything that came from users passes through bot.core.text first; only the participant role is
+ever pinged, and only through mention_role_ids.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.core.messages import Button, ButtonStyle, Embed, EmbedField, OutboundMessage
+from bot.core.programme.domain import LocationKind, Programme, Session, UpcomingSession
+from bot.core.programme.ics import channel_url
+from bot.core.programme.ids import ics_button_id, rsvp_button_id
+from bot.core.programme.times import describe_offset, format_local, format_offsets
+from bot.core.text import sanitise_block, sanitise_inline
+
+COLOUR = 0x2E7D6B
+CANCELLED_COLOUR = 0xB3261E
+EMBED_TITLE_LIMIT = 256
+FIELD_LIMIT = 1024
+
+
+def discord_timestamp(when: datetime, style: str = "F") -> str:
+    """Return Discord's timestamp markup (<t:UNIX:F>), shown in each reader's own time zone."""
+    return f"<t:{int(when.timestamp())}:{style}>"
+
+
+def location_text(session: Session) -> str:
+    """Describe where a session happens (a link, a channel mention or "to be confirmed")."""
+    if session.location_kind == LocationKind.URL and session.location_url:
+        return session.location_url
+    if session.location_kind in (LocationKind.VOICE, LocationKind.STAGE) and session.location_channel_id:
+        kind = "stage" if session.location_kind == LocationKind.STAGE else "voice"
+        return f"<#{session.location_channel_id}> ({kind} channel)"
+    return "To be confirmed"
+
+
+def _title(session: Session) -> str:
+    return sanitise_inline(session.title, EMBED_TITLE_LIMIT) or f"Session {session.number}"
+
+
+def session_buttons(session: Session) -> tuple[Button, ...]:
+    """Return the "Add to calendar" and "I'll be there" buttons of a session."""
+    return (
+        Button(label="Add to calendar", custom_id=ics_button_id(session.id), style=ButtonStyle.SECONDARY, emoji="📅"),
+        Button(label="I'll be there", custom_id=rsvp_button_id(session.id), style=ButtonStyle.SUCCESS, emoji="✋"),
+    )
+
+
+def session_embed(session: Session, *, active_count: int, footer: str | None = None) -> Embed:
+    """Return the card that describes a session: place in the programme, theme, times, place, speaker."""
+    lines = [f"**Session {session.number} of {active_count}**"]
+    if session.is_cancelled:
+        lines = [f"**Session {session.number} — cancelled**"]
+        if session.cancel_reason:
+            lines.append(sanitise_block(session.cancel_reason, 500))
+    if session.description:
+        lines.append(sanitise_block(session.description, 1000))
+    fields = [
+        EmbedField(
+            "When",
+            f"{discord_timestamp(session.starts_at, 'F')} ({discord_timestamp(session.starts_at, 'R')})\n"
+            f"{session.duration_minutes} minutes",
+        ),
+        EmbedField("Where", location_text(session)),
+    ]
+    if session.speaker:
+        fields.append(EmbedField("Speaker", sanitise_inline(session.speaker, 200)))
+    return Embed(
+        title=_title(session),
+        description="\n\n".join(lines),
+        url=session.location_url if session.location_kind == LocationKind.URL else None,
+        colour=CANCELLED_COLOUR if session.is_cancelled else COLOUR,
+        fields=tuple(fields),
+        footer=footer,
+    )
+
+
+def reminder_message(
+    programme: Programme, session: Session, *, active_count: int, offset_minutes: int, direct: bool = False
+) -> OutboundMessage:
+    """Return the reminder posted offset_minutes before a session (direct=True: the DM copy, no ping)."""
+    starts = f"Session {session.number} starts {discord_timestamp(session.starts_at, 'R')}"
+    role = programme.participant_role_id
+    content = f"<@&{role}> {starts}" if role is not None and not direct else starts
+    footer = f"Reminder {describe_offset(offset_minutes)} before · times show in your own time zone"
+    if direct:
+        footer += " · stop these DMs with /reminders dm off"
+    return OutboundMessage(
+        content=content,
+        embeds=(session_embed(session, active_count=active_count, footer=footer),),
+        buttons=session_buttons(session),
+        mention_role_ids=(role,) if role is not None and not direct else (),
+    )
+
+
+def cancellation_message(programme: Programme, session: Session) -> OutboundMessage:
+    """Return the announcement that a session is cancelled (pings the participant role)."""
+    role = programme.participant_role_id
+    text = f"Session {session.number} on {discord_timestamp(session.starts_at, 'F')} is cancelled."
+    description = [f"~~{discord_timestamp(session.starts_at, 'F')}~~"]
+    if session.cancel_reason:
+        description.append(sanitise_block(session.cancel_reason, 500))
+    return OutboundMessage(
+        content=f"<@&{role}> {text}" if role is not None else text,
+        embeds=(
+            Embed(
+                title=sanitise_inline(f"Cancelled: {session.title}", EMBED_TITLE_LIMIT),
+                description="\n\n".join(description),
+                colour=CANCELLED_COLOUR,
+            ),
+        ),
+        mention_role_ids=(role,) if role is not None else (),
+    )
+
+
+def upcoming_embed(programme: Programme, upcoming: Sequence[UpcomingSession]) -> Embed:
+    """Return the list of upcoming sessions, one field each."""
+    if not upcoming:
+        return Embed(title="Upcoming sessions", description="No sessions are scheduled yet.", colour=COLOUR)
+    fields = []
+    for item in upcoming[:25]:
+        session = item.session
+        head = f"{session.number}. {sanitise_inline(session.title, 200)}"
+        if session.is_cancelled:
+            head += " (cancelled)"
+        value = [f"{discord_timestamp(session.starts_at, 'F')} ({discord_timestamp(session.starts_at, 'R')})"]
+        value.append(location_text(session))
+        if session.speaker:
+            value.append("Speaker: " + sanitise_inline(session.speaker, 200))
+        if item.rsvp_count:
+            value.append(f"{item.rsvp_count} coming")
+        fields.append(EmbedField(head[:256], "\n".join(value)[:FIELD_LIMIT]))
+    total = upcoming[0].active_count
+    return Embed(
+        title="Upcoming sessions",
+        description=f"{total} session{'s' if total != 1 else ''} in the programme. Times show in your own time zone.",
+        colour=COLOUR,
+        fields=tuple(fields),
+    )
+
+
+def _channel(channel_id: int | None) -> str:
+    return f"<#{channel_id}>" if channel_id is not None else "not set"
+
+
+def _role(role_id: int | None) -> str:
+    return f"<@&{role_id}>" if role_id is not None else "not set"
+
+
+def programme_embed(programme: Programme, *, now: datetime | None = None) -> Embed:
+    """Return /programme show: every setting, with "not set" where a facilitator still has to choose."""
+    fields = (
+        EmbedField(
+            "Time zone", programme.timezone + (f" (now {format_local(now, programme.zone)})" if now else ""), True
+        ),
+        EmbedField("Reminders before each session", format_offsets(programme.reminder_offsets), True),
+        EmbedField("Announcements", _channel(programme.announcements_channel_id), True),
+        EmbedField("Reflections", _channel(programme.reflections_channel_id), True),
+        EmbedField("Flash Reports", _channel(programme.flash_reports_channel_id), True),
+        EmbedField("Facilitator channel", _channel(programme.facilitator_channel_id), True),
+        EmbedField("Facilitator role", _role(programme.facilitator_role_id), True),
+        EmbedField("Participant role", _role(programme.participant_role_id), True),
+        EmbedField("Reflection poll", f"{programme.reflection_delay_minutes} min after each session", True),
+        EmbedField(
+            "Poll closes",
+            f"after {programme.poll_close_days} days (nudge {programme.nudge_before_close_days} days before)",
+            True,
+        ),
+        EmbedField("Data kept", f"{programme.retention_months} months", True),
+    )
+    return Embed(
+        title="Programme setup", colour=COLOUR, fields=fields, footer="Change any of these with /programme setup"
+    )
+
+
+def session_link(session: Session) -> str | None:
+    """Return a link to where the session happens (URL or Discord channel link), if any."""
+    if session.location_kind == LocationKind.URL:
+        return session.location_url
+    if session.location_channel_id is not None:
+        return channel_url(session.guild_id, session.location_channel_id)
+    return None
