@@ -79,6 +79,7 @@ NOTICE_LIFETIME = timedelta(days=7)
 NOTICE_MAX_LINES = 15
 NOTICE_MAX_CHARS = 1900  # under Discord's 2,000-character message limit
 DB_ERROR_RETRY = timedelta(seconds=5)
+SWEEP_INTERVAL = timedelta(seconds=5)  # how often a busy dispatcher looks for abandoned leases
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,7 @@ class Dispatcher:
         self._active: set[asyncio.Task[object]] = set()
         self._stopping = False
         self._started = False
+        self._next_sweep = datetime.min.replace(tzinfo=UTC)
 
         self._write_queue: list[tuple[_Outcome, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
@@ -313,7 +315,7 @@ class Dispatcher:
                 log.warning("Stopped with %d delivery runs unfinished; their leases will run out", len(pending))
                 await asyncio.gather(*pending, return_exceptions=True)
         if self._writer is not None and not self._writer.done():
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._writer), timeout=grace)
         self._started = False
         log.info("Dispatcher %s stopped (%s)", self.worker_id, self.stats)
@@ -369,30 +371,26 @@ class Dispatcher:
         return handled
 
     async def _claim(self) -> list[Delivery]:
+        """Release abandoned leases (now and then) and claim one batch, in one transaction.
+
+        Rows already past deliver_before are claimed like any other and expired by _attempt without
+        calling their handler, so this hot path never scans the whole backlog.
+        """
         now = self._clock.now()
+        sweep = now >= self._next_sweep
         async with self._database.unit_of_work() as uow:
             repo = uow.repo(SqlDeliveryRepository)
-            released = await repo.release_abandoned(now)
-            expired = await repo.expire_overdue(now)
+            released = await repo.release_abandoned(now) if sweep else []  # claimable in this same transaction
             claimed = await repo.claim_due(
                 now, limit=self._batch, lease=self._lease, worker_id=self.worker_id, nonce_window=self._nonce_window
             )
-            notices = self._expiry_notices(expired, now=now, offline=False)
-            for notice in notices:
-                await repo.add(notice, now=now)
             await uow.commit()
-        self._counts["notices"] += len(notices)
+        if sweep:
+            self._next_sweep = now + SWEEP_INTERVAL
         for delivery in released:
             log.info("Delivery %s (%s): lease ran out without an outcome; back to pending", delivery.id, delivery.kind)
-        for delivery in expired:
-            log.info(
-                "Delivery %s (%s) expired before it could be sent (due %s)", delivery.id, delivery.kind, delivery.due_at
-            )
         self._counts["released"] += len(released)
-        self._counts["expired"] += len(expired)
         self._counts["claimed"] += len(claimed)
-        if notices:
-            self.wake(now)
         if claimed:
             log.debug("Claimed %d deliveries as %s", len(claimed), self.worker_id)
         return claimed
@@ -400,10 +398,13 @@ class Dispatcher:
     async def _wake_for_next(self) -> None:
         async with self._database.unit_of_work() as uow:
             repo = uow.repo(SqlDeliveryRepository)
-            times = [await repo.next_due_at(), await repo.next_lease_end()]
+            next_due = await repo.next_due_at()
+            lease_end = await repo.next_lease_end()
+        wanted = [next_due] if next_due is not None else []
+        if lease_end is not None:  # someone's claim may be abandoned then; look just after, when we sweep
+            wanted.append(max(lease_end + timedelta(milliseconds=10), self._next_sweep))
         if self._poll_interval is not None:
-            times.append(self._clock.now() + self._poll_interval)
-        wanted = [t for t in times if t is not None]
+            wanted.append(self._clock.now() + self._poll_interval)
         if wanted:
             self.wake(min(wanted))
 

@@ -457,3 +457,30 @@ async def test_lost_reply_then_late_retry_does_not_post_twice(
     assert len(sender.posts) == 1
     assert row.message_id == sender.posts[0].message_id
     assert sender.find_calls  # the late retry looked before posting
+
+
+async def test_rows_found_overdue_while_running_expire_with_one_notice_per_guild(
+    database: Database, clock: ManualClock, sender: FakeSender, make_dispatcher: DispatcherFactory
+) -> None:
+    """Rows that pass deliver_before before a run reaches them expire unsent; their guilds get one notice each."""
+    start = clock.now()
+    await add_all(
+        database,
+        clock,
+        *(new_delivery(f"g1-{i}", start, guild_id=1, window=timedelta(minutes=1)) for i in range(3)),
+        new_delivery("g2", start, guild_id=2, window=timedelta(minutes=1)),
+        new_delivery("fine", start + timedelta(minutes=2), guild_id=1),
+    )
+    notices: list[Delivery] = []
+    dispatcher = make_dispatcher(
+        handlers={"post": channel_handler(sender), FACILITATOR_NOTICE: notice_handler(notices)}, batch=2
+    )
+    clock.advance(timedelta(minutes=2))  # e.g. the event loop was blocked, or a long backlog
+    await dispatcher.run_due()
+    assert [p.message.content.split("\n")[0] for p in sender.posts if p.message.content] == ["hello fine"]
+    assert {d.dedupe_key: d.status for d in await listed(database, kind="post")}["g1-0"] is DeliveryStatus.EXPIRED
+    assert sorted(n.guild_id for n in notices) in ([1, 1, 2], [1, 2])  # batches may split a guild's list
+    assert sum(len(n.payload["delivery_ids"]) for n in notices) == 4
+    stats = dispatcher.stats
+    assert (stats.sent, stats.expired, stats.failed) == (1 + len(notices), 4, 0)
+    assert stats.notices == len(notices)

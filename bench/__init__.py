@@ -1,0 +1,1 @@
+"""Benchmarks: Blether beside a bare baseline in the same run, so the ratio means something."""
