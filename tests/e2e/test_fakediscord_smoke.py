@@ -7,6 +7,7 @@ import io
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 from discord import app_commands, ui
@@ -284,6 +285,18 @@ async def test_message_nonce_dedupe(fake: FakeDiscord, bot: SmokeBot) -> None:
     assert check_limits(body) == []
 
 
+async def test_lost_response_then_retry_with_same_nonce(fake: FakeDiscord, bot: SmokeBot) -> None:
+    """The create succeeds but the connection drops before the answer; the retry's nonce returns that message."""
+    fake.inject("/channels/{channel_id}/messages", "POST", kind="reset_after")
+    channel = bot.get_channel(fake.channels.general.id)
+    assert isinstance(channel, discord.TextChannel)
+    with pytest.raises(aiohttp.ClientError):
+        await channel.send("reminder", nonce="rem:7")
+    retried = await channel.send("reminder", nonce="rem:7")
+    assert [m.id for m in fake.channel_messages(fake.channels.general)] == [retried.id]
+    assert fake.nonce_counts["rem:7"] == 2
+
+
 async def test_429_is_retried_then_succeeds(fake: FakeDiscord, bot: SmokeBot) -> None:
     """An injected 429 (with Via, Retry-After and scope headers) is retried by discord.py."""
     fake.inject("/channels/{channel_id}/messages", "POST", kind="429", retry_after=0.2)
@@ -465,8 +478,6 @@ async def test_errors_like_discord(fake: FakeDiscord, bot: SmokeBot) -> None:
     with pytest.raises(discord.NotFound):
         await bot.http.request(discord.http.Route("GET", "/nonexistent/{x}", x=1))
     assert [r.path for r in fake.unknown_routes] == ["/nonexistent/1"]
-    import aiohttp
-
     url = f"{fake.api_base_url}/users/@me"
     async with aiohttp.ClientSession() as session, session.get(url, headers={"Authorization": "Bot no"}) as resp:
         assert resp.status == 401

@@ -131,6 +131,7 @@ class FakeDiscord:
         self.stats = FakeStats()
         self.command_syncs: list[tuple[int | None, list[dict[str, Any]]]] = []
         self.cdn_requests: list[str] = []
+        self.internal_errors: list[tuple[RecordedRequest, Exception]] = []
         self.gateway = Gateway(self)
         self.rest = RestApi(self)
         self._runner: web.AppRunner | None = None

@@ -90,22 +90,12 @@ FACILITATOR_DEFAULT = (
     | PIN_MESSAGES
 )
 
-BOT_DEFAULT = (
-    VIEW_CHANNEL
-    | SEND_MESSAGES
-    | SEND_MESSAGES_IN_THREADS
-    | EMBED_LINKS
-    | ATTACH_FILES
-    | READ_MESSAGE_HISTORY
-    | ADD_REACTIONS
-    | USE_EXTERNAL_EMOJIS
-    | MANAGE_MESSAGES
-    | MANAGE_EVENTS
-    | CREATE_EVENTS
-    | MANAGE_ROLES
-    | CONNECT
-    | SPEAK
-)
+# The invite in the repository README: View Channels, Send Messages, Embed Links, Attach Files,
+# Read Message History, Manage Events (8590052352). @everyone adds reactions, CONNECT and so on.
+BOT_DEFAULT = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY | MANAGE_EVENTS
+
+# What a stage-event moderator needs in the stage channel (Discord's scheduled-event permission table).
+STAGE_MODERATOR = MANAGE_CHANNELS | MUTE_MEMBERS | MOVE_MEMBERS
 
 
 def apply_overwrites(

@@ -270,6 +270,12 @@ class RestApi:
             reply = await route.handler(call)
         except ApiError as exc:
             return self._finish(record, started, exc.status, exc.body(), extra_headers)
+        except Exception as exc:
+            # A bug in the fake: fail fast with a 4xx (a 5xx would make discord.py retry for ~16 s).
+            log.exception("Fake Discord: handler for %s %s crashed", record.method, record.path)
+            self.fake.internal_errors.append((record, exc))
+            body = {"message": f"FakeDiscord internal error: {exc!r}", "code": -1}
+            return self._finish(record, started, 400, body, extra_headers)
         finally:
             self.fake.notify()
         if fault is not None and fault.kind == "reset_after":
@@ -459,6 +465,23 @@ class RestApi:
         for bit in needed:
             if not have & bit:
                 raise MISSING_PERMISSIONS
+
+    def _require_event_permissions(
+        self, entity_type: int, channel_id: Any, *, creating: bool, creator_id: int | None = None
+    ) -> None:
+        """Apply Discord's scheduled-event permission table (guild level, then the event's channel)."""
+        bot = self.state.bot_member()
+        if creating or creator_id == self.state.bot_user.id:
+            self._require_any(perms.CREATE_EVENTS, perms.MANAGE_EVENTS)
+        else:
+            self._require_any(perms.MANAGE_EVENTS)
+        if entity_type not in (1, 2) or channel_id is None:
+            return
+        channel = self.state.channels.get(int(channel_id))
+        have = self.state.channel_permissions(bot, channel)
+        needed = perms.STAGE_MODERATOR if entity_type == 1 else perms.VIEW_CHANNEL | perms.CONNECT
+        if have & needed != needed:
+            raise MISSING_PERMISSIONS
 
     def _require_any(self, *options: int) -> None:
         have = self.state.base_permissions(self.state.bot_member())
@@ -1232,9 +1255,9 @@ class RestApi:
     async def create_event(self, call: Call) -> Reply:
         """POST a scheduled event (needs CREATE_EVENTS or MANAGE_EVENTS)."""
         self._guild(call)
-        self._require_any(perms.CREATE_EVENTS, perms.MANAGE_EVENTS)
         body = dict(call.body())
         self._check_event_fields(body, creating=True)
+        self._require_event_permissions(int(body["entity_type"]), body.get("channel_id"), creating=True)
         event = ScheduledEvent(
             id=self.state.next_id(),
             guild_id=self.state.guild.id,
@@ -1258,7 +1281,9 @@ class RestApi:
     async def edit_event(self, call: Call) -> Reply:
         """PATCH a scheduled event, enforcing Discord's status transitions."""
         event = self._event(call)
-        self._require_any(perms.MANAGE_EVENTS)
+        self._require_event_permissions(
+            event.entity_type, event.channel_id, creating=False, creator_id=event.creator_id
+        )
         body = dict(call.body())
         merged = {
             "name": event.name,
@@ -1272,6 +1297,9 @@ class RestApi:
         if "entity_type" in body and int(body["entity_type"]) == 3 and "channel_id" not in body:
             merged["channel_id"] = None
         self._check_event_fields(merged, creating=False)
+        self._require_event_permissions(
+            int(merged["entity_type"]), merged.get("channel_id"), creating=False, creator_id=event.creator_id
+        )
         if "status" in body:
             new = int(body["status"])
             allowed = {1: {2, 4}, 2: {3}}.get(event.status, set())
@@ -1307,7 +1335,9 @@ class RestApi:
     async def delete_event(self, call: Call) -> Reply:
         """DELETE a scheduled event."""
         event = self._event(call)
-        self._require_any(perms.MANAGE_EVENTS)
+        self._require_event_permissions(
+            event.entity_type, event.channel_id, creating=False, creator_id=event.creator_id
+        )
         event.deleted = True
         await self.fake.dispatch("GUILD_SCHEDULED_EVENT_DELETE", self.state.scheduled_event_payload(event))
         return Reply(body=None)

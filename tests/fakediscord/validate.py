@@ -220,6 +220,8 @@ def check_no_pings(
     prefix, part, kind = message_part(body)
     if part is None or kind != "message":
         return []
+    if not part.get("content") and not part.get("message_reference"):
+        return []  # nothing that could notify anyone (embeds never ping)
     allowed = part.get("allowed_mentions")
     path = f"{prefix}allowed_mentions"
     if allowed is None:
