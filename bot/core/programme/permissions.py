@@ -31,3 +31,8 @@ def require_facilitator(programme: Programme | None, actor: Actor, action: str =
         raise PermissionDeniedError(
             f"Only facilitators can {action} — ask someone with the Facilitator role or Manage Events."
         )
+
+
+def command_line_actor(guild_id: int) -> Actor:
+    """Return the Actor for operations run from the command line by the bot's operator (an administrator)."""
+    return Actor(guild_id=guild_id, user_id=0, display_name="command line", is_admin=True)
