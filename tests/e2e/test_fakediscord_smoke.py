@@ -115,7 +115,9 @@ class SmokeBot(commands.Bot):
             await interaction.user.send("Hello from the bot")
             await interaction.followup.send("Sent you a DM", ephemeral=True)
 
-        programme = app_commands.Group(name="programme", description="Programme admin")
+        programme = app_commands.Group(
+            name="programme", description="Programme admin", default_permissions=discord.Permissions(manage_events=True)
+        )
         session = app_commands.Group(name="session", description="Sessions", parent=programme)
 
         @programme.command(name="setup", description="Set the programme up")
@@ -371,6 +373,8 @@ async def test_nested_options_resolved_and_attachment(fake: FakeDiscord, bot: Sm
         user=fake.users.fran,
     )
     assert await ix.settle(timeout=2) == "Europe/London|6|reflections|Participant|fran|bring tea"
+    with pytest.raises(ValueError, match="default_member_permissions"):
+        await fake.slash("programme session edit", {"number": 1}, user=fake.users.nora)
     with pytest.raises(ValueError, match="outside"):
         await fake.slash("programme setup", {"timezone": "x", "weeks": 99, "channel": 1, "role": 1, "facilitator": 1})
 

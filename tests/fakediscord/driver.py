@@ -724,6 +724,8 @@ class FakeDiscord:
         registered, path = self._command_data(command)
         invoker = self._member(user)
         where = self._channel(channel)
+        if strict:
+            self._check_can_use(registered, invoker, where)
         builder = OptionBuilder(self, invoker, where, strict=strict)
         built = builder.build(registered.definition | {"name": registered.name}, path, options or {})
         data: dict[str, Any] = {"id": str(registered.id), "name": registered.name, "type": 1, "options": built}
@@ -732,6 +734,25 @@ class FakeDiscord:
         if builder.resolved:
             data["resolved"] = builder.resolved
         return await self._interact(2, invoker, where, data, locale=locale)
+
+    def _check_can_use(self, registered: ApplicationCommand, invoker: Member | User, where: Channel) -> None:
+        """Refuse what Discord's client would not offer: missing default_member_permissions or wrong context."""
+        definition = registered.definition
+        contexts = definition.get("contexts")
+        context = channel_type_context(where)
+        wrong_context = contexts is not None and context not in contexts
+        if wrong_context or (where.is_dm and definition.get("dm_permission") is False):
+            raise ValueError(f"/{registered.name} is not available in this context ({context}); use strict=False")
+        required = definition.get("default_member_permissions")
+        if required is None or where.is_dm:
+            return
+        member = invoker if isinstance(invoker, Member) else self.state.guild.members.get(invoker.id)
+        have = self.state.channel_permissions(member, where) if member is not None else 0
+        if have & int(required) != int(required) or (int(required) == 0 and have != perms.ALL):
+            raise ValueError(
+                f"{invoker.name} lacks default_member_permissions={required} for /{registered.name}; Discord would "
+                "not offer the command (pass strict=False to send it anyway)"
+            )
 
     async def context_menu(
         self,
@@ -773,11 +794,14 @@ class FakeDiscord:
         *,
         user: UserLike | None = None,
         channel: ChannelLike | None = None,
+        strict: bool = True,
     ) -> InteractionHandle:
         """Send an autocomplete interaction for option ``focused`` with the partially typed ``value``."""
         registered, path = self._command_data(command)
         invoker = self._member(user)
         where = self._channel(channel)
+        if strict:
+            self._check_can_use(registered, invoker, where)
         builder = OptionBuilder(self, invoker, where, strict=False)
         values = {**(options or {}), focused: value}
         built = builder.build(registered.definition | {"name": registered.name}, path, values, focused=focused)
