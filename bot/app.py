@@ -1,14 +1,33 @@
 """Composition root: build the database, the core services and the ports once, in one place."""
 
 import logging
-from dataclasses import dataclass, field
+import os
+import socket
+from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.core.actors import Actor
 from bot.core.clock import Clock, SystemClock
+from bot.core.delivery.dispatcher import Dispatcher
+from bot.core.delivery.limiter import RateLimiter
 from bot.core.ports import EventMirror, Sender
+from bot.core.programme.domain import ChannelDirectory
+from bot.core.programme.permissions import is_facilitator
+from bot.core.programme.reminders import register_programme_handlers
+from bot.core.programme.service import ProgrammeService
 from bot.core.storage.database import Database
 
 log = logging.getLogger(__name__)
+
+
+def worker_id(database: Database) -> str:
+    """Name this process for delivery leases: stable on SQLite (one process), unique on PostgreSQL."""
+    explicit = os.environ.get("BLETHER_WORKER_ID", "").strip()
+    if explicit:
+        return explicit[:64]
+    if database.is_sqlite:
+        return "sqlite-single-process"
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
 
 
 @dataclass
@@ -20,15 +39,21 @@ class Services:
     clock: Clock
     sender: Sender
     mirror: EventMirror
-    started: bool = field(default=False)
+    limiter: RateLimiter
+    dispatcher: Dispatcher
+    programme: ProgrammeService
 
     async def start(self) -> None:
-        """Start background work (the delivery dispatcher)."""
-        self.started = True
+        """Start background work: reconcile and run the delivery dispatcher."""
+        await self.dispatcher.start()
 
     async def stop(self) -> None:
-        """Stop background work gracefully."""
-        self.started = False
+        """Stop background work gracefully (in-flight deliveries finish or are released)."""
+        await self.dispatcher.stop()
+
+    async def is_facilitator(self, actor: Actor) -> bool:
+        """Tell whether the actor may use facilitator commands in their server."""
+        return is_facilitator(await self.programme.get_programme(actor.guild_id), actor)
 
 
 def build_services(
@@ -37,7 +62,26 @@ def build_services(
     *,
     sender: Sender,
     mirror: EventMirror,
+    channels: ChannelDirectory | None = None,
     clock: Clock | None = None,
+    limiter: RateLimiter | None = None,
 ) -> Services:
     """Wire the core services to a database, a clock and a platform's ports."""
-    return Services(settings=settings, database=database, clock=clock or SystemClock(), sender=sender, mirror=mirror)
+    clock = clock or SystemClock()
+    limiter = limiter or RateLimiter()
+    dispatcher = Dispatcher(database, clock, worker_id=worker_id(database), limiter=limiter)
+    uow = database.unit_of_work
+    programme = ProgrammeService(
+        uow, dispatcher, clock, mirror=mirror, channels=channels, default_timezone=settings.timezone
+    )
+    register_programme_handlers(dispatcher, uow, sender, clock)
+    return Services(
+        settings=settings,
+        database=database,
+        clock=clock,
+        sender=sender,
+        mirror=mirror,
+        limiter=limiter,
+        dispatcher=dispatcher,
+        programme=programme,
+    )

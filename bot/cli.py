@@ -56,7 +56,7 @@ async def _migrate_or_refuse(database: Database, *, migrate: bool) -> None:
 async def _run_bot(settings: Settings, *, migrate: bool) -> int:
     from bot.app import build_services
     from bot.client import BletherBot
-    from bot.discord_ports import DiscordEventMirror, DiscordSender
+    from bot.discord_ports import DiscordChannelDirectory, DiscordEventMirror, DiscordSender
     from bot.endpoints import apply_endpoints
 
     database = Database(settings.database_url)
@@ -71,7 +71,13 @@ async def _run_bot(settings: Settings, *, migrate: bool) -> int:
             log.info("%s: %s", name, value)
 
         def factory(client: BletherBot):
-            return build_services(settings, database, sender=DiscordSender(client), mirror=DiscordEventMirror(client))
+            return build_services(
+                settings,
+                database,
+                sender=DiscordSender(client),
+                mirror=DiscordEventMirror(client),
+                channels=DiscordChannelDirectory(client),
+            )
 
         bot = BletherBot(settings=settings, database=database, services_factory=factory)
         async with bot:

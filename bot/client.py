@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.core.storage.database import Database
 from bot.core.storage.state import SqlStateRepository
 from cogs import EXTENSIONS
+from cogs._shared.interactions import InteractionRouter
 from cogs._shared.replies import report_error
 
 if TYPE_CHECKING:
@@ -66,6 +67,8 @@ class BletherBot(commands.Bot):
         self.database = database
         self._services_factory = services_factory
         self._services: Services | None = None
+        self.router = InteractionRouter()
+        self.add_listener(self.router.on_interaction, "on_interaction")
 
     @property
     def services(self) -> "Services":
@@ -81,6 +84,12 @@ class BletherBot(commands.Bot):
             await self.load_extension(extension)
         await self.services.start()
         await self.sync_commands()
+
+    def add_persistent_buttons(self, *items: type[discord.ui.DynamicItem[Any]]) -> None:
+        """Register DynamicItem buttons (they work after restarts) and tell the router their patterns."""
+        self.add_dynamic_items(*items)
+        for item in items:
+            self.router.add_component_pattern(item.__discord_ui_compiled_template__)
 
     async def sync_commands(self) -> None:
         """Sync to DISCORD_GUILD_ID at once; globally only when the command tree changed."""

@@ -9,6 +9,7 @@ import discord
 
 from bot.core.messages import ButtonStyle, Embed, OutboundMessage, SentMessage
 from bot.core.ports import EventSpec, PermanentSendError, TransientSendError
+from bot.core.programme.domain import ChannelKind
 
 log = logging.getLogger(__name__)
 
@@ -229,3 +230,24 @@ class DiscordEventMirror:
             return
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, "cancel the Scheduled Event (needs Manage Events)") from error
+
+
+class DiscordChannelDirectory:
+    """Tell the core what kind of channel an id is (implements programme.domain.ChannelDirectory)."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def channel_kind(self, guild_id: int, channel_id: int) -> ChannelKind | None:
+        """Return text, voice, stage or other; None when the server has no such channel."""
+        guild = self._client.get_guild(guild_id)
+        channel = guild.get_channel(channel_id) if guild is not None else None
+        if channel is None:
+            return None
+        if isinstance(channel, discord.StageChannel):
+            return ChannelKind.STAGE
+        if isinstance(channel, discord.VoiceChannel):
+            return ChannelKind.VOICE
+        if isinstance(channel, discord.TextChannel):
+            return ChannelKind.TEXT
+        return ChannelKind.OTHER

@@ -91,8 +91,10 @@ FACILITATOR_DEFAULT = (
 )
 
 # The invite in the repository README: View Channels, Send Messages, Embed Links, Attach Files,
-# Read Message History, Manage Events (8590052352). @everyone adds reactions, CONNECT and so on.
-BOT_DEFAULT = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY | MANAGE_EVENTS
+# Read Message History, Create Events, Manage Events (17600776096768). @everyone adds reactions, CONNECT and so on.
+BOT_DEFAULT = (
+    VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY | CREATE_EVENTS | MANAGE_EVENTS
+)
 
 # What a stage-event moderator needs in the stage channel (Discord's scheduled-event permission table).
 STAGE_MODERATOR = MANAGE_CHANNELS | MUTE_MEMBERS | MOVE_MEMBERS

@@ -1,0 +1,158 @@
+"""Start the real bot against the fake Discord: as a `blether run` subprocess or in-process."""
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.app import Services, build_services
+from bot.client import BletherBot
+from bot.config import Settings
+from bot.core.clock import Clock
+from bot.core.storage.database import Database
+from bot.core.storage.migrations import upgrade_to_head
+from bot.discord_ports import DiscordChannelDirectory, DiscordEventMirror, DiscordSender
+from bot.endpoints import apply_endpoints
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def bot_env(fake: Any, database_url: str, **extra: str) -> dict[str, str]:
+    """Return the environment a bot process needs to talk to the fake."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DISCORD_", "BLETHER_", "DATABASE_URL", "LOG_LEVEL"))
+    }
+    env.update(
+        {
+            "DISCORD_TOKEN": fake.token,
+            "DATABASE_URL": database_url,
+            "DISCORD_GUILD_ID": str(fake.guild_id),
+            "DISCORD_API_BASE_URL": fake.api_base_url,
+            "DISCORD_GATEWAY_URL": fake.gateway_url,
+            "LOG_LEVEL": "DEBUG",
+            "BLETHER_EXPORT_KEY": "test-export-key-0123456789",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+@dataclass
+class BotProcess:
+    """A `blether run` subprocess whose logs are kept in a file."""
+
+    env: dict[str, str]
+    log_path: Path
+    args: tuple[str, ...] = ()
+    process: subprocess.Popen[bytes] | None = None
+    _log_file: Any = field(default=None, repr=False)
+
+    def start(self) -> None:
+        """Start the process (python -m bot run, the same entry point as the console script)."""
+        self._log_file = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: ASYNC220 - started once per test, not on a hot path
+            [sys.executable, "-m", "bot", "run", *self.args],
+            cwd=self.log_path.parent,
+            env=self.env,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        """SIGKILL the process (a crash, no clean-up)."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def terminate(self, timeout: float = 10) -> int | None:
+        """Ask the process to stop, then kill it if it does not."""
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
+        return self.process.returncode
+
+    def logs(self) -> str:
+        """Return everything the process wrote so far."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    async def wait_for_log(self, text: str, timeout: float = 20) -> None:
+        """Wait until text appears in the log, failing early if the process exits."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.logs():
+                return
+            if self.process is not None and self.process.poll() is not None:
+                raise AssertionError(
+                    f"bot exited with {self.process.returncode} before {text!r}:\n{self.logs()[-4000:]}"
+                )
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{text!r} not logged within {timeout}s:\n{self.logs()[-4000:]}")
+
+
+@dataclass
+class RunningBot:
+    """An in-process bot and its services (faster than a subprocess; same code path after start-up)."""
+
+    bot: BletherBot
+    services: Services
+    database: Database
+    task: asyncio.Task[None]
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    fake: Any,
+    database_url: str,
+    *,
+    clock: Clock | None = None,
+    configure: Callable[[Settings], Settings] | None = None,
+) -> AsyncIterator[RunningBot]:
+    """Run BletherBot in this event loop against the fake until the block ends."""
+    settings = Settings.from_env(bot_env(fake, database_url))
+    if configure is not None:
+        settings = configure(settings)
+    apply_endpoints(settings.api_base_url, settings.gateway_url)
+    await upgrade_to_head(database_url)
+    database = Database(database_url)
+    holder: dict[str, Services] = {}
+
+    def factory(client: BletherBot) -> Services:
+        services = build_services(
+            settings,
+            database,
+            sender=DiscordSender(client),
+            mirror=DiscordEventMirror(client),
+            channels=DiscordChannelDirectory(client),
+            clock=clock,
+        )
+        holder["services"] = services
+        return services
+
+    bot = BletherBot(settings=settings, database=database, services_factory=factory)
+    task = asyncio.create_task(bot.start(settings.discord_token))
+    try:
+        await asyncio.wait_for(bot.wait_until_ready(), timeout=15)
+        yield RunningBot(bot=bot, services=holder["services"], database=database, task=task)
+    finally:
+        await bot.close()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(task, timeout=10)
+        await database.dispose()
