@@ -1,0 +1,17 @@
+"""Small SQL helpers shared by the participants and reflections repositories (SQLite and PostgreSQL)."""
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def dialect_insert(session: AsyncSession, table: Table | Any) -> Any:
+    """Return an INSERT for table that supports on_conflict_do_nothing/do_update on this session's backend."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"Blether supports SQLite and PostgreSQL, not {name}")
