@@ -3,12 +3,14 @@
 import logging
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.config import Settings
 from bot.core.actors import Actor
 from bot.core.clock import Clock, SystemClock
 from bot.core.delivery.dispatcher import Dispatcher
+from bot.core.delivery.leadership import AdvisoryLockLeader
 from bot.core.delivery.limiter import RateLimiter
 from bot.core.ports import EventMirror, Sender
 from bot.core.programme.domain import ChannelDirectory
@@ -42,6 +44,7 @@ class Services:
     limiter: RateLimiter
     dispatcher: Dispatcher
     programme: ProgrammeService
+    leader: AdvisoryLockLeader | None = field(default=None)
 
     async def start(self) -> None:
         """Start background work: reconcile and run the delivery dispatcher."""
@@ -50,6 +53,8 @@ class Services:
     async def stop(self) -> None:
         """Stop background work gracefully (in-flight deliveries finish or are released)."""
         await self.dispatcher.stop()
+        if self.leader is not None:
+            await self.leader.close()
 
     async def is_facilitator(self, actor: Actor) -> bool:
         """Tell whether the actor may use facilitator commands in their server."""
@@ -69,7 +74,17 @@ def build_services(
     """Wire the core services to a database, a clock and a platform's ports."""
     clock = clock or SystemClock()
     limiter = limiter or RateLimiter()
-    dispatcher = Dispatcher(database, clock, worker_id=worker_id(database), limiter=limiter)
+    # On PostgreSQL several processes may run; one dispatcher leads (advisory lock), the others
+    # check every 10 s so one takes over quickly. SQLite is single-process (a lock file enforces it).
+    leader = AdvisoryLockLeader(database.url) if database.is_postgresql else None
+    dispatcher = Dispatcher(
+        database,
+        clock,
+        worker_id=worker_id(database),
+        limiter=limiter,
+        leader=leader,
+        poll_interval=timedelta(seconds=10) if leader is not None else timedelta(minutes=1),
+    )
     uow = database.unit_of_work
     programme = ProgrammeService(
         uow, dispatcher, clock, mirror=mirror, channels=channels, default_timezone=settings.timezone
@@ -84,4 +99,5 @@ def build_services(
         limiter=limiter,
         dispatcher=dispatcher,
         programme=programme,
+        leader=leader,
     )
