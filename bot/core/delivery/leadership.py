@@ -53,14 +53,13 @@ class AdvisoryLockLeader:
     async def __call__(self) -> bool:
         """Return True while this process holds the lock; try to take it otherwise."""
         async with self._lock:
-            if self._connection is not None and not self._connection.is_closed():
-                if self.is_leader:
-                    try:  # make sure the connection (and with it the lock) is still there
-                        await asyncio.wait_for(self._connection.fetchval("SELECT 1"), timeout=self._connect_timeout)
-                        return True
-                    except (OSError, TimeoutError, Exception):  # noqa: BLE001 - any failure means: lost it
-                        log.warning("Lost the dispatcher leadership connection; will try to take it again")
-                        await self._drop()
+            if self.is_leader and self._connection is not None and not self._connection.is_closed():
+                try:  # make sure the connection (and with it the lock) is still there
+                    await asyncio.wait_for(self._connection.fetchval("SELECT 1"), timeout=self._connect_timeout)
+                    return True
+                except Exception:  # any failure (network, server, timeout) means the lock may be gone
+                    log.warning("Lost the dispatcher leadership connection; will try to take it again")
+                    await self._drop()
             try:
                 if self._connection is None or self._connection.is_closed():
                     import asyncpg  # PostgreSQL only
@@ -69,7 +68,7 @@ class AdvisoryLockLeader:
                         timeout=self._connect_timeout, server_settings=KEEPALIVE_SETTINGS, **self._connect_kwargs
                     )
                 got = bool(await self._connection.fetchval("SELECT pg_try_advisory_lock($1)", self._key))
-            except (OSError, TimeoutError, Exception):  # noqa: BLE001 - the database is unreachable: not leader
+            except Exception:  # unreachable or refused: not leader this round
                 log.warning("Could not reach PostgreSQL for the leadership check", exc_info=True)
                 await self._drop()
                 return False
@@ -84,7 +83,7 @@ class AdvisoryLockLeader:
         if connection is not None:
             try:
                 await connection.close(timeout=2)
-            except Exception:  # noqa: BLE001 - closing a broken connection may fail; it is gone either way
+            except Exception:  # closing a broken connection may fail; it is gone either way
                 connection.terminate()
 
     async def close(self) -> None:
