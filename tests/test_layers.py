@@ -21,7 +21,5 @@ def test_core_never_imports_discord_or_the_adapters() -> None:
     """No module under bot/core imports discord, cogs or the Discord-side bot modules."""
     files = sorted(CORE.rglob("*.py"))
     assert files, "bot/core has no modules"
-    offenders = {
-        str(path.relative_to(CORE)): sorted(_imports(path) & {"discord", "cogs", "aiohttp"}) for path in files
-    }
+    offenders = {str(path.relative_to(CORE)): sorted(_imports(path) & {"discord", "cogs", "aiohttp"}) for path in files}
     assert {k: v for k, v in offenders.items() if v} == {}

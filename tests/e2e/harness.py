@@ -60,7 +60,7 @@ class BotProcess:
     def start(self) -> None:
         """Start the process (python -m bot run, the same entry point as the console script)."""
         self._log_file = self.log_path.open("ab")
-        self.process = subprocess.Popen(  # noqa: ASYNC220 - started once per test, not on a hot path
+        self.process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run", *self.args],
             cwd=self.log_path.parent,
             env=self.env,

@@ -85,7 +85,7 @@ def _clean_env() -> dict[str, str]:
 async def test_missing_token_says_what_to_do(tmp_path: Path) -> None:
     """`blether run` without a token prints one line naming DISCORD_TOKEN and exits 2."""
     process = await _run_cli("--env-file", str(tmp_path / "none.env"), "run", env=_clean_env(), cwd=tmp_path)
-    out, err = await process.communicate()
+    _, err = await process.communicate()
     assert process.returncode == 2
     text = err.decode()
     assert "DISCORD_TOKEN" in text and "developers" in text

@@ -25,9 +25,8 @@ async def test_sqlite_connections_use_wal_full_sync_busy_timeout_and_foreign_key
 def test_second_lock_on_the_same_sqlite_file_is_refused(tmp_path: Path) -> None:
     """The single-process lock names the other process and points to PostgreSQL."""
     path = str(tmp_path / "bot.db")
-    with SingleProcessLock(path):
-        with pytest.raises(AlreadyRunningError, match="PostgreSQL"):
-            SingleProcessLock(path).acquire()
+    with SingleProcessLock(path), pytest.raises(AlreadyRunningError, match="PostgreSQL"):
+        SingleProcessLock(path).acquire()
     with SingleProcessLock(path):  # released: may be taken again
         pass
 

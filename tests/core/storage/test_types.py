@@ -30,7 +30,7 @@ async def test_naive_datetimes_are_refused(database: Database) -> None:
     """Storing a naive datetime fails loudly instead of guessing its zone."""
     async with database.unit_of_work() as uow:
         with pytest.raises((ValueError, StatementError)):
-            await uow.repo(SqlStateRepository).set("k", "v", now=datetime(2026, 1, 1, 12, 0))  # noqa: DTZ001
+            await uow.repo(SqlStateRepository).set("k", "v", now=datetime(2026, 1, 1, 12, 0))
 
 
 async def test_unit_of_work_rolls_back_without_commit(database: Database) -> None:
