@@ -1,7 +1,6 @@
 """FakeDiscord: start the loopback server and drive it from tests (act as users, wait, inspect, inject faults)."""
 
 # The test-facing API takes timeout= arguments on purpose (as the brief's driver API specifies).
-# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """Build interaction payloads (slash, autocomplete, components, modal submits) and the handle tests await on."""
 
 # The test-facing API takes timeout= arguments on purpose (as the brief's driver API specifies).
-# ruff: noqa: ASYNC109
 
 from __future__ import annotations
 
