@@ -4,10 +4,14 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+import discord
 from dotenv import load_dotenv
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import __version__
@@ -80,8 +84,21 @@ async def _run_bot(settings: Settings, *, migrate: bool) -> int:
             )
 
         bot = BletherBot(settings=settings, database=database, services_factory=factory)
-        async with bot:
-            await bot.start(settings.discord_token, reconnect=True)
+        try:
+            async with bot:
+                await bot.start(settings.discord_token, reconnect=True)
+        except discord.LoginFailure:
+            raise CommandFailed(
+                "Discord rejected DISCORD_TOKEN: reset the token in the developer portal and update .env."
+            ) from None
+        except discord.PrivilegedIntentsRequired:
+            raise CommandFailed(
+                "Discord refused the Server Members intent: turn it on under Bot -> Privileged Gateway Intents."
+            ) from None
+        except Exception:
+            # The gateway task died for good: exit non-zero so the supervisor (systemd) restarts us with backoff.
+            log.exception("The Discord connection stopped unexpectedly; exiting with status 1 for a restart")
+            return 1
         return 0
     finally:
         await database.dispose()
@@ -121,6 +138,27 @@ async def _check(settings: Settings) -> int:
     return 0
 
 
+def _backup(settings: Settings, out: Path) -> int:
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite":
+        raise CommandFailed("`blether backup` copies SQLite databases; for PostgreSQL use pg_dump (docs/deploy.md).")
+    source = url.database or ""
+    if not source or not Path(source).exists():
+        raise CommandFailed(f"there is no SQLite database at {source or '(memory)'} to back up.")
+    if out.exists():
+        raise CommandFailed(f"{out} already exists; choose a new file name.")
+    sqlite_online_backup(source, out)
+    _say(f"Backed up {source} to {out} (a consistent online copy; the bot may keep running).")
+    return 0
+
+
+def sqlite_online_backup(source: str, target: Path) -> None:
+    """Copy a live SQLite database with SQLite's online backup API (safe while the bot writes)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="blether", description="Blether: a Discord bot for learning programmes.")
@@ -131,6 +169,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-migrate", action="store_true", help="refuse to start on an out-of-date database")
     sub.add_parser("migrate", help="upgrade the database to the latest schema")
     sub.add_parser("check", help="validate configuration and database without connecting to Discord")
+    backup = sub.add_parser("backup", help="copy the SQLite database to a file while the bot runs")
+    backup.add_argument("out", type=Path, help="the backup file to create")
     return parser
 
 
@@ -157,6 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_migrate(settings))
         if args.command == "check":
             return asyncio.run(_check(settings))
+        if args.command == "backup":
+            return _backup(settings, args.out)
     except (CommandFailed, AlreadyRunningError) as error:
         _complain(str(error))
         return EXIT_CONFIG
