@@ -1,0 +1,292 @@
+"""What an issue contains, as structured data, and its JSON snapshot (content + rendered messages).
+
+Text here is tidy user text, not escaped: each renderer (Discord, Markdown, HTML) escapes for its medium.
+author_id is kept on every entry that carries someone's words, so erasure can find and drop them later.
+"""
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.core.messages import Button, ButtonStyle, Embed, EmbedField, OutboundMessage
+
+SNAPSHOT_VERSION = 1
+MIN_RATINGS = 5
+MAX_QUOTES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class RecapQuote:
+    """An anonymous quote from a reflection whose author agreed to be quoted."""
+
+    text: str
+    author_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recap:
+    """The last session in numbers. average_rating is shown only when rating_count ≥ MIN_RATINGS."""
+
+    session_number: int | None
+    session_title: str
+    attendance: int
+    reflections: int
+    rating_count: int = 0
+    average_rating: float | None = None
+    quotes: tuple[RecapQuote, ...] = ()
+
+    @property
+    def shows_rating(self) -> bool:
+        """Tell whether enough people rated the session for the average to be shown."""
+        return self.average_rating is not None and self.rating_count >= MIN_RATINGS
+
+
+@dataclass(frozen=True, slots=True)
+class NextSession:
+    """The next session: when and where (location_kind is url, voice, stage or none)."""
+
+    number: int | None
+    title: str
+    starts_at: datetime
+    location_kind: str = "none"
+    location_url: str | None = None
+    location_channel_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceEntry:
+    """A shared resource as published; credit is the sharer's display name at share time."""
+
+    item_id: int
+    url: str
+    title: str
+    note: str
+    tags: tuple[str, ...]
+    credit: str
+    author_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class NominationEntry:
+    """A nominated message: its first link, an excerpt (empty without quote consent) and the way back to it."""
+
+    item_id: int
+    jump_url: str
+    link: str | None
+    title: str
+    excerpt: str
+    note: str
+    tags: tuple[str, ...]
+    author_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryEntry:
+    """A story of change; credit is the author's name only when they asked to be credited."""
+
+    item_id: int
+    text: str
+    credit: str | None
+    author_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A visible note that items were removed from a published issue at someone's request."""
+
+    count: int
+    on: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IssueContent:
+    """Everything in one issue, in publication order."""
+
+    guild_id: int
+    number: int
+    timezone: str
+    compiled_at: datetime
+    intro: str
+    recap: Recap | None = None
+    next_session: NextSession | None = None
+    resources: tuple[ResourceEntry, ...] = ()
+    nominations: tuple[NominationEntry, ...] = ()
+    stories: tuple[StoryEntry, ...] = ()
+    welcome_count: int = 0
+    removals: tuple[Removal, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """Return the issue's name."""
+        return f"Flash Report #{self.number}"
+
+    @property
+    def is_empty(self) -> bool:
+        """Tell whether nobody shared anything for this issue."""
+        return not (self.resources or self.nominations or self.stories)
+
+    def without_author(self, user_id: int, on: datetime) -> tuple["IssueContent", int]:
+        """Return this content without user_id's words, plus how many entries went (a Removal records it)."""
+        resources = tuple(r for r in self.resources if r.author_id != user_id)
+        nominations = tuple(n for n in self.nominations if n.author_id != user_id)
+        stories = tuple(s for s in self.stories if s.author_id != user_id)
+        recap = self.recap
+        quotes_removed = 0
+        if recap is not None:
+            quotes = tuple(q for q in recap.quotes if q.author_id != user_id)
+            quotes_removed = len(recap.quotes) - len(quotes)
+            recap = dataclasses.replace(recap, quotes=quotes)
+        removed = (
+            len(self.resources)
+            - len(resources)
+            + len(self.nominations)
+            - len(nominations)
+            + len(self.stories)
+            - len(stories)
+            + quotes_removed
+        )
+        if removed == 0:
+            return self, 0
+        changed = dataclasses.replace(
+            self,
+            recap=recap,
+            resources=resources,
+            nominations=nominations,
+            stories=stories,
+            removals=(*self.removals, Removal(removed, on)),
+        )
+        return changed, removed
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the content as JSON-ready data."""
+        return _encode(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "IssueContent":
+        """Read content written by to_json."""
+        recap = data.get("recap")
+        nxt = data.get("next_session")
+        return cls(
+            guild_id=int(data["guild_id"]),
+            number=int(data["number"]),
+            timezone=str(data["timezone"]),
+            compiled_at=_time(data["compiled_at"]),
+            intro=str(data.get("intro", "")),
+            recap=None
+            if recap is None
+            else Recap(
+                session_number=recap.get("session_number"),
+                session_title=recap.get("session_title", ""),
+                attendance=int(recap.get("attendance", 0)),
+                reflections=int(recap.get("reflections", 0)),
+                rating_count=int(recap.get("rating_count", 0)),
+                average_rating=recap.get("average_rating"),
+                quotes=tuple(RecapQuote(q["text"], q.get("author_id")) for q in recap.get("quotes", ())),
+            ),
+            next_session=None
+            if nxt is None
+            else NextSession(
+                number=nxt.get("number"),
+                title=nxt.get("title", ""),
+                starts_at=_time(nxt["starts_at"]),
+                location_kind=nxt.get("location_kind", "none"),
+                location_url=nxt.get("location_url"),
+                location_channel_id=nxt.get("location_channel_id"),
+            ),
+            resources=tuple(
+                ResourceEntry(**{**r, "tags": tuple(r.get("tags", ()))}) for r in data.get("resources", ())
+            ),
+            nominations=tuple(
+                NominationEntry(**{**n, "tags": tuple(n.get("tags", ()))}) for n in data.get("nominations", ())
+            ),
+            stories=tuple(StoryEntry(**s) for s in data.get("stories", ())),
+            welcome_count=int(data.get("welcome_count", 0)),
+            removals=tuple(Removal(int(r["count"]), _time(r["on"])) for r in data.get("removals", ())),
+        )
+
+
+def _time(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"snapshot time without a zone: {value!r}")
+    return parsed
+
+
+def _encode(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_encode(v) for v in value]
+    if isinstance(value, ButtonStyle):
+        return value.value
+    if isinstance(value, bytes):
+        raise TypeError("files are not kept in snapshots")
+    return value
+
+
+def message_to_json(message: OutboundMessage) -> dict[str, Any]:
+    """Return a rendered message as JSON-ready data (attachments are never part of an issue)."""
+    return {
+        "content": message.content,
+        "embeds": [_encode(e) for e in message.embeds],
+        "buttons": [_encode(b) for b in message.buttons],
+    }
+
+
+def message_from_json(data: Mapping[str, Any]) -> OutboundMessage:
+    """Read a message written by message_to_json."""
+    embeds = []
+    for e in data.get("embeds", ()):
+        fields = tuple(EmbedField(f["name"], f["value"], bool(f.get("inline", False))) for f in e.get("fields", ()))
+        stamp = e.get("timestamp")
+        embeds.append(
+            Embed(
+                title=e.get("title"),
+                description=e.get("description"),
+                url=e.get("url"),
+                colour=e.get("colour"),
+                fields=fields,
+                footer=e.get("footer"),
+                timestamp=_time(stamp) if stamp else None,
+            )
+        )
+    buttons = tuple(
+        Button(
+            label=b["label"],
+            custom_id=b.get("custom_id"),
+            url=b.get("url"),
+            style=ButtonStyle(b.get("style", ButtonStyle.SECONDARY.value)),
+            disabled=bool(b.get("disabled", False)),
+            emoji=b.get("emoji"),
+        )
+        for b in data.get("buttons", ())
+    )
+    return OutboundMessage(content=data.get("content"), embeds=tuple(embeds), buttons=buttons)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A published issue frozen: its structured content and the messages rendered from it."""
+
+    content: IssueContent
+    messages: tuple[OutboundMessage, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the snapshot as JSON-ready data."""
+        return {
+            "version": SNAPSHOT_VERSION,
+            "content": self.content.to_json(),
+            "messages": [message_to_json(m) for m in self.messages],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Snapshot":
+        """Read a snapshot written by to_json."""
+        return cls(
+            IssueContent.from_json(data["content"]),
+            tuple(message_from_json(m) for m in data.get("messages", ())),
+        )

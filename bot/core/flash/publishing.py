@@ -1,0 +1,212 @@
+"""Delivery handlers of the Flash Report: the facilitators' draft, the publication, the amendment after erasure.
+
+Register them once at start-up with ``FlashDeliveries(...).register(dispatcher)``.
+
+Guarantees (on top of the dispatcher's at-least-once with nonce + marker, see bot.core.delivery.dispatcher):
+
+* ``flash_draft`` — at most once per issue and date in practice: each part is posted through ``post_once``
+  under its own key (``<dedupe_key>#<part>``), and a retry looks for parts already there before posting.
+  A draft whose issue was published or moved meanwhile is skipped (cancelled), never posted.
+* ``flash_publish`` — exactly once per issue. The first delivery to run freezes the issue
+  (draft -> publishing, compare-and-set) with its snapshot and becomes its only publisher; every other
+  delivery for that issue (a scheduled one after "publish now", a double click, a stale date) is skipped.
+  The publisher records each part's message id as soon as it is posted, so a retry after a crash or restart
+  posts only the parts still missing (and looks for them first). After the last part the issue becomes
+  published and the next issue is planned from the cadence.
+* ``flash_amend`` — edits the posted messages to the amended snapshot after an erasure (idempotent).
+"""
+
+import dataclasses
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.core.clock import Clock
+from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped
+from bot.core.delivery.idempotent import post_once
+from bot.core.flash.content import Snapshot
+from bot.core.flash.domain import AMEND_KIND, DRAFT_KIND, PUBLISH_KIND, Issue, IssueStatus
+from bot.core.flash.planning import IssuePlanner
+from bot.core.flash.render import render_draft, render_issue
+from bot.core.flash.repository import SqlFlashIssueRepository, SqlFlashItemRepository
+from bot.core.messages import Embed, OutboundMessage
+from bot.core.ports import PermanentSendError, Sender, TransientSendError
+from bot.core.storage.database import Database, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+REMOVED_PART = OutboundMessage(
+    embeds=(Embed(description="This part of the Flash Report was removed at a participant's request."),)
+)
+
+
+class HandlerRegistry(Protocol):
+    """Where handlers are registered (bot.core.delivery.dispatcher.Dispatcher fits)."""
+
+    def register(self, kind: str, handler: DeliveryHandler) -> None:
+        """Use handler for every delivery of kind."""
+        ...
+
+
+def _slot(delivery: Delivery) -> datetime | None:
+    value = delivery.payload.get("slot")
+    return datetime.fromisoformat(value) if value else None
+
+
+class FlashDeliveries:
+    """Post drafts and publications, and amend published issues, for the delivery dispatcher."""
+
+    def __init__(self, database: Database, clock: Clock, sender: Sender, planner: IssuePlanner) -> None:
+        self._database = database
+        self._clock = clock
+        self._sender = sender
+        self._planner = planner
+
+    def register(self, dispatcher: HandlerRegistry) -> None:
+        """Register the three handlers (kinds flash_draft, flash_publish, flash_amend)."""
+        dispatcher.register(DRAFT_KIND, self.deliver_draft)
+        dispatcher.register(PUBLISH_KIND, self.deliver_publication)
+        dispatcher.register(AMEND_KIND, self.deliver_amendment)
+
+    async def _issue(self, uow_issues: SqlFlashIssueRepository, delivery: Delivery) -> Issue:
+        issue = await uow_issues.get(int(delivery.payload["issue_id"]))
+        if issue is None or issue.guild_id != delivery.guild_id:
+            raise DeliverySkipped("the Flash Report issue no longer exists")
+        return issue
+
+    def _recorder(self, issue_id: int) -> Callable[[list[int]], Awaitable[None]]:
+        """Return a callback that stores the ids of the parts posted so far (each in its own commit)."""
+
+        async def record(posted: list[int]) -> None:
+            async with self._database.unit_of_work() as uow:
+                await uow.repo(SqlFlashIssueRepository).record_parts(issue_id, posted, now=self._clock.now())
+                await uow.commit()
+
+        return record
+
+    async def _post_parts(
+        self,
+        channel_id: int,
+        messages: Sequence[OutboundMessage],
+        delivery: Delivery,
+        *,
+        already: Sequence[int] = (),
+        record: Callable[[list[int]], Awaitable[None]] | None = None,
+    ) -> list[int]:
+        """Post the parts not yet posted, each once (its own nonce and marker); return all part ids."""
+        posted = list(already)
+        # A retry may follow an attempt that posted a part without recording it: look before posting again.
+        careful = delivery.recovered or delivery.attempts > 1
+        for index in range(len(posted), len(messages)):
+            part = dataclasses.replace(delivery, dedupe_key=f"{delivery.dedupe_key}#{index + 1}", recovered=careful)
+            posted.append(await post_once(self._sender, channel_id, messages[index], part))
+            if record is not None:
+                await record(posted)
+        return posted
+
+    async def deliver_draft(self, delivery: Delivery) -> int | None:
+        """Post the draft of the issue to the facilitator channel, with Publish now / Edit intro / Skip buttons."""
+        now = self._clock.now()
+        async with self._database.unit_of_work() as uow:
+            issue = await self._issue(uow.repo(SqlFlashIssueRepository), delivery)
+            if issue.status is not IssueStatus.DRAFT:
+                raise DeliverySkipped(f"{issue.title} is already {issue.status.value}")
+            if (slot := _slot(delivery)) is not None and issue.scheduled_for != slot:
+                raise DeliverySkipped(f"{issue.title} was moved to another date")
+            programme = await self._planner.programmes.programme(issue.guild_id)
+            channel_id = programme.facilitator_channel_id if programme is not None else None
+            if channel_id is None:
+                raise PermanentSendError(
+                    f"No facilitator channel is set, so the draft of {issue.title} could not be posted. Choose one "
+                    "with /programme setup; the issue is still published on time (/flash draft shows it now)."
+                )
+            compiled = await self._planner.compile(uow, issue, now=now)
+        messages = render_draft(
+            compiled.content, issue_id=issue.id, publish_at=issue.scheduled_for, withheld=compiled.withheld
+        )
+        posted = await self._post_parts(channel_id, messages, delivery)
+        log.info("Posted the draft of %s (guild %s) in %d parts", issue.title, issue.guild_id, len(posted))
+        return posted[0]
+
+    async def deliver_publication(self, delivery: Delivery) -> int | None:
+        """Freeze the issue (first time only), post its parts once each, then mark it published and plan the next."""
+        now = self._clock.now()
+        async with self._database.unit_of_work() as uow:
+            issues = uow.repo(SqlFlashIssueRepository)
+            issue = await self._issue(issues, delivery)
+            if issue.status is IssueStatus.DRAFT:
+                issue = await self._freeze(uow, issue, delivery, now)
+            elif issue.publisher_key != delivery.dedupe_key:
+                raise DeliverySkipped(f"{issue.title} is already {issue.status.value} by another request")
+            elif issue.status is IssueStatus.PUBLISHED:
+                return issue.message_ids[0] if issue.message_ids else None
+            snapshot = await issues.snapshot(issue.id)
+        if snapshot is None or issue.channel_id is None:  # frozen issues always have both
+            raise DeliverySkipped(f"{issue.title} has no snapshot to publish")
+        posted = await self._post_parts(
+            issue.channel_id, snapshot.messages, delivery, already=issue.message_ids, record=self._recorder(issue.id)
+        )
+        await self._finish(issue, now)
+        log.info("Published %s (guild %s) in %d parts", issue.title, issue.guild_id, len(posted))
+        return posted[0] if posted else None
+
+    async def _freeze(self, uow: UnitOfWork, issue: Issue, delivery: Delivery, now: datetime) -> Issue:
+        if (slot := _slot(delivery)) is not None and issue.scheduled_for != slot:
+            raise DeliverySkipped(f"{issue.title} was moved to another date")
+        programme = await self._planner.programmes.programme(issue.guild_id)
+        channel_id = programme.flash_reports_channel_id if programme is not None else None
+        if channel_id is None:
+            raise PermanentSendError(
+                f"No Flash Reports channel is set, so {issue.title} was not published. Choose one with "
+                "/programme setup, then use /flash publish."
+            )
+        compiled = await self._planner.compile(uow, issue, now=now)
+        snapshot = Snapshot(compiled.content, tuple(render_issue(compiled.content)))
+        issues = uow.repo(SqlFlashIssueRepository)
+        frozen = await issues.freeze(
+            issue.id, snapshot, channel_id=channel_id, publisher_key=delivery.dedupe_key, now=now
+        )
+        if not frozen:
+            raise DeliverySkipped(f"{issue.title} is already being published by another request")
+        await uow.repo(SqlFlashItemRepository).attach(issue.guild_id, compiled.consumed_ids, issue.id, now=now)
+        await uow.commit()
+        frozen_issue = await issues.get(issue.id)
+        if frozen_issue is None:
+            raise DeliverySkipped(f"{issue.title} vanished while being published")
+        return frozen_issue
+
+    async def _finish(self, issue: Issue, now: datetime) -> None:
+        plan = None
+        async with self._database.unit_of_work() as uow:
+            if await uow.repo(SqlFlashIssueRepository).finish(issue.id, now=self._clock.now()):
+                following = await self._planner.ensure_draft(uow, issue.guild_id, now=self._clock.now())
+                plan = await self._planner.plan(uow, following, now=self._clock.now(), not_before=issue.scheduled_for)
+            await uow.commit()
+        if plan is not None:
+            self._planner.wake(plan.draft_at)
+
+    async def deliver_amendment(self, delivery: Delivery) -> int | None:
+        """Edit a published issue's messages to its amended snapshot (parts no longer needed say so)."""
+        async with self._database.unit_of_work() as uow:
+            issues = uow.repo(SqlFlashIssueRepository)
+            issue = await self._issue(issues, delivery)
+            if issue.status is IssueStatus.PUBLISHING:
+                raise TransientSendError(f"{issue.title} is still being published; amending it afterwards")
+            if issue.status is not IssueStatus.PUBLISHED or issue.channel_id is None:
+                raise DeliverySkipped(f"{issue.title} was never published")
+            snapshot = await issues.snapshot(issue.id)
+        if snapshot is None or not issue.message_ids:
+            raise DeliverySkipped(f"{issue.title} has nothing posted to amend")
+        for index, message_id in enumerate(issue.message_ids):
+            message = snapshot.messages[index] if index < len(snapshot.messages) else REMOVED_PART
+            await self._sender.edit(issue.channel_id, message_id, message)
+        if len(snapshot.messages) > len(issue.message_ids):  # rare: the removal note needed one more part
+            await self._post_parts(
+                issue.channel_id,
+                snapshot.messages,
+                delivery,
+                already=issue.message_ids,
+                record=self._recorder(issue.id),
+            )
+        return issue.message_ids[0]

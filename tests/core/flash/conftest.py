@@ -1,0 +1,172 @@
+"""Fixtures for the Flash Report: fakes of the sources it reads, the real dispatcher and a fake Discord."""
+
+from collections.abc import AsyncIterator, Collection
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.core.actors import Actor
+from bot.core.clock import ManualClock
+from bot.core.delivery.dispatcher import Dispatcher
+from bot.core.flash.content import Recap
+from bot.core.flash.planning import IssuePlanner
+from bot.core.flash.publishing import FlashDeliveries
+from bot.core.flash.service import FlashService
+from bot.core.messages import OutboundMessage
+from bot.core.programme.domain import LocationKind, Programme, Session, SessionStatus
+from bot.core.storage.database import Database
+from tests.core.fakes import FakeSender
+
+GUILD = 4242
+FLASH_CHANNEL = 500
+FACILITATOR_CHANNEL = 600
+FACILITATOR_ROLE = 700
+
+FACILITATOR = Actor(guild_id=GUILD, user_id=1, display_name="Fiona", role_ids=frozenset({FACILITATOR_ROLE}))
+PARTICIPANT = Actor(guild_id=GUILD, user_id=2, display_name="Pat")
+OTHER = Actor(guild_id=GUILD, user_id=3, display_name="Morag")
+
+
+def make_session(number: int, title: str, starts_at: datetime, *, url: str | None = None) -> Session:
+    """Build a scheduled session of 90 minutes."""
+    return Session(
+        id=number * 10,
+        guild_id=GUILD,
+        number=number,
+        title=title,
+        description="",
+        speaker="",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=90),
+        duration_minutes=90,
+        location_url=url,
+        location_channel_id=None,
+        location_kind=LocationKind.URL if url else LocationKind.NONE,
+        status=SessionStatus.SCHEDULED,
+        sequence=0,
+        event_id=None,
+        cancel_reason=None,
+        created_at=starts_at - timedelta(days=30),
+        updated_at=starts_at - timedelta(days=30),
+    )
+
+
+@dataclass
+class FakeProgrammes:
+    """The programme and its sessions, held in memory."""
+
+    programme_value: Programme | None
+    sessions: list[Session] = field(default_factory=list)
+
+    async def programme(self, guild_id: int) -> Programme | None:
+        """Return the programme when it is this guild's."""
+        value = self.programme_value
+        return value if value is not None and value.guild_id == guild_id else None
+
+    async def last_session(self, guild_id: int, before: datetime) -> Session | None:
+        """Return the latest session that ended by before."""
+        done = [s for s in self.sessions if s.guild_id == guild_id and s.ends_at <= before and not s.is_cancelled]
+        return max(done, key=lambda s: s.ends_at, default=None)
+
+    async def next_session(self, guild_id: int, after: datetime) -> Session | None:
+        """Return the earliest session starting after after."""
+        later = [s for s in self.sessions if s.guild_id == guild_id and s.starts_at > after and not s.is_cancelled]
+        return min(later, key=lambda s: s.starts_at, default=None)
+
+
+@dataclass
+class FakeRecaps:
+    """Session recaps by session id."""
+
+    recaps: dict[int, Recap] = field(default_factory=dict)
+
+    async def session_recap(self, guild_id: int, session_id: int) -> Recap | None:
+        """Return the recap stored for the session."""
+        return self.recaps.get(session_id)
+
+
+@dataclass
+class FakeConsent:
+    """Who consents to which purpose."""
+
+    by_purpose: dict[str, set[int]] = field(default_factory=dict)
+
+    async def consenting_users(self, guild_id: int, purpose: str) -> Collection[int]:
+        """Return the consenting user ids."""
+        return set(self.by_purpose.get(purpose, set()))
+
+
+@dataclass
+class FakeParticipants:
+    """Join times of participants."""
+
+    joined: list[datetime] = field(default_factory=list)
+
+    async def count_joined(self, guild_id: int, since: datetime | None, until: datetime) -> int:
+        """Count joins in (since, until]."""
+        return sum(1 for j in self.joined if (since is None or j > since) and j <= until)
+
+
+@dataclass
+class Flash:
+    """Everything a Flash Report test needs, wired like the composition root would."""
+
+    service: FlashService
+    deliveries: FlashDeliveries
+    dispatcher: Dispatcher
+    sender: FakeSender
+    clock: ManualClock
+    database: Database
+    programmes: FakeProgrammes
+    recaps: FakeRecaps
+    consent: FakeConsent
+    participants: FakeParticipants
+
+    async def run(self) -> int:
+        """Run whatever deliveries are due now."""
+        return await self.dispatcher.run_due()
+
+    async def run_until(self, when: datetime, step: timedelta = timedelta(hours=1)) -> None:
+        """Move the clock forward to when, running due deliveries along the way."""
+        while self.clock.now() < when:
+            self.clock.set(min(when, self.clock.now() + step))
+            await self.run()
+
+    def posted_to(self, channel_id: int) -> list[OutboundMessage]:
+        """Return the messages posted to a channel, in order."""
+        return [p.message for p in self.sender.posts if p.channel_id == channel_id]
+
+
+def programme() -> Programme:
+    """Return the test programme (Europe/London, both channels, a facilitator role)."""
+    return Programme(
+        id=1,
+        guild_id=GUILD,
+        timezone="Europe/London",
+        flash_reports_channel_id=FLASH_CHANNEL,
+        facilitator_channel_id=FACILITATOR_CHANNEL,
+        facilitator_role_id=FACILITATOR_ROLE,
+    )
+
+
+@pytest.fixture
+async def flash(database: Database, clock: ManualClock) -> AsyncIterator[Flash]:
+    """Build the Flash Report service, its delivery handlers and a real dispatcher on the test database."""
+    sender = FakeSender(clock=clock)
+    programmes = FakeProgrammes(programme())
+    recaps, consent, participants = FakeRecaps(), FakeConsent(), FakeParticipants()
+    dispatcher = Dispatcher(database, clock, worker_id="flash-test", poll_interval=None)
+    planner = IssuePlanner(
+        programmes=programmes, recaps=recaps, consent=consent, participants=participants, deliveries=dispatcher
+    )
+    deliveries = FlashDeliveries(database, clock, sender, planner)
+    deliveries.register(dispatcher)
+    service = FlashService(database, clock, planner)
+    yield Flash(service, deliveries, dispatcher, sender, clock, database, programmes, recaps, consent, participants)
+    await dispatcher.stop(grace=1.0)
+
+
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """Return an aware UTC datetime."""
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)

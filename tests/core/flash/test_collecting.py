@@ -1,0 +1,166 @@
+"""Collecting: /share, nominations from the context menu and 📌, and stories of change."""
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.core.errors import PermissionDeniedError
+from bot.core.flash.domain import ItemKind, MessageRef
+from bot.core.flash.errors import (
+    DuplicateResourceError,
+    EmptyTextError,
+    InvalidTagError,
+    InvalidUrlError,
+    TooLongError,
+    TooManyTagsError,
+)
+from bot.core.storage.models.flash import FlashItemRow, FlashTagRow
+from tests.core.flash.conftest import FACILITATOR, GUILD, OTHER, PARTICIPANT, Flash
+
+
+async def count_rows(flash: Flash, model: type) -> int:
+    async with flash.database.unit_of_work() as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_share_stores_the_normalised_link_and_previews_it_crediting_the_sharer(flash: Flash) -> None:
+    """A share is normalised, tagged, credited and shown as it will appear."""
+    result = await flash.service.share_resource(
+        PARTICIPANT,
+        "HTTPS://Example.org/Toolkit/?utm_source=newsletter#top",
+        title="Compassionate **Communities** toolkit",
+        note="Chapter 3 on [grief](https://grief.example/c_3) is great",
+        tags="Toolkit, bereavement",
+    )
+    item = result.item
+    assert item.url == "https://example.org/Toolkit"
+    assert item.tags == ("toolkit", "bereavement")
+    assert item.author_name == "Pat"
+    assert item.kind is ItemKind.RESOURCE
+    preview = result.preview.description or ""
+    assert "**Compassionate \\*\\*Communities\\*\\* toolkit**" in preview
+    assert "https://example.org/Toolkit" in preview
+    assert "grief (https://grief.example/c_3)" in preview
+    assert "shared by Pat" in preview
+    assert "Under #toolkit" in preview
+
+
+async def test_second_share_of_the_same_link_names_the_first_sharer_and_when(flash: Flash) -> None:
+    """Sharing a link again (in any spelling) is refused, naming who shared it first and when."""
+    first = await flash.service.share_resource(PARTICIPANT, "https://example.org/guide", title="Guide")
+    flash.clock.advance(timedelta(hours=3))
+    with pytest.raises(DuplicateResourceError) as caught:
+        await flash.service.share_resource(OTHER, "HTTPS://EXAMPLE.org/guide/?fbclid=1#x")
+    message = str(caught.value)
+    assert "already shared by Pat" in message
+    assert f"<t:{int(first.item.created_at.timestamp())}:f>" in message
+    assert "on the list for the next Flash Report" in message
+    assert caught.value.first_sharer == "Pat"
+    assert await count_rows(flash, FlashItemRow) == 1
+
+
+async def test_bad_input_stores_nothing(flash: Flash) -> None:
+    """Invalid links, long titles or notes and malformed tags are refused with their limits; nothing is stored."""
+    cases = [
+        ({"url": "javascript:alert(1)"}, InvalidUrlError, "run code"),
+        ({"url": "data:text/html,hi"}, InvalidUrlError, "data:"),
+        ({"url": "file:///C:/x"}, InvalidUrlError, "file:"),
+        ({"url": "https://me:pw@example.org"}, InvalidUrlError, "password"),
+        ({"url": "not a link"}, InvalidUrlError, "spaces"),
+        ({"title": "t" * 151}, TooLongError, "151 characters long; the limit is 150"),
+        ({"note": "n" * 501}, TooLongError, "501 characters long; the limit is 500"),
+        ({"tags": "good, Bad Tag"}, InvalidTagError, "lowercase letters"),
+        ({"tags": "a,b,c,d"}, TooManyTagsError, "at most 3"),
+    ]
+    for overrides, error, text in cases:
+        kwargs = {"url": "https://example.org/x", "title": "T", "note": "", "tags": None} | overrides
+        with pytest.raises(error, match=text.replace("(", r"\(")):
+            await flash.service.share_resource(PARTICIPANT, **kwargs)  # type: ignore[arg-type]
+    assert await count_rows(flash, FlashItemRow) == 0
+    assert await count_rows(flash, FlashTagRow) == 0
+
+
+async def test_new_well_formed_tags_grow_the_vocabulary_and_autocomplete(flash: Flash) -> None:
+    """A new tag in the clear form is accepted and then offered to others."""
+    await flash.service.share_resource(PARTICIPANT, "https://a.example/", tags="mental-health, toolkit")
+    await flash.service.share_resource(OTHER, "https://b.example/", tags="mental-health")
+    suggestions = await flash.service.suggest_tags(GUILD, "men")
+    assert suggestions[0] == "mental-health"
+    first = await flash.service.suggest_tags(GUILD, "")
+    assert first[:2] == ["mental-health", "toolkit"]
+    assert "volunteering" in first
+    assert await flash.service.suggest_tags(GUILD, "toolkit, well") == ["toolkit, wellbeing"]
+
+
+def message(**overrides: object) -> MessageRef:
+    base = MessageRef(
+        guild_id=GUILD,
+        channel_id=77,
+        message_id=9001,
+        jump_url="https://discord.com/channels/4242/77/9001",
+        author_id=OTHER.user_id,
+        author_name="Morag",
+        content="Our <@&99> café worked! Notes: [slides](https://slides.example/deck_1) and https://two.example/. "
+        + "More words " * 40,
+    )
+    return replace(base, **overrides)  # type: ignore[arg-type]
+
+
+async def test_context_menu_nomination_keeps_the_first_link_and_a_short_excerpt(flash: Flash) -> None:
+    """Anyone may nominate a message; it keeps the jump link, its first link and a ≤ 200 character excerpt."""
+    result = await flash.service.nominate_message(PARTICIPANT, message())
+    item = result.item
+    assert result.created
+    assert item.kind is ItemKind.NOMINATION
+    assert item.url == "https://slides.example/deck_1"
+    assert item.jump_url == "https://discord.com/channels/4242/77/9001"
+    assert len(item.excerpt) <= 200 and item.excerpt.endswith("…")
+    assert "slides (https://slides.example/deck_1)" in item.excerpt
+    assert item.author_id == OTHER.user_id and item.nominated_by_id == PARTICIPANT.user_id
+
+
+async def test_same_message_nominated_twice_is_one_item(flash: Flash) -> None:
+    """The context menu and a 📌 on the same message give one item."""
+    first = await flash.service.nominate_message(PARTICIPANT, message())
+    again = await flash.service.nominate_by_reaction(FACILITATOR, message())
+    assert again is not None and not again.created
+    assert again.item.id == first.item.id
+    assert await count_rows(flash, FlashItemRow) == 1
+
+
+async def test_pin_reaction_nominates_for_facilitators_only(flash: Flash) -> None:
+    """A facilitator's 📌 nominates; a participant's does nothing and raises nothing."""
+    assert await flash.service.nominate_by_reaction(PARTICIPANT, message()) is None
+    assert await count_rows(flash, FlashItemRow) == 0
+    result = await flash.service.nominate_by_reaction(FACILITATOR, message(message_id=9002))
+    assert result is not None and result.created
+    assert result.item.nominated_by_id == FACILITATOR.user_id
+
+
+async def test_nomination_needs_a_link_back_and_this_server(flash: Flash) -> None:
+    """A message from another server, or without a usable jump link, is refused."""
+    with pytest.raises(PermissionDeniedError):
+        await flash.service.nominate_message(PARTICIPANT, message(guild_id=1))
+    with pytest.raises(InvalidUrlError, match="link back"):
+        await flash.service.nominate_message(PARTICIPANT, message(jump_url="javascript:alert(1)"))
+
+
+async def test_image_only_message_can_be_nominated(flash: Flash) -> None:
+    """A message without text still becomes an item with its jump link."""
+    result = await flash.service.nominate_message(PARTICIPANT, message(content=""))
+    assert result.item.url is None and result.item.excerpt == ""
+
+
+async def test_story_tells_whether_it_will_appear(flash: Flash) -> None:
+    """A story is kept either way; it will appear only with the author's quote consent."""
+    without = await flash.service.share_story(PARTICIPANT, "We started a walking group.")
+    assert not without.will_appear
+    flash.consent.by_purpose["quote"] = {PARTICIPANT.user_id}
+    with_consent = await flash.service.share_story(PARTICIPANT, "And a grief café.", credit_by_name=True)
+    assert with_consent.will_appear and with_consent.item.credit_by_name
+    with pytest.raises(EmptyTextError):
+        await flash.service.share_story(PARTICIPANT, " \u200b ")
+    with pytest.raises(TooLongError, match="limit is 1000"):
+        await flash.service.share_story(PARTICIPANT, "x" * 1001)

@@ -1,0 +1,58 @@
+"""Revision 0005 builds exactly the Flash Report tables the models describe, and its downgrade removes them."""
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy import MetaData, inspect
+from sqlalchemy.engine import Connection
+
+from bot.core.storage.database import Database
+from bot.core.storage.models import Base
+
+FLASH_TABLES = {"flash_issues", "flash_items", "flash_tags", "flash_schedules"}
+REVISION = Path(__file__).resolve().parents[3] / "migrations" / "versions" / "0005_create_flash_reports.py"
+
+
+def _revision() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("flash_revision_0005", REVISION)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _flash_metadata() -> MetaData:
+    metadata = MetaData(naming_convention=Base.metadata.naming_convention)
+    for name in sorted(FLASH_TABLES):
+        Base.metadata.tables[name].to_metadata(metadata)
+    return metadata
+
+
+def _run(connection: Connection, step: str) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
+    with Operations.context(context):
+        getattr(_revision(), step)()
+    if step == "downgrade":
+        return []
+    return compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), _flash_metadata())
+
+
+async def test_revision_0005_matches_the_models_and_downgrades(fresh_database_url: str) -> None:
+    """Upgrade gives no difference with the flash models; downgrade leaves no flash table."""
+    module = _revision()
+    assert (module.revision, module.down_revision) == ("0005", "0004")
+    database = Database(fresh_database_url)
+    try:
+        async with database.engine.begin() as conn:
+            assert await conn.run_sync(_run, "upgrade") == []
+            tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+            assert tables >= FLASH_TABLES
+            await conn.run_sync(_run, "downgrade")
+            tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+            assert not FLASH_TABLES & tables
+    finally:
+        await database.dispose()
