@@ -80,6 +80,18 @@ class SqlParticipantRepository:
             stmt = stmt.where(_P.active.is_(True))
         return {int(u) for u in (await self._session.scalars(stmt)).all()}
 
+    async def registered(self, guild_id: int, user_ids: Iterable[int]) -> set[int]:
+        """Return which of user_ids are participants of the server (active or not)."""
+        stmt = select(_P.user_id).where(_P.guild_id == guild_id, _P.user_id.in_(sorted(set(user_ids))))
+        return {int(u) for u in (await self._session.scalars(stmt)).all()}
+
+    async def count_joined(self, guild_id: int, since: datetime | None, until: datetime) -> int:
+        """Count participants who joined after since (from the start when None) and at or before until."""
+        stmt = select(func.count(_P.id)).where(_P.guild_id == guild_id, _P.joined_at <= until)
+        if since is not None:
+            stmt = stmt.where(_P.joined_at > since)
+        return int(await self._session.scalar(stmt) or 0)
+
     async def community_id(self, guild_id: int, name: str, *, now: datetime) -> int:
         """Return the id of the community called name (any case or spacing), creating it if new."""
         key = community_key(name)

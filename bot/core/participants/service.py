@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
@@ -238,6 +239,11 @@ class ParticipantService:
         if changed:
             log.info("Participant %s rejoined guild %s; marked active", user_id, guild_id)
         return changed
+
+    async def count_joined(self, guild_id: int, since: datetime | None, until: datetime) -> int:
+        """Count participants who joined after since (from the start when None) and at or before until."""
+        async with self._database.unit_of_work() as uow:
+            return await uow.repo(SqlParticipantRepository).count_joined(guild_id, since, until)
 
     async def get_participant(self, guild_id: int, user_id: int) -> Participant | None:
         """Return someone's participant record, or None."""

@@ -164,13 +164,21 @@ class PollResults:
 
 @dataclass(frozen=True, slots=True)
 class SessionRecap:
-    """What a Flash Report says about a session; average_rating is None below five ratings (anonymity)."""
+    """What a Flash Report says about a session; average_rating is None below five ratings (anonymity).
+
+    quotes are consented and sanitised, in quotation marks. quoted_user_ids (same order) exist only so
+    a publisher can re-check quote consent just before publishing; never show them.
+    """
 
     session_id: int
     attendance_count: int
     reflections_count: int
     average_rating: float | None
     quotes: tuple[str, ...]
+    session_number: int = 0
+    session_title: str = ""
+    rating_count: int = 0
+    quoted_user_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

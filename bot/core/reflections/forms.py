@@ -99,7 +99,8 @@ def check_answers(
         MissingAnswerError: a required question has no answer.
     """
     allowed = FIELD_IDS[: len(questions)]
-    problems = [f"unknown field {str(k)[:10]!r}" for k in submitted if k not in allowed]
+    unknown = sum(1 for k in submitted if k not in allowed)
+    problems = [f"{unknown} unknown field{'s' if unknown != 1 else ''}"] if unknown else []
     answers: dict[str, Any] = {}
     rating: int | None = None
     quote_allowed = False

@@ -29,6 +29,7 @@ from bot.core.reflections import render
 from bot.core.reflections.attendance import settle_voice
 from bot.core.reflections.domain import Poll, PollStatus
 from bot.core.reflections.repository import SqlAttendanceRepository, SqlReflectionRepository
+from bot.core.reflections.resolve import poll_questions
 from bot.core.reflections.scheduling import (
     REFLECTION_CARD,
     REFLECTION_CLOSE,
@@ -38,7 +39,6 @@ from bot.core.reflections.scheduling import (
     PollScheduler,
     stamp,
 )
-from bot.core.reflections.service import poll_questions
 from bot.core.reflections.tally import tally
 from bot.core.storage.database import Database, UnitOfWork
 
@@ -70,6 +70,13 @@ class _Handler:
         if poll is None or poll.status is PollStatus.CANCELLED:
             raise DeliverySkipped(f"session {session_id} has no reflection poll")
         programme = await uow.repo(SqlProgrammeRepository).get(session.guild_id)
+        if poll.session_ends_at != session.ends_at and poll.status is not PollStatus.CLOSED:
+            # The session moved and nobody re-planned its poll: do it now, and let the new rows do the work.
+            plan = await self._scheduler.schedule_poll(uow, session, programme)
+            await uow.commit()
+            self._scheduler.wake(plan)
+            log.info("Session %s moved; its reflection poll was re-planned", session_id)
+            raise DeliverySkipped("the session moved; its poll was re-planned")
         return session, poll, programme
 
 

@@ -187,6 +187,47 @@ class SqlReflectionRepository:
         row = (await self._session.execute(stmt)).one()
         return row.submitted_at, row.updated_at
 
+    async def submitted_times(self, poll_id: int, user_ids: Iterable[int]) -> dict[int, datetime]:
+        """Return {user id: first submitted_at} of those users who already answered a poll."""
+        stmt = select(_RESP.user_id, _RESP.submitted_at).where(
+            _RESP.poll_id == poll_id, _RESP.user_id.in_(sorted(set(user_ids)))
+        )
+        return {int(r.user_id): r.submitted_at for r in await self._session.execute(stmt)}
+
+    async def upsert_responses(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Store or replace many responses in one executemany (at most one row per poll and user).
+
+        Each row has poll_id, guild_id, session_id, user_id, answers, rating, quote_allowed and now;
+        a new row gets submitted_at = now, an existing one keeps it and gets updated_at = now.
+        """
+        if not rows:
+            return
+        insert = dialect_insert(self._session, ResponseRow.__table__)
+        stmt = insert.on_conflict_do_update(
+            index_elements=["poll_id", "user_id"],
+            set_={
+                "answers": insert.excluded.answers,
+                "rating": insert.excluded.rating,
+                "quote_allowed": insert.excluded.quote_allowed,
+                "updated_at": insert.excluded.updated_at,
+            },
+        )
+        params = [
+            {
+                "poll_id": r["poll_id"],
+                "guild_id": r["guild_id"],
+                "session_id": r["session_id"],
+                "user_id": r["user_id"],
+                "answers": dict(r["answers"]),
+                "rating": r["rating"],
+                "quote_allowed": r["quote_allowed"],
+                "submitted_at": r["now"],
+                "updated_at": r["now"],
+            }
+            for r in rows
+        ]
+        await self._session.execute(stmt, params)
+
     async def responses(self, *, guild_id: int, session_id: int | None = None) -> list[ResponseRecord]:
         """Return stored responses (of one session, or the whole server) with their questions."""
         stmt = (

@@ -37,13 +37,10 @@ from bot.core.reflections.errors import (
     PollNotOpenError,
     QuestionSetInUseError,
     QuestionSetNotFoundError,
-    TamperedAnswersError,
 )
-from bot.core.reflections.forms import build_form, check_answers
+from bot.core.reflections.forms import build_form
 from bot.core.reflections.questions import (
     BUILTIN_SETS,
-    CUSTOM_PREFIX,
-    DEFAULT_SET,
     Question,
     QuestionSet,
     builtin_by_name,
@@ -52,7 +49,8 @@ from bot.core.reflections.questions import (
     validate_questions,
     validate_set_name,
 )
-from bot.core.reflections.repository import SqlReflectionRepository, saved_answers
+from bot.core.reflections.repository import SqlReflectionRepository
+from bot.core.reflections.resolve import poll_questions, resolve_set
 from bot.core.reflections.scheduling import (
     REFLECTION_CARD,
     REFLECTION_CLOSE,
@@ -62,7 +60,8 @@ from bot.core.reflections.scheduling import (
     PollScheduler,
 )
 from bot.core.reflections.scheduling import poll_times as _poll_times
-from bot.core.reflections.tally import tally
+from bot.core.reflections.submissions import SubmissionWriter
+from bot.core.reflections.tally import tally, tally_with_authors
 from bot.core.storage.database import Database, UnitOfWork
 from bot.core.storage.state import SqlAuditRepository
 
@@ -90,28 +89,6 @@ def _virtual_poll(programme: Programme | None, session: Session) -> Poll:
     )
 
 
-async def resolve_set(uow: UnitOfWork, guild_id: int, key: str | None) -> QuestionSet:
-    """Return the set a key names, falling back to the server's default and then to "appreciative"."""
-    repo = uow.repo(SqlReflectionRepository)
-    for candidate in (key, await repo.default_set(guild_id)):
-        if not candidate:
-            continue
-        if candidate in BUILTIN_SETS:
-            return BUILTIN_SETS[candidate]
-        if candidate.startswith(CUSTOM_PREFIX) and candidate.removeprefix(CUSTOM_PREFIX).isdigit():
-            found = await repo.question_set(guild_id, set_id=int(candidate.removeprefix(CUSTOM_PREFIX)))
-            if found is not None:
-                return found
-    return DEFAULT_SET
-
-
-async def poll_questions(uow: UnitOfWork, poll: Poll) -> tuple[Question, ...]:
-    """Return the questions of a poll: frozen ones once answered, otherwise its (or the default) set's."""
-    if poll.questions is not None:
-        return poll.questions
-    return (await resolve_set(uow, poll.guild_id, poll.question_set)).questions
-
-
 class ReflectionService:
     """Everything people and facilitators do with reflection polls. Posting happens through deliveries
     (see bot.core.reflections.scheduling and .handlers); sender is used only to re-enable a reopened card."""
@@ -128,6 +105,7 @@ class ReflectionService:
         self._clock = clock
         self._sender = sender
         self.scheduler = PollScheduler(clock, dispatcher)
+        self._writer = SubmissionWriter(database, clock, self.scheduler)
 
     # -- helpers -----------------------------------------------------------------------------------------
 
@@ -192,7 +170,8 @@ class ReflectionService:
 
         answers maps field ids ("q1" …) to the modal's values. Text is cleaned of control characters,
         trimmed and cut to its limit (≤ 1,000 characters); the quote checkbox sets quote permission for
-        this response. Returns what was saved.
+        this response. Returns what was saved. Submits arriving together are committed together
+        (see bot.core.reflections.submissions); each caller gets its own result or error.
 
         Raises:
             NotRegisteredError: the caller has not joined (suggests /join).
@@ -200,48 +179,7 @@ class ReflectionService:
             TamperedAnswersError: unknown fields, ratings outside 1–5, choices not offered (logged; nothing saved).
             MissingAnswerError: a required answer is empty. SessionNotFoundError, SessionCancelledError.
         """
-        async with self._database.unit_of_work() as uow:
-            session, programme, poll = await self._participant_context(uow, actor, session_id)
-            questions = await poll_questions(uow, poll)
-            existed = (
-                poll.id != 0
-                and await uow.repo(SqlReflectionRepository).response_answers(poll.id, actor.user_id) is not None
-            )
-        checked = check_answers(questions, answers, user_id=actor.user_id, session_id=session.id)
-        async with self._database.unit_of_work() as uow:
-            repo = uow.repo(SqlReflectionRepository)
-            stored, plan = await self._stored_poll(uow, session, programme)
-            now = self._clock.now()
-            if stored.is_closed(now):
-                raise PollClosedError(session.number, stored.closed_at or stored.closes_at)
-            if stored.questions is None:
-                await repo.set_questions_if_unset(stored.id, questions, now=now)
-            elif stored.questions != questions:
-                log.warning("Reflection form of session %s changed under user %s; refused", session.id, actor.user_id)
-                raise TamperedAnswersError(["the questions changed"])
-            submitted_at, updated_at = await repo.upsert_response(
-                poll=stored,
-                user_id=actor.user_id,
-                answers=checked.answers,
-                rating=checked.rating,
-                quote_allowed=checked.quote_allowed,
-                now=now,
-            )
-            await uow.commit()
-        self.scheduler.wake(plan)
-        log.info("User %s %s a reflection on session %s", actor.user_id, "edited" if existed else "saved", session.id)
-        return SavedReflection(
-            session_id=session.id,
-            session_number=session.number,
-            session_title=session.title,
-            answers=saved_answers(questions, checked.answers),
-            rating=checked.rating,
-            quote_allowed=checked.quote_allowed,
-            created=not existed,
-            submitted_at=submitted_at,
-            updated_at=updated_at,
-            closes_at=stored.closes_at,
-        )
+        return await self._writer.submit(actor, session_id, answers)
 
     # -- polls ---------------------------------------------------------------------------------------------
 
@@ -405,12 +343,16 @@ class ReflectionService:
         return results
 
     async def session_recap(self, guild_id: int, session_id: int) -> SessionRecap:
-        """Return what a Flash Report may say about a session (no names; mean only from five ratings up)."""
+        """Return what a Flash Report may say about a session (no names; mean only from five ratings up).
+
+        Raises:
+            SessionNotFoundError: no such session in the server.
+        """
         async with self._database.unit_of_work() as uow:
             session = await load_session(uow, guild_id, session_id)
             _, poll = await self._poll_view(uow, session)
             await settle_voice(uow, session, self._clock.now())
-            results = await tally(uow, poll, session)
+            results, authors = await tally_with_authors(uow, poll, session)
             await uow.commit()
         average = results.mean_rating if results.ratings >= RECAP_MIN_RATINGS else None
         return SessionRecap(
@@ -419,6 +361,10 @@ class ReflectionService:
             reflections_count=results.responses,
             average_rating=round(average, 1) if average is not None else None,
             quotes=results.quotes,
+            session_number=session.number,
+            session_title=session.title,
+            rating_count=results.ratings,
+            quoted_user_ids=authors,
         )
 
     async def list_responses(self, guild_id: int, session_id: int | None = None) -> list[ResponseRecord]:

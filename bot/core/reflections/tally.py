@@ -23,8 +23,17 @@ def quote_of(questions: Sequence[Question], answers: Mapping[str, Any]) -> str |
 
 
 async def tally(uow: UnitOfWork, poll: Poll, session: Session) -> PollResults:
-    """Return the poll's results. Quotes come only from responses whose quote box was ticked AND whose
-    author's current quote consent is yes; they are sanitised and never carry a name or id."""
+    """Return the poll's results (see tally_with_authors)."""
+    return (await tally_with_authors(uow, poll, session))[0]
+
+
+async def tally_with_authors(uow: UnitOfWork, poll: Poll, session: Session) -> tuple[PollResults, tuple[int, ...]]:
+    """Return the poll's results and, separately, the user ids behind its quotes (same order).
+
+    Quotes come only from responses whose quote box was ticked AND whose author's current quote consent
+    is yes; they are sanitised and never carry a name or id. The ids are for re-checking consent later
+    (e.g. when a Flash Report is published), never for display.
+    """
     rows = await uow.repo(SqlReflectionRepository).rating_rows(poll.id)
     attendance = await uow.repo(SqlAttendanceRepository).count(poll.session_id)
     distribution = dict.fromkeys(range(RATING_MIN, RATING_MAX + 1), 0)
@@ -33,6 +42,7 @@ async def tally(uow: UnitOfWork, poll: Poll, session: Session) -> PollResults:
         distribution[rating] += 1
     ticked = [(user_id, answers) for _, quote_ok, user_id, answers in rows if quote_ok]
     quotes: list[str] = []
+    authors: list[int] = []
     if ticked and poll.questions:
         consenting = await uow.repo(SqlConsentRepository).consenting(
             poll.guild_id, ConsentPurpose.QUOTE, among=[u for u, _ in ticked]
@@ -45,10 +55,11 @@ async def tally(uow: UnitOfWork, poll: Poll, session: Session) -> PollResults:
                 shown = sanitise_inline(words, QUOTE_LIMIT)
                 if shown:
                     quotes.append(f"“{shown}”")
+                    authors.append(user_id)
             if len(quotes) >= MAX_QUOTES:
                 break
     responses = len(rows)
-    return PollResults(
+    results = PollResults(
         session_id=session.id,
         session_number=session.number,
         session_title=session.title,
@@ -62,3 +73,4 @@ async def tally(uow: UnitOfWork, poll: Poll, session: Session) -> PollResults:
         mean_rating=(sum(ratings) / len(ratings)) if ratings else None,
         quotes=tuple(quotes),
     )
+    return results, tuple(authors)

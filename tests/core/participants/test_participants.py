@@ -1,5 +1,7 @@
 """Joining, profiles, communities, leaving and rejoining."""
 
+from datetime import timedelta
+
 import pytest
 
 from bot.core.actors import Actor
@@ -109,3 +111,15 @@ async def test_joining_again_updates_and_reactivates(service: ParticipantService
     assert again.participant.area is Area.LARGE_URBAN
     assert again.participant.role is ParticipantRole.VOLUNTEER
     assert len(await service.list_participants(GUILD)) == 1
+
+
+async def test_count_joined_counts_first_joins_in_a_period(service: ParticipantService, clock: ManualClock) -> None:
+    """Participants who joined after since and at or before until are counted (for the Flash Report welcome)."""
+    start = clock.now()
+    await service.join(person(1))
+    clock.advance(timedelta(days=1))
+    await service.join(person(2))
+    await service.join(person(3))
+    assert await service.count_joined(GUILD, None, clock.now()) == 3
+    assert await service.count_joined(GUILD, start, clock.now()) == 2
+    assert await service.count_joined(GUILD, clock.now(), clock.now() + timedelta(days=1)) == 0

@@ -254,8 +254,10 @@ async def test_results_count_without_names_or_ids_and_recap_hides_small_means(
     await join(participants, 105)
     await service.submit_reflection(member(105), session.id, answers(rating="3"))
     recap = await service.session_recap(programme.guild_id, session.id)
-    assert recap.average_rating == 3.4
+    assert recap.average_rating == 3.4 and recap.rating_count == 5
     assert len(recap.quotes) == 3
+    assert recap.quoted_user_ids == (101, 102, 103)
+    assert recap.session_number == session.number
 
 
 async def test_withdrawn_quote_consent_removes_quotes(
@@ -339,3 +341,25 @@ async def test_without_a_reflections_channel_the_card_fails_with_a_fix(
     (card,) = await deliveries(database, kind=REFLECTION_CARD)
     assert card.status is DeliveryStatus.FAILED
     assert "reflections channel" in (card.last_error or "")
+
+
+async def test_a_session_moved_without_replanning_heals_itself(
+    database: Database,
+    clock: ManualClock,
+    programme: Programme,
+    service: ReflectionService,
+    engine: Dispatcher,
+    sender: FakeSender,
+) -> None:
+    """If the poll was not re-planned after a move, the stale card re-plans it instead of posting early."""
+    session = await add_session(database, clock)
+    await planned(database, service, session)
+    moved = await move_session(database, clock, session, session.starts_at + timedelta(days=1))
+    clock.set(session.ends_at + timedelta(minutes=15))
+    await engine.run_due()
+    assert sender.channel_posts == []
+    card = next(d for d in await pending(database, [REFLECTION_CARD]))
+    assert card.due_at == moved.ends_at + timedelta(minutes=15)
+    clock.set(moved.ends_at + timedelta(minutes=15))
+    await engine.run_due()
+    assert len(sender.channel_posts) == 1

@@ -1,5 +1,6 @@
 """Reflection forms and answers: built from the question sets, validated, saved once per person, closed on time."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -206,3 +207,23 @@ async def test_a_button_pressed_in_a_dm_reflects_in_the_sessions_server(
     saved = await reflections.submit_reflection(member(1, guild_id=0), ended.id, answers())
     assert saved.created
     assert await response_count(database) == 1
+
+
+async def test_concurrent_submits_each_get_their_own_outcome(
+    reflections: ReflectionService, database: Database, participants: ParticipantService, ended
+) -> None:
+    """A burst is committed together, but every caller gets its own result or error; nothing is lost."""
+    await join(participants, *range(2, 21))
+    calls = [reflections.submit_reflection(member(u), ended.id, answers(rating=str(1 + u % 5))) for u in range(1, 21)]
+    calls.append(reflections.submit_reflection(member(99), ended.id, answers()))  # not a participant
+    calls.append(reflections.submit_reflection(member(5), ended.id, {"q1": "9"}))  # tampered
+    calls.append(reflections.submit_reflection(member(6), ended.id, answers(rating="1")))  # second answer
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    saved = outcomes[:20]
+    assert all(not isinstance(o, BaseException) for o in saved)
+    assert isinstance(outcomes[20], NotRegisteredError)
+    assert isinstance(outcomes[21], TamperedAnswersError)
+    assert not outcomes[22].created and outcomes[22].rating == 1
+    assert await response_count(database) == 20
+    records = {r.user_id: r.rating for r in await reflections.list_responses(ended.guild_id, ended.id)}
+    assert records[6] == 1 and records[7] == 3
