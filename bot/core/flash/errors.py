@@ -4,6 +4,10 @@ from datetime import datetime
 
 from bot.core.errors import ClosedError, ConflictError, NotConfiguredError, NotFoundError, ValidationError
 
+# Shared with the programme feature ("The title is 180 characters long; the limit is 150…"); re-exported here.
+from bot.core.programme.errors import MissingValueError as MissingValueError
+from bot.core.programme.errors import TextTooLongError as TextTooLongError
+
 
 def discord_time(when: datetime, style: str = "f") -> str:
     """Return a Discord timestamp (shown in each reader's own time zone)."""
@@ -12,24 +16,6 @@ def discord_time(when: datetime, style: str = "f") -> str:
 
 class InvalidUrlError(ValidationError):
     """A shared link is not a usable http(s) address; the message says why."""
-
-
-class TooLongError(ValidationError):
-    """A title, note, story or intro is over its limit."""
-
-    def __init__(self, field: str, length: int, limit: int) -> None:
-        super().__init__(f"The {field} is {length} characters long; the limit is {limit}. Please shorten it.")
-        self.field = field
-        self.length = length
-        self.limit = limit
-
-
-class EmptyTextError(ValidationError):
-    """Something that needs words was left empty."""
-
-    def __init__(self, field: str) -> None:
-        super().__init__(f"The {field} is empty; please write something.")
-        self.field = field
 
 
 class InvalidTagError(ValidationError):

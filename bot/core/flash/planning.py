@@ -11,9 +11,9 @@ Delivery keys (unique for all time, see bot.core.delivery):
 * ``flash:publish:<issue_id>:now:<unix>`` — a facilitator's "publish now";
 * ``flash:amend:<issue_id>:<removals>`` — editing the posted messages after an erasure.
 
-All of an issue's deliveries share the target ``flash:issue:<issue_id>``, so re-planning cancels the
-pending ones in one statement before scheduling the new date (a cancelled key re-opens when scheduled
-again; a sent one never goes out twice).
+An issue's draft and publication deliveries share the target ``flash:issue:<issue_id>``, so re-planning
+cancels the pending ones in one statement before scheduling the new date (a cancelled key re-opens when
+scheduled again; a sent one never goes out twice). Amendments use ``flash:issue:<issue_id>:amend``.
 """
 
 import dataclasses

@@ -69,8 +69,8 @@ class FlashDeliveries:
         dispatcher.register(PUBLISH_KIND, self.deliver_publication)
         dispatcher.register(AMEND_KIND, self.deliver_amendment)
 
-    async def _issue(self, uow_issues: SqlFlashIssueRepository, delivery: Delivery) -> Issue:
-        issue = await uow_issues.get(int(delivery.payload["issue_id"]))
+    async def _issue(self, issues: SqlFlashIssueRepository, delivery: Delivery) -> Issue:
+        issue = await issues.get(int(delivery.payload["issue_id"]))
         if issue is None or issue.guild_id != delivery.guild_id:
             raise DeliverySkipped("the Flash Report issue no longer exists")
         return issue

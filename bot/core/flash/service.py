@@ -57,7 +57,6 @@ from bot.core.flash.domain import (
 )
 from bot.core.flash.errors import (
     DuplicateResourceError,
-    EmptyTextError,
     FlashChannelMissingError,
     InvalidLeadTimeError,
     InvalidUrlError,
@@ -65,10 +64,11 @@ from bot.core.flash.errors import (
     IssueNotFoundError,
     ItemAlreadyPublishedError,
     ItemNotFoundError,
+    MissingValueError,
     NothingPublishedError,
     NotScheduledError,
     StoryNotEditableError,
-    TooLongError,
+    TextTooLongError,
 )
 from bot.core.flash.planning import IssuePlanner, issue_target, publish_now_key
 from bot.core.flash.render import render_draft, render_issue, render_share_preview
@@ -95,9 +95,9 @@ def _text(value: str | None, field: str, limit: int, *, block: bool = False, req
     """Tidy user text and check it against its limit (counted as the person typed it, hidden characters aside)."""
     text = tidy(value, block=block)
     if required and not text:
-        raise EmptyTextError(field)
+        raise MissingValueError(field)
     if len(text) > limit:
-        raise TooLongError(field, len(text), limit)
+        raise TextTooLongError(field, len(text), limit)
     return text
 
 
@@ -147,7 +147,7 @@ class FlashService:
         """Register a resource for the next issue and return how it will appear.
 
         Raises:
-            InvalidUrlError, TooLongError, InvalidTagError, TooManyTagsError: bad input (nothing stored).
+            InvalidUrlError, TextTooLongError, InvalidTagError, TooManyTagsError: bad input (nothing stored).
             DuplicateResourceError: the link was shared before in this server (names who and when).
         """
         normal = normalise_url(url)
@@ -550,7 +550,7 @@ class FlashService:
                         NewDelivery(
                             guild_id=guild_id,
                             kind=AMEND_KIND,
-                            target=issue_target(issue.id),
+                            target=f"{issue_target(issue.id)}:amend",  # never cancelled by re-planning
                             dedupe_key=f"flash:amend:{issue.id}:{len(content.removals)}",
                             due_at=now,
                             deliver_before=now + PUBLISH_GRACE,

@@ -13,7 +13,7 @@ from bot.core.flash.content import Recap
 from bot.core.flash.planning import IssuePlanner
 from bot.core.flash.publishing import FlashDeliveries
 from bot.core.flash.service import FlashService
-from bot.core.messages import OutboundMessage
+from bot.core.messages import OutboundMessage, SentMessage
 from bot.core.programme.domain import LocationKind, Programme, Session, SessionStatus
 from bot.core.storage.database import Database
 from tests.core.fakes import FakeSender
@@ -50,6 +50,22 @@ def make_session(number: int, title: str, starts_at: datetime, *, url: str | Non
         created_at=starts_at - timedelta(days=30),
         updated_at=starts_at - timedelta(days=30),
     )
+
+
+@dataclass
+class CrashableSender(FakeSender):
+    """The fake platform, which can accept the Nth post and then lose the connection before answering."""
+
+    crash_on: int | None = None
+    seen: int = 0
+
+    async def post(self, channel_id: int, message: OutboundMessage, *, nonce: str | None = None) -> SentMessage:
+        """Post; on the crash_on-th post, create the message and then raise as a dropped connection would."""
+        sent = await super().post(channel_id, message, nonce=nonce)
+        self.seen += 1
+        if self.seen == self.crash_on:
+            raise ConnectionResetError("connection lost after the message was created")
+        return sent
 
 
 @dataclass
@@ -115,7 +131,7 @@ class Flash:
     service: FlashService
     deliveries: FlashDeliveries
     dispatcher: Dispatcher
-    sender: FakeSender
+    sender: CrashableSender
     clock: ManualClock
     database: Database
     programmes: FakeProgrammes
@@ -153,7 +169,7 @@ def programme() -> Programme:
 @pytest.fixture
 async def flash(database: Database, clock: ManualClock) -> AsyncIterator[Flash]:
     """Build the Flash Report service, its delivery handlers and a real dispatcher on the test database."""
-    sender = FakeSender(clock=clock)
+    sender = CrashableSender(clock=clock)
     programmes = FakeProgrammes(programme())
     recaps, consent, participants = FakeRecaps(), FakeConsent(), FakeParticipants()
     dispatcher = Dispatcher(database, clock, worker_id="flash-test", poll_interval=None)

@@ -10,10 +10,10 @@ from bot.core.errors import PermissionDeniedError
 from bot.core.flash.domain import ItemKind, MessageRef
 from bot.core.flash.errors import (
     DuplicateResourceError,
-    EmptyTextError,
     InvalidTagError,
     InvalidUrlError,
-    TooLongError,
+    MissingValueError,
+    TextTooLongError,
     TooManyTagsError,
 )
 from bot.core.storage.models.flash import FlashItemRow, FlashTagRow
@@ -69,8 +69,8 @@ async def test_bad_input_stores_nothing(flash: Flash) -> None:
         ({"url": "file:///C:/x"}, InvalidUrlError, "file:"),
         ({"url": "https://me:pw@example.org"}, InvalidUrlError, "password"),
         ({"url": "not a link"}, InvalidUrlError, "spaces"),
-        ({"title": "t" * 151}, TooLongError, "151 characters long; the limit is 150"),
-        ({"note": "n" * 501}, TooLongError, "501 characters long; the limit is 500"),
+        ({"title": "t" * 151}, TextTooLongError, "151 characters long; the limit is 150"),
+        ({"note": "n" * 501}, TextTooLongError, "501 characters long; the limit is 500"),
         ({"tags": "good, Bad Tag"}, InvalidTagError, "lowercase letters"),
         ({"tags": "a,b,c,d"}, TooManyTagsError, "at most 3"),
     ]
@@ -160,7 +160,7 @@ async def test_story_tells_whether_it_will_appear(flash: Flash) -> None:
     flash.consent.by_purpose["quote"] = {PARTICIPANT.user_id}
     with_consent = await flash.service.share_story(PARTICIPANT, "And a grief café.", credit_by_name=True)
     assert with_consent.will_appear and with_consent.item.credit_by_name
-    with pytest.raises(EmptyTextError):
+    with pytest.raises(MissingValueError):
         await flash.service.share_story(PARTICIPANT, " \u200b ")
-    with pytest.raises(TooLongError, match="limit is 1000"):
+    with pytest.raises(TextTooLongError, match="limit is 1000"):
         await flash.service.share_story(PARTICIPANT, "x" * 1001)

@@ -19,9 +19,8 @@ from bot.core.flash.errors import (
 from bot.core.flash.ids import parse_custom_id
 from bot.core.flash.planning import issue_target
 from bot.core.flash.repository import SqlFlashIssueRepository
-from bot.core.messages import OutboundMessage, SentMessage
+from bot.core.messages import OutboundMessage
 from bot.core.ports import PermanentSendError
-from tests.core.fakes import FakeSender
 from tests.core.flash.conftest import (
     FACILITATOR,
     FACILITATOR_CHANNEL,
@@ -183,20 +182,6 @@ async def test_a_stale_publication_delivery_of_a_published_issue_is_skipped(flas
     assert len(flash.sender.posts) == posted
 
 
-class CrashAfterPost(FakeSender):
-    """A platform that accepts the Nth post and then loses the connection before answering."""
-
-    crash_on: int = 0
-    seen: int = 0
-
-    async def post(self, channel_id: int, message: OutboundMessage, *, nonce: str | None = None) -> SentMessage:
-        sent = await super().post(channel_id, message, nonce=nonce)
-        self.seen += 1
-        if self.seen == self.crash_on:
-            raise ConnectionResetError("connection lost after the message was created")
-        return sent
-
-
 async def big_issue(flash: Flash) -> None:
     for i in range(60):
         await flash.service.share_resource(
@@ -206,9 +191,8 @@ async def big_issue(flash: Flash) -> None:
 
 async def test_a_crash_between_posting_and_recording_posts_each_part_once(flash: Flash) -> None:
     """After losing the answer for part 2 (and the nonce window passing), the retry finds it and goes on."""
-    sender = CrashAfterPost(clock=flash.clock)
+    sender = flash.sender
     sender.crash_on = 2
-    flash.deliveries._sender = sender  # the platform for this test
     await big_issue(flash)
     one = (await flash.service.build_draft(FACILITATOR)).issue
     await flash.service.publish_now(FACILITATOR, one.id)
