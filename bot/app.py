@@ -12,11 +12,16 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.delivery.dispatcher import Dispatcher
 from bot.core.delivery.leadership import AdvisoryLockLeader
 from bot.core.delivery.limiter import RateLimiter
+from bot.core.participants.service import ParticipantService
 from bot.core.ports import EventMirror, Sender
 from bot.core.programme.domain import ChannelDirectory
 from bot.core.programme.permissions import is_facilitator
 from bot.core.programme.reminders import register_programme_handlers
 from bot.core.programme.service import ProgrammeService
+from bot.core.reflections.attendance import AttendanceService
+from bot.core.reflections.follower import ReflectionPollFollower
+from bot.core.reflections.handlers import register_reflection_handlers
+from bot.core.reflections.service import ReflectionService
 from bot.core.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -44,11 +49,18 @@ class Services:
     limiter: RateLimiter
     dispatcher: Dispatcher
     programme: ProgrammeService
+    participants: ParticipantService
+    reflections: ReflectionService
+    attendance: AttendanceService
     leader: AdvisoryLockLeader | None = field(default=None)
 
     async def start(self) -> None:
         """Start background work: reconcile and run the delivery dispatcher."""
         await self.dispatcher.start()
+
+    async def prepare_guild(self, guild_id: int) -> None:
+        """Bring a server's scheduled work up to date when the bot (re)connects to it."""
+        await self.reflections.ensure_polls(guild_id)
 
     async def stop(self) -> None:
         """Stop background work gracefully (in-flight deliveries finish or are released)."""
@@ -86,8 +98,18 @@ def build_services(
         poll_interval=timedelta(seconds=10) if leader is not None else timedelta(minutes=1),
     )
     uow = database.unit_of_work
+    reflections = ReflectionService(database, clock, sender=sender, dispatcher=dispatcher)
+    register_reflection_handlers(
+        dispatcher, database=database, clock=clock, sender=sender, scheduler=reflections.scheduler
+    )
     programme = ProgrammeService(
-        uow, dispatcher, clock, mirror=mirror, channels=channels, default_timezone=settings.timezone
+        uow,
+        dispatcher,
+        clock,
+        mirror=mirror,
+        channels=channels,
+        default_timezone=settings.timezone,
+        followers=[ReflectionPollFollower(reflections.scheduler, clock)],
     )
     register_programme_handlers(dispatcher, uow, sender, clock)
     return Services(
@@ -99,5 +121,8 @@ def build_services(
         limiter=limiter,
         dispatcher=dispatcher,
         programme=programme,
+        participants=ParticipantService(database, clock),
+        reflections=reflections,
+        attendance=AttendanceService(database, clock),
         leader=leader,
     )

@@ -118,8 +118,13 @@ class BletherBot(commands.Bot):
         return hashlib.sha256(blob.encode()).hexdigest()
 
     async def on_ready(self) -> None:
-        """Log that the gateway is ready."""
+        """Log that the gateway is ready and bring each server's scheduled work up to date."""
         log.info("Connected as %s (id %s) to %d server(s)", self.user, self.user and self.user.id, len(self.guilds))
+        for guild in self.guilds:
+            try:
+                await self.services.prepare_guild(guild.id)
+            except Exception:
+                log.exception("Could not prepare server %s", guild.id)
 
     async def close(self) -> None:
         """Stop background services, then disconnect."""

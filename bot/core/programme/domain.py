@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -321,3 +321,19 @@ class UpcomingSession:
     session: Session
     active_count: int
     rsvp_count: int = 0
+
+
+class SessionFollower(Protocol):
+    """A feature that follows sessions (e.g. reflection polls), inside the programme's unit of work.
+
+    Each method schedules what the feature needs for the session and returns the earliest time the
+    dispatcher must wake for it (None when nothing is due); the programme service commits and wakes.
+    """
+
+    async def session_saved(self, uow: Any, programme: "Programme", session: "Session") -> datetime | None:
+        """Plan (or re-plan) the feature's deliveries for a new or edited session."""
+        ...
+
+    async def session_cancelled(self, uow: Any, programme: "Programme", session: "Session") -> datetime | None:
+        """Cancel the feature's pending deliveries for a cancelled session."""
+        ...

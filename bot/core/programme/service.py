@@ -37,6 +37,7 @@ from bot.core.programme.domain import (
     SessionChoice,
     SessionDraft,
     SessionEdit,
+    SessionFollower,
     SessionStatus,
     SetupResult,
     UpcomingSession,
@@ -84,6 +85,8 @@ from bot.core.text import clean_text
 log = logging.getLogger(__name__)
 
 MAX_SERIES = 100
+# Settings that change when followers' deliveries are due (reflection card, nudge, close).
+FOLLOWER_SETTINGS = frozenset({"reflection_delay_minutes", "poll_close_days", "nudge_before_close_days"})
 
 
 def _label(session: Session, programme: Programme | None) -> str:
@@ -117,8 +120,10 @@ class ProgrammeService:
         mirror: EventMirror | None = None,
         channels: ChannelDirectory | None = None,
         default_timezone: str = DEFAULT_TIMEZONE,
+        followers: Sequence[SessionFollower] = (),
     ) -> None:
         self._uow_factory = uow_factory
+        self._followers = list(followers)
         self._dispatcher = dispatcher
         self._clock = clock
         self._channels = channels
@@ -165,6 +170,11 @@ class ProgrammeService:
             wake_at: list[datetime] = []
             if not created and "reminder_offsets" in changed:
                 rescheduled, wake_at = await self._reschedule_guild(uow, programme, now)
+            if not created and set(changed) & FOLLOWER_SETTINGS:
+                for session in await uow.repo(SqlSessionRepository).list(
+                    actor.guild_id, ending_after=now - timedelta(days=31), include_cancelled=False
+                ):
+                    wake_at.extend(await self._follow_saved(uow, programme, session))
             if not created and "timezone" in changed:
                 count = len(await uow.repo(SqlSessionRepository).list(actor.guild_id, ending_after=now))
                 if count:
@@ -362,6 +372,7 @@ class ProgrammeService:
             for session in sessions:
                 times, skipped = await sync_reminders(uow, self._dispatcher, programme, session, now)
                 wake_at.extend(times)
+                wake_at.extend(await self._follow_saved(uow, programme, session))
                 if skipped:
                     notes.append(skipped_note(session, skipped))
             if programme.announcements_channel_id is None and programme.reminder_offsets:
@@ -435,6 +446,8 @@ class ProgrammeService:
                 wake_at, skipped = await sync_reminders(uow, self._dispatcher, programme, session, now)
                 if skipped:
                     notes.append(skipped_note(session, skipped))
+            if not session.is_cancelled:
+                wake_at = [*wake_at, *await self._follow_saved(uow, programme, session)]
             await uow.repo(SqlAuditRepository).record(
                 action="session.edit",
                 now=now,
@@ -476,6 +489,10 @@ class ProgrammeService:
             await deliveries.cancel_target(session_dm_target(session_id), now=now)
             notes: list[str] = []
             wake_at: list[datetime] = []
+            for follower in self._followers:
+                due = await follower.session_cancelled(uow, programme, session)
+                if due is not None:
+                    wake_at.append(due)
             if programme.announcements_channel_id is not None:
                 await self._dispatcher.schedule(uow, cancellation_delivery(session, now=now))
                 wake_at.append(now)
@@ -639,6 +656,15 @@ class ProgrammeService:
             times, _ = await sync_reminders(uow, self._dispatcher, programme, session, now)
             wake_at.extend(times)
         return len(sessions), wake_at
+
+    async def _follow_saved(self, uow: UnitOfWork, programme: Programme, session: Session) -> list[datetime]:
+        """Let every follower (e.g. reflection polls) re-plan itself for a saved session."""
+        times: list[datetime] = []
+        for follower in self._followers:
+            due = await follower.session_saved(uow, programme, session)
+            if due is not None:
+                times.append(due)
+        return times
 
     def _wake(self, times: Sequence[datetime]) -> None:
         if times:
