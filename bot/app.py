@@ -12,6 +12,10 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.delivery.dispatcher import Dispatcher
 from bot.core.delivery.leadership import AdvisoryLockLeader
 from bot.core.delivery.limiter import RateLimiter
+from bot.core.flash.adapters import ProgrammeServiceSource, ReflectionsRecapSource
+from bot.core.flash.planning import IssuePlanner
+from bot.core.flash.publishing import FlashDeliveries
+from bot.core.flash.service import FlashService
 from bot.core.participants.service import ParticipantService
 from bot.core.ports import EventMirror, Sender
 from bot.core.programme.domain import ChannelDirectory
@@ -52,6 +56,7 @@ class Services:
     participants: ParticipantService
     reflections: ReflectionService
     attendance: AttendanceService
+    flash: FlashService
     leader: AdvisoryLockLeader | None = field(default=None)
 
     async def start(self) -> None:
@@ -112,6 +117,15 @@ def build_services(
         followers=[ReflectionPollFollower(reflections.scheduler, clock)],
     )
     register_programme_handlers(dispatcher, uow, sender, clock)
+    participants = ParticipantService(database, clock)
+    planner = IssuePlanner(
+        programmes=ProgrammeServiceSource(programme),
+        recaps=ReflectionsRecapSource(reflections),
+        consent=participants,
+        participants=participants,
+        deliveries=dispatcher,
+    )
+    FlashDeliveries(database, clock, sender, planner).register(dispatcher)
     return Services(
         settings=settings,
         database=database,
@@ -121,8 +135,9 @@ def build_services(
         limiter=limiter,
         dispatcher=dispatcher,
         programme=programme,
-        participants=ParticipantService(database, clock),
+        participants=participants,
         reflections=reflections,
         attendance=AttendanceService(database, clock),
+        flash=FlashService(database, clock, planner),
         leader=leader,
     )
