@@ -1,8 +1,15 @@
 """PostgreSQL advisory-lock leadership: exactly one leader; the lock moves when the leader goes."""
 
+import asyncio
+from datetime import timedelta
+
 import pytest
 
+from bot.core.clock import ManualClock
 from bot.core.delivery.leadership import AdvisoryLockLeader
+from bot.core.storage.database import Database
+from tests.core.delivery.conftest import DispatcherFactory, add_all, new_delivery
+from tests.core.fakes import FakeSender
 
 
 @pytest.fixture
@@ -34,3 +41,29 @@ async def test_unreachable_database_means_not_leader() -> None:
     leader = AdvisoryLockLeader("postgresql+asyncpg://nobody@127.0.0.1:1/none", connect_timeout=1)
     assert await leader() is False
     await leader.close()
+
+
+async def test_two_dispatchers_one_leader_nothing_twice_and_takeover(
+    pg_url: str, database: Database, clock: ManualClock, sender: FakeSender, make_dispatcher: DispatcherFactory
+) -> None:
+    """Two workers share PostgreSQL: only the leader sends; when it goes, the other sends what is due."""
+    first_leader = AdvisoryLockLeader(pg_url, key=777001)
+    second_leader = AdvisoryLockLeader(pg_url, key=777001)
+    first = make_dispatcher("worker-a", leader=first_leader)
+    second = make_dispatcher("worker-b", leader=second_leader)
+    try:
+        await add_all(database, clock, *(new_delivery(f"k{i}", clock.now()) for i in range(20)))
+        await asyncio.gather(first.run_due(), second.run_due(), first.run_due(), second.run_due())
+        assert len(sender.channel_posts) == 20
+        assert len({p.nonce for p in sender.channel_posts}) == 20
+        assert first.stats.sent == 20 and second.stats.sent == 0
+
+        await first_leader.close()  # the leader dies: its connection (and lock) is gone
+        clock.advance(timedelta(seconds=5))
+        await add_all(database, clock, new_delivery("after-takeover", clock.now()))
+        assert await second.run_due() >= 1
+        assert [p.nonce for p in sender.channel_posts].count(sender.channel_posts[-1].nonce) == 1
+        assert len(sender.channel_posts) == 21
+    finally:
+        await first_leader.close()
+        await second_leader.close()
