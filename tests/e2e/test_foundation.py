@@ -141,3 +141,20 @@ async def test_no_migrate_refuses_an_out_of_date_database(fresh_database_url: st
     _, err = await process.communicate()
     assert process.returncode == 2
     assert "blether migrate" in err.decode()
+
+
+async def test_a_second_process_on_the_same_sqlite_file_is_refused(fake: FakeDiscord, tmp_path: Path) -> None:
+    """SQLite is single-process: a second `blether run` on the same file exits 2 and says why."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    env = bot_env(fake, url) | {"PYTHONPATH": str(REPO_ROOT)}
+    first = BotProcess(env=env, log_path=tmp_path / "first.log")
+    first.start()
+    try:
+        await fake.wait_ready(timeout=20)
+        second = await _run_cli("run", env=env, cwd=tmp_path)
+        _, err = await asyncio.wait_for(second.communicate(), timeout=30)
+        assert second.returncode == 2
+        assert "Another Blether process" in err.decode()
+        assert "PostgreSQL" in err.decode()
+    finally:
+        first.terminate()
