@@ -1,0 +1,114 @@
+"""The draft's persistent buttons (Publish now, Edit intro, Skip this month) and the intro form.
+
+The buttons are DynamicItems on the core's custom ids (``blether:flash:<action>:<issue_id>``), so they work
+after restarts; the intro form's submit goes through the bot's modal router for the same reason.
+Facilitator checks happen in the core, at click time.
+"""
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.core.flash import ids
+from bot.core.flash.domain import INTRO_LIMIT
+from cogs._shared.actors import actor_from
+from cogs._shared.interactions import ModalValue, guarded, open_modal
+from cogs._shared.replies import send_ephemeral
+from cogs.flash import render
+
+if TYPE_CHECKING:
+    from bot.client import BletherBot
+
+INTRO_MODAL_PATTERN = r"blether:flash:intro-form:(?P<issue_id>[1-9][0-9]{0,17})"
+INTRO_FIELD = "intro"
+
+_LABELS = {
+    ids.FlashAction.PUBLISH: ("Publish now", discord.ButtonStyle.success),
+    ids.FlashAction.INTRO: ("Edit intro", discord.ButtonStyle.secondary),
+    ids.FlashAction.SKIP: ("Skip this month", discord.ButtonStyle.danger),
+}
+
+
+def intro_modal_id(issue_id: int) -> str:
+    """Return the custom_id of the intro form for an issue."""
+    return f"blether:flash:intro-form:{issue_id}"
+
+
+def _bot(interaction: discord.Interaction) -> "BletherBot":
+    return interaction.client  # type: ignore[return-value]
+
+
+class DraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ids.CUSTOM_ID_TEMPLATE):
+    """One of the buttons under a Flash Report draft."""
+
+    def __init__(self, action: ids.FlashAction, issue_id: int) -> None:
+        label, style = _LABELS[action]
+        super().__init__(
+            discord.ui.Button(label=label, style=style, custom_id=f"{ids.PREFIX}{action.value}:{issue_id}")
+        )
+        self.action = action
+        self.issue_id = issue_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> "DraftButton":
+        """Rebuild the button from its custom_id (strictly parsed by the core)."""
+        button = ids.parse_custom_id(item.custom_id or "")
+        return cls(button.action, button.issue_id)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Publish, open the intro form or skip, as the button says."""
+        handlers = {
+            ids.FlashAction.PUBLISH: self._publish,
+            ids.FlashAction.INTRO: self._edit_intro,
+            ids.FlashAction.SKIP: self._skip,
+        }
+        await guarded(interaction, f"Flash Report {self.action.value} button", handlers[self.action](interaction))
+
+    async def _publish(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        services = _bot(interaction).services
+        actor = actor_from(interaction)
+        request = await services.flash.publish_now(actor, self.issue_id)
+        programme = await services.programme.get_programme(actor.guild_id)
+        await send_ephemeral(interaction, render.publish(request, programme and programme.flash_reports_channel_id))
+
+    async def _edit_intro(self, interaction: discord.Interaction) -> None:
+        intro = await _bot(interaction).services.flash.get_intro(actor_from(interaction), self.issue_id)
+        await open_modal(interaction, IntroModal(self.issue_id, intro))
+
+    async def _skip(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await _bot(interaction).services.flash.skip_issue(actor_from(interaction), self.issue_id)
+        await send_ephemeral(interaction, render.skipped(result))
+
+
+class IntroModal(discord.ui.Modal):
+    """The "Edit intro" form, pre-filled with the issue's current intro."""
+
+    def __init__(self, issue_id: int, intro: str) -> None:
+        super().__init__(title="Edit the Flash Report intro", custom_id=intro_modal_id(issue_id), timeout=None)
+        self.add_item(
+            discord.ui.TextInput(
+                label="Intro (leave empty for the default)",
+                custom_id=INTRO_FIELD,
+                style=discord.TextStyle.paragraph,
+                default=intro[:INTRO_LIMIT],
+                max_length=INTRO_LIMIT,
+                required=False,
+            )
+        )
+
+
+async def submit_intro(
+    interaction: discord.Interaction, match: re.Match[str], values: Mapping[str, ModalValue]
+) -> None:
+    """Save the intro typed in the form (router handler; works after restarts too)."""
+    text = values.get(INTRO_FIELD)
+    issue = await _bot(interaction).services.flash.set_intro(
+        actor_from(interaction), int(match.group("issue_id")), text if isinstance(text, str) else ""
+    )
+    await send_ephemeral(interaction, f"Intro of {issue.title} saved. /flash draft shows the draft with it.")
