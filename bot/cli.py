@@ -152,6 +152,32 @@ def _backup(settings: Settings, out: Path) -> int:
     return 0
 
 
+def _flash_export(settings: Settings, number: int, guild_id: int, fmt: str, out: Path | None) -> int:
+    text = asyncio.run(_read_flash_issue(settings, number, guild_id, fmt))
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        _say(f"Wrote Flash Report #{number} ({fmt}) to {out}.")
+    return 0
+
+
+async def _read_flash_issue(settings: Settings, number: int, guild_id: int, fmt: str) -> str:
+    from bot.core.errors import DomainError
+    from bot.core.flash.export import export_issue
+
+    database = Database(settings.database_url)
+    try:
+        text = await export_issue(database, guild_id, number, fmt)
+    except DomainError as error:
+        raise CommandFailed(str(error)) from None
+    except (OperationalError, DBAPIError, OSError) as error:
+        raise CommandFailed(f"cannot open the database {database.describe()}: {type(error).__name__}") from None
+    finally:
+        await database.dispose()
+    return text
+
+
 def sqlite_online_backup(source: str, target: Path) -> None:
     """Copy a live SQLite database with SQLite's online backup API (safe while the bot writes)."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -171,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate configuration and database without connecting to Discord")
     backup = sub.add_parser("backup", help="copy the SQLite database to a file while the bot runs")
     backup.add_argument("out", type=Path, help="the backup file to create")
+    flash = sub.add_parser("flash", help="Flash Report tools").add_subparsers(dest="flash_command", required=True)
+    export = flash.add_parser("export", help="export a published Flash Report as Markdown or HTML")
+    export.add_argument("issue", type=int, metavar="ISSUE", help="the issue number, e.g. 3")
+    export.add_argument("--guild", type=int, required=True, metavar="ID", help="the Discord server id")
+    export.add_argument("--format", choices=("md", "html"), default="md", help="md (default) or html")
+    export.add_argument("--out", type=Path, help="write to this file instead of standard output")
     return parser
 
 
@@ -199,6 +231,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_check(settings))
         if args.command == "backup":
             return _backup(settings, args.out)
+        if args.command == "flash":
+            return _flash_export(settings, args.issue, args.guild, args.format, args.out)
     except (CommandFailed, AlreadyRunningError) as error:
         _complain(str(error))
         return EXIT_CONFIG
