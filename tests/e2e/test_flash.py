@@ -109,7 +109,7 @@ async def test_share_credits_the_sharer_and_refuses_bad_input_clearly(fake: Fake
 async def test_context_menu_and_facilitator_pin_nominate_but_a_participant_pin_does_not(
     fake: FakeDiscord, bot: RunningBot
 ) -> None:
-    """"Add to Flash Report" and fran's 📌 nominate a message; pat's 📌 does nothing."""
+    """ "Add to Flash Report" and fran's 📌 nominate a message; pat's 📌 does nothing."""
     fran = await _set_up(fake, bot)
     by_menu = await fake.user_message(fake.channels.general, fake.users.sam, "Try https://example.org/menu for maps")
     ix = await fake.context_menu("Add to Flash Report", by_menu, user=fake.users.pat)
@@ -131,3 +131,140 @@ async def test_context_menu_and_facilitator_pin_nominate_but_a_participant_pin_d
             break
         await asyncio.sleep(0.1)
     assert await nominated_ids() == {by_menu.id, pinned.id}
+
+
+# -- draft, intro, publishing -----------------------------------------------------------------------------------
+
+
+def _with_button(ix: object, custom_id: str) -> Message:
+    messages = [m for m in (ix.original, *ix.followups) if m is not None]  # type: ignore[attr-defined]
+    found = [m for m in messages if m.find_component(custom_id) is not None]
+    assert found, f"no message with {custom_id}"
+    return found[-1]
+
+
+async def test_stories_draft_intro_and_publish_once(fake: FakeDiscord, bot: RunningBot, tmp_path: Path) -> None:
+    """Stories honour quote consent; the draft's Edit intro and Publish now work; publishing twice posts once."""
+    fran = await _set_up(fake, bot)
+    pat = _actor(fake, fake.users.pat)
+    await _consent_to_quotes(bot, pat)
+    await bot.services.flash.share_resource(pat, "https://example.org/garden", "Garden guide", "How we did it")
+
+    ix = await fake.slash(
+        "story", {"text": "We opened a tool library.", "credit_me_by_name": True}, user=fake.users.pat
+    )
+    assert "with your name" in await ix.settle()
+    ix = await fake.slash("story", {"text": "Our bus route came back."}, user=fake.users.sam)
+    assert "agree to be quoted" in await ix.settle()
+
+    draft = await fake.slash("flash draft", user=fake.users.fran)
+    text = await draft.settle()
+    assert draft.ephemeral
+    assert "Draft of Flash Report #1" in text and "tool library" in text and "bus route" not in text
+
+    issue_id = (await bot.services.flash.build_draft(fran)).issue.id
+    holder = _with_button(draft, ids.intro_id(issue_id))
+    opened = await fake.click(holder, ids.intro_id(issue_id), user=fake.users.fran)
+    await opened.settle()
+    assert opened.modal is not None
+    modal_id = opened.modal["custom_id"]
+    submitted = await fake.submit_modal(modal_id, {"intro": "Hello from the March gathering!"}, user=fake.users.fran)
+    assert "saved" in await submitted.settle()
+
+    publish = await fake.click(holder, ids.publish_id(issue_id), user=fake.users.fran)
+    assert "going out" in await publish.settle()
+    await _wait_published(bot, fake.guild_id, 1)
+    posted = _issue_messages(fake)
+    assert posted and "Hello from the March gathering!" in posted[0].text()
+    assert "Garden guide" in "\n".join(m.text() for m in posted)
+    assert "bus route" not in "\n".join(m.text() for m in posted)
+
+    again = await fake.slash("flash publish", user=fake.users.fran)
+    assert "already" in await again.settle()
+    refused = await fake.click(holder, ids.publish_id(issue_id), user=fake.users.pat)
+    assert "facilitator" in (await refused.settle()).lower()
+    await asyncio.sleep(0.5)
+    assert len(_issue_messages(fake)) == len(posted)
+    assert all(count == 1 for count in fake.nonce_counts.values())
+
+    latest = await fake.slash("flash latest", user=fake.users.pat)
+    assert "Flash Report #1" in await latest.settle()
+    archive = await fake.slash("flash archive", user=fake.users.pat)
+    assert "Flash Report #1" in await archive.settle()
+
+    snapshot = (await bot.services.flash.latest(pat)).snapshot
+    markdown = await export_issue(bot.database, fake.guild_id, 1, "md")
+    html = await _cli_export(fake, bot, tmp_path, "html")
+    for entry in snapshot.content.resources:
+        assert entry.title in markdown and entry.title in html
+        assert entry.url in markdown and entry.url in html
+    assert "tool library" in markdown and "tool library" in html
+
+
+async def _cli_export(fake: FakeDiscord, running: RunningBot, tmp_path: Path, fmt: str) -> str:
+    """Run `blether flash export 1 --guild ID --format fmt --out FILE` against the bot's database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "BLETHER_", "DATABASE_URL"))}
+    env |= {"PYTHONPATH": str(REPO_ROOT), "DATABASE_URL": running.database.url.render_as_string(hide_password=False)}
+    out = tmp_path / f"issue.{fmt}"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--env-file", str(tmp_path / "none.env"), "flash", "export", "1",
+        "--guild", str(fake.guild_id), "--format", fmt, "--out", str(out),
+        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    return out.read_text(encoding="utf-8")
+
+
+async def _share_many(running: RunningBot, fake: FakeDiscord, count: int) -> list[str]:
+    pat = _actor(fake, fake.users.pat)
+    urls = []
+    for n in range(count):
+        url = f"https://example.org/resource/{n}/a-rather-long-path-so-links-take-room-{'x' * (n % 40)}"
+        tag = ("toolkit", "funding", "maps", "")[n % 4]
+        await running.services.flash.share_resource(
+            pat, url, f"Resource number {n} with a descriptive title", "A note " * 20, tag or None
+        )
+        urls.append(url)
+    return urls
+
+
+async def test_a_month_of_200_resources_publishes_split_within_limits(fake: FakeDiscord, bot: RunningBot) -> None:
+    """200 resources go out as several messages within every Discord limit, each link whole, once."""
+    fran = await _set_up(fake, bot)
+    urls = await _share_many(bot, fake, 200)
+    ix = await fake.slash("flash publish", user=fake.users.fran)
+    assert "going out" in await ix.settle()
+    await _wait_published(bot, fake.guild_id, 1, timeout=60)
+    posted = _issue_messages(fake)
+    assert len(posted) > 1
+    text = "\n".join(m.text() for m in posted)
+    for url in urls:
+        assert url in text
+    _all_limits_respected(fake)
+    assert all(count == 1 for count in fake.nonce_counts.values())
+    issue = (await bot.services.flash.latest(fran)).issue
+    assert len(issue.message_ids) == len(posted)
+
+
+async def test_publish_interrupted_by_a_restart_posts_exactly_once(fake: FakeDiscord, fresh_database_url: str) -> None:
+    """A publication under way when the bot stops finishes after the restart without duplicate parts."""
+    async with running_bot(fake, fresh_database_url) as first:
+        await fake.wait_ready()
+        await fake.wait_commands_synced()
+        fran = await _set_up(fake, first)
+        await _share_many(first, fake, 200)
+        await first.services.flash.publish_now(fran)
+        await fake.wait_for_message(fake.channels.flash_reports, timeout=20)  # the first part is out
+    parts_before = len(_issue_messages(fake))
+    async with running_bot(fake, fresh_database_url) as second:
+        await _wait_published(second, fake.guild_id, 1, timeout=60)
+        issue = (await second.services.flash.latest(fran)).issue
+        again = await second.services.flash.publish_now(fran)
+        assert again.outcome.value.startswith("already")
+    posted = _issue_messages(fake)
+    assert parts_before >= 1
+    assert len(posted) == len(issue.message_ids) == len(set(issue.message_ids))
+    assert sorted(m.id for m in posted) == sorted(issue.message_ids)
+    assert all(len(messages) == 1 for messages in fake.messages_by_nonce.values())
+    _all_limits_respected(fake)
