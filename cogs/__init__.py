@@ -3,4 +3,4 @@
 EXTENSIONS is the explicit load order; cogs/_shared is a helper package, never an extension.
 """
 
-EXTENSIONS: tuple[str, ...] = ("cogs.about", "cogs.flash")
+EXTENSIONS: tuple[str, ...] = ("cogs.about", "cogs.flash", "cogs.participants", "cogs.reflections")

@@ -1,0 +1,250 @@
+"""Reflections end to end: the card, /join and consent, the modal (also across a restart), closing, attendance."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+
+from bot.core.clock import ManualClock
+from bot.core.programme.domain import Location, LocationKind, NewSession, Programme
+from bot.core.programme.repository import SqlProgrammeRepository, SqlSessionRepository
+from bot.core.storage.database import Database
+from bot.core.storage.migrations import upgrade_to_head
+from tests.e2e.harness import running_bot
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.state import Message
+
+
+async def seed(fake: FakeDiscord, url: str, starts_at: datetime, now: datetime) -> int:
+    """Create the programme and one voice session (before the bot starts); return the session id."""
+    await upgrade_to_head(url)
+    database = Database(url)
+    try:
+        async with database.unit_of_work() as uow:
+            await uow.repo(SqlProgrammeRepository).create(
+                Programme(
+                    id=0,
+                    guild_id=fake.guild_id,
+                    reflections_channel_id=fake.channels.reflections.id,
+                    facilitator_channel_id=fake.channels.facilitators.id,
+                ),
+                now=now,
+            )
+            session = await uow.repo(SqlSessionRepository).add(
+                NewSession(
+                    guild_id=fake.guild_id,
+                    number=1,
+                    title="Listening <@&1> well",
+                    description="",
+                    speaker="",
+                    starts_at=starts_at,
+                    duration_minutes=90,
+                    location=Location(LocationKind.VOICE, channel_id=fake.channels.session_room.id),
+                ),
+                now=now,
+            )
+            await uow.commit()
+    finally:
+        await database.dispose()
+    return session.id
+
+
+async def responses(database: Database) -> list[Any]:
+    """Return every stored reflection row."""
+    async with database.engine.connect() as conn:
+        return list((await conn.execute(text("SELECT * FROM reflection_responses"))).mappings())
+
+
+async def wait_rows(database: Database, query: str, timeout: float = 5) -> list[Any]:
+    """Wait until a query returns rows (the bot handles gateway events asynchronously)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        async with database.engine.connect() as conn:
+            rows = list((await conn.execute(text(query))).mappings())
+        if rows or asyncio.get_running_loop().time() > deadline:
+            return rows
+        await asyncio.sleep(0.05)
+
+
+def buttons(message: Message) -> dict[str, dict[str, Any]]:
+    """Return a message's buttons by custom_id."""
+    found: dict[str, dict[str, Any]] = {}
+    for row in message.components:
+        for item in row.get("components", []):
+            if "custom_id" in item:
+                found[item["custom_id"]] = item
+    return found
+
+
+def consent_message(replies: list[Message]) -> Message:
+    """Return the reply that carries the consent prompt."""
+    return next(m for m in replies if any(cid.startswith("blether:consent:") for cid in buttons(m)))
+
+
+async def answer_consent(fake: FakeDiscord, replies: list[Message], user: Any, *, evaluation: bool) -> str:
+    """Answer every purpose of a consent prompt with the buttons, then Save; return the final text."""
+    prompt = consent_message(replies)
+    version = next(cid for cid in buttons(prompt) if cid.startswith("blether:consent:save:")).rsplit(":", 1)[1]
+    for purpose, yes in (("evaluation", evaluation), ("quote", True), ("interview", False)):
+        click = await fake.click(prompt, f"blether:consent:{purpose}:{'yes' if yes else 'no'}:{version}", user=user)
+        await click.settle()
+    save = await fake.click(prompt, f"blether:consent:save:{version}", user=user)
+    return await save.settle()
+
+
+def field_defaults(modal: dict[str, Any]) -> dict[str, Any]:
+    """Return {field id: pre-filled value} of an opened modal."""
+    found: dict[str, Any] = {}
+    for label in modal["components"]:
+        component = label.get("component", {})
+        cid = component.get("custom_id")
+        if component.get("type") == 4:
+            found[cid] = component.get("value")
+        elif component.get("type") == 21:
+            found[cid] = next((o["value"] for o in component.get("options", []) if o.get("default")), None)
+        elif component.get("type") == 23:
+            found[cid] = component.get("default", False)
+    return found
+
+
+async def test_reflection_journey_with_consent_restart_and_close(fake: FakeDiscord, fresh_database_url: str) -> None:
+    """Card → /join + consent → reflect, edit, restart mid-modal, decline evaluation → close: counts, no names."""
+    now = datetime.now(UTC)
+    clock = ManualClock(now)
+    session_id = await seed(fake, fresh_database_url, now - timedelta(hours=2), now)
+    pat, sam, fran = fake.users.pat, fake.users.sam, fake.users.fran
+
+    async with running_bot(fake, fresh_database_url, clock=clock) as running:
+        await fake.wait_ready()
+        await fake.wait_commands_synced()
+        card = await fake.wait_for_message(
+            fake.channels.reflections, lambda m: f"blether:reflect:{session_id}" in buttons(m), timeout=10
+        )
+        assert set(buttons(card)) == {f"blether:reflect:{session_id}", f"blether:attend:{session_id}"}
+
+        # A non-participant is told to /join; nothing opens.
+        early = await fake.click(card, f"blether:reflect:{session_id}", user=pat)
+        assert "/join" in await early.settle()
+        assert early.modal is None
+
+        joined = await fake.slash("join", {"community": "Leith Men's Shed"}, user=pat)
+        await joined.settle()
+        assert "Welcome" in joined.messages()[0].text()
+        assert "saved" in await answer_consent(fake, joined.messages(), pat, evaluation=True)
+
+        attend = await fake.click(card, f"blether:attend:{session_id}", user=pat)
+        assert "checked in" in await attend.settle()
+
+        opened = await fake.click(card, f"blether:reflect:{session_id}", user=pat)
+        await opened.response()
+        assert opened.modal is not None and len(opened.modal["components"]) <= 5
+        modal_id = opened.modal["custom_id"]
+        assert modal_id == f"blether:reflection:{session_id}"
+        submit = await fake.submit_modal(modal_id, {"q1": "4", "q2": "The small groups **worked** @everyone"}, user=pat)
+        confirmation = await submit.settle()
+        assert "4/5" in confirmation and "The small groups" in confirmation
+        assert "@everyone" not in confirmation.replace("@\u200beveryone", "")
+        assert len(await responses(running.database)) == 1
+
+        # Reflecting again shows the previous answers; editing keeps one row.
+        again = await fake.click(card, f"blether:reflect:{session_id}", user=pat)
+        await again.response()
+        defaults = field_defaults(again.modal or {})
+        assert defaults["q1"] == "4" and "small groups" in defaults["q2"]
+
+    # Restart while pat's modal is open: the submit is still routed and saved.
+    async with running_bot(fake, fresh_database_url, clock=clock) as running:
+        await fake.wait_ready()
+        edited = await fake.submit_modal(modal_id, {"q1": "5", "q2": "Everything"}, user=pat)
+        assert "5/5" in await edited.settle()
+        rows = await responses(running.database)
+        assert len(rows) == 1
+
+        # Sam declines evaluation consent and reflects (consent asked after the first reflection too).
+        await (await fake.slash("join", user=sam)).settle()
+        sam_open = await fake.slash("reflect", {"session": session_id}, user=sam)
+        await sam_open.response()
+        sam_submit = await fake.submit_modal(modal_id, {"q1": "3"}, user=sam)
+        await sam_submit.settle()
+        assert "no" in await answer_consent(fake, sam_submit.messages(), sam, evaluation=False)
+        assert len(await responses(running.database)) == 2
+
+        # Participants are refused facilitator commands at runtime.
+        refused = await fake.slash("reflection close", {"session": session_id}, user=pat, strict=False)
+        assert "Only facilitators" in await refused.settle()
+        refused = await fake.slash("attendance show", {"session": session_id}, user=pat, strict=False)
+        assert "Only facilitators" in await refused.settle()
+
+        since = fake.cursor()
+        closed = await fake.slash("reflection close", {"session": session_id}, user=fran)
+        assert "closed" in await closed.settle()
+        summary = await fake.wait_for_message(fake.channels.facilitators, since=since, timeout=10)
+        assert "2 responses" in summary.text()
+        assert "pat" not in summary.text().lower() and "sam" not in summary.text().lower()
+        await fake.wait_until(
+            lambda: all(b.get("disabled") for b in buttons(fake.message(card.id)).values()), 10, "card disabled"
+        )
+        late = await fake.submit_modal(modal_id, {"q1": "1"}, user=pat)
+        assert "closed" in (await late.settle()).lower()
+        rows = await responses(running.database)
+        assert len(rows) == 2 and 1 not in {r.get("rating") for r in rows}
+
+
+async def test_tampered_ids_are_refused(fake: FakeDiscord, fresh_database_url: str) -> None:
+    """blether:reflect:999999 and blether:reflect:abc get a friendly refusal; nothing is stored."""
+    now = datetime.now(UTC)
+    session_id = await seed(fake, fresh_database_url, now - timedelta(hours=2), now)
+    async with running_bot(fake, fresh_database_url, clock=ManualClock(now)) as running:
+        await fake.wait_ready()
+        await fake.wait_commands_synced()
+        card = await fake.wait_for_message(
+            fake.channels.reflections, lambda m: f"blether:reflect:{session_id}" in buttons(m), timeout=10
+        )
+        await (await fake.slash("join", user=fake.users.pat)).settle()
+        for custom_id in ("blether:reflect:999999", "blether:reflect:abc"):
+            message = fake.state.messages[card.id]
+            original = message.components
+            message.components = [
+                {"type": 1, "components": [{"type": 2, "style": 1, "label": "x", "custom_id": custom_id}]}
+            ]
+            try:
+                click = await fake.click(card, custom_id, user=fake.users.pat)
+                reply = await click.settle()
+            finally:
+                message.components = original
+            assert click.modal is None
+            assert "not" in reply.lower()
+        forged = await fake.submit_modal(
+            "blether:reflection:999999",
+            {"q1": "5"},
+            user=fake.users.pat,
+            components=[{"type": 18, "label": "x", "component": {"type": 4, "custom_id": "q1", "style": 1}}],
+        )
+        assert "not" in (await forged.settle()).lower()
+        assert await responses(running.database) == []
+
+
+async def test_voice_presence_and_csv_import(fake: FakeDiscord, fresh_database_url: str) -> None:
+    """Ten minutes in the session's voice channel counts; a CSV with an unmatched row imports nothing."""
+    now = datetime.now(UTC)
+    clock = ManualClock(now)
+    session_id = await seed(fake, fresh_database_url, now - timedelta(minutes=5), now)
+    async with running_bot(fake, fresh_database_url, clock=clock) as running:
+        await fake.wait_ready()
+        await fake.wait_commands_synced()
+        await (await fake.slash("join", user=fake.users.pat)).settle()
+        await fake.voice_join(fake.users.pat, fake.channels.session_room)
+        await wait_rows(running.database, "SELECT * FROM voice_presence")
+        clock.advance(timedelta(minutes=11))
+        await fake.voice_leave(fake.users.pat)
+        await wait_rows(running.database, "SELECT * FROM attendance")
+        listing = await (await fake.slash("attendance show", {"session": session_id})).settle()
+        assert str(fake.users.pat.id) in listing
+
+        csv = b"Name,Email\nSam,sam@example.org\nNobody Known,nobody@example.org\n"
+        imported = await fake.slash("attendance import", {"session": session_id, "file": ("zoom.csv", csv)})
+        reply = await imported.settle()
+        assert "Nothing was imported" in reply and "Nobody Known" in reply
+        listing = await (await fake.slash("attendance show", {"session": session_id})).settle()
+        assert str(fake.users.sam.id) not in listing
