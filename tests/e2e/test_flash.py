@@ -54,7 +54,7 @@ async def _consent_to_quotes(running: RunningBot, actor: Actor, granted: bool = 
 
 
 def _issue_messages(fake: FakeDiscord) -> list[Message]:
-    return [m for m in fake.channel_messages(fake.channels.flash_reports) if m.author_id == fake.users.bot.id]
+    return [m for m in fake.channel_messages(fake.channels.flash_reports) if m.author.id == fake.users.bot.id]
 
 
 async def _wait_published(running: RunningBot, guild_id: int, number: int, timeout: float = 20) -> None:
