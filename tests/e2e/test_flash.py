@@ -181,7 +181,9 @@ async def test_stories_draft_intro_and_publish_once(fake: FakeDiscord, bot: Runn
 
     again = await fake.slash("flash publish", user=fake.users.fran)
     assert "already" in await again.settle()
-    refused = await fake.click(holder, ids.publish_id(issue_id), user=fake.users.pat)
+    twice = await fake.click(holder, ids.publish_id(issue_id), user=fake.users.fran)
+    assert "already" in await twice.settle()
+    refused = await fake.slash("flash publish", user=fake.users.pat)  # the core checks at run time
     assert "facilitator" in (await refused.settle()).lower()
     await asyncio.sleep(0.5)
     assert len(_issue_messages(fake)) == len(posted)
