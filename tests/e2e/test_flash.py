@@ -258,14 +258,18 @@ async def test_publish_interrupted_by_a_restart_posts_exactly_once(fake: FakeDis
         await _share_many(first, fake, 200)
         await first.services.flash.publish_now(fran)
         await fake.wait_for_message(fake.channels.flash_reports, timeout=20)  # the first part is out
-    parts_before = len(_issue_messages(fake))
+        fake.inject("/channels/{channel_id}/messages", "POST", kind="delay", delay=3)  # a part hangs...
+        await asyncio.sleep(0.2)
+        await first.services.dispatcher.stop(grace=0.5)  # ...and the bot stops under it
+        parts_before = len(_issue_messages(fake))
+        assert (await first.services.flash.issue(fran, 1)).issue.status is IssueStatus.PUBLISHING
     async with running_bot(fake, fresh_database_url) as second:
         await _wait_published(second, fake.guild_id, 1, timeout=60)
         issue = (await second.services.flash.latest(fran)).issue
         again = await second.services.flash.publish_now(fran)
         assert again.outcome.value.startswith("already")
     posted = _issue_messages(fake)
-    assert parts_before >= 1
+    assert 1 <= parts_before < len(posted)
     assert len(posted) == len(issue.message_ids) == len(set(issue.message_ids))
     assert sorted(m.id for m in posted) == sorted(issue.message_ids)
     assert all(len(messages) == 1 for messages in fake.messages_by_nonce.values())
