@@ -1,0 +1,149 @@
+"""Run the benchmarks: ``python -m bench [--quick] [NAME ...]``; print a table, write bench/results.json.
+
+Each benchmark runs its baseline beside Blether in the same run and reports ratios. Benchmarks 1-4
+(ack_latency, modal_burst, reminder_lateness, fanout) run with the event-loop lag monitor beside them.
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import ack_latency, fanout, processes, reflection_burst, reminder_lateness, write_throughput
+from bench._util import table
+from bench.lag import with_lag
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def _ack(quick: bool) -> dict[str, Any]:
+    result, lag = asyncio.run(with_lag(ack_latency.run_async(50 if quick else 200)))
+    b, o = result["blether"], result["baseline"]
+    return {**result, "lag": lag, "figure": f"p50 {_ms(b['p50'])} vs {_ms(o['p50'])}, p99 {_ms(b['p99'])} vs "
+            f"{_ms(o['p99'])}; ratio p50 {result['ratio_p50']:.2f} p99 {result['ratio_p99']:.2f}",
+            "target": "ratio ≤ 1.5"}
+
+
+def _modal(quick: bool) -> dict[str, Any]:
+    sizes = (50, 200) if quick else reflection_burst.SIZES
+    result, lag = asyncio.run(with_lag(reflection_burst._run(sizes)))  # the burst's own coroutine, in our loop
+    parts = [
+        f"{r['size']}: p99 {_ms(r['submit_p99_s'])} max {_ms(r['submit_max_s'])} lost {r['lost']}"
+        for r in result.values() if isinstance(r, dict)
+    ]
+    lost = sum(r["lost"] for r in result.values() if isinstance(r, dict))
+    return {"name": "modal_burst", **result, "lag": lag, "figure": "; ".join(parts),
+            "target": "p99 ≤ 500 ms at 200, lost 0", "passed": bool(result["met"]) and lost == 0}
+
+
+def _lateness(quick: bool) -> dict[str, Any]:
+    count, spread = (2000, 2.0) if quick else (10_000, 5.0)
+    result, lag = asyncio.run(with_lag(reminder_lateness._run(count, spread)))
+    e, b, r = result["engine"], result["baseline"], result["reconcile"]
+    return {**result, "lag": lag, "target": f"p99 ≤ 1 s; reconcile {count} ≤ 2 s",
+            "figure": f"p50 {_ms(e['p50'])} / p99 {_ms(e['p99'])} vs call_at {_ms(b['p50'])} / {_ms(b['p99'])};"
+            f" reconcile {count} in {r['recorded_s']:.2f} s"}
+
+
+def _fanout(quick: bool) -> dict[str, Any]:
+    posts, dms, channels = (200, 5, 50) if quick else (1000, 20, 100)
+    result, lag = asyncio.run(with_lag(fanout.run_async(posts, dms, channels)))
+    b, o = result["blether"], result["baseline"]
+    return {**result, "lag": lag,
+            "figure": f"{posts}+{dms} DMs: {b['wall_s']:.1f} s (floor {result['floors']['floor_blether_policy']:.1f} s,"
+            f" bare {o['wall_s']:.1f} s); global 429 {b['global_429']} (bare {o['global_429']}),"
+            f" route 429 {b['route_429']}; max DMs/s {b['max_dms_in_1s']}"}
+
+
+def _write(quick: bool) -> dict[str, Any]:
+    result = write_throughput.run(1000 if quick else 5000)
+    parts = []
+    for backend in ("sqlite", "postgresql"):
+        r = result[backend]
+        if r is None:
+            parts.append(f"{backend}: unreachable")
+            continue
+        parts.append(f"{backend}: batch ×{r['ratio_batch']:.1f}, per row ×{r['ratio_per_row']:.1f} raw's time")
+    return {**result, "figure": "; ".join(parts), "target": "report (no target)", "passed": None}
+
+
+def _memory(quick: bool) -> dict[str, Any]:
+    result = processes.run_memory(1000)
+    return {**result, "target": "ratio ≤ 1.5",
+            "figure": f"{result['blether']['kib_per_member']:.2f} vs {result['bare']['kib_per_member']:.2f} KiB/member;"
+            f" ratio {result['ratio_per_member']:.2f}; RSS {result['blether']['rss_after_kib'] // 1024} vs"
+            f" {result['bare']['rss_after_kib'] // 1024} MiB"}
+
+
+def _startup(quick: bool) -> dict[str, Any]:
+    result = processes.run_startup(1 if quick else 3)
+    return {**result, "target": "ratio ≤ 1.5 (at head)",
+            "figure": f"{result['blether_at_head']['t_spawn_to_ready_s']:.2f} s at head,"
+            f" {result['blether_fresh_db']['t_spawn_to_ready_s']:.2f} s fresh vs"
+            f" {result['bare']['t_spawn_to_ready_s']:.2f} s; ratio {result['ratio_at_head']:.2f} /"
+            f" {result['ratio_fresh_db']:.2f}"}
+
+
+BENCHES: dict[str, Callable[[bool], dict[str, Any]]] = {
+    "ack_latency": _ack,
+    "modal_burst": _modal,
+    "reminder_lateness": _lateness,
+    "fanout": _fanout,
+    "write_throughput": _write,
+    "memory": _memory,
+    "startup": _startup,
+}
+
+
+def machine() -> dict[str, Any]:
+    """Describe where the figures came from."""
+    return {"cpu_count": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine()}
+
+
+def main() -> None:
+    """Run the chosen benchmarks, print a summary and write bench/results.json."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", metavar="NAME", help="benchmarks to run (default: all)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run, not the figures)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    names = args.names or list(BENCHES)
+    results: dict[str, Any] = {"machine": machine(), "quick": args.quick,
+                               "when": datetime.now(UTC).isoformat(timespec="seconds"), "benchmarks": {}}
+    rows = []
+    for name in names:
+        t0 = time.perf_counter()
+        try:
+            result = BENCHES[name](args.quick)
+        except Exception as error:  # one broken benchmark should not hide the others' figures
+            logging.getLogger(__name__).exception("%s failed", name)
+            result = {"error": repr(error), "passed": False, "figure": f"ERROR {error!r}", "target": ""}
+        result["elapsed_s"] = time.perf_counter() - t0
+        results["benchmarks"][name] = result
+        lag = result.get("lag")
+        verdict = {True: "pass", False: "FAIL", None: "-"}[result.get("passed")]
+        rows.append([name, result["figure"], result["target"], verdict,
+                     f"{_ms(lag['p99'])} / {_ms(lag['max'])}" if lag else ""])
+        print(f"{name}: {result['figure']} [{verdict}] ({result['elapsed_s']:.0f} s)", flush=True)
+    RESULTS.write_text(json.dumps(results, indent=2, default=str))
+    m = results["machine"]
+    print(f"\n{m['cpu_count']} CPUs, Python {m['python']}, {m['platform']}{' (quick)' if args.quick else ''}")
+    print(table(["benchmark", "figure (Blether vs baseline)", "target", "result", "loop lag p99 / max"], rows))
+    print(f"\nwritten to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
