@@ -10,9 +10,12 @@ _BOT_TOKEN = re.compile(r"[MNO][A-Za-z\d_-]{20,30}\.[A-Za-z\d_-]{5,7}\.[A-Za-z\d
 # Interaction and webhook tokens live in URLs: /interactions/<id>/<token>/callback, /webhooks/<id>/<token>.
 _URL_TOKEN = re.compile(r"(/(?:interactions|webhooks)/\d+/)([A-Za-z0-9_.\-]{20,})")
 # discord.py DEBUG logs dump gateway payloads: interaction tokens and modal/option values.
+# A quoted value may hold the other quote or escaped quotes (repr() writes "Pat's" and 'a \'b\' "c"'),
+# and a list may hold "]" inside its strings: match whole quoted strings, escapes included.
+_QUOTED = r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"'
 _JSON_SECRET = re.compile(
-    r"""(['"](?:token|access_token|value|values|content)['"]\s*:\s*)(['"][^'"]*['"]|\[[^\]]*\])""",
-    re.IGNORECASE,
+    rf"""(['"](?:token|access_token|value|values|content)['"]\s*:\s*)({_QUOTED}|\[(?:[^\[\]'"]|{_QUOTED})*\])""",
+    re.IGNORECASE | re.DOTALL,
 )
 _AUTH_HEADER = re.compile(r"(Authorization['\"]?\s*[:=]\s*['\"]?(?:Bot|Bearer)\s+)([^\s'\",]+)", re.IGNORECASE)
 
