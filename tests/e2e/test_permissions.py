@@ -1,0 +1,123 @@
+"""Facilitator commands and buttons refuse everyone else at RUNTIME, whatever Discord's client shows.
+
+Commands are discovered from the synced command tree (fake.commands()), so cogs added later are covered
+without editing this file. A command counts as a facilitator command when its definition carries
+default_member_permissions (how Blether marks them). Every call uses strict=False: the fake then skips
+Discord's client-side default_member_permissions rule, which is exactly what a server admin does when
+they remove or loosen that default in Server Settings → Integrations. The bot's own check must refuse.
+"""
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.harness import RunningBot
+from tests.fakediscord import FakeDiscord
+from tests.hardening import database as db
+from tests.hardening.checks import refusal_problem, reply_problem
+from tests.hardening.commands import Leaf, leaves, plausible_options
+from tests.hardening.components import facilitator_examples
+from tests.hardening.tamper import click_with_id
+
+pytestmark = pytest.mark.e2e
+
+
+def facilitator_leaves(fake: FakeDiscord) -> list[Leaf]:
+    """Return every facilitator subcommand currently synced."""
+    return [leaf for leaf in leaves(fake.commands()) if leaf.facilitator_only]
+
+
+async def refusals(fake: FakeDiscord, bot: RunningBot, users: list[Any], *, everything: bool) -> list[str]:
+    """Invoke every facilitator command as each user; return every call that was not a clean refusal."""
+    problems: list[str] = []
+    for leaf in facilitator_leaves(fake):
+        for user in users:
+            options = plausible_options(fake, leaf, everything=everything)
+            before = await db.snapshot(bot.database)
+            ix = await fake.slash(leaf.path, options, user=user, strict=False)
+            text = await ix.settle(timeout=10)
+            problem = refusal_problem(text, ix.ephemeral)
+            changed = db.changed_tables(before, await db.snapshot(bot.database))
+            if problem:
+                problems.append(f"{leaf} as {user.name} {options}: {problem}")
+            if changed:
+                problems.append(f"{leaf} as {user.name} {options}: database changed {changed}")
+    return problems
+
+
+async def set_up_programme(fake: FakeDiscord) -> bool:
+    """Run /programme setup as fran (Facilitator role as the facilitator role); False if the command is absent."""
+    paths = {leaf.path for leaf in leaves(fake.commands())}
+    if "programme setup" not in paths:
+        return False
+    options = {
+        "timezone": "Europe/London",
+        "announcements": fake.channels.announcements,
+        "reflections": fake.channels.reflections,
+        "flash_reports": fake.channels.flash_reports,
+        "facilitator_role": fake.roles.facilitator,
+        "participant_role": fake.roles.participant,
+        "facilitator_channel": fake.channels.facilitators,
+    }
+    definition = next(leaf for leaf in leaves(fake.commands()) if leaf.path == "programme setup")
+    known = {o["name"] for o in definition.options}
+    ix = await fake.slash("programme setup", {k: v for k, v in options.items() if k in known}, user=fake.users.fran)
+    text = await ix.settle(timeout=10)
+    assert reply_problem(text) is None, text
+    return True
+
+
+async def test_facilitator_commands_refuse_participants_and_members_without_a_role(
+    fake: FakeDiscord, bot: RunningBot
+) -> None:
+    """Every default_member_permissions command refuses pat and nora privately and changes nothing.
+
+    strict=False simulates an admin who removed default_member_permissions: only the runtime check is left.
+    Checked before the programme exists and again after /programme setup (when it exists).
+    """
+    if not facilitator_leaves(fake):
+        pytest.skip("no facilitator commands are synced yet")
+    users = [fake.users.pat, fake.users.nora]
+    problems = await refusals(fake, bot, users, everything=False)
+    if await set_up_programme(fake):
+        problems += await refusals(fake, bot, users, everything=False)
+    assert problems == [], "\n".join(problems)
+
+
+async def test_facilitator_is_not_refused_programme_show(fake: FakeDiscord, bot: RunningBot) -> None:
+    """fran (Facilitator) gets the programme from /programme show after setup, not a refusal."""
+    if not await set_up_programme(fake):
+        pytest.skip("/programme setup is not synced yet")
+    ix = await fake.slash("programme show", user=fake.users.fran)
+    text = await ix.settle(timeout=10)
+    assert reply_problem(text) is None, text
+    assert "Europe/London" in text
+    assert "only facilitators" not in text.lower()
+
+
+async def test_facilitator_buttons_refuse_participants(fake: FakeDiscord, bot: RunningBot) -> None:
+    """A well-formed click on every facilitator DynamicItem (publish/intro/skip/close …) is refused for pat."""
+    examples = facilitator_examples(bot.bot)
+    if not examples:
+        pytest.skip("no persistent facilitator buttons are registered yet")
+    await set_up_programme(fake)
+    host = await bot.services.sender.post(fake.channels.facilitators.id, _plain("buttons live here"))
+    message = fake.message(host.message_id)
+    problems: list[str] = []
+    for custom_id, item in examples:
+        before = await db.snapshot(bot.database)
+        ix = await click_with_id(fake, message, custom_id, fake.users.pat)
+        text = await ix.settle(timeout=10)
+        problem = refusal_problem(text, ix.ephemeral)
+        changed = db.changed_tables(before, await db.snapshot(bot.database))
+        if problem:
+            problems.append(f"{custom_id} ({item.__name__}) as pat: {problem}")
+        if changed:
+            problems.append(f"{custom_id} ({item.__name__}) as pat: database changed {changed}")
+    assert problems == [], "\n".join(problems)
+
+
+def _plain(content: str) -> Any:
+    from bot.core.messages import OutboundMessage
+
+    return OutboundMessage(content=content)
