@@ -253,6 +253,7 @@ class ProgrammeService:
         (listing every problem by session) and the errors of add_session.
         """
         now = self._clock.now()
+        await self._authorise(actor, "add sessions")  # who asks is checked before what they typed
         parsed = parse_series_rule(rule)
         names = _split_titles(titles)
         if count is None:
@@ -404,6 +405,7 @@ class ProgrammeService:
         of add_session.
         """
         now = self._clock.now()
+        await self._authorise(actor, "edit sessions")  # who asks is checked before what they typed
         if changes.is_empty:
             raise ValidationError("Nothing to change: give at least one option to edit.")
         async with self._uow_factory() as uow:
@@ -656,6 +658,12 @@ class ProgrammeService:
             times, _ = await sync_reminders(uow, self._dispatcher, programme, session, now)
             wake_at.extend(times)
         return len(sessions), wake_at
+
+    async def _authorise(self, actor: Actor, action: str) -> None:
+        """Refuse non-facilitators before any input is validated (so they learn nothing from the errors)."""
+        async with self._uow_factory() as uow:
+            programme = await uow.repo(SqlProgrammeRepository).get(actor.guild_id)
+        require_facilitator(programme, actor, action)
 
     async def _follow_saved(self, uow: UnitOfWork, programme: Programme, session: Session) -> list[datetime]:
         """Let every follower (e.g. reflection polls) re-plan itself for a saved session."""
