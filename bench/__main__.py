@@ -29,7 +29,7 @@ def _ms(seconds: float) -> str:
 
 
 def _ack(quick: bool) -> dict[str, Any]:
-    result, lag = asyncio.run(with_lag(ack_latency.run_async(50 if quick else 200)))
+    result, lag = asyncio.run(with_lag(ack_latency.run_async(50 if quick else 200, 1 if quick else 3)))
     b, o = result["blether"], result["baseline"]
     return {**result, "lag": lag, "figure": f"p50 {_ms(b['p50'])} vs {_ms(o['p50'])}, p99 {_ms(b['p99'])} vs "
             f"{_ms(o['p99'])}; ratio p50 {result['ratio_p50']:.2f} p99 {result['ratio_p99']:.2f}",
