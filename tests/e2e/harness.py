@@ -39,7 +39,7 @@ def bot_env(fake: Any, database_url: str, **extra: str) -> dict[str, str]:
             "DISCORD_API_BASE_URL": fake.api_base_url,
             "DISCORD_GATEWAY_URL": fake.gateway_url,
             "LOG_LEVEL": "DEBUG",
-            "BLETHER_EXPORT_KEY": "test-export-key-0123456789",
+            "BLETHER_EXPORT_KEY": "test-export-key-0123456789abcdef0123456789",
             "PYTHONUNBUFFERED": "1",
         }
     )
