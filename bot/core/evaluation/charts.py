@@ -1,0 +1,295 @@
+"""Charts of the programme report as PNG bytes (matplotlib, Agg), each with an accessible table of its data.
+
+Small numbers in charts: a count of 1–4 is never drawn at its true height. It is drawn as a hatched block of
+height 4 (the most it could be) labelled "<5", so a reader learns only "fewer than five"; the legend says so.
+In the stacked rating chart this can overstate a bar's total by up to 3 per hatched block; the accessible
+table beside each chart shows the same suppressed values. Response rates resting on 1–4 people are not drawn
+at all: the bar is left out and labelled "n<5".
+
+ChartSpec is pure data built from the figures (tests check suppression there: the exact small numbers never
+reach it); render_chart draws a spec. Rendering uses matplotlib's object API (Figure + the Agg canvas) and
+never pyplot, so there is no global figure registry to leak or close and no GUI backend; it still selects
+Agg before anything could import pyplot. Rendering blocks, so render_charts runs it in a worker thread
+(asyncio.to_thread), one chart set at a time (matplotlib is not thread-safe).
+"""
+
+import asyncio
+import io
+import threading
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")  # before anything imports pyplot: no GUI backend in a bot
+
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from bot.core.evaluation.figures import (
+    RATINGS,
+    SMALL_NUMBER,
+    SMALL_SAMPLE,
+    SUPPRESSED,
+    ProgrammeFigures,
+    is_small,
+    suppress,
+)
+
+SMALL_HEIGHT = SMALL_NUMBER - 1
+"""The height a 1–4 count is drawn at (the most it could be)."""
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SMALL_NOTE = "Hatched blocks: fewer than 5 people (drawn at height 4; the exact number is withheld)."
+RATE_NOTE = "Sessions marked n<5 are not drawn: fewer than 5 people attended or reflected."
+EMPTY_NOTE = "No sessions have been held yet."
+BAR_COLOUR = "#2E6F95"
+RATING_COLOURS = ("#D55E00", "#E69F00", "#F0E442", "#56B4E9", "#009E73")  # Okabe–Ito, colour-blind safe
+_render_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One drawn bar or block: its height, the text on it, and whether it stands for a suppressed count."""
+
+    category: str
+    height: float
+    label: str
+    suppressed: bool = False
+    drawn: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """A named series of bars (one per category)."""
+
+    name: str
+    bars: tuple[Bar, ...]
+    colour: str = BAR_COLOUR
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSpec:
+    """What a chart shows (kind: "bar", "stacked" or "barh"), with its accessible table."""
+
+    name: str
+    title: str
+    kind: str
+    x_label: str
+    y_label: str
+    series: tuple[Series, ...]
+    notes: tuple[str, ...]
+    table_headers: tuple[str, ...]
+    table_rows: tuple[tuple[str, ...], ...]
+    alt: str
+    percent: bool = False
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """Return the categories along the axis."""
+        return tuple(b.category for b in self.series[0].bars) if self.series else ()
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A rendered chart."""
+
+    spec: ChartSpec
+    png: bytes
+
+    @property
+    def filename(self) -> str:
+        """Return the PNG's file name."""
+        return f"{self.spec.name}.png"
+
+
+def count_bar(category: str, count: int) -> Bar:
+    """Return the bar of a count of people (1–4 as a hatched block of height 4 labelled "<5")."""
+    if is_small(count):
+        return Bar(category, SMALL_HEIGHT, SUPPRESSED, suppressed=True)
+    return Bar(category, count, suppress(count))
+
+
+def _session_label(number: int) -> str:
+    return f"S{number}"
+
+
+def attendance_spec(figures: ProgrammeFigures) -> ChartSpec:
+    """Return the attendance-per-session chart."""
+    bars = tuple(count_bar(_session_label(s.number), s.attendance) for s in figures.sessions)
+    notes = [SMALL_NOTE] if any(b.suppressed for b in bars) else []
+    if not bars:
+        notes.append(EMPTY_NOTE)
+    return ChartSpec(
+        name="attendance",
+        title="Attendance per session",
+        kind="bar",
+        x_label="Session",
+        y_label="People attending",
+        series=(Series("Attendance", bars),),
+        notes=tuple(notes),
+        table_headers=("Session", "Title", "Attendance"),
+        table_rows=tuple((str(s.number), s.title, suppress(s.attendance)) for s in figures.sessions),
+        alt="Bar chart of how many people attended each session held. "
+        + "; ".join(f"Session {s.number}: {suppress(s.attendance)}" for s in figures.sessions),
+    )
+
+
+def response_rate_spec(figures: ProgrammeFigures) -> ChartSpec:
+    """Return the response-rate-per-session chart (reflections ÷ attendance, in %)."""
+    bars = []
+    rows = []
+    for s in figures.sessions:
+        category = _session_label(s.number)
+        hidden = is_small(s.attendance) or is_small(s.reflections) or s.attendance == 0
+        if hidden:
+            label = SMALL_SAMPLE if s.attendance else "–"
+            bars.append(Bar(category, 0, label, suppressed=True, drawn=False))
+        else:
+            percent = round(100 * s.reflections / s.attendance)
+            bars.append(Bar(category, percent, f"{percent}%"))
+        rows.append((str(s.number), s.title, suppress(s.reflections), suppress(s.attendance), bars[-1].label))
+    notes = [RATE_NOTE] if any(b.suppressed for b in bars) else []
+    if not bars:
+        notes.append(EMPTY_NOTE)
+    return ChartSpec(
+        name="response_rate",
+        title="Reflections as a share of attendance",
+        kind="bar",
+        x_label="Session",
+        y_label="Response rate (%)",
+        series=(Series("Response rate", tuple(bars)),),
+        notes=tuple(notes),
+        table_headers=("Session", "Title", "Reflections", "Attendance", "Response rate"),
+        table_rows=tuple(rows),
+        alt="Bar chart of reflections as a percentage of attendance per session. "
+        + "; ".join(f"Session {r[0]}: {r[4]}" for r in rows),
+        percent=True,
+    )
+
+
+def ratings_spec(figures: ProgrammeFigures) -> ChartSpec:
+    """Return the stacked rating-distribution-per-session chart (consenting people's ratings)."""
+    series = tuple(
+        Series(
+            f"Rated {value}",
+            tuple(count_bar(_session_label(s.number), s.rating(value)) for s in figures.sessions),
+            colour=RATING_COLOURS[value - 1],
+        )
+        for value in RATINGS
+    )
+    suppressed = any(b.suppressed for serie in series for b in serie.bars)
+    notes = [SMALL_NOTE] if suppressed else []
+    if not figures.sessions:
+        notes.append(EMPTY_NOTE)
+    rows = tuple((str(s.number), s.title, *(suppress(s.rating(v)) for v in RATINGS)) for s in figures.sessions)
+    return ChartSpec(
+        name="ratings",
+        title="How valuable people found each session (ratings 1–5)",
+        kind="stacked",
+        x_label="Session",
+        y_label="People giving each rating",
+        series=series,
+        notes=tuple(notes),
+        table_headers=("Session", "Title", *(f"Rated {v}" for v in RATINGS)),
+        table_rows=rows,
+        alt="Stacked bar chart of the ratings (1 to 5) given for each session. "
+        + "; ".join(
+            f"Session {r[0]}: " + ", ".join(f"{v}: {c}" for v, c in zip(RATINGS, r[2:], strict=True)) for r in rows
+        ),
+    )
+
+
+def areas_spec(figures: ProgrammeFigures) -> ChartSpec:
+    """Return the participants-by-area-type chart (horizontal bars, six-fold classification plus not said)."""
+    bars = tuple(count_bar(t.label, t.count) for t in figures.participants_by_area)
+    return ChartSpec(
+        name="participants_by_area",
+        title="Participants by area type",
+        kind="barh",
+        x_label="Participants",
+        y_label="",
+        series=(Series("Participants", bars),),
+        notes=(SMALL_NOTE,) if any(b.suppressed for b in bars) else (),
+        table_headers=("Area type", "Participants"),
+        table_rows=tuple((t.label, suppress(t.count)) for t in figures.participants_by_area),
+        alt="Horizontal bar chart of participants by the area type they live in. "
+        + "; ".join(f"{t.label}: {suppress(t.count)}" for t in figures.participants_by_area),
+    )
+
+
+def chart_specs(figures: ProgrammeFigures) -> tuple[ChartSpec, ...]:
+    """Return the report's four charts."""
+    return (attendance_spec(figures), response_rate_spec(figures), ratings_spec(figures), areas_spec(figures))
+
+
+# -- drawing -----------------------------------------------------------------------------------------------------
+
+
+def _style(bar: Bar, colour: str) -> dict[str, object]:
+    if bar.suppressed:
+        return {"color": "#FFFFFF", "edgecolor": colour, "hatch": "///", "linewidth": 1.0}
+    return {"color": colour, "edgecolor": "#FFFFFF", "linewidth": 0.5}
+
+
+def render_chart(spec: ChartSpec) -> bytes:
+    """Draw a chart and return PNG bytes (blocking; call through render_charts from async code)."""
+    horizontal = spec.kind == "barh"
+    height = max(3.5, 0.5 * len(spec.categories) + 1.5) if horizontal else 4.5
+    figure = Figure(figsize=(8, height), dpi=100, layout="constrained")
+    axes = figure.add_subplot()
+    positions = list(range(len(spec.categories)))
+    bottoms = [0.0] * len(positions)
+    for serie in spec.series:
+        for index, bar in enumerate(serie.bars):
+            if not bar.drawn:
+                axes.text(index, 1, bar.label, ha="center", va="bottom", fontsize=9, color="#555555")
+                continue
+            style = _style(bar, serie.colour)
+            if horizontal:
+                axes.barh(index, bar.height, left=bottoms[index], **style)
+                axes.text(bottoms[index] + bar.height + 0.1, index, bar.label, va="center", fontsize=9)
+            else:
+                axes.bar(index, bar.height, bottom=bottoms[index], **style)
+                if bar.height or spec.kind != "stacked":
+                    y = bottoms[index] + bar.height / 2 if spec.kind == "stacked" else bottoms[index] + bar.height
+                    va = "center" if spec.kind == "stacked" else "bottom"
+                    axes.text(index, y, bar.label, ha="center", va=va, fontsize=9)
+            if spec.kind == "stacked":
+                bottoms[index] += bar.height
+    if spec.kind == "stacked":
+        handles = [Patch(facecolor=s.colour, label=s.name) for s in spec.series]
+        if any(b.suppressed for s in spec.series for b in s.bars):
+            handles.append(Patch(facecolor="#FFFFFF", edgecolor="#333333", hatch="///", label="fewer than 5"))
+        axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    if positions and not horizontal:
+        axes.set_xlim(-0.6, len(positions) - 0.4)
+    if horizontal:
+        axes.set_yticks(positions, spec.categories)
+        axes.invert_yaxis()
+        axes.set_xlabel(spec.x_label)
+    else:
+        axes.set_xticks(positions, spec.categories)
+        axes.set_xlabel(spec.x_label)
+        axes.set_ylabel(spec.y_label)
+        if spec.percent:
+            axes.set_ylim(0, max([110, *(b.height + 10 for b in spec.series[0].bars)]) if spec.series else 110)
+    if not positions:
+        axes.text(0.5, 0.5, EMPTY_NOTE, ha="center", va="center", transform=axes.transAxes)
+        axes.set_xticks([])
+        axes.set_yticks([])
+    axes.set_title(spec.title)
+    axes.spines[["top", "right"]].set_visible(False)
+    if spec.notes:
+        figure.supxlabel("  ".join(spec.notes), fontsize=8, color="#444444")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _render_all(specs: tuple[ChartSpec, ...]) -> tuple[Chart, ...]:
+    with _render_lock:
+        return tuple(Chart(spec, render_chart(spec)) for spec in specs)
+
+
+async def render_charts(figures: ProgrammeFigures) -> tuple[Chart, ...]:
+    """Render the report's charts in a worker thread (matplotlib blocks)."""
+    return await asyncio.to_thread(_render_all, chart_specs(figures))

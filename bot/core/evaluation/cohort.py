@@ -1,0 +1,131 @@
+"""One consistent read of a server's programme data, from which figures and exports are computed.
+
+Loading settles voice attendance reached so far (exactly as /reflection results does), then reads every
+feature's data in the same transaction, so the report, the Discord summary and the exports agree.
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from bot.core.evaluation.sources import EvaluationSources, FlashRecord
+from bot.core.flash.domain import ItemKind
+from bot.core.participants.domain import ConsentEvent, ConsentPurpose, Participant
+from bot.core.programme.domain import DEFAULT_RETENTION_MONTHS, DEFAULT_TIMEZONE, Programme, Session
+from bot.core.reflections.domain import AttendanceRecord, ResponseRecord
+from bot.core.storage.database import Database
+
+
+def latest_consent(events: list[ConsentEvent]) -> dict[int, dict[ConsentPurpose, bool]]:
+    """Return each person's latest answer per purpose from a consent log in recording order."""
+    latest: dict[int, dict[ConsentPurpose, bool]] = defaultdict(dict)
+    for event in events:
+        latest[event.user_id][event.purpose] = event.granted
+    return dict(latest)
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Everything Blether holds about one server's programme at generated_at (read-only).
+
+    Not slotted, so the derived views below can be cached_property values.
+    """
+
+    guild_id: int
+    generated_at: datetime
+    programme: Programme | None
+    sessions: tuple[Session, ...]
+    participants: tuple[Participant, ...]
+    consent: Mapping[int, Mapping[ConsentPurpose, bool]]
+    responses: tuple[ResponseRecord, ...]
+    attendance: tuple[AttendanceRecord, ...]
+    flash_items: tuple[FlashRecord, ...]
+    flash_reports_published: int
+
+    @property
+    def timezone(self) -> str:
+        """Return the programme's time zone name (Europe/London before setup)."""
+        return self.programme.timezone if self.programme is not None else DEFAULT_TIMEZONE
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """Return the programme's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def retention_months(self) -> int:
+        """Return how many months free text is kept after the last session."""
+        return self.programme.retention_months if self.programme is not None else DEFAULT_RETENTION_MONTHS
+
+    def consents(self, user_id: int, purpose: ConsentPurpose) -> bool:
+        """Tell whether the person's current (latest) answer for purpose is yes."""
+        return bool(self.consent.get(user_id, {}).get(purpose, False))
+
+    def consent_state(self, user_id: int, purpose: ConsentPurpose) -> str:
+        """Return "yes", "no" or "not_answered" for the person's current answer."""
+        answer = self.consent.get(user_id, {}).get(purpose)
+        return "not_answered" if answer is None else ("yes" if answer else "no")
+
+    @cached_property
+    def held_sessions(self) -> tuple[Session, ...]:
+        """Return the sessions held so far: not cancelled and started by generated_at, in start order."""
+        return tuple(s for s in self.sessions if not s.is_cancelled and s.starts_at <= self.generated_at)
+
+    @cached_property
+    def sessions_by_id(self) -> dict[int, Session]:
+        """Return every session by id."""
+        return {s.id: s for s in self.sessions}
+
+    @cached_property
+    def attendees(self) -> dict[int, frozenset[int]]:
+        """Return the people recorded as attending, by session id (any source)."""
+        found: dict[int, set[int]] = defaultdict(set)
+        for row in self.attendance:
+            found[row.session_id].add(row.user_id)
+        return {k: frozenset(v) for k, v in found.items()}
+
+    @cached_property
+    def responses_by_session(self) -> dict[int, tuple[ResponseRecord, ...]]:
+        """Return the responses of each session, in submission order."""
+        found: dict[int, list[ResponseRecord]] = defaultdict(list)
+        for record in self.responses:
+            found[record.session_id].append(record)
+        return {k: tuple(v) for k, v in found.items()}
+
+    def items(self, kind: ItemKind) -> tuple[FlashRecord, ...]:
+        """Return the Flash Report items of one kind, oldest first."""
+        return tuple(i for i in self.flash_items if i.kind is kind)
+
+
+async def load_cohort(
+    database: Database, guild_id: int, *, now: datetime, sources: EvaluationSources | None = None
+) -> Cohort:
+    """Read a server's programme data in one unit of work (after settling voice attendance up to now)."""
+    sources = sources or EvaluationSources()
+    async with database.unit_of_work() as uow:
+        programme = await sources.programme.programme(uow, guild_id)
+        sessions = await sources.programme.sessions(uow, guild_id)
+        held = [s for s in sessions if not s.is_cancelled and s.starts_at <= now]
+        await sources.reflections.settle_attendance(uow, held, now)
+        participants = await sources.participants.participants(uow, guild_id)
+        history = await sources.participants.consent_history(uow, guild_id)
+        responses = await sources.reflections.responses(uow, guild_id)
+        attendance = await sources.reflections.attendance(uow, guild_id)
+        items = await sources.flash.items(uow, guild_id)
+        published = await sources.flash.published_count(uow, guild_id)
+        await uow.commit()  # keeps the voice attendance just settled
+    return Cohort(
+        guild_id=guild_id,
+        generated_at=now,
+        programme=programme,
+        sessions=tuple(sessions),
+        participants=tuple(participants),
+        consent=latest_consent(history),
+        responses=tuple(responses),
+        attendance=tuple(attendance),
+        flash_items=tuple(items),
+        flash_reports_published=published,
+    )

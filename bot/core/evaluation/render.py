@@ -1,0 +1,393 @@
+"""Render the report's figures: Discord embeds (within Discord's limits) and one self-contained HTML file.
+
+Every count of people goes through figures.suppress (rates and means through suppress_rate / suppress_mean),
+so no renderer shows 1–4 of anything about people. User-written text (session titles, community names, quotes)
+is sanitised for embeds (bot.core.text) and HTML-escaped for the report.
+"""
+
+import base64
+import html
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.core.evaluation.charts import Chart
+from bot.core.evaluation.figures import (
+    MAX_QUOTES,
+    RATINGS,
+    SMALL_NUMBER,
+    ProgrammeFigures,
+    Quote,
+    SessionFigures,
+    Tally,
+    suppress,
+    suppress_mean,
+    suppress_median,
+    suppress_rate,
+)
+from bot.core.messages import Embed, EmbedField
+from bot.core.text import sanitise_inline
+
+COLOUR = 0x2E6F95
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELDS_PER_EMBED = 25
+EMBEDS_PER_MESSAGE = 10
+MESSAGE_EMBED_CHARS = 6000
+SMALL_NUMBERS_NOTE = f"Counts of 1–{SMALL_NUMBER - 1} people show as <5; rates and means from them as n<5."
+
+
+def embed_length(embed: Embed) -> int:
+    """Return the characters Discord counts against its 6,000 per message."""
+    return (
+        len(embed.title or "")
+        + len(embed.description or "")
+        + len(embed.footer or "")
+        + sum(len(f.name) + len(f.value) for f in embed.fields)
+    )
+
+
+def _local(moment: datetime, timezone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+def _when(moment: datetime, timezone: str) -> str:
+    local = _local(moment, timezone)
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} {local.tzname()}"
+
+
+def _day(moment: datetime, timezone: str) -> str:
+    local = _local(moment, timezone)
+    return f"{local.day} {local:%b %Y}"
+
+
+def _distribution(figures: SessionFigures | ProgrammeFigures) -> str:
+    return " · ".join(f"{v}: {suppress(_rating(figures, v))}" for v in RATINGS)
+
+
+def _rating(figures: SessionFigures | ProgrammeFigures, value: int) -> int:
+    return next((t.count for t in figures.ratings if t.key == str(value)), 0)
+
+
+def _tally_lines(tallies: Sequence[Tally], *, people: bool = True, skip_zero: bool = False) -> str:
+    lines = [f"{t.label}: {suppress(t.count) if people else t.count}" for t in tallies if t.count or not skip_zero]
+    return "\n".join(lines) or "None yet"
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- embeds ------------------------------------------------------------------------------------------------------
+
+
+def _session_line(s: SessionFigures) -> str:
+    return (
+        f"Attendance {suppress(s.attendance)} · Reflections {suppress(s.reflections)} "
+        f"({suppress_rate(s.reflections, s.attendance)})\n"
+        f"Ratings {_distribution(s)} · mean {suppress_mean(s.mean_rating, s.ratings_count)}"
+    )
+
+
+def _session_name(s: SessionFigures) -> str:
+    return _clip(f"Session {s.number} · {sanitise_inline(s.title, 200)}", FIELD_NAME_LIMIT)
+
+
+def _quote_lines(quotes: Sequence[Quote], limit: int) -> str:
+    lines = [f"“{sanitise_inline(q.text, 300)}” — Session {q.session_number}" for q in quotes[:MAX_QUOTES]]
+    return _clip("\n\n".join(lines), limit)
+
+
+def _programme_embeds(f: ProgrammeFigures) -> list[Embed]:
+    footer = f"{SMALL_NUMBERS_NOTE} Generated {_when(f.generated_at, f.timezone)}."
+    overview = "\n".join(
+        [
+            f"**Participants registered:** {suppress(f.participants_registered)} "
+            f"({suppress(f.participants_active)} active)",
+            f"**Communities represented:** {f.communities_count}",
+            f"**Sessions held:** {f.sessions_held} of {f.sessions_planned} planned"
+            + (f" ({f.sessions_cancelled} cancelled)" if f.sessions_cancelled else ""),
+            f"**Median attendance:** {suppress_median(f.median_attendance)}",
+            f"**Reflections:** {suppress(f.reflections_total)} · mean rating "
+            f"{suppress_mean(f.mean_rating, f.ratings_count)} from {suppress(f.ratings_count)} consented ratings",
+            f"**Flash Reports published:** {f.flash_reports_published} · **Resources shared:** "
+            f"{f.resources_shared} · **Stories of change:** {f.stories_of_change}",
+        ]
+    )
+    group_lines = _tally_lines(f.communities_by_group, people=False)
+    fields = [
+        EmbedField("Communities by area", group_lines, inline=True),
+        EmbedField("Participants by area", _tally_lines(f.participants_by_group), inline=True),
+        EmbedField("Roles", _tally_lines(f.roles, skip_zero=True), inline=True),
+        EmbedField("Ratings 1–5 (all sessions)", _distribution(f), inline=False),
+    ]
+    embeds = [Embed(title="Programme report", description=overview, colour=COLOUR, fields=tuple(fields))]
+    session_fields = [EmbedField(_session_name(s), _session_line(s)) for s in f.sessions]
+    for start in range(0, len(session_fields), FIELDS_PER_EMBED):
+        chunk = tuple(session_fields[start : start + FIELDS_PER_EMBED])
+        title = "Sessions held" if start == 0 else "Sessions held (continued)"
+        embeds.append(Embed(title=title, colour=COLOUR, fields=chunk))
+    if f.quotes:
+        embeds.append(Embed(title="In their words", description=_quote_lines(f.quotes, 2000), colour=COLOUR))
+    embeds[-1] = _with_footer(embeds[-1], footer)
+    return _fit(embeds, footer)
+
+
+def _with_footer(embed: Embed, footer: str) -> Embed:
+    return Embed(
+        title=embed.title,
+        description=embed.description,
+        url=embed.url,
+        colour=embed.colour,
+        fields=embed.fields,
+        footer=footer,
+        timestamp=embed.timestamp,
+    )
+
+
+def _fit(embeds: list[Embed], footer: str) -> list[Embed]:
+    """Keep a message's embeds within 10 and 6,000 characters: drop quotes first, then the last sessions."""
+
+    def total() -> int:
+        return sum(embed_length(e) for e in embeds)
+
+    if total() <= MESSAGE_EMBED_CHARS and len(embeds) <= EMBEDS_PER_MESSAGE:
+        return embeds
+    embeds = [e for e in embeds if e.title != "In their words"]
+    embeds[-1] = _with_footer(embeds[-1], footer)
+    dropped = 0
+    while (total() > MESSAGE_EMBED_CHARS - 80 or len(embeds) > EMBEDS_PER_MESSAGE) and len(embeds) > 1:
+        last = embeds[-1]
+        if len(last.fields) <= 1:
+            embeds.pop()
+            dropped += len(last.fields)
+            continue
+        embeds[-1] = Embed(title=last.title, colour=last.colour, fields=last.fields[:-1], footer=last.footer)
+        dropped += 1
+    if dropped:
+        note = f"…and {dropped} more session{'s' if dropped != 1 else ''}: see the HTML report."
+        embeds[-1] = _with_footer(embeds[-1], f"{note} {footer}")
+    return embeds
+
+
+def _session_embeds(s: SessionFigures) -> list[Embed]:
+    title = _clip(f"Session {s.number}: {sanitise_inline(s.title, 200)}", TITLE_LIMIT)
+    when = _when(s.starts_at, s.timezone)
+    if s.cancelled:
+        status = "This session was cancelled."
+    elif not s.held:
+        status = "This session has not been held yet."
+    else:
+        status = f"Held {when}."
+    fields = [
+        EmbedField("Attendance", suppress(s.attendance), inline=True),
+        EmbedField("Reflections", suppress(s.reflections), inline=True),
+        EmbedField("Response rate", suppress_rate(s.reflections, s.attendance), inline=True),
+        EmbedField("Mean rating", suppress_mean(s.mean_rating, s.ratings_count), inline=True),
+        EmbedField("Consented ratings", suppress(s.ratings_count), inline=True),
+        EmbedField("Ratings 1–5", _distribution(s), inline=False),
+    ]
+    if s.quotes:
+        fields.append(EmbedField("In their words", _quote_lines(s.quotes, FIELD_VALUE_LIMIT)))
+    footer = f"{SMALL_NUMBERS_NOTE} Generated {_when(s.generated_at, s.timezone)}."
+    return [Embed(title=title, description=status, colour=COLOUR, fields=tuple(fields), footer=footer)]
+
+
+def report_summary_embeds(figures: ProgrammeFigures | SessionFigures) -> list[Embed]:
+    """Return the embeds of /report programme or /report session (one message: ≤ 10 embeds, ≤ 6,000 chars)."""
+    if isinstance(figures, SessionFigures):
+        return _session_embeds(figures)
+    return _programme_embeds(figures)
+
+
+# -- HTML --------------------------------------------------------------------------------------------------------
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;max-width:60rem;margin:2rem auto;
+padding:0 1rem;color:#1d2a33;line-height:1.5}
+h1{font-size:1.8rem;margin-bottom:.2rem}h2{margin-top:2.4rem;border-bottom:2px solid #2e6f95;padding-bottom:.2rem}
+.meta{color:#4a5a66}
+dl.headline{display:grid;grid-template-columns:repeat(auto-fit,minmax(13rem,1fr));gap:.8rem;margin:1.2rem 0}
+dl.headline div{background:#eef4f8;border-radius:.5rem;padding:.7rem .9rem}
+dl.headline dt{font-size:.85rem;color:#4a5a66}dl.headline dd{margin:0;font-size:1.6rem;font-weight:600}
+table{border-collapse:collapse;margin:.8rem 0 1.6rem;width:100%}caption{text-align:left;font-weight:600;
+padding:.3rem 0}th,td{border:1px solid #c8d3db;padding:.35rem .6rem;text-align:left;vertical-align:top}
+th{background:#eef4f8}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+figure{margin:1.6rem 0}figure img{max-width:100%;height:auto;border:1px solid #c8d3db}
+figcaption{font-weight:600;margin:.4rem 0}.note{color:#4a5a66;font-size:.9rem}
+blockquote{margin:1rem 0;padding:.6rem 1rem;border-left:4px solid #2e6f95;background:#f6f9fb}
+blockquote footer{color:#4a5a66;font-size:.9rem}
+@media print{body{max-width:none}figure,table{break-inside:avoid}}
+"""
+
+
+_NUM = ' class="n"'
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _table(caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int = 1) -> str:
+    head = "".join(f'<th scope="col"{_NUM if i >= numeric_from else ""}>{_e(h)}</th>' for i, h in enumerate(headers))
+    body = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            if i == 0:
+                cells.append(f'<th scope="row">{_e(cell)}</th>')
+            else:
+                cells.append(f"<td{_NUM if i >= numeric_from else ''}>{_e(cell)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    if not body:
+        body.append(f'<tr><td colspan="{len(headers)}">None yet</td></tr>')
+    return (
+        f"<table><caption>{_e(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _headline(f: ProgrammeFigures) -> str:
+    items = [
+        ("Participants registered", suppress(f.participants_registered)),
+        ("Still active", suppress(f.participants_active)),
+        ("Communities represented", str(f.communities_count)),
+        ("Sessions held", f"{f.sessions_held} of {f.sessions_planned}"),
+        ("Median attendance", suppress_median(f.median_attendance)),
+        ("Reflections", suppress(f.reflections_total)),
+        ("Mean rating (1–5)", suppress_mean(f.mean_rating, f.ratings_count)),
+        ("Flash Reports published", str(f.flash_reports_published)),
+        ("Resources shared", str(f.resources_shared)),
+        ("Stories of change", str(f.stories_of_change)),
+    ]
+    cells = "".join(f"<div><dt>{_e(k)}</dt><dd>{_e(v)}</dd></div>" for k, v in items)
+    return f'<dl class="headline">{cells}</dl>'
+
+
+def _chart(chart: Chart) -> str:
+    spec = chart.spec
+    data = base64.b64encode(chart.png).decode("ascii")
+    notes = "".join(f'<p class="note">{_e(n)}</p>' for n in spec.notes)
+    numeric_from = 2 if "Title" in spec.table_headers else 1
+    table = _table(f"Data for “{spec.title}”", spec.table_headers, spec.table_rows, numeric_from=numeric_from)
+    return (
+        f'<figure id="chart-{_e(spec.name)}"><figcaption>{_e(spec.title)}</figcaption>'
+        f'<img src="data:image/png;base64,{data}" alt="{_e(spec.alt)}" width="800">{notes}{table}</figure>'
+    )
+
+
+def _sessions_table(f: ProgrammeFigures) -> str:
+    headers = (
+        "Session",
+        "Title",
+        "Date",
+        "Attendance",
+        "Reflections",
+        "Response rate",
+        "Mean rating",
+        *(f"Rated {v}" for v in RATINGS),
+    )
+    rows = [
+        (
+            str(s.number),
+            s.title,
+            _day(s.starts_at, f.timezone),
+            suppress(s.attendance),
+            suppress(s.reflections),
+            suppress_rate(s.reflections, s.attendance),
+            suppress_mean(s.mean_rating, s.ratings_count),
+            *(suppress(s.rating(v)) for v in RATINGS),
+        )
+        for s in f.sessions
+    ]
+    return _table("Sessions held", headers, rows, numeric_from=3)
+
+
+def _quotes(quotes: Sequence[Quote]) -> str:
+    if not quotes:
+        return "<p>No quotes yet: quotes appear only when their authors agreed to be quoted.</p>"
+    return "".join(
+        f"<blockquote><p>“{_e(q.text)}”</p><footer>— a participant, Session {q.session_number}</footer></blockquote>"
+        for q in quotes
+    )
+
+
+def _methods(f: ProgrammeFigures) -> str:
+    points = [
+        "Participants registered counts everyone who joined with /join and has not asked for their data to be "
+        "erased, whether or not they are still in the server.",
+        "A community's area type is the one most of its participants chose; “Not said” means nobody said.",
+        "Sessions held are sessions that were not cancelled and whose start has passed. Attendance counts distinct "
+        "people recorded as present by check-in, time in the voice channel, a facilitator or an imported list.",
+        "Median attendance is the middle value of attendance across the sessions held.",
+        "Reflections count every response; the response rate divides them by attendance and can pass 100% when "
+        "people reflect without being recorded as present.",
+        "Ratings, their distribution and mean include only people who currently agree to their reflections being "
+        "used in the evaluation. Quotes come only from people who agreed to evaluation and to being quoted, and "
+        "who ticked “you may quote these words” on that reflection.",
+        f"Small numbers: any count of 1 to {SMALL_NUMBER - 1} people is shown as <5, and a rate or mean resting on "
+        "such a count as n<5, so nobody can be singled out. In charts such counts are hatched blocks drawn at "
+        "height 4. Zero is shown as 0.",
+        f"Free text is removed {f.retention_months} months after the programme's last session; ratings and counts "
+        "are kept.",
+    ]
+    return "<ul>" + "".join(f"<li>{_e(p)}</li>" for p in points) + "</ul>"
+
+
+def render_html_report(figures: ProgrammeFigures, charts: Sequence[Chart]) -> str:
+    """Return the programme report as one self-contained HTML page (inline CSS, charts as data: URIs)."""
+    f = figures
+    communities = _table(
+        "Communities represented",
+        ("Community", "Area type", "Group", "Participants"),
+        [(c.name, c.area_label, c.group_label, suppress(c.participants)) for c in f.communities],
+        numeric_from=3,
+    )
+    by_group = _table(
+        "Communities by urban / small town / rural group",
+        ("Group", "Communities", "Participants"),
+        [
+            (g.label, str(g.count), suppress(p.count))
+            for g, p in zip(f.communities_by_group, f.participants_by_group, strict=True)
+        ],
+    )
+    by_area = _table(
+        "Communities and participants by area type",
+        ("Area type", "Communities", "Participants"),
+        [
+            (a.label, str(a.count), suppress(p.count))
+            for a, p in zip(f.communities_by_area, f.participants_by_area, strict=True)
+        ],
+    )
+    roles = _table("Participants by role", ("Role", "Participants"), [(t.label, suppress(t.count)) for t in f.roles])
+    ratings = _table(
+        "Ratings across all sessions held (consented)",
+        ("Rating", "People"),
+        [(str(v), suppress(f.ratings[v - 1].count)) for v in RATINGS],
+    )
+    generated = _when(f.generated_at, f.timezone)
+    return f"""<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Programme report</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<header>
+<h1>Programme report</h1>
+<p class="meta">Generated {_e(generated)} · times in {_e(f.timezone)} · {_e(SMALL_NUMBERS_NOTE)}</p>
+</header>
+<main>
+<section aria-labelledby="headline"><h2 id="headline">At a glance</h2>{_headline(f)}</section>
+<section aria-labelledby="who"><h2 id="who">Who took part</h2>{by_group}{by_area}{roles}{communities}</section>
+<section aria-labelledby="sessions"><h2 id="sessions">Sessions</h2>{_sessions_table(f)}{ratings}</section>
+<section aria-labelledby="charts"><h2 id="charts">Charts</h2>{"".join(_chart(c) for c in charts)}</section>
+<section aria-labelledby="words"><h2 id="words">In their words</h2>{_quotes(f.quotes)}</section>
+<section aria-labelledby="methods"><h2 id="methods">How these figures are made</h2>{_methods(f)}</section>
+</main>
+</body>
+</html>
+"""

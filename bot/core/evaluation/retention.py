@@ -1,0 +1,215 @@
+"""Data retention: a daily sweep that removes free text the programme no longer needs.
+
+Rule: free text (reflection text answers, story text, resource and nomination notes, nominated excerpts, and
+the same in published Flash Report snapshots, including their recap quotes) is removed once it is older than
+the programme's ``retention_months`` AND that many months have passed since the programme's last session
+(the latest session that is not cancelled, past or planned). In other words nothing is removed while the
+programme runs, and retention counts from its end. Ratings, choices, ticks, attendance and counts stay.
+
+Delivery kind ``retention_sweep`` (one per server per day, nothing is posted):
+
+* due at 03:30 in the programme's time zone; target ``guild:<id>:retention``; dedupe key
+  ``retention_sweep:<guild id>:<local date>`` — so a server has at most one sweep per day however often
+  ``ensure_retention_sweep`` runs;
+* the handler removes the text, writes an audit entry ``retention_sweep`` (counts only) when it removed
+  anything, and schedules the next day's sweep, all in one transaction; it returns None (no message);
+* deliver_before is 30 days after due: after downtime the sweep still runs (late) once, and the chain goes on
+  from then. It is idempotent (text already removed is not counted again). A server without a programme is
+  skipped (the row is cancelled and the chain stops until ``ensure_retention_sweep`` is called again).
+
+Wiring: ``register_evaluation_handlers(dispatcher, database=..., clock=...)`` once at start-up, then
+``ensure_all_retention_sweeps()`` (or ``ensure_retention_sweep(guild_id)`` per server, e.g. after
+/programme setup) to start the daily chain.
+"""
+
+import calendar
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from bot.core.clock import Clock
+from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped, NewDelivery
+from bot.core.evaluation.sources import EvaluationSources, FlashRedaction
+from bot.core.programme.domain import Programme, Session
+from bot.core.storage.database import Database, UnitOfWork
+from bot.core.storage.state import SqlAuditRepository
+
+log = logging.getLogger(__name__)
+
+RETENTION_SWEEP = "retention_sweep"
+RETENTION_ACTION = "retention_sweep"
+SWEEP_AT = time(3, 30)
+SWEEP_LIFETIME = timedelta(days=30)
+
+
+class EvaluationDispatcher(Protocol):
+    """The parts of bot.core.delivery.dispatcher.Dispatcher the evaluation uses."""
+
+    def register(self, kind: str, handler: DeliveryHandler) -> None: ...
+
+    async def schedule(self, uow: UnitOfWork, new: NewDelivery) -> object: ...
+
+    def wake(self, at: datetime | None = None) -> None: ...
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """Return moment moved by whole calendar months (negative goes back), the day clamped to the month's end."""
+    index = moment.year * 12 + (moment.month - 1) + months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def programme_end(sessions: list[Session]) -> datetime | None:
+    """Return when the last session that is not cancelled ends (past or planned), or None."""
+    ends = [s.ends_at for s in sessions if not s.is_cancelled]
+    return max(ends) if ends else None
+
+
+def retention_cutoff(programme: Programme, sessions: list[Session], now: datetime) -> datetime | None:
+    """Return the time at or before which free text is removed now, or None while nothing is due.
+
+    None until retention_months have passed since the last session; then now − retention_months.
+    """
+    months = programme.retention_months
+    end = programme_end(sessions)
+    if end is not None and now < add_months(end, months):
+        return None
+    return add_months(now, -months)
+
+
+def next_sweep_at(zone: ZoneInfo, now: datetime) -> datetime:
+    """Return the next 03:30 in zone strictly after now, in UTC."""
+    local = now.astimezone(zone)
+    candidate = datetime.combine(local.date(), SWEEP_AT, tzinfo=zone)
+    if candidate <= now:
+        candidate = datetime.combine(local.date() + timedelta(days=1), SWEEP_AT, tzinfo=zone)
+    return candidate.astimezone(UTC)
+
+
+def sweep_delivery(guild_id: int, due_at: datetime, zone: ZoneInfo) -> NewDelivery:
+    """Return the retention sweep delivery of one server and day."""
+    day = due_at.astimezone(zone).date().isoformat()
+    return NewDelivery(
+        guild_id=guild_id,
+        kind=RETENTION_SWEEP,
+        target=f"guild:{guild_id}:retention",
+        dedupe_key=f"{RETENTION_SWEEP}:{guild_id}:{day}",
+        due_at=due_at,
+        deliver_before=due_at + SWEEP_LIFETIME,
+        payload={"summary": f"daily data retention sweep of {day}"},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    """What one sweep removed (cutoff None: nothing was due yet) and when the next one runs."""
+
+    guild_id: int
+    ran_at: datetime
+    cutoff: datetime | None
+    reflection_answers: int
+    flash: FlashRedaction
+    next_at: datetime
+
+    @property
+    def removed(self) -> int:
+        """Return how many pieces of text were removed."""
+        f = self.flash
+        return self.reflection_answers + f.resource_notes + f.stories + f.nominations
+
+    def audit_detail(self) -> str:
+        """Return the audit entry's text (counts only)."""
+        f = self.flash
+        cutoff = self.cutoff.isoformat() if self.cutoff else "none"
+        return (
+            f"cutoff {cutoff}; reflection answers {self.reflection_answers}, resource notes {f.resource_notes}, "
+            f"stories {f.stories}, nominations {f.nominations}, published issues {f.issues}"
+        )
+
+
+class RetentionSweeper:
+    """Run retention sweeps and keep each server's daily chain of retention_sweep deliveries going."""
+
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        dispatcher: EvaluationDispatcher,
+        sources: EvaluationSources | None = None,
+    ) -> None:
+        self._database = database
+        self._clock = clock
+        self._dispatcher = dispatcher
+        self._sources = sources or EvaluationSources()
+
+    async def sweep(self, guild_id: int) -> SweepResult | None:
+        """Remove free text past retention now and schedule tomorrow's sweep (None without a programme)."""
+        now = self._clock.now()
+        sources = self._sources
+        async with self._database.unit_of_work() as uow:
+            programme = await sources.programme.programme(uow, guild_id)
+            if programme is None:
+                return None
+            sessions = await sources.programme.sessions(uow, guild_id)
+            cutoff = retention_cutoff(programme, sessions, now)
+            answers, flash = 0, FlashRedaction()
+            if cutoff is not None:
+                answers = await sources.reflections.redact_text(uow, guild_id, cutoff, now)
+                flash = await sources.flash.redact_text(uow, guild_id, cutoff, now)
+            next_at = next_sweep_at(programme.zone, now)
+            result = SweepResult(guild_id, now, cutoff, answers, flash, next_at)
+            if result.removed or flash.issues:
+                await uow.repo(SqlAuditRepository).record(
+                    action=RETENTION_ACTION, now=now, guild_id=guild_id, detail=result.audit_detail()
+                )
+            await self._dispatcher.schedule(uow, sweep_delivery(guild_id, next_at, programme.zone))
+            await uow.commit()
+        self._dispatcher.wake(next_at)
+        if result.removed:
+            log.info("Retention sweep of guild %s removed %d pieces of text", guild_id, result.removed)
+        return result
+
+    async def __call__(self, delivery: Delivery) -> int | None:
+        """Handle a retention_sweep delivery: sweep its server; nothing is posted."""
+        if await self.sweep(delivery.guild_id) is None:
+            raise DeliverySkipped(f"guild {delivery.guild_id} has no programme")
+        return None
+
+    async def ensure(self, guild_id: int) -> datetime | None:
+        """Schedule the server's next sweep unless it is (idempotent); return when it is due (None: no programme)."""
+        now = self._clock.now()
+        async with self._database.unit_of_work() as uow:
+            programme = await self._sources.programme.programme(uow, guild_id)
+            if programme is None:
+                return None
+            due = next_sweep_at(programme.zone, now)
+            await self._dispatcher.schedule(uow, sweep_delivery(guild_id, due, programme.zone))
+            await uow.commit()
+        self._dispatcher.wake(due)
+        return due
+
+    async def ensure_all(self) -> int:
+        """Make sure every server with a programme has its next sweep scheduled; return how many servers."""
+        async with self._database.unit_of_work() as uow:
+            guild_ids = await self._sources.programme.guild_ids(uow)
+        scheduled = 0
+        for guild_id in guild_ids:
+            if await self.ensure(guild_id) is not None:
+                scheduled += 1
+        return scheduled
+
+
+def register_evaluation_handlers(
+    dispatcher: EvaluationDispatcher,
+    *,
+    database: Database,
+    clock: Clock,
+    sources: EvaluationSources | None = None,
+) -> RetentionSweeper:
+    """Register the evaluation's delivery handler (kind retention_sweep) and return the sweeper."""
+    sweeper = RetentionSweeper(database, clock, dispatcher, sources)
+    dispatcher.register(RETENTION_SWEEP, sweeper)
+    return sweeper

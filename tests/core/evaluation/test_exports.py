@@ -1,0 +1,309 @@
+"""Evaluation exports: pseudonyms, consent filtering, tidy CSV/JSON that parse back, the dictionary and the zip."""
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import zipfile
+from datetime import date, datetime
+
+import pytest
+
+from bot.core.errors import DomainError, PermissionDeniedError
+from bot.core.evaluation.errors import MissingExportKeyError, UnknownChoiceError
+from bot.core.evaluation.exports import DICTIONARY_HEADER, ExportFormat, ExportKind
+from bot.core.evaluation.pseudonyms import pseudonym
+from bot.core.storage.state import SqlAuditRepository
+from tests.core.evaluation.conftest import (
+    ADMIN,
+    CHANNELS,
+    DECLINER,
+    DECLINER_STORY,
+    EXPORT_KEY,
+    FACILITATOR,
+    FACILITATOR_ROLE,
+    GUILD,
+    NAMES,
+    OTHER_KEY,
+    RESOURCE_URL,
+    STORY_TEXT,
+    World,
+    person,
+    uid,
+)
+
+TABLES = ("sessions", "participants", "attendance", "responses", "resources", "stories")
+
+
+def read_zip(data: bytes) -> dict[str, bytes]:
+    """Return the files of a zip by name."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def read_csv(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
+    """Parse CSV bytes as an evaluator would (UTF-8, header row)."""
+    text = data.decode("utf-8")
+    assert not text.startswith("\ufeff"), "no byte-order mark"
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    return list(reader.fieldnames or []), list(reader)
+
+
+async def export_all(world: World, fmt: str = "csv", key: str = EXPORT_KEY) -> dict[str, bytes]:
+    """Export everything and return the zip's files."""
+    result = await world.service(key).export(FACILITATOR, "all", fmt)
+    (archive,) = result.files
+    assert archive.filename.startswith("blether-evaluation-") and archive.filename.endswith(".zip")
+    return read_zip(archive.data)
+
+
+def dictionary(files: dict[str, bytes]) -> list[dict[str, str]]:
+    """Return the rows of data_dictionary.csv."""
+    header, rows = read_csv(files["data_dictionary.csv"])
+    assert tuple(header) == DICTIONARY_HEADER
+    return rows
+
+
+def check_value(kind: str, value: str) -> None:
+    """Assert a non-empty CSV value parses as its declared type."""
+    if kind == "integer":
+        assert str(int(value)) == value
+    elif kind == "number":
+        float(value)
+    elif kind == "boolean":
+        assert value in ("true", "false")
+    elif kind == "datetime":
+        assert datetime.fromisoformat(value).tzinfo is not None
+    elif kind == "date":
+        date.fromisoformat(value)
+    else:
+        assert kind == "string"
+
+
+async def test_without_an_export_key_the_error_says_how_to_make_and_set_one(world: World) -> None:
+    """No key (or a short one) raises a DomainError naming BLETHER_EXPORT_KEY, the generator, .env and a restart."""
+    for key in ("", "   ", "too-short"):
+        with pytest.raises(MissingExportKeyError) as caught:
+            await world.service(key).export(FACILITATOR, "responses")
+        message = str(caught.value)
+        assert isinstance(caught.value, DomainError)
+        assert "BLETHER_EXPORT_KEY" in message
+        assert 'python3 -c "import secrets; print(secrets.token_hex(32))"' in message
+        assert ".env" in message and "restart" in message
+
+
+async def test_exports_need_a_facilitator_and_known_choices(world: World) -> None:
+    """Participants are refused; an unknown kind or format names the options."""
+    with pytest.raises(PermissionDeniedError):
+        await world.evaluation.export(person(1), "all")
+    with pytest.raises(UnknownChoiceError, match="responses, attendance"):
+        await world.evaluation.export(FACILITATOR, "everything")
+    with pytest.raises(UnknownChoiceError, match="csv, json"):
+        await world.evaluation.export(FACILITATOR, "all", "xlsx")
+
+
+async def test_pseudonyms_follow_the_documented_hmac_and_are_stable(world: World) -> None:
+    """P- + 12 hex of HMAC-SHA256(key, "guild:user"); two exports agree; the participants file uses them."""
+    expected = "P-" + hmac.new(EXPORT_KEY.encode(), f"{GUILD}:{uid(1)}".encode(), hashlib.sha256).hexdigest()[:12]
+    assert pseudonym(EXPORT_KEY, GUILD, uid(1)) == expected
+    first = await export_all(world)
+    second = await export_all(world)
+    _, people = read_csv(first["participants.csv"])
+    assert {row["pseudonym"] for row in people} == {pseudonym(EXPORT_KEY, GUILD, uid(n)) for n in range(1, 13)}
+    assert first["participants.csv"] == second["participants.csv"]
+    assert first["responses.csv"] == second["responses.csv"]
+
+
+async def test_a_different_key_gives_unrelated_pseudonyms(world: World) -> None:
+    """Pseudonyms depend on the secret: another key shares none of them."""
+    _, mine = read_csv((await export_all(world))["participants.csv"])
+    _, theirs = read_csv((await export_all(world, key=OTHER_KEY))["participants.csv"])
+    assert len({r["pseudonym"] for r in mine}) == 12
+    assert not {r["pseudonym"] for r in mine} & {r["pseudonym"] for r in theirs}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+async def test_no_discord_ids_or_names_in_any_export_byte(world: World, fmt: str) -> None:
+    """Neither user, server nor channel ids, nor display names, appear anywhere in any file of any export."""
+    blobs = list((await export_all(world, fmt)).values())
+    for kind in TABLES:
+        blobs.extend(f.data for f in (await world.evaluation.export(FACILITATOR, kind, fmt)).files)
+    forbidden = [str(uid(n)) for n in range(1, 13)] + [str(GUILD), str(FACILITATOR_ROLE)]
+    forbidden += [str(c) for c in CHANNELS.values()] + [str(FACILITATOR.user_id), str(ADMIN.user_id)]
+    forbidden += [*NAMES.values(), "Surname", "Fiona", "Operator Admin"]
+    for blob in blobs:
+        text = blob.decode("utf-8")
+        for needle in forbidden:
+            assert needle not in text
+
+
+async def test_responses_and_stories_hold_only_consenting_people(world: World) -> None:
+    """The decliner is in participants (consent "no") but in neither responses nor stories."""
+    files = await export_all(world)
+    decliner = pseudonym(EXPORT_KEY, GUILD, uid(DECLINER))
+    _, people = read_csv(files["participants.csv"])
+    row = next(r for r in people if r["pseudonym"] == decliner)
+    assert (row["consent_evaluation"], row["consent_quote"], row["reflections_given"]) == ("no", "yes", "2")
+    _, responses = read_csv(files["responses.csv"])
+    assert decliner not in {r["pseudonym"] for r in responses}
+    assert "participant L" not in files["responses.csv"].decode()
+    _, stories = read_csv(files["stories.csv"])
+    assert [(r["pseudonym"], r["story_text"]) for r in stories] == [(pseudonym(EXPORT_KEY, GUILD, uid(3)), STORY_TEXT)]
+    assert DECLINER_STORY not in b"".join(files.values()).decode("utf-8", "replace")
+
+
+async def test_responses_are_one_row_per_person_session_and_question(world: World) -> None:
+    """28 consenting reflections × 5 questions; each answered row fills exactly the column of its kind."""
+    _, rows = read_csv((await export_all(world))["responses.csv"])
+    assert len(rows) == 28 * 5
+    keys = {(r["pseudonym"], r["session_number"], r["question_id"]) for r in rows}
+    assert len(keys) == len(rows)
+    columns = {
+        "short_text": "answer_text",
+        "long_text": "answer_text",
+        "choice": "answer_choice",
+        "rating": "answer_rating",
+        "checkbox": "answer_checked",
+    }
+    for row in rows:
+        filled = [c for c in ("answer_text", "answer_choice", "answer_rating", "answer_checked") if row[c] != ""]
+        assert filled in ([], [columns[row["question_kind"]]])
+    p1 = pseudonym(EXPORT_KEY, GUILD, uid(1))
+    first = {r["question_id"]: r for r in rows if r["pseudonym"] == p1 and r["session_number"] == "1"}
+    assert first["q1"]["answer_rating"] == "5"
+    assert first["q2"]["answer_text"] == "The small groups in session 1 helped, said participant A."
+    assert first["q3"]["answer_text"] == ""  # left empty
+    assert first["q5"]["answer_checked"] == "true"
+    assert first["q1"]["submitted_at_utc"] == "2026-02-02T21:00:00Z"
+    assert first["q1"]["submitted_at_local"] == "2026-02-02T21:00:00+00:00"
+    summer = next(r for r in rows if r["session_number"] == "4")
+    assert summer["submitted_at_local"].endswith("+01:00")  # BST
+
+
+async def test_attendance_participants_sessions_and_resources_rows(world: World) -> None:
+    """One row per person × session attended; participants carry profile, activity and consent; resources
+    name their sharer only by pseudonym."""
+    files = await export_all(world)
+    _, attendance = read_csv(files["attendance.csv"])
+    assert len(attendance) == 10 + 8 + 7 + 9 + 6
+    assert {r["source"] for r in attendance} == {"check_in"}
+    assert all(r["registered"] == "true" for r in attendance)
+    _, people = read_csv(files["participants.csv"])
+    p1 = next(r for r in people if r["pseudonym"] == pseudonym(EXPORT_KEY, GUILD, uid(1)))
+    assert p1 == p1 | {
+        "community": "Leith",
+        "area_type": "large_urban",
+        "area_group": "urban",
+        "role": "volunteer",
+        "active": "true",
+        "joined_date": "2026-01-05",
+        "left_date": "",
+        "sessions_attended": "5",
+        "reflections_given": "5",
+        "consent_evaluation": "yes",
+        "consent_quote": "yes",
+        "consent_interview": "no",
+    }
+    _, sessions = read_csv(files["sessions.csv"])
+    assert [(r["session_number"], r["status"], r["held"], r["attendance"]) for r in sessions] == [
+        ("1", "scheduled", "true", "10"),
+        ("2", "scheduled", "true", "8"),
+        ("3", "scheduled", "true", "7"),
+        ("4", "scheduled", "true", "9"),
+        ("5", "scheduled", "true", "6"),
+        ("6", "cancelled", "false", "0"),
+        ("7", "scheduled", "false", "0"),
+    ]
+    _, resources = read_csv(files["resources.csv"])
+    assert [(r["shared_by"], r["url"], r["note"], r["flash_report_issue"]) for r in resources] == [
+        (pseudonym(EXPORT_KEY, GUILD, uid(1)), RESOURCE_URL, "Handy for our cafe", "1")
+    ]
+
+
+async def test_exports_show_who_left_the_server_as_inactive(world: World) -> None:
+    """After mark_left the participant's row says active false and gives the day they left."""
+    await world.participants.mark_left(GUILD, uid(6))
+    _, people = read_csv((await export_all(world))["participants.csv"])
+    row = next(r for r in people if r["pseudonym"] == pseudonym(EXPORT_KEY, GUILD, uid(6)))
+    assert (row["active"], row["left_date"]) == ("false", "2026-07-01")
+
+
+async def test_every_csv_parses_back_with_consistent_types_and_a_complete_dictionary(world: World) -> None:
+    """Each file's header matches the dictionary, every value parses as its declared type, the dictionary covers
+    every column of every file and flags free text."""
+    files = await export_all(world)
+    assert set(files) == {f"{t}.csv" for t in TABLES} | {"data_dictionary.csv", "README.txt"}
+    entries = dictionary(files)
+    for table in TABLES:
+        header, rows = read_csv(files[f"{table}.csv"])
+        described = [e for e in entries if e["file"] == f"{table}.csv"]
+        assert [e["column"] for e in described] == header
+        types = {e["column"]: e["type"] for e in described}
+        for row in rows:
+            for column, value in row.items():
+                if value != "":
+                    check_value(types[column], value)
+    flagged = {(e["file"], e["column"]) for e in entries if e["possibly_identifying"] == "yes"}
+    assert {
+        ("responses.csv", "answer_text"),
+        ("stories.csv", "story_text"),
+        ("resources.csv", "note"),
+        ("participants.csv", "community"),
+    } <= flagged
+    assert {e["possibly_identifying"] for e in entries} == {"yes", "no"}
+    assert all(e["description"] for e in entries)
+
+
+async def test_json_matches_csv_with_typed_values(world: World) -> None:
+    """The JSON files hold the same records as the CSV ones, with numbers, booleans and null typed."""
+    as_csv = await export_all(world, "csv")
+    as_json = await export_all(world, "json")
+    assert {n for n in as_json if n.endswith(".json")} == {f"{t}.json" for t in TABLES}
+    entries = {(e["file"].rsplit(".", 1)[0], e["column"]): e["type"] for e in dictionary(as_json)}
+    python_types = {
+        "integer": int,
+        "number": (int, float),
+        "boolean": bool,
+        "string": str,
+        "datetime": str,
+        "date": str,
+    }
+    for table in TABLES:
+        records = json.loads(as_json[f"{table}.json"])
+        header, rows = read_csv(as_csv[f"{table}.csv"])
+        assert len(records) == len(rows)
+        for record, row in zip(records, rows, strict=True):
+            assert list(record) == header
+            for column, value in record.items():
+                if value is None:
+                    assert row[column] == ""
+                    continue
+                kind = entries[(table, column)]
+                assert isinstance(value, python_types[kind])
+                if kind == "boolean":
+                    assert row[column] == ("true" if value else "false")
+                else:
+                    assert row[column] == str(value)
+
+
+async def test_a_single_kind_comes_with_its_dictionary_and_is_audited(world: World) -> None:
+    """Exporting responses gives responses.json and a dictionary of its columns; the audit names kind and rows."""
+    result = await world.evaluation.export(FACILITATOR, ExportKind.RESPONSES, ExportFormat.JSON)
+    assert [f.filename for f in result.files] == ["responses.json", "data_dictionary.csv"]
+    assert result.rows == {"responses": 140}
+    _, entries = read_csv(result.files[1].data)
+    assert {e["file"] for e in entries} == {"responses.json"}
+    async with world.database.unit_of_work() as uow:
+        audit = await uow.repo(SqlAuditRepository).list(guild_id=GUILD, action="evaluation_export")
+    assert audit[-1].actor_id == FACILITATOR.user_id
+    assert audit[-1].detail == "responses as json: responses 140"
+
+
+async def test_readme_explains_pseudonyms_layout_and_care(world: World) -> None:
+    """README.txt in the zip documents the HMAC recipe, the tidy layout, consent and handling."""
+    readme = (await export_all(world))["README.txt"].decode()
+    assert "HMAC-SHA256" in readme and "<server id>:<user id>" in readme
+    assert "one row per person x session x question" in readme
+    assert "current evaluation consent is yes" in readme
+    assert "not small-number suppressed" in readme
