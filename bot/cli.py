@@ -16,6 +16,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import __version__
 from bot.config import ConfigError, Settings
+from bot.core.messages import OutboundMessage, SentMessage
+from bot.core.ports import PermanentSendError
 from bot.core.storage.database import Database
 from bot.core.storage.lock import AlreadyRunningError, SingleProcessLock
 from bot.core.storage.migrations import current_revision, head_revision, is_up_to_date, upgrade_to_head
@@ -185,6 +187,84 @@ def sqlite_online_backup(source: str, target: Path) -> None:
         src.backup(dst)
 
 
+OFFLINE = "the command line does not talk to Discord; the running bot sends this"
+
+
+class _OfflineSender:
+    """The Sender of a command-line process: it never posts (its dispatcher is never started)."""
+
+    async def post(self, channel_id: int, message: OutboundMessage, *, nonce: str | None = None) -> SentMessage:
+        """Refuse: only the running bot posts."""
+        raise PermanentSendError(OFFLINE)
+
+    async def send_dm(self, user_id: int, message: OutboundMessage, *, nonce: str | None = None) -> SentMessage:
+        """Refuse: only the running bot sends DMs."""
+        raise PermanentSendError(OFFLINE)
+
+    async def edit(self, channel_id: int, message_id: int, message: OutboundMessage) -> None:
+        """Refuse: only the running bot edits."""
+        raise PermanentSendError(OFFLINE)
+
+    async def find_recent(self, channel_id: int, marker: str, *, limit: int = 50) -> SentMessage | None:
+        """Refuse: only the running bot reads channels."""
+        raise PermanentSendError(OFFLINE)
+
+
+def _describe_error(error: Exception) -> list[str]:
+    """Return a domain error's message and each of its problems (all of them: a terminal has room)."""
+    problems = [str(p) for p in getattr(error, "problems", None) or []]
+    return [str(error), *(f"  {p}" for p in problems)]
+
+
+async def _import_sessions(settings: Settings, path: Path, guild_id: int, *, dry_run: bool) -> int:
+    """Add sessions from a CSV or YAML file as the operator (all rows or none); print what happened."""
+    from bot.app import build_services
+    from bot.core.errors import DomainError
+    from bot.core.programme.importer import MAX_FILE_BYTES
+    from bot.core.programme.permissions import command_line_actor
+    from bot.core.programme.times import format_local
+
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # one byte more lets the importer say the file is too big
+    except OSError as error:
+        raise CommandFailed(f"cannot read {path}: {error.strerror or error}") from None
+    database = Database(settings.database_url)
+    try:
+        await _migrate_or_refuse(database, migrate=False)
+        # The same wiring as the bot (so reflection polls follow the sessions too), but offline: the dispatcher
+        # is never started, it only stores the rows that the running bot's dispatcher finds at its next look;
+        # without a mirror no Scheduled Event is made (ProgrammeService takes mirror=None as "do not mirror").
+        services = build_services(settings, database, sender=_OfflineSender(), mirror=None)  # type: ignore[arg-type]
+        try:
+            result = await services.programme.import_sessions(
+                command_line_actor(guild_id), data, path.name, dry_run=dry_run
+            )
+            programme = await services.programme.show(guild_id)
+        except DomainError as error:
+            for line in _describe_error(error):
+                _complain(line)
+            return 1
+        finally:
+            await services.stop()
+    except (OperationalError, DBAPIError, OSError) as error:
+        raise CommandFailed(f"cannot open the database {database.describe()}: {type(error).__name__}") from None
+    finally:
+        await database.dispose()
+    if result.sessions:
+        count = len(result.sessions)
+        _say(f"Imported {count} session{'s' if count != 1 else ''} into server {guild_id} ({programme.timezone}):")
+        for session in result.sessions:
+            _say(f"  {session.number:>3}  {format_local(session.starts_at, programme.zone)}  {session.title}")
+        _say(
+            "Their reminders are scheduled; the running bot picks them up within a minute. Discord Scheduled "
+            "Events are not created from the command line (the next /session edit of a session creates its event)."
+        )
+    for note in result.notes:
+        _say(note)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="blether", description="Blether: a Discord bot for learning programmes.")
@@ -203,6 +283,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--guild", type=int, required=True, metavar="ID", help="the Discord server id")
     export.add_argument("--format", choices=("md", "html"), default="md", help="md (default) or html")
     export.add_argument("--out", type=Path, help="write to this file instead of standard output")
+    programme = sub.add_parser("programme", help="programme tools that work without Discord")
+    actions = programme.add_subparsers(dest="programme_command", required=True, metavar="ACTION")
+    importer = actions.add_parser(
+        "import",
+        help="add sessions from a CSV or YAML file (all rows or none)",
+        description="Add sessions from a CSV or YAML file as the operator: every row, or none when any row is "
+        "wrong (each problem is listed with its line). Columns: number, title, start (YYYY-MM-DD HH:MM in the "
+        "programme's time zone), duration, location (https link, voice:ID or stage:ID), description, speaker.",
+    )
+    importer.add_argument("file", type=Path, metavar="FILE", help="the CSV or YAML file (at most 256 KiB)")
+    importer.add_argument("--guild", type=int, required=True, metavar="ID", help="the Discord server id")
+    importer.add_argument("--dry-run", action="store_true", help="check the file and store nothing")
     return parser
 
 
@@ -233,6 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _backup(settings, args.out)
         if args.command == "flash":
             return _flash_export(settings, args.issue, args.guild, args.format, args.out)
+        if args.command == "programme" and args.programme_command == "import":
+            return asyncio.run(_import_sessions(settings, args.file, args.guild, dry_run=args.dry_run))
     except (CommandFailed, AlreadyRunningError) as error:
         _complain(str(error))
         return EXIT_CONFIG

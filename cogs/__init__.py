@@ -3,4 +3,11 @@
 EXTENSIONS is the explicit load order; cogs/_shared is a helper package, never an extension.
 """
 
-EXTENSIONS: tuple[str, ...] = ("cogs.about", "cogs.flash", "cogs.participants", "cogs.reflections")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.about",
+    "cogs.programme",
+    "cogs.sessions",
+    "cogs.flash",
+    "cogs.participants",
+    "cogs.reflections",
+)

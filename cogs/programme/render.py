@@ -1,0 +1,130 @@
+"""Discord rendering for /programme: the setup reply, batch results (import, series) and Discord's limits."""
+
+import io
+from collections.abc import Sequence
+from datetime import datetime
+
+import discord
+from discord import app_commands
+
+from bot.core.messages import FileAttachment
+from bot.core.programme.domain import BatchResult, Programme, SetupResult
+from bot.core.programme.render import COLOUR, discord_timestamp, programme_embed
+from bot.core.text import sanitise_inline
+from bot.discord_ports import to_discord_embed
+
+CONTENT_LIMIT = 2000
+DESCRIPTION_LIMIT = 4096
+FIELD_VALUE_LIMIT = 1024
+FIELD_COUNT_LIMIT = 25
+EMBED_TOTAL_LIMIT = 6000
+CHOICE_LIMIT = 25
+CHOICE_NAME_LIMIT = 100
+
+SETTING_NAMES = {
+    "timezone": "time zone",
+    "announcements_channel_id": "announcements channel",
+    "reflections_channel_id": "reflections channel",
+    "flash_reports_channel_id": "Flash Reports channel",
+    "facilitator_channel_id": "facilitator channel",
+    "facilitator_role_id": "facilitator role",
+    "participant_role_id": "participant role",
+    "reminder_offsets": "reminder times",
+    "reflection_delay_minutes": "reflection delay",
+    "poll_close_days": "poll length",
+    "nudge_before_close_days": "nudge",
+    "retention_months": "data retention",
+}
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut text to limit characters, ending with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def join_within(lines: Sequence[str], limit: int, *, more: str = "…and {n} more.") -> str:
+    """Join lines with newlines; when that is longer than limit, drop the last lines and say how many."""
+    text = "\n".join(lines)
+    kept = list(lines)
+    while len(text) > limit and kept:
+        kept.pop()
+        text = "\n".join([*kept, more.format(n=len(lines) - len(kept))])
+    return clip(text, limit)
+
+
+def fit_embed(embed: discord.Embed, *, dropped: str = "…and {n} more.") -> discord.Embed:
+    """Keep an embed within Discord's limits: at most 25 fields and 6,000 characters in all.
+
+    Trailing fields are dropped first (the footer then says how many); the description is cut last.
+    """
+    if embed.description and len(embed.description) > DESCRIPTION_LIMIT:
+        embed.description = clip(embed.description, DESCRIPTION_LIMIT)
+    footer = embed.footer.text or ""
+
+    def footer_with(removed: int) -> str:
+        note = dropped.format(n=removed) if removed else ""
+        return " · ".join(part for part in (footer, note) if part)
+
+    removed = 0
+    while embed.fields and (
+        len(embed.fields) > FIELD_COUNT_LIMIT
+        or len(embed) - len(footer) + len(footer_with(removed)) > EMBED_TOTAL_LIMIT
+    ):
+        embed.remove_field(len(embed.fields) - 1)
+        removed += 1
+    if removed:
+        embed.set_footer(text=footer_with(removed))
+    overflow = len(embed) - EMBED_TOTAL_LIMIT
+    if overflow > 0 and embed.description:
+        embed.description = clip(embed.description, max(1, len(embed.description) - overflow))
+    return embed
+
+
+def to_file(attachment: FileAttachment) -> discord.File:
+    """Turn a core file into a discord.py File."""
+    return discord.File(io.BytesIO(attachment.data), filename=attachment.filename, description=attachment.description)
+
+
+def timezone_choices(names: Sequence[str]) -> list[app_commands.Choice[str]]:
+    """Return autocomplete choices for time zone names (at most 25, each ≤ 100 characters)."""
+    return [app_commands.Choice(name=clip(n, CHOICE_NAME_LIMIT), value=n[:100]) for n in names[:CHOICE_LIMIT]]
+
+
+def setup_reply(result: SetupResult, *, now: datetime) -> tuple[str, discord.Embed]:
+    """Say what /programme setup changed and show the whole configuration."""
+    if result.created:
+        head = "The programme is set up. Change any setting later with /programme setup; only what you give changes."
+    elif result.changed:
+        names = [SETTING_NAMES.get(name, name.replace("_", " ")) for name in result.changed]
+        head = "Saved: " + ", ".join(names) + "."
+    else:
+        head = "Nothing changed: those are already the programme's settings."
+    lines = [head]
+    if result.rescheduled_sessions:
+        count = result.rescheduled_sessions
+        lines.append(f"The reminders of {count} upcoming session{'s' if count != 1 else ''} now follow the new times.")
+    lines.extend(f"• {note}" for note in result.notes)
+    embed = fit_embed(to_discord_embed(programme_embed(result.programme, now=now)))
+    return join_within(lines, CONTENT_LIMIT), embed
+
+
+def programme_reply(programme: Programme, *, now: datetime) -> discord.Embed:
+    """Show the programme's configuration (/programme show)."""
+    return fit_embed(to_discord_embed(programme_embed(programme, now=now)))
+
+
+def batch_embed(result: BatchResult, *, title: str) -> discord.Embed:
+    """List the sessions a series or an import added (or, for a dry run, what would be added) and the notes."""
+    if result.dry_run:
+        title = "Dry run: nothing was stored"
+    lines = [
+        f"**{s.number}.** {sanitise_inline(s.title, 100)} — {discord_timestamp(s.starts_at, 'F')}"
+        for s in result.sessions
+    ]
+    notes = [f"• {sanitise_inline(note, 900)}" for note in result.notes]
+    listing = join_within(lines, DESCRIPTION_LIMIT - 1200) if lines else ""
+    description = "\n\n".join(part for part in (listing, join_within(notes, 1100)) if part)
+    embed = discord.Embed(title=title, description=description or None, colour=COLOUR)
+    if result.sessions and not result.dry_run:
+        embed.set_footer(text="Reminders are scheduled. Times show in your own time zone. Fix any with /session edit.")
+    return fit_embed(embed)

@@ -1,0 +1,60 @@
+"""Option parsing shared by the session commands: where a session happens, clearing a text, choosing a session."""
+
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.core.errors import ValidationError
+from bot.core.programme.domain import SessionChoice
+
+CLEAR = "-"
+CHOICE_LIMIT = 25
+CHOICE_NAME_LIMIT = 100
+
+
+class VenueChannel(app_commands.Transformer):
+    """A voice or stage channel option, handed to the core as "<#id>" so the core checks its kind.
+
+    Discord's client offers only voice and stage channels here; anything else that arrives anyway is
+    refused by the core with a message that explains what a session's place can be.
+    """
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        """Ask Discord for a channel option."""
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        """Offer voice and stage channels only."""
+        return [discord.ChannelType.voice, discord.ChannelType.stage_voice]
+
+    async def transform(self, interaction: discord.Interaction, value: Any, /) -> str:
+        """Return the channel as a mention the core resolves."""
+        return f"<#{int(value.id)}>"
+
+
+def venue(location: str | None, channel: str | None) -> str | None:
+    """Combine the location (a link) and channel options into the one place the core expects."""
+    if location is not None and channel is not None:
+        raise ValidationError(
+            "Give either location (a link such as a Zoom or Teams URL) or channel (a voice or stage channel), not both."
+        )
+    return channel if channel is not None else location
+
+
+def clearable(text: str | None) -> str | None:
+    """Return None to keep a value, "" to clear it (the facilitator typed "-"), or the new text."""
+    if text is None:
+        return None
+    return "" if text.strip() == CLEAR else text
+
+
+def session_choices(found: Sequence[SessionChoice]) -> list[app_commands.Choice[int]]:
+    """Return autocomplete choices (≤ 25, names ≤ 100 characters) whose value is the session id."""
+    return [
+        app_commands.Choice(name=c.name if len(c.name) <= CHOICE_NAME_LIMIT else c.name[:99] + "…", value=c.value)
+        for c in found[:CHOICE_LIMIT]
+    ]

@@ -1,0 +1,66 @@
+"""/sessions, /calendar and /reminders dm: what every member of the programme can use."""
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import BletherBot
+from cogs._shared.replies import send_ephemeral
+from cogs.programme.checks import in_guild
+from cogs.programme.render import to_file
+from cogs.sessions import render
+
+UPCOMING_LIMIT = 10
+
+
+class Calendar(commands.Cog):
+    """Show the upcoming sessions, hand out the calendar and set reminder DMs."""
+
+    reminders = app_commands.Group(
+        name="reminders",
+        description="Choose how Blether reminds you about sessions.",
+        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
+    )
+
+    def __init__(self, bot: BletherBot) -> None:
+        self.programme = bot.services.programme
+
+    def interaction_check(self, interaction: discord.Interaction, /) -> bool:  # type: ignore[override]
+        """Refuse these commands outside a server."""
+        return in_guild(interaction)
+
+    @app_commands.command(name="sessions")
+    @app_commands.guild_only()
+    async def list_sessions(self, interaction: discord.Interaction) -> None:
+        """List the upcoming sessions, with times in your own time zone."""
+        guild_id = interaction.guild_id or 0
+        programme = await self.programme.show(guild_id)
+        upcoming = await self.programme.list_upcoming(guild_id, limit=UPCOMING_LIMIT)
+        await send_ephemeral(interaction, embed=render.upcoming_reply(programme, upcoming))
+
+    @app_commands.command(name="calendar")
+    @app_commands.guild_only()
+    async def calendar(self, interaction: discord.Interaction) -> None:
+        """Get a calendar file (.ics) with every session, to add them all to your calendar."""
+        attachment = await self.programme.calendar_ics(interaction.guild_id or 0)
+        await send_ephemeral(
+            interaction,
+            "Open this file to add every session to your calendar (Google, Outlook, Apple…). "
+            "Cancelled sessions show as cancelled.",
+            files=[to_file(attachment)],
+        )
+
+    @reminders.command(name="dm")
+    @app_commands.choices(
+        setting=[app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
+    )
+    async def dm_reminders(self, interaction: discord.Interaction, setting: app_commands.Choice[str]) -> None:
+        """Turn session reminders by direct message on or off for you.
+
+        Args:
+            setting: on: also get each reminder by DM; off: see reminders in the channel only.
+        """
+        enabled = setting.value == "on"
+        changed = await self.programme.set_dm_reminders(interaction.guild_id or 0, interaction.user.id, enabled)
+        await send_ephemeral(interaction, render.dm_reminders_text(enabled, changed))
