@@ -82,9 +82,10 @@ def setup_logging(level: str, *, secrets: Iterable[str] = (), stream: object | N
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # SQL statements and their parameters (people's answers) never reach the logs, at any level.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     # Quieter libraries unless explicitly debugging.
     if level != "DEBUG":
         logging.getLogger("discord.gateway").setLevel(logging.WARNING)
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-        logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
         logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)

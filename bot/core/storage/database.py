@@ -89,7 +89,8 @@ class Database:
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int | None = None) -> None:
         self.url = make_url(url)
-        kwargs: dict[str, Any] = {"echo": echo}
+        # hide_parameters: SQL errors and echo never show bound values (people's answers) in logs.
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite:
             database = self.url.database or ""
             if database and database != ":memory:" and not database.startswith("file:"):
