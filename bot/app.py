@@ -12,6 +12,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.delivery.dispatcher import Dispatcher
 from bot.core.delivery.leadership import AdvisoryLockLeader
 from bot.core.delivery.limiter import RateLimiter
+from bot.core.evaluation import EvaluationService, register_evaluation_handlers
 from bot.core.flash.adapters import ProgrammeServiceSource, ReflectionsRecapSource
 from bot.core.flash.planning import IssuePlanner
 from bot.core.flash.publishing import FlashDeliveries
@@ -57,6 +58,7 @@ class Services:
     reflections: ReflectionService
     attendance: AttendanceService
     flash: FlashService
+    evaluation: EvaluationService
     leader: AdvisoryLockLeader | None = field(default=None)
 
     async def start(self) -> None:
@@ -66,6 +68,7 @@ class Services:
     async def prepare_guild(self, guild_id: int) -> None:
         """Bring a server's scheduled work up to date when the bot (re)connects to it."""
         await self.reflections.ensure_polls(guild_id)
+        await self.evaluation.ensure_retention_sweep(guild_id)
 
     async def stop(self) -> None:
         """Stop background work gracefully (in-flight deliveries finish or are released)."""
@@ -126,6 +129,9 @@ def build_services(
         deliveries=dispatcher,
     )
     FlashDeliveries(database, clock, sender, planner).register(dispatcher)
+    flash = FlashService(database, clock, planner)
+    register_evaluation_handlers(dispatcher, database=database, clock=clock)
+    evaluation = EvaluationService(database, clock, flash=flash, dispatcher=dispatcher, export_key=settings.export_key)
     return Services(
         settings=settings,
         database=database,
@@ -138,6 +144,7 @@ def build_services(
         participants=participants,
         reflections=reflections,
         attendance=AttendanceService(database, clock),
-        flash=FlashService(database, clock, planner),
+        flash=flash,
+        evaluation=evaluation,
         leader=leader,
     )

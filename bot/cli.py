@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import __version__
 from bot.config import ConfigError, Settings
-from bot.core.messages import OutboundMessage, SentMessage
+from bot.core.messages import FileAttachment, OutboundMessage, SentMessage
 from bot.core.ports import PermanentSendError
 from bot.core.storage.database import Database
 from bot.core.storage.lock import AlreadyRunningError, SingleProcessLock
@@ -180,6 +180,66 @@ async def _read_flash_issue(settings: Settings, number: int, guild_id: int, fmt:
     return text
 
 
+def _evaluation_export(settings: Settings, guild_id: int, out: Path, fmt: str) -> int:
+    files = asyncio.run(_build_evaluation_export(settings, guild_id, fmt))
+    out.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        path = out / Path(file.filename).name
+        path.write_bytes(file.data)
+        _say(f"Wrote {path}")
+    return 0
+
+
+async def _build_evaluation_export(settings: Settings, guild_id: int, fmt: str) -> tuple[FileAttachment, ...]:
+    from bot.core.clock import SystemClock
+    from bot.core.delivery.dispatcher import Dispatcher
+    from bot.core.errors import DomainError
+    from bot.core.evaluation import EvaluationService
+    from bot.core.programme.permissions import command_line_actor
+
+    database = Database(settings.database_url)
+    clock = SystemClock()
+    try:
+        # Exports never erase or schedule anything: no Flash Report eraser, and a dispatcher that is never started.
+        dispatcher = Dispatcher(database, clock, worker_id="cli-export", poll_interval=None)
+        service = EvaluationService(
+            database, clock, flash=_NoErasure(), dispatcher=dispatcher, export_key=settings.export_key
+        )
+        result = await service.export(command_line_actor(guild_id), "all", fmt)
+    except DomainError as error:
+        raise CommandFailed(str(error)) from None
+    except (OperationalError, DBAPIError, OSError) as error:
+        raise CommandFailed(f"cannot open the database {database.describe()}: {type(error).__name__}") from None
+    finally:
+        await database.dispose()
+    return result.files
+
+
+class _NoErasure:
+    """The command line exports only; erasure is /me delete's job."""
+
+    async def erase_user(self, guild_id: int, user_id: int) -> object:
+        raise CommandFailed("erasure is not available from the command line; use /me delete.")
+
+
+def _evaluation_report(settings: Settings, guild_id: int, out: Path) -> int:
+    paths = asyncio.run(_write_evaluation_report(settings, guild_id, out))
+    _say(f"Wrote the programme report to {paths[0]} ({len(paths) - 1} chart images beside it).")
+    return 0
+
+
+async def _write_evaluation_report(settings: Settings, guild_id: int, out: Path) -> list[Path]:
+    from bot.core.evaluation import write_report
+
+    database = Database(settings.database_url)
+    try:
+        return await write_report(database, guild_id, out)
+    except (OperationalError, DBAPIError, OSError) as error:
+        raise CommandFailed(f"cannot open the database {database.describe()}: {type(error).__name__}") from None
+    finally:
+        await database.dispose()
+
+
 def sqlite_online_backup(source: str, target: Path) -> None:
     """Copy a live SQLite database with SQLite's online backup API (safe while the bot writes)."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -283,6 +343,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--guild", type=int, required=True, metavar="ID", help="the Discord server id")
     export.add_argument("--format", choices=("md", "html"), default="md", help="md (default) or html")
     export.add_argument("--out", type=Path, help="write to this file instead of standard output")
+    ev_export = sub.add_parser("export", help="write the pseudonymised evaluation export (a zip of every table)")
+    ev_export.add_argument("--guild", type=int, required=True, metavar="ID", help="the Discord server id")
+    ev_export.add_argument("--out", type=Path, required=True, metavar="DIR", help="the directory to write into")
+    ev_export.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")
+    report = sub.add_parser("report", help="write the programme report (HTML with its chart images beside it)")
+    report.add_argument("--guild", type=int, required=True, metavar="ID", help="the Discord server id")
+    report.add_argument("--out", type=Path, required=True, help="the HTML file (or a directory) to write")
     programme = sub.add_parser("programme", help="programme tools that work without Discord")
     actions = programme.add_subparsers(dest="programme_command", required=True, metavar="ACTION")
     importer = actions.add_parser(
@@ -325,6 +392,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _backup(settings, args.out)
         if args.command == "flash":
             return _flash_export(settings, args.issue, args.guild, args.format, args.out)
+        if args.command == "export":
+            return _evaluation_export(settings, args.guild, args.out, args.format)
+        if args.command == "report":
+            return _evaluation_report(settings, args.guild, args.out)
         if args.command == "programme" and args.programme_command == "import":
             return asyncio.run(_import_sessions(settings, args.file, args.guild, dry_run=args.dry_run))
     except (CommandFailed, AlreadyRunningError) as error:

@@ -84,6 +84,7 @@ def setup_logging(level: str, *, secrets: Iterable[str] = (), stream: object | N
     root.setLevel(level)
     # SQL statements and their parameters (people's answers) never reach the logs, at any level.
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)  # its DEBUG lines carry every bound value
     # Quieter libraries unless explicitly debugging.
     if level != "DEBUG":
         logging.getLogger("discord.gateway").setLevel(logging.WARNING)

@@ -10,4 +10,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.flash",
     "cogs.participants",
     "cogs.reflections",
+    "cogs.evaluation",
 )
