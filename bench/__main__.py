@@ -29,11 +29,15 @@ def _ms(seconds: float) -> str:
 
 
 def _ack(quick: bool) -> dict[str, Any]:
-    result, lag = asyncio.run(with_lag(ack_latency.run_async(50 if quick else 200, 1 if quick else 3)))
+    result, lag = asyncio.run(with_lag(ack_latency.run_async(50 if quick else 200, 3)))
     b, o = result["blether"], result["baseline"]
-    return {**result, "lag": lag, "figure": f"p50 {_ms(b['p50'])} vs {_ms(o['p50'])}, p99 {_ms(b['p99'])} vs "
-            f"{_ms(o['p99'])}; ratio p50 {result['ratio_p50']:.2f} p99 {result['ratio_p99']:.2f}",
-            "target": "ratio ≤ 1.5"}
+    return {
+        **result,
+        "lag": lag,
+        "figure": f"p50 {_ms(b['p50'])} vs {_ms(o['p50'])}, p99 {_ms(b['p99'])} vs "
+        f"{_ms(o['p99'])}; ratio p50 {result['ratio_p50']:.2f} p99 {result['ratio_p99']:.2f}",
+        "target": "ratio ≤ 1.5",
+    }
 
 
 def _modal(quick: bool) -> dict[str, Any]:
@@ -41,30 +45,44 @@ def _modal(quick: bool) -> dict[str, Any]:
     result, lag = asyncio.run(with_lag(reflection_burst._run(sizes)))  # the burst's own coroutine, in our loop
     parts = [
         f"{r['size']}: p99 {_ms(r['submit_p99_s'])} max {_ms(r['submit_max_s'])} lost {r['lost']}"
-        for r in result.values() if isinstance(r, dict)
+        for r in result.values()
+        if isinstance(r, dict)
     ]
     lost = sum(r["lost"] for r in result.values() if isinstance(r, dict))
-    return {"name": "modal_burst", **result, "lag": lag, "figure": "; ".join(parts),
-            "target": "p99 ≤ 500 ms at 200, lost 0", "passed": bool(result["met"]) and lost == 0}
+    return {
+        "name": "modal_burst",
+        **result,
+        "lag": lag,
+        "figure": "; ".join(parts),
+        "target": "p99 ≤ 500 ms at 200, lost 0",
+        "passed": bool(result["met"]) and lost == 0,
+    }
 
 
 def _lateness(quick: bool) -> dict[str, Any]:
     count, spread = (2000, 2.0) if quick else (10_000, 5.0)
     result, lag = asyncio.run(with_lag(reminder_lateness._run(count, spread)))
     e, b, r = result["engine"], result["baseline"], result["reconcile"]
-    return {**result, "lag": lag, "target": f"p99 ≤ 1 s; reconcile {count} ≤ 2 s",
-            "figure": f"p50 {_ms(e['p50'])} / p99 {_ms(e['p99'])} vs call_at {_ms(b['p50'])} / {_ms(b['p99'])};"
-            f" reconcile {count} in {r['recorded_s']:.2f} s"}
+    return {
+        **result,
+        "lag": lag,
+        "target": f"p99 ≤ 1 s; reconcile {count} ≤ 2 s",
+        "figure": f"p50 {_ms(e['p50'])} / p99 {_ms(e['p99'])} vs call_at {_ms(b['p50'])} / {_ms(b['p99'])};"
+        f" reconcile {count} in {r['recorded_s']:.2f} s",
+    }
 
 
 def _fanout(quick: bool) -> dict[str, Any]:
     posts, dms, channels = (200, 5, 50) if quick else (1000, 20, 100)
     result, lag = asyncio.run(with_lag(fanout.run_async(posts, dms, channels)))
     b, o = result["blether"], result["baseline"]
-    return {**result, "lag": lag,
-            "figure": f"{posts}+{dms} DMs: {b['wall_s']:.1f} s (floor {result['floors']['floor_blether_policy']:.1f} s,"
-            f" bare {o['wall_s']:.1f} s); global 429 {b['global_429']} (bare {o['global_429']}),"
-            f" route 429 {b['route_429']}; max DMs/s {b['max_dms_in_1s']}"}
+    return {
+        **result,
+        "lag": lag,
+        "figure": f"{posts}+{dms} DMs: {b['wall_s']:.1f} s (floor {result['floors']['floor_blether_policy']:.1f} s,"
+        f" bare {o['wall_s']:.1f} s); global 429 {b['global_429']} (bare {o['global_429']}),"
+        f" route 429 {b['route_429']}; max DMs/s {b['max_dms_in_1s']}",
+    }
 
 
 def _write(quick: bool) -> dict[str, Any]:
@@ -81,19 +99,25 @@ def _write(quick: bool) -> dict[str, Any]:
 
 def _memory(quick: bool) -> dict[str, Any]:
     result = processes.run_memory(1000)
-    return {**result, "target": "ratio ≤ 1.5",
-            "figure": f"{result['blether']['kib_per_member']:.2f} vs {result['bare']['kib_per_member']:.2f} KiB/member;"
-            f" ratio {result['ratio_per_member']:.2f}; RSS {result['blether']['rss_after_kib'] // 1024} vs"
-            f" {result['bare']['rss_after_kib'] // 1024} MiB"}
+    return {
+        **result,
+        "target": "ratio ≤ 1.5",
+        "figure": f"{result['blether']['kib_per_member']:.2f} vs {result['bare']['kib_per_member']:.2f} KiB/member;"
+        f" ratio {result['ratio_per_member']:.2f}; RSS {result['blether']['rss_after_kib'] // 1024} vs"
+        f" {result['bare']['rss_after_kib'] // 1024} MiB",
+    }
 
 
 def _startup(quick: bool) -> dict[str, Any]:
     result = processes.run_startup(1 if quick else 3)
-    return {**result, "target": "ratio ≤ 1.5 (at head)",
-            "figure": f"{result['blether_at_head']['t_spawn_to_ready_s']:.2f} s at head,"
-            f" {result['blether_fresh_db']['t_spawn_to_ready_s']:.2f} s fresh vs"
-            f" {result['bare']['t_spawn_to_ready_s']:.2f} s; ratio {result['ratio_at_head']:.2f} /"
-            f" {result['ratio_fresh_db']:.2f}"}
+    return {
+        **result,
+        "target": "ratio ≤ 1.5 (at head)",
+        "figure": f"{result['blether_at_head']['t_spawn_to_ready_s']:.2f} s at head,"
+        f" {result['blether_fresh_db']['t_spawn_to_ready_s']:.2f} s fresh vs"
+        f" {result['bare']['t_spawn_to_ready_s']:.2f} s; ratio {result['ratio_at_head']:.2f} /"
+        f" {result['ratio_fresh_db']:.2f}",
+    }
 
 
 BENCHES: dict[str, Callable[[bool], dict[str, Any]]] = {
@@ -109,8 +133,12 @@ BENCHES: dict[str, Callable[[bool], dict[str, Any]]] = {
 
 def machine() -> dict[str, Any]:
     """Describe where the figures came from."""
-    return {"cpu_count": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine()}
+    return {
+        "cpu_count": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+    }
 
 
 def main() -> None:
@@ -121,8 +149,12 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     names = args.names or list(BENCHES)
-    results: dict[str, Any] = {"machine": machine(), "quick": args.quick,
-                               "when": datetime.now(UTC).isoformat(timespec="seconds"), "benchmarks": {}}
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "quick": args.quick,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "benchmarks": {},
+    }
     rows = []
     for name in names:
         t0 = time.perf_counter()
@@ -135,8 +167,9 @@ def main() -> None:
         results["benchmarks"][name] = result
         lag = result.get("lag")
         verdict = {True: "pass", False: "FAIL", None: "-"}[result.get("passed")]
-        rows.append([name, result["figure"], result["target"], verdict,
-                     f"{_ms(lag['p99'])} / {_ms(lag['max'])}" if lag else ""])
+        rows.append(
+            [name, result["figure"], result["target"], verdict, f"{_ms(lag['p99'])} / {_ms(lag['max'])}" if lag else ""]
+        )
         print(f"{name}: {result['figure']} [{verdict}] ({result['elapsed_s']:.0f} s)", flush=True)
     RESULTS.write_text(json.dumps(results, indent=2, default=str))
     m = results["machine"]

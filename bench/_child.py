@@ -35,8 +35,12 @@ async def _settle(client: Any, guild_id: int) -> dict[str, Any]:
     if guild is not None and not guild.chunked:
         await guild.chunk()
     gc.collect()
-    return {"members_at_ready": at_ready, "chunked_at_ready": chunked_at_ready,
-            "members_cached": len(guild.members) if guild else 0, "rss_after_kib": rss_kib()}
+    return {
+        "members_at_ready": at_ready,
+        "chunked_at_ready": chunked_at_ready,
+        "members_cached": len(guild.members) if guild else 0,
+        "rss_after_kib": rss_kib(),
+    }
 
 
 async def bare(env: dict[str, str]) -> dict[str, Any]:
@@ -46,7 +50,9 @@ async def bare(env: dict[str, str]) -> dict[str, Any]:
     from bench._fake import running_bare
 
     fake = SimpleNamespace(
-        token=env["BENCH_TOKEN"], guild_id=int(env["BENCH_GUILD"]), api_base_url=env["BENCH_API"],
+        token=env["BENCH_TOKEN"],
+        guild_id=int(env["BENCH_GUILD"]),
+        api_base_url=env["BENCH_API"],
         gateway_url=env["BENCH_GW"],
     )
 
@@ -66,8 +72,13 @@ async def bare(env: dict[str, str]) -> dict[str, Any]:
     async with running_bare(fake, intents=intents) as client:
         ready = time.monotonic()
         settled = await _settle(client, fake.guild_id)
-    return {"rss_before_kib": before, "t_imports_s": t0 - T_IMPORT, "t_main_to_ready_s": ready - t0,
-            "t_ready_monotonic": ready, **settled}
+    return {
+        "rss_before_kib": before,
+        "t_imports_s": t0 - T_IMPORT,
+        "t_main_to_ready_s": ready - t0,
+        "t_ready_monotonic": ready,
+        **settled,
+    }
 
 
 async def blether(env: dict[str, str]) -> dict[str, Any]:
@@ -76,7 +87,9 @@ async def blether(env: dict[str, str]) -> dict[str, Any]:
     from tests.e2e.harness import running_bot
 
     fake = SimpleNamespace(
-        token=env["BENCH_TOKEN"], guild_id=int(env["BENCH_GUILD"]), api_base_url=env["BENCH_API"],
+        token=env["BENCH_TOKEN"],
+        guild_id=int(env["BENCH_GUILD"]),
+        api_base_url=env["BENCH_API"],
         gateway_url=env["BENCH_GW"],
     )
     gc.collect()
@@ -85,8 +98,13 @@ async def blether(env: dict[str, str]) -> dict[str, Any]:
     async with running_bot(fake, env["BENCH_DB"]) as running:
         ready = time.monotonic()
         settled = await _settle(running.bot, fake.guild_id)
-    return {"rss_before_kib": before, "t_imports_s": t0 - T_IMPORT, "t_main_to_ready_s": ready - t0,
-            "t_ready_monotonic": ready, **settled}
+    return {
+        "rss_before_kib": before,
+        "t_imports_s": t0 - T_IMPORT,
+        "t_main_to_ready_s": ready - t0,
+        "t_ready_monotonic": ready,
+        **settled,
+    }
 
 
 def main() -> None:

@@ -47,10 +47,9 @@ async def _bare(count: int) -> list[float]:
 
 
 async def _blether(count: int, directory: Path, name: str = "ack.db") -> list[float]:
-    async with FakeDiscord(token=TOKEN) as fake:
-        async with running_bot(fake, f"sqlite+aiosqlite:///{directory / name}"):
-            await fake.wait_commands_synced(timeout=10)
-            return await _measure(fake, "about", count)
+    async with FakeDiscord(token=TOKEN) as fake, running_bot(fake, f"sqlite+aiosqlite:///{directory / name}"):
+        await fake.wait_commands_synced(timeout=10)
+        return await _measure(fake, "about", count)
 
 
 def _pooled(rounds: list[list[float]]) -> dict[str, Any]:
@@ -95,7 +94,12 @@ def run(count: int = 200, rounds: int = ROUNDS) -> dict[str, Any]:
 def report(result: dict[str, Any]) -> str:
     """Render the result as a small table."""
     rows = [
-        [name, f"{result[key]['p50'] * 1000:.2f}", f"{result[key]['p99'] * 1000:.2f}", f"{result[key]['max'] * 1000:.2f}"]
+        [
+            name,
+            f"{result[key]['p50'] * 1000:.2f}",
+            f"{result[key]['p99'] * 1000:.2f}",
+            f"{result[key]['max'] * 1000:.2f}",
+        ]
         for name, key in (("bare discord.py /ok", "baseline"), ("Blether /about", "blether"))
     ]
     verdict = "met" if result["passed"] else "MISSED"

@@ -10,8 +10,9 @@ opens / 10 s, ...):
   the Dispatcher (batch 50, concurrency 8) through ``post_once`` / ``dm_once`` and ``DiscordSender``.
 
 Posts are spread over C bench channels (Discord's per-channel bucket would otherwise make one channel
-take N s). The theoretical floor is the slowest of: all requests at 50/s (fixed 1 s windows, so ceil(R/50) - 1 s); each channel's posts at its
-5 / 5 s bucket; the DM-channel opens at 10 / 10 s; and Blether's own policy of 1 DM/s (limiter.py).
+take N s). The theoretical floor is the slowest of: all requests at 50/s (fixed 1 s windows, so
+ceil(R/50) - 1 s); each channel's posts at its 5 / 5 s bucket; the DM-channel opens at 10 / 10 s;
+and Blether's own policy of 1 DM/s (limiter.py).
 Reported: wall time, floor, their ratio, 429s (global and per route; target 0 global), and the DM
 pacing actually seen (most DMs in any 1 s window; Blether's policy is 1).
 """
@@ -160,12 +161,26 @@ async def _blether(posts: int, dms: int, channels: int, directory: Path) -> dict
             dispatcher.register("bench_dm", dm)
             now = datetime.now(UTC)
             rows = [
-                NewDelivery(fake.guild_id, "bench_post", f"bench:{i}", f"bench:post:{i}", now, now + timedelta(hours=1),
-                            {"channel": channel_ids[i % channels]})
+                NewDelivery(
+                    fake.guild_id,
+                    "bench_post",
+                    f"bench:{i}",
+                    f"bench:post:{i}",
+                    now,
+                    now + timedelta(hours=1),
+                    {"channel": channel_ids[i % channels]},
+                )
                 for i in range(posts)
             ] + [
-                NewDelivery(fake.guild_id, "bench_dm", f"bench:{i}", f"bench:dm:{i}", now, now + timedelta(hours=1),
-                            {"user": users[i]})
+                NewDelivery(
+                    fake.guild_id,
+                    "bench_dm",
+                    f"bench:{i}",
+                    f"bench:dm:{i}",
+                    now,
+                    now + timedelta(hours=1),
+                    {"user": users[i]},
+                )
                 for i in range(dms)
             ]
             async with running.database.unit_of_work() as uow:
@@ -215,14 +230,22 @@ def report(result: dict[str, Any]) -> str:
     for name, key in (("bare discord.py, 8 workers", "baseline"), ("Blether dispatcher", "blether")):
         r = result[key]
         rows.append(
-            [name, f"{r['wall_s']:.1f}", f"{r['posts_done_s']:.1f}", f"{r['dms_done_s']:.1f}", r["max_dms_in_1s"],
-             r["global_429"], r["route_429"]]
+            [
+                name,
+                f"{r['wall_s']:.1f}",
+                f"{r['posts_done_s']:.1f}",
+                f"{r['dms_done_s']:.1f}",
+                r["max_dms_in_1s"],
+                r["global_429"],
+                r["route_429"],
+            ]
         )
     floors = result["floors"]
     return (
         f"{result['posts']} posts over {result['channels']} channels + {result['dms']} DMs\n"
         + table(["", "wall s", "posts done s", "DMs done s", "max DMs/1 s", "global 429", "route 429"], rows)
-        + f"\nfloor: Discord limits {floors['floor_discord']:.1f} s, with Blether's 1 DM/s {floors['floor_blether_policy']:.1f} s;"
+        + f"\nfloor: Discord limits {floors['floor_discord']:.1f} s,"
+        f" with Blether's 1 DM/s {floors['floor_blether_policy']:.1f} s;"
         f" Blether/floor {result['ratio_vs_floor']:.2f}; {'met' if result['passed'] else 'MISSED'} ({result['target']})"
     )
 

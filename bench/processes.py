@@ -36,13 +36,23 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 async def _child(kind: str, fake: FakeDiscord, database_url: str = "") -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "BLETHER_", "DATABASE_URL"))}
     env.update(
-        BENCH_TOKEN=fake.token, BENCH_GUILD=str(fake.guild_id), BENCH_API=fake.api_base_url,
-        BENCH_GW=fake.gateway_url, BENCH_DB=database_url, PYTHONPATH=str(REPO_ROOT),
+        BENCH_TOKEN=fake.token,
+        BENCH_GUILD=str(fake.guild_id),
+        BENCH_API=fake.api_base_url,
+        BENCH_GW=fake.gateway_url,
+        BENCH_DB=database_url,
+        PYTHONPATH=str(REPO_ROOT),
     )
     spawned = time.monotonic()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench._child", kind, cwd=REPO_ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bench._child",
+        kind,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=120)
     for line in out.decode().splitlines():
@@ -127,13 +137,20 @@ def run_startup(repeats: int = 3) -> dict[str, Any]:
 def report_memory(r: dict[str, Any]) -> str:
     """Render the memory result."""
     rows = [
-        [k, r[k]["rss_before_kib"], r[k]["rss_after_kib"], r[k]["members_at_ready"], r[k]["members_cached"],
-         f"{r[k]['kib_per_member']:.2f}"]
+        [
+            k,
+            r[k]["rss_before_kib"],
+            r[k]["rss_after_kib"],
+            r[k]["members_at_ready"],
+            r[k]["members_cached"],
+            f"{r[k]['kib_per_member']:.2f}",
+        ]
         for k in ("bare", "blether")
     ]
     return (
         table(["", "RSS before KiB", "RSS after KiB", "members at ready", "after chunk", "KiB/member"], rows)
-        + f"\nratio per member {r['ratio_per_member']:.2f} (target ≤ {TARGET_RATIO}): {'met' if r['passed'] else 'MISSED'}"
+        + f"\nratio per member {r['ratio_per_member']:.2f} (target ≤ {TARGET_RATIO}):"
+        f" {'met' if r['passed'] else 'MISSED'}"
     )
 
 

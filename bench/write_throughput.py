@@ -130,7 +130,7 @@ async def _scratch_pg(url: str) -> AsyncIterator[str | None]:
     name = f"bench_{uuid.uuid4().hex[:12]}"
     try:
         admin = await asyncio.wait_for(asyncpg.connect(admin_dsn), timeout=3)
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError) as error:
+    except (OSError, TimeoutError, asyncpg.PostgresError) as error:
         logging.getLogger(__name__).warning("PostgreSQL not reachable (%s); skipping", type(error).__name__)
         yield None
         return
@@ -204,11 +204,25 @@ def report(result: dict[str, Any]) -> str:
             continue
         per_s = r["rows_per_s"]
         rows.append(
-            [backend, f"{per_s['raw_batch']:.0f}", f"{per_s['blether_batch']:.0f}", f"{r['ratio_batch']:.1f}",
-             f"{per_s['raw_per_row']:.0f}", f"{per_s['blether_per_row']:.0f}", f"{r['ratio_per_row']:.1f}"]
+            [
+                backend,
+                f"{per_s['raw_batch']:.0f}",
+                f"{per_s['blether_batch']:.0f}",
+                f"{r['ratio_batch']:.1f}",
+                f"{per_s['raw_per_row']:.0f}",
+                f"{per_s['blether_per_row']:.0f}",
+                f"{r['ratio_per_row']:.1f}",
+            ]
         )
-    headers = ["", "raw batch rows/s", "Blether batch rows/s", "time ×", "raw 1 txn/row rows/s",
-               "Blether 1 UoW/row rows/s", "time ×"]
+    headers = [
+        "",
+        "raw batch rows/s",
+        "Blether batch rows/s",
+        "time ×",
+        "raw 1 txn/row rows/s",
+        "Blether 1 UoW/row rows/s",
+        "time ×",
+    ]
     return f"{result['count']} audit rows\n{table(headers, rows)}"
 
 
