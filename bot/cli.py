@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import __version__
 from bot.config import ConfigError, Settings
+from bot.core.delivery.limiter import RateLimiter
 from bot.core.messages import FileAttachment, OutboundMessage, SentMessage
 from bot.core.ports import PermanentSendError
 from bot.core.storage.database import Database
@@ -76,11 +77,14 @@ async def _run_bot(settings: Settings, *, migrate: bool) -> int:
         for name, value in settings.describe():
             log.info("%s: %s", name, value)
 
+        limiter = RateLimiter()  # shared by the sender and the dispatcher
+
         def factory(client: BletherBot):
             return build_services(
                 settings,
                 database,
-                sender=DiscordSender(client),
+                sender=DiscordSender(client, limiter),
+                limiter=limiter,
                 mirror=DiscordEventMirror(client),
                 channels=DiscordChannelDirectory(client),
             )

@@ -7,6 +7,7 @@ import logging
 import aiohttp
 import discord
 
+from bot.core.delivery.limiter import RateLimiter
 from bot.core.messages import ButtonStyle, Embed, OutboundMessage, SentMessage
 from bot.core.ports import EventSpec, PermanentSendError, TransientSendError
 from bot.core.programme.domain import ChannelKind
@@ -99,10 +100,19 @@ def _classify(error: Exception, what: str) -> Exception:
 
 
 class DiscordSender:
-    """Post and edit messages through discord.py (implements bot.core.ports.Sender)."""
+    """Post and edit messages through discord.py (implements bot.core.ports.Sender).
 
-    def __init__(self, client: discord.Client) -> None:
+    Every request first takes a slot from the shared RateLimiter (≤ 40 requests/s, DMs ≤ 1/s), so a
+    fan-out of reminders stays under Discord's global limit instead of collecting 429s.
+    """
+
+    def __init__(self, client: discord.Client, limiter: RateLimiter | None = None) -> None:
         self._client = client
+        self._limiter = limiter
+
+    async def _slot(self, *, dm: bool = False) -> None:
+        if self._limiter is not None:
+            await self._limiter.acquire(dm=dm)
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable:
         channel = self._client.get_channel(channel_id)
@@ -119,6 +129,7 @@ class DiscordSender:
             kwargs = message_kwargs(message)
             if nonce:
                 kwargs["nonce"] = nonce
+            await self._slot()
             sent = await channel.send(**kwargs)  # type: ignore[call-overload]
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, f"post in channel {channel_id}") from error
@@ -127,10 +138,16 @@ class DiscordSender:
     async def send_dm(self, user_id: int, message: OutboundMessage, *, nonce: str | None = None) -> SentMessage:
         """Send a direct message; a user who closed DMs is a permanent failure for that row only."""
         try:
-            user = self._client.get_user(user_id) or await self._client.fetch_user(user_id)
+            await self._slot(dm=True)
+            user = self._client.get_user(user_id)
+            if user is None:
+                await self._slot()
+                user = await self._client.fetch_user(user_id)
             kwargs = message_kwargs(message)
             if nonce:
                 kwargs["nonce"] = nonce
+            if user.dm_channel is None:
+                await self._slot()  # opening the DM channel is a request of its own
             sent = await user.send(**kwargs)  # type: ignore[call-overload]
         except discord.Forbidden as error:
             raise PermanentSendError("This person does not accept direct messages from Blether.") from error
@@ -148,6 +165,7 @@ class DiscordSender:
             kwargs.setdefault("content", None)
             kwargs.setdefault("embeds", [])
             kwargs.setdefault("view", None)
+            await self._slot()
             await partial.edit(**kwargs)
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, f"edit a message in channel {channel_id}") from error

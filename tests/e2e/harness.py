@@ -16,6 +16,7 @@ from bot.app import Services, build_services
 from bot.client import BletherBot
 from bot.config import Settings
 from bot.core.clock import Clock
+from bot.core.delivery.limiter import RateLimiter
 from bot.core.storage.database import Database
 from bot.core.storage.migrations import upgrade_to_head
 from bot.discord_ports import DiscordChannelDirectory, DiscordEventMirror, DiscordSender
@@ -134,11 +135,14 @@ async def running_bot(
     database = Database(database_url)
     holder: dict[str, Services] = {}
 
+    limiter = RateLimiter()  # shared by the sender and the dispatcher
+
     def factory(client: BletherBot) -> Services:
         services = build_services(
             settings,
             database,
-            sender=DiscordSender(client),
+            sender=DiscordSender(client, limiter),
+            limiter=limiter,
             mirror=DiscordEventMirror(client),
             channels=DiscordChannelDirectory(client),
             clock=clock,

@@ -68,7 +68,9 @@ class RateLimiter:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
     ) -> None:
-        burst = global_burst if global_burst is not None else max(1, int(global_rate))
+        # A small burst: with burst = rate, the first second could let 2 x rate requests through
+        # (a full bucket plus its refill), over Discord's 50/s global limit.
+        burst = global_burst if global_burst is not None else max(1, min(10, int(global_rate)))
         self.global_bucket = TokenBucket(global_rate, burst, monotonic=monotonic)
         self.dm_bucket = TokenBucket(dm_rate, dm_burst, monotonic=monotonic)
         self._sleep = sleep
