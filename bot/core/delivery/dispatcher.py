@@ -158,6 +158,7 @@ class Dispatcher:
         self._poll_interval = poll_interval
         self._nonce_window = nonce_window
         self._leader = leader
+        self._leading = False
         self._rng = rng if rng is not None else random.Random()
         self._handlers: dict[str, DeliveryHandler] = {}
         self._counts: dict[str, int] = defaultdict(int)
@@ -324,10 +325,34 @@ class Dispatcher:
         if self._leader is None:
             return True
         try:
-            return await self._leader()
+            leading = await self._leader()
         except Exception:
             log.exception("Leadership check failed; not claiming this round")
+            leading = False
+        if leading and not self._leading:
+            leading = await self._take_over()
+        self._leading = leading
+        return leading
+
+    async def _take_over(self) -> bool:
+        """Release every claim of other workers: holding the lock proves the previous leader is gone.
+
+        A resend of such a row carries its old nonce, so a post the old leader made just before it died
+        is not posted twice. Return False (try again next round) when the database is unreachable.
+        """
+        try:
+            async with self._database.unit_of_work() as uow:
+                released = await uow.repo(SqlDeliveryRepository).release_abandoned(
+                    self._clock.now(), all_but=self.worker_id
+                )
+                await uow.commit()
+        except Exception:
+            log.exception("Could not take over the previous leader's claims; trying again next round")
             return False
+        self._counts["released"] += len(released)
+        if released:
+            log.info("Took over as dispatcher leader: %d claims of the previous leader back to pending", len(released))
+        return True
 
     # -- running ------------------------------------------------------------------------------------
 

@@ -218,12 +218,22 @@ class SqlDeliveryRepository:
         claimed.sort(key=lambda d: (d.due_at, d.id))
         return claimed
 
-    async def release_abandoned(self, now: datetime, *, worker_id: str | None = None) -> list[Delivery]:
-        """Put claimed rows whose lease ran out (or, given worker_id, that this worker held before a restart)
-        back to pending, remembering the earliest abandoned attempt so a resend looks for its message first."""
+    async def release_abandoned(
+        self, now: datetime, *, worker_id: str | None = None, all_but: str | None = None
+    ) -> list[Delivery]:
+        """Put abandoned claimed rows back to pending, remembering the earliest abandoned attempt.
+
+        Abandoned means the lease ran out, or (given worker_id) this worker held it before a restart, or
+        (given all_but) any other worker held it: a new leader knows the old one is gone.
+        A resend of a released row looks for its message first (the nonce window).
+        """
         where = (_C.status == CLAIMED) & (_C.lease_until < now)
         if worker_id is not None:
             where = (_C.status == CLAIMED) & ((_C.lease_until < now) | (_C.claimed_by == worker_id))
+        if all_but is not None:
+            where = (_C.status == CLAIMED) & (
+                (_C.lease_until < now) | (_C.claimed_by.is_(None)) | (_C.claimed_by != all_but)
+            )
         values = {
             "status": PENDING,
             "abandoned_at": func.coalesce(_C.abandoned_at, _C.claimed_at, literal(now, UTCDateTime())),

@@ -6,7 +6,9 @@ from datetime import timedelta
 import pytest
 
 from bot.core.clock import ManualClock
+from bot.core.delivery.domain import NONCE_WINDOW
 from bot.core.delivery.leadership import AdvisoryLockLeader
+from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.storage.database import Database
 from tests.core.delivery.conftest import DispatcherFactory, add_all, new_delivery
 from tests.core.fakes import FakeSender
@@ -56,14 +58,43 @@ async def test_two_dispatchers_one_leader_nothing_twice_and_takeover(
         await asyncio.gather(first.run_due(), second.run_due(), first.run_due(), second.run_due())
         assert len(sender.channel_posts) == 20
         assert len({p.nonce for p in sender.channel_posts}) == 20
-        assert first.stats.sent == 20 and second.stats.sent == 0
+        assert sorted([first.stats.sent, second.stats.sent]) == [0, 20]  # whichever took the lock sent all
+        leader, follower = (first_leader, second) if first.stats.sent else (second_leader, first)
 
-        await first_leader.close()  # the leader dies: its connection (and lock) is gone
+        await leader.close()  # the leader dies: its connection (and lock) is gone
         clock.advance(timedelta(seconds=5))
         await add_all(database, clock, new_delivery("after-takeover", clock.now()))
-        assert await second.run_due() >= 1
+        assert await follower.run_due() >= 1
         assert [p.nonce for p in sender.channel_posts].count(sender.channel_posts[-1].nonce) == 1
         assert len(sender.channel_posts) == 21
     finally:
         await first_leader.close()
         await second_leader.close()
+
+
+async def test_a_new_leader_resends_the_dead_leaders_claims_at_once_with_their_nonce(
+    pg_url: str, database: Database, clock: ManualClock, sender: FakeSender, make_dispatcher: DispatcherFactory
+) -> None:
+    """A leader dies holding a claim (lease far from over): the next leader releases and sends it now."""
+    old_leader = AdvisoryLockLeader(pg_url, key=777002)
+    new_leader = AdvisoryLockLeader(pg_url, key=777002)
+    old = make_dispatcher("worker-old", leader=old_leader)
+    new = make_dispatcher("worker-new", leader=new_leader)
+    try:
+        await add_all(database, clock, new_delivery("held", clock.now()))
+        assert await old_leader() is True
+        async with database.unit_of_work() as uow:  # the old leader claims, then dies before sending
+            claimed = await uow.repo(SqlDeliveryRepository).claim_due(
+                clock.now(), limit=10, lease=timedelta(minutes=2), worker_id=old.worker_id, nonce_window=NONCE_WINDOW
+            )
+            await uow.commit()
+        assert [d.dedupe_key for d in claimed] == ["held"]
+        await old_leader.close()
+
+        clock.advance(timedelta(seconds=1))  # far inside the two-minute lease
+        assert await new.run_due() == 1
+        assert [p.nonce for p in sender.channel_posts] == [claimed[0].nonce]
+        assert new.stats.released == 1 and new.stats.sent == 1
+    finally:
+        await old_leader.close()
+        await new_leader.close()
