@@ -18,6 +18,7 @@ from bot.core.programme.domain import ProgrammeSettingsUpdate
 from bot.discord_ports import to_discord_embed
 from cogs._shared.actors import actor_from
 from cogs._shared.replies import send_ephemeral
+from cogs._shared.sessions import Session
 from cogs.evaluation import render
 from cogs.evaluation.views import EraseConfirmButton, me_commands
 
@@ -80,7 +81,7 @@ class Evaluation(commands.Cog):
         await self._send_files(interaction, None, render.to_files(result.files), embeds=embeds)
 
     @report.command(name="session", extras=FACILITATOR)
-    async def report_session(self, interaction: discord.Interaction, session: app_commands.Range[int, 1]) -> None:
+    async def report_session(self, interaction: discord.Interaction, session: Session) -> None:
         """Show one session's figures (facilitators).
 
         Args:
@@ -89,11 +90,6 @@ class Evaluation(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self._evaluation.session_report(actor_from(interaction), session)
         await send_ephemeral(interaction, embeds=[to_discord_embed(e) for e in result.embeds[:10]])
-
-    @report_session.autocomplete("session")
-    async def _sessions(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
-        found = await self.bot.services.programme.search_sessions(interaction.guild_id or 0, current)
-        return [app_commands.Choice(name=c.name[:100], value=c.value) for c in found[:25]]
 
     @app_commands.command(name="privacy")
     @app_commands.guild_only()

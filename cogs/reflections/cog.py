@@ -13,10 +13,11 @@ from bot.core.reflections.ids import MODAL_TEMPLATE
 from cogs._shared.actors import actor_from
 from cogs._shared.interactions import ModalValue
 from cogs._shared.replies import send_ephemeral
+from cogs._shared.sessions import Session
 from cogs.participants.views import show_prompt
 from cogs.reflections import render
 from cogs.reflections.facilitator import Attendance, Reflection
-from cogs.reflections.options import latest_started_session, session_autocomplete
+from cogs.reflections.options import latest_started_session
 from cogs.reflections.views import AttendButton, ReflectButton, check_in, open_reflection
 
 log = logging.getLogger(__name__)
@@ -30,8 +31,7 @@ class Reflections(commands.Cog):
 
     @app_commands.command(name="reflect")
     @app_commands.guild_only()
-    @app_commands.autocomplete(session=session_autocomplete)
-    async def reflect(self, interaction: discord.Interaction, session: int | None = None) -> None:
+    async def reflect(self, interaction: discord.Interaction, session: Session | None = None) -> None:
         """Share what worked well in a session and what would make it even better.
 
         Args:
@@ -42,8 +42,7 @@ class Reflections(commands.Cog):
 
     @app_commands.command(name="checkin")
     @app_commands.guild_only()
-    @app_commands.autocomplete(session=session_autocomplete)
-    async def checkin(self, interaction: discord.Interaction, session: int | None = None) -> None:
+    async def checkin(self, interaction: discord.Interaction, session: Session | None = None) -> None:
         """Say that you attended a session.
 
         Args:

@@ -9,8 +9,8 @@ from bot.core.errors import DomainError
 from bot.core.reflections import MemberName
 from cogs._shared.actors import actor_from
 from cogs._shared.replies import send_ephemeral
+from cogs._shared.sessions import Session
 from cogs.reflections import render
-from cogs.reflections.options import session_autocomplete
 
 FACILITATOR = {"facilitator": True}
 MAX_IMPORT_BYTES = 1_000_000
@@ -30,8 +30,7 @@ class Reflection(
         self.bot = bot
 
     @app_commands.command(name="open", extras=FACILITATOR)
-    @app_commands.autocomplete(session=session_autocomplete)
-    async def open_poll(self, interaction: discord.Interaction, session: int) -> None:
+    async def open_poll(self, interaction: discord.Interaction, session: Session) -> None:
         """Open (or reopen) a session's reflections now.
 
         Args:
@@ -42,8 +41,7 @@ class Reflection(
         await send_ephemeral(interaction, f"Reflections are open until <t:{int(poll.closes_at.timestamp())}:F>.")
 
     @app_commands.command(name="close", extras=FACILITATOR)
-    @app_commands.autocomplete(session=session_autocomplete)
-    async def close_poll(self, interaction: discord.Interaction, session: int) -> None:
+    async def close_poll(self, interaction: discord.Interaction, session: Session) -> None:
         """Close a session's reflections now and post the summary to facilitators.
 
         Args:
@@ -54,8 +52,7 @@ class Reflection(
         await send_ephemeral(interaction, "Reflections are closed; the summary goes to the facilitators' channel.")
 
     @app_commands.command(name="results", extras=FACILITATOR)
-    @app_commands.autocomplete(session=session_autocomplete)
-    async def results(self, interaction: discord.Interaction, session: int) -> None:
+    async def results(self, interaction: discord.Interaction, session: Session) -> None:
         """Show a session's reflection results so far (counts and consented quotes, never names).
 
         Args:
@@ -66,7 +63,6 @@ class Reflection(
         await send_ephemeral(interaction, embed=render.results_embed(results))
 
     @app_commands.command(name="questions", extras=FACILITATOR)
-    @app_commands.autocomplete(session=session_autocomplete)
     async def questions(
         self,
         interaction: discord.Interaction,
@@ -76,7 +72,7 @@ class Reflection(
         q3: app_commands.Range[str, 1, 300] | None = None,
         q4: app_commands.Range[str, 1, 300] | None = None,
         q5: app_commands.Range[str, 1, 300] | None = None,
-        session: int | None = None,
+        session: Session | None = None,
         default: bool = False,
     ) -> None:
         """Create a question set, e.g. q1 "rating*: How useful was it?".
@@ -117,8 +113,7 @@ class Attendance(
         self.bot = bot
 
     @app_commands.command(name="mark", extras=FACILITATOR)
-    @app_commands.autocomplete(session=session_autocomplete)
-    async def mark(self, interaction: discord.Interaction, session: int, member: discord.Member) -> None:
+    async def mark(self, interaction: discord.Interaction, session: Session, member: discord.Member) -> None:
         """Mark someone as present at a session.
 
         Args:
@@ -129,8 +124,7 @@ class Attendance(
         await send_ephemeral(interaction, render.marked(result))
 
     @app_commands.command(name="import", extras=FACILITATOR)
-    @app_commands.autocomplete(session=session_autocomplete)
-    async def import_csv(self, interaction: discord.Interaction, session: int, file: discord.Attachment) -> None:
+    async def import_csv(self, interaction: discord.Interaction, session: Session, file: discord.Attachment) -> None:
         """Import a Zoom or Teams attendance CSV (all rows or nothing).
 
         Args:
@@ -151,8 +145,7 @@ class Attendance(
         await send_ephemeral(interaction, render.imported(result))
 
     @app_commands.command(name="show", extras=FACILITATOR)
-    @app_commands.autocomplete(session=session_autocomplete)
-    async def show(self, interaction: discord.Interaction, session: int) -> None:
+    async def show(self, interaction: discord.Interaction, session: Session) -> None:
         """List who attended a session.
 
         Args:

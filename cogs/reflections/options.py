@@ -1,21 +1,11 @@
 """Session option helpers shared by the reflection and attendance commands."""
 
-from typing import TYPE_CHECKING, cast
-
-import discord
-from discord import app_commands
+from typing import TYPE_CHECKING
 
 from bot.core.errors import DomainError
 
 if TYPE_CHECKING:
     from bot.client import BletherBot
-
-
-async def session_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
-    """Offer sessions matching a number or part of a title."""
-    bot = cast("BletherBot", interaction.client)
-    choices = await bot.services.programme.search_sessions(interaction.guild_id or 0, current)
-    return [app_commands.Choice(name=c.name[:100], value=c.value) for c in choices[:25]]
 
 
 async def latest_started_session(bot: "BletherBot", guild_id: int) -> int:

@@ -20,10 +20,11 @@ from bot.core.programme.domain import (
 )
 from cogs._shared.actors import actor_from
 from cogs._shared.replies import send_ephemeral
+from cogs._shared.sessions import Session
 from cogs.programme.checks import in_guild
 from cogs.programme.render import batch_embed
 from cogs.sessions import render
-from cogs.sessions.options import VenueChannel, clearable, session_choices, venue
+from cogs.sessions.options import VenueChannel, clearable, venue
 from cogs.sessions.public import Calendar
 from cogs.sessions.views import PERSISTENT_BUTTONS
 
@@ -145,7 +146,7 @@ class Sessions(commands.GroupCog, group_name="session", group_extras=FACILITATOR
     async def edit_session(
         self,
         interaction: discord.Interaction,
-        session: int,
+        session: Session,
         number: Number | None = None,
         title: Title | None = None,
         starts: Starts | None = None,
@@ -186,7 +187,7 @@ class Sessions(commands.GroupCog, group_name="session", group_extras=FACILITATOR
     async def cancel_session(
         self,
         interaction: discord.Interaction,
-        session: int,
+        session: Session,
         reason: app_commands.Range[str, 1, CANCEL_REASON_LIMIT] | None = None,
     ) -> None:
         """Cancel a session: its reminders stop and the cancellation is announced.
@@ -199,20 +200,6 @@ class Sessions(commands.GroupCog, group_name="session", group_extras=FACILITATOR
         await interaction.response.defer(ephemeral=True, thinking=True)
         change = await self.programme.cancel_session(actor, session, reason or "")
         await send_ephemeral(interaction, embed=render.cancelled_embed(change))
-
-    @edit_session.autocomplete("session")
-    async def edit_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
-        """Suggest sessions by number or title."""
-        return await self._choices(interaction, current)
-
-    @cancel_session.autocomplete("session")
-    async def cancel_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
-        """Suggest sessions by number or title."""
-        return await self._choices(interaction, current)
-
-    async def _choices(self, interaction: discord.Interaction, current: object) -> list[app_commands.Choice[int]]:
-        found = await self.programme.search_sessions(interaction.guild_id or 0, str(current or ""))
-        return session_choices(found)
 
 
 async def setup(bot: BletherBot) -> None:

@@ -1,17 +1,13 @@
 """Option parsing shared by the session commands: where a session happens, clearing a text, choosing a session."""
 
-from collections.abc import Sequence
 from typing import Any
 
 import discord
 from discord import app_commands
 
 from bot.core.errors import ValidationError
-from bot.core.programme.domain import SessionChoice
 
 CLEAR = "-"
-CHOICE_LIMIT = 25
-CHOICE_NAME_LIMIT = 100
 
 
 class VenueChannel(app_commands.Transformer):
@@ -50,11 +46,3 @@ def clearable(text: str | None) -> str | None:
     if text is None:
         return None
     return "" if text.strip() == CLEAR else text
-
-
-def session_choices(found: Sequence[SessionChoice]) -> list[app_commands.Choice[int]]:
-    """Return autocomplete choices (≤ 25, names ≤ 100 characters) whose value is the session id."""
-    return [
-        app_commands.Choice(name=c.name if len(c.name) <= CHOICE_NAME_LIMIT else c.name[:99] + "…", value=c.value)
-        for c in found[:CHOICE_LIMIT]
-    ]

@@ -20,10 +20,11 @@ from bot.core.programme.domain import (
     UpcomingSession,
 )
 from bot.core.programme.ids import ICS_TEMPLATE, RSVP_TEMPLATE, ics_button_id, rsvp_button_id
+from cogs._shared.sessions import session_choices
 from cogs.programme import render as programme_render
 from cogs.programme.render import batch_embed, fit_embed, join_within, setup_reply
 from cogs.sessions import render
-from cogs.sessions.options import clearable, session_choices, venue
+from cogs.sessions.options import clearable, venue
 from cogs.sessions.views import CalendarButton, RsvpButton
 from tests.fakediscord.validate import check_limits
 

@@ -211,9 +211,9 @@ async def test_a_session_is_reminded_on_time_with_working_buttons_and_follows_ed
         # Editing session 2's start moves its pending reminder; the old one must never go out.
         choices = await fake.autocomplete("session edit", focused="session", value="Grief")
         await choices.response()
-        assert [c["value"] for c in choices.choices] == [two.id]
+        assert [c["value"] for c in choices.choices] == [two.number]
         moved = start + timedelta(days=1)
-        _, edited = await command(fake, "session edit", {"session": two.id, "starts": local(moved)})
+        _, edited = await command(fake, "session edit", {"session": two.number, "starts": local(moved)})
         assert "Session 2 updated" in edited
         assert await pending_reminders(bot, two.id) == [moved - timedelta(minutes=1)]
         assert events_by_name(fake)["Session 2: Grief and loss"].scheduled_start_time.startswith(
@@ -221,7 +221,7 @@ async def test_a_session_is_reminded_on_time_with_working_buttons_and_follows_ed
         )
 
         # Cancelling session 3 stops its reminder and announces the cancellation at once.
-        _, cancelled = await command(fake, "session cancel", {"session": three.id, "reason": "Snow"})
+        _, cancelled = await command(fake, "session cancel", {"session": three.number, "reason": "Snow"})
         assert "Session 3 cancelled" in cancelled
         assert await pending_reminders(bot, three.id) == []
         announcement = await fake.wait_for_message(fake.channels.announcements, lambda m: "is cancelled" in m.content)
@@ -284,6 +284,32 @@ async def test_a_session_is_reminded_on_time_with_working_buttons_and_follows_ed
         assert fake.ping_violations(allow_roles=[participant.id]) == []
 
 
+async def test_the_session_option_means_the_session_number_whether_typed_or_picked(
+    fake: FakeDiscord, bot: RunningBot
+) -> None:
+    """Sessions 7 then 1 (ids 1 and 2): typing 1 edits session 1, not the row with id 1; unknown numbers are named."""
+    await command(fake, "programme setup", setup_options(fake))
+    await command(fake, "session add", {"number": 7, "title": "Celebrating", "starts": future()})
+    await command(fake, "session add", {"number": 1, "title": "Welcome", "starts": future()})
+    programme = bot.services.programme
+    seven, one = [await programme.get_session_by_number(fake.guild_id, n) for n in (7, 1)]
+    assert (seven.id, one.id) == (1, 2)  # the trap: id 1 is session 7
+
+    choices = await fake.autocomplete("session edit", focused="session", value="Welc")
+    await choices.response()
+    assert [c["value"] for c in choices.choices] == [1]
+    _, edited = await command(fake, "session edit", {"session": 1, "title": "Welcome and introductions"})
+    assert "Session 1 updated" in edited
+    assert (await programme.get_session_by_number(fake.guild_id, 1)).title == "Welcome and introductions"
+    assert (await programme.get_session_by_number(fake.guild_id, 7)).title == "Celebrating"
+
+    _, missing = await command(fake, "session cancel", {"session": 3, "reason": "Snow"})
+    assert "could not find session 3" in missing
+    _, refused = await command(fake, "session cancel", {"session": 3}, user=fake.users.pat, strict=False)
+    assert refused.startswith("Only facilitators can"), refused  # who asks is checked before what they typed
+    assert [s.is_cancelled for s in await programme.list_sessions(fake.guild_id)] == [False, False]
+
+
 async def test_participants_and_members_without_the_role_are_refused_every_facilitator_command(
     fake: FakeDiscord, bot: RunningBot
 ) -> None:
@@ -304,8 +330,8 @@ async def test_participants_and_members_without_the_role_are_refused_every_facil
         ("programme import", {"file": ("sessions.yaml", GOOD_YAML)}),
         ("session add", {"number": 2, "title": "Mine", "starts": future()}),
         ("session series", {"rule": "first Thursday of each month at 18:30", "count": 2}),
-        ("session edit", {"session": session.id, "title": "Hijacked"}),
-        ("session cancel", {"session": session.id, "reason": "because"}),
+        ("session edit", {"session": session.number, "title": "Hijacked"}),
+        ("session cancel", {"session": session.number, "reason": "because"}),
     ]
     for user in (fake.users.pat, fake.users.nora):
         with pytest.raises(ValueError, match="default_member_permissions"):

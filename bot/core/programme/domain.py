@@ -308,7 +308,10 @@ class RsvpStatus:
 
 @dataclass(frozen=True, slots=True)
 class SessionChoice:
-    """One autocomplete choice: name is shown (≤ 100 characters), value is the session id."""
+    """One autocomplete choice: name is shown (≤ 100 characters), value is the session number.
+
+    Numbers (unique per server) rather than ids, so a number typed without picking means the same session.
+    """
 
     name: str
     value: int

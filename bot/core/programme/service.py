@@ -253,7 +253,7 @@ class ProgrammeService:
         (listing every problem by session) and the errors of add_session.
         """
         now = self._clock.now()
-        await self._authorise(actor, "add sessions")  # who asks is checked before what they typed
+        await self.authorise(actor, "add sessions")  # who asks is checked before what they typed
         parsed = parse_series_rule(rule)
         names = _split_titles(titles)
         if count is None:
@@ -405,7 +405,7 @@ class ProgrammeService:
         of add_session.
         """
         now = self._clock.now()
-        await self._authorise(actor, "edit sessions")  # who asks is checked before what they typed
+        await self.authorise(actor, "edit sessions")  # who asks is checked before what they typed
         if changes.is_empty:
             raise ValidationError("Nothing to change: give at least one option to edit.")
         async with self._uow_factory() as uow:
@@ -558,11 +558,11 @@ class ProgrammeService:
             return await uow.repo(SqlSessionRepository).count_active(guild_id)
 
     async def search_sessions(self, guild_id: int, text: str, limit: int = 25) -> list[SessionChoice]:
-        """Return autocomplete choices matching a number or part of a title (name ≤ 100 chars, value = id)."""
+        """Return autocomplete choices matching a number or part of a title (name ≤ 100 chars, value = number)."""
         async with self._uow_factory() as uow:
             programme = await uow.repo(SqlProgrammeRepository).get(guild_id)
             sessions = await uow.repo(SqlSessionRepository).search(guild_id, text[:100], limit=limit)
-        return [SessionChoice(name=_label(s, programme), value=s.id) for s in sessions]
+        return [SessionChoice(name=_label(s, programme), value=s.number) for s in sessions]
 
     # -- calendars --------------------------------------------------------------------------------
 
@@ -659,7 +659,7 @@ class ProgrammeService:
             wake_at.extend(times)
         return len(sessions), wake_at
 
-    async def _authorise(self, actor: Actor, action: str) -> None:
+    async def authorise(self, actor: Actor, action: str) -> None:
         """Refuse non-facilitators before any input is validated (so they learn nothing from the errors)."""
         async with self._uow_factory() as uow:
             programme = await uow.repo(SqlProgrammeRepository).get(actor.guild_id)

@@ -109,7 +109,7 @@ class ReflectionService:
 
     # -- helpers -----------------------------------------------------------------------------------------
 
-    async def _authorise(self, actor: Actor, action: str) -> None:
+    async def authorise(self, actor: Actor, action: str) -> None:
         """Refuse non-facilitators before any input is validated."""
         async with self._database.unit_of_work() as uow:
             await self._facilitator(uow, actor, action)
@@ -420,7 +420,7 @@ class ReflectionService:
         Raises:
             PermissionDeniedError, QuestionSetError (every problem listed), DuplicateQuestionSetError.
         """
-        await self._authorise(actor, "create question sets")  # who asks is checked before what they typed
+        await self.authorise(actor, "create question sets")  # who asks is checked before what they typed
         cleaned_name = validate_set_name(name)
         cleaned = self._questions(questions)
         now = self._clock.now()
@@ -440,7 +440,7 @@ class ReflectionService:
         Raises:
             PermissionDeniedError, QuestionSetNotFoundError, BuiltInQuestionSetError, QuestionSetError.
         """
-        await self._authorise(actor, "change question sets")
+        await self.authorise(actor, "change question sets")
         cleaned = self._questions(questions)
         async with self._database.unit_of_work() as uow:
             await self._facilitator(uow, actor, "change question sets")

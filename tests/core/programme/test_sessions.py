@@ -310,7 +310,7 @@ async def test_upcoming_search_and_counts(service: ProgrammeService, programme: 
     assert {u.active_count for u in upcoming} == {2}
     choices = await service.search_sessions(GUILD, "1")
     assert choices[0].name.startswith("1 · Welcome") and {c.name.split(" ·")[0] for c in choices} == {"1", "12"}
-    assert [c.value for c in await service.search_sessions(GUILD, "grief")] == [second.id]
+    assert [c.value for c in await service.search_sessions(GUILD, "grief")] == [second.number]
     assert all(len(c.name) <= 100 for c in await service.search_sessions(GUILD, ""))
 
 

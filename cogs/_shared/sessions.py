@@ -1,0 +1,80 @@
+"""The `session:` option of every command: typed or picked, it is the session's NUMBER, never its id."""
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
+
+import discord
+from discord import app_commands
+
+from bot.core.programme.domain import SessionChoice
+from bot.core.programme.errors import SessionNotFoundError
+from cogs._shared.actors import actor_from
+
+if TYPE_CHECKING:
+    from bot.client import BletherBot
+
+CHOICE_LIMIT = 25
+CHOICE_NAME_LIMIT = 100
+
+
+def session_choices(found: Sequence[SessionChoice]) -> list[app_commands.Choice[int]]:
+    """Return autocomplete choices (≤ 25, names ≤ 100 characters) whose value is the session number."""
+    return [
+        app_commands.Choice(name=c.name if len(c.name) <= CHOICE_NAME_LIMIT else c.name[:99] + "…", value=c.value)
+        for c in found[:CHOICE_LIMIT]
+    ]
+
+
+def is_facilitator_command(command: object) -> bool:
+    """Tell whether a command (or a group above it) is marked for facilitators only."""
+    while command is not None:
+        extras = getattr(command, "extras", None) or {}
+        if getattr(command, "default_permissions", None) is not None or extras.get("facilitator"):
+            return True
+        command = getattr(command, "parent", None)
+    return False
+
+
+class SessionNumber(app_commands.Transformer):
+    """Offer sessions by number or title and turn the chosen number into the session id.
+
+    Autocomplete values are session numbers, so a facilitator who types "3" without picking from the
+    list gets session 3, exactly like one who picks "Session 3 · …".
+    """
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        """Send the option to Discord as an integer."""
+        return discord.AppCommandOptionType.integer
+
+    @property
+    def min_value(self) -> int:
+        """Session numbers start at 1."""
+        return 1
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction, value: int | float | str, /
+    ) -> list[app_commands.Choice[int]]:
+        """Suggest sessions matching a number or part of a title."""
+        bot = cast("BletherBot", interaction.client)
+        found = await bot.services.programme.search_sessions(interaction.guild_id or 0, str(value or ""))
+        return session_choices(found)
+
+    async def transform(self, interaction: discord.Interaction, value: int, /) -> int:  # type: ignore[override]
+        """Return the id of this server's session with that number (SessionNotFoundError otherwise).
+
+        On a facilitator command the caller is checked first, so someone who may not use it is told so
+        instead of learning which session numbers exist.
+        """
+        if interaction.guild_id is None:
+            raise SessionNotFoundError(f"session {value}")
+        bot = cast("BletherBot", interaction.client)
+        command = interaction.command
+        if is_facilitator_command(command):
+            await bot.services.programme.authorise(actor_from(interaction), f"use /{command.qualified_name}")  # type: ignore[union-attr]
+        session = await bot.services.programme.get_session_by_number(interaction.guild_id, int(value))
+        return session.id
+
+
+Session = app_commands.Transform[int, SessionNumber]
+"""A session picked (or typed) by number; the command receives its id."""
