@@ -69,6 +69,7 @@ class Services:
         """Bring a server's scheduled work up to date when the bot (re)connects to it."""
         await self.reflections.ensure_polls(guild_id)
         await self.evaluation.ensure_retention_sweep(guild_id)
+        await self.programme.mirror_missing(guild_id)
 
     async def stop(self) -> None:
         """Stop background work gracefully (in-flight deliveries finish or are released)."""

@@ -431,6 +431,12 @@ async def test_import_and_series_add_every_session_or_none(
     # The command line wires the same services as the bot: its sessions get the same scheduled work.
     assert await pending_kinds(bot, sessions[20].id) == await pending_kinds(bot, sessions[4].id)
     assert "session_reminder" in await pending_kinds(bot, sessions[20].id)
+    # The command line cannot reach Discord: the bot creates the missing Scheduled Events when it (re)connects.
+    assert len(fake.scheduled_events) == 4
+    await bot.services.prepare_guild(fake.guild_id)
+    assert {"Session 20: Harvest", "Session 21: Winter"} <= {e.name for e in fake.scheduled_events}
+    assert len(fake.scheduled_events) == 6
+    assert (await programme.get_session_by_number(fake.guild_id, 20)).event_id is not None
 
 
 async def cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str]:

@@ -552,6 +552,24 @@ class ProgrammeService:
             counts = await uow.repo(SqlRsvpRepository).counts(guild_id)
         return [UpcomingSession(s, active, counts.get(s.id, 0)) for s in sessions]
 
+    async def mirror_missing(self, guild_id: int, *, limit: int = 25) -> int:
+        """Create the Scheduled Events that upcoming sessions lack (e.g. imported from the command line).
+
+        Sessions that start in the future, are not cancelled and have no event id are mirrored now; a
+        failure leaves a facilitator notice (once per session version) as on an edit. Return how many
+        events were created.
+        """
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            sessions = await uow.repo(SqlSessionRepository).list(guild_id, starting_after=now, include_cancelled=False)
+        created = 0
+        for session in [s for s in sessions if s.event_id is None][:limit]:
+            mirrored, _ = await self._events.sync(session)
+            created += mirrored.event_id is not None
+        if created:
+            log.info("Created %d missing Scheduled Events in guild %s", created, guild_id)
+        return created
+
     async def count_active(self, guild_id: int) -> int:
         """Count the sessions that are not cancelled."""
         async with self._uow_factory() as uow:

@@ -269,6 +269,26 @@ async def test_mirror_failure_never_blocks_the_session(
     assert edited.session.event_id is not None and len(mirror.created) == 1
 
 
+async def test_mirror_missing_creates_the_events_that_upcoming_sessions_lack(
+    service: ProgrammeService, programme: Programme, mirror: FakeEventMirror, clock: ManualClock
+) -> None:
+    """Sessions stored without an event (mirror down, or imported on the command line) get one on reconnect;
+    cancelled and past sessions do not, and a second call creates nothing more."""
+    mirror.fail = missing_access()
+    first = (await service.add_session(FACILITATOR, draft(1, "2026-03-05 18:30"))).session
+    second = (await service.add_session(FACILITATOR, draft(2, "2026-04-02 18:30"))).session
+    third = (await service.add_session(FACILITATOR, draft(3, "2026-05-07 18:30"))).session
+    await service.cancel_session(FACILITATOR, third.id)
+    mirror.fail = None
+    clock.set(first.starts_at + timedelta(hours=3))  # session 1 is over
+
+    assert await service.mirror_missing(GUILD) == 1
+    assert [spec.name for _, spec in mirror.created] == ["Session 2: Session title 2"]
+    assert (await service.get_session(GUILD, second.id)).event_id is not None
+    assert (await service.get_session(GUILD, first.id)).event_id is None
+    assert await service.mirror_missing(GUILD) == 0 and len(mirror.created) == 1
+
+
 async def test_participants_cannot_manage_sessions(service: ProgrammeService, programme: Programme) -> None:
     """Participants are refused every facilitator operation."""
     session = (await service.add_session(FACILITATOR, draft())).session
