@@ -63,6 +63,9 @@ async def report_error(interaction: discord.Interaction, error: BaseException, *
         log.info("Refused %s for user %s: %s", where, interaction.user.id, type(original).__name__)
     elif isinstance(original, app_commands.NoPrivateMessage):
         text = GUILD_ONLY
+    elif isinstance(original, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        log.warning("Stale command %s from user %s: %s", where, interaction.user.id, type(original).__name__)
+        text = "That command has changed or is gone; Discord may still be updating your list. Try again in a minute."
     elif isinstance(original, app_commands.CommandOnCooldown):
         text = f"Slow down a little: try again in {original.retry_after:.0f} s."
     elif isinstance(original, app_commands.CheckFailure):
