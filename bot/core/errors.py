@@ -1,5 +1,7 @@
 """Domain errors: every error a user can hit, with a message that is safe to show them."""
 
+from dataclasses import dataclass
+
 
 class DomainError(Exception):
     """Base for errors whose message is safe to show to the user."""
@@ -38,3 +40,14 @@ class NotConfiguredError(DomainError):
 
 class ClosedError(DomainError):
     """The thing the user acted on is no longer open (e.g. a reflection poll that closed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProblem:
+    """One problem in an imported file: its line (1-based; 0 for the whole file) and what is wrong."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line else self.message

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from datetime import datetime
 
 ELLIPSIS = "…"
 ZWSP = "\u200b"
@@ -111,3 +112,11 @@ def sanitise_block(text: str | None, limit: int) -> str:
     if not text:
         return ""
     return _truncate(_escaped_units(clean_text(text, keep_newlines=True)), limit)
+
+
+def discord_timestamp(when: datetime, style: str = "F") -> str:
+    """Return Discord's timestamp markup (<t:UNIX:STYLE>), shown in each reader's own time zone.
+
+    Styles: F full date and time, f short date and time, D date, R relative ("in 3 days").
+    """
+    return f"<t:{int(when.timestamp())}:{style}>"

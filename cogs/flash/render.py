@@ -12,9 +12,9 @@ from bot.core.flash.domain import (
     SkipResult,
     StoryResult,
 )
-from bot.core.flash.errors import discord_time
 from bot.core.flash.render import COLOUR
 from bot.core.flash.safetext import discord_text
+from bot.core.text import discord_timestamp
 
 _OUTCOMES = {
     PublishOutcome.STARTED: "{title} is going out to <#{channel}> now.",
@@ -62,19 +62,19 @@ def schedule(result: ScheduleResult) -> str:
     """Confirm a cadence with the next draft and publication times."""
     lines = [
         f"Flash Reports now go out **{discord_text(result.cadence, 200)}** ({result.timezone}).",
-        f"{result.issue.title}: draft to facilitators {discord_time(result.draft_at, 'F')}, "
-        f"published {discord_time(result.publish_at, 'F')}.",
+        f"{result.issue.title}: draft to facilitators {discord_timestamp(result.draft_at, 'F')}, "
+        f"published {discord_timestamp(result.publish_at, 'F')}.",
     ]
     if result.following:
-        lines.append("After that: " + ", ".join(discord_time(when, "D") for when in result.following) + ".")
+        lines.append("After that: " + ", ".join(discord_timestamp(when, "D") for when in result.following) + ".")
     return "\n".join(lines)
 
 
 def skipped(result: SkipResult) -> str:
     """Confirm a skipped month."""
     return (
-        f"{result.issue.title} will not go out {discord_time(result.skipped_date, 'D')}; "
-        f"it moves to {discord_time(result.next_date, 'F')} and its items wait for it."
+        f"{result.issue.title} will not go out {discord_timestamp(result.skipped_date, 'D')}; "
+        f"it moves to {discord_timestamp(result.next_date, 'F')} and its items wait for it."
     )
 
 
@@ -85,7 +85,7 @@ def archive_embed(page: ArchivePage, guild_id: int) -> discord.Embed:
         link = jump_url(guild_id, summary.channel_id, summary.message_ids[0] if summary.message_ids else None)
         name = f"[Flash Report #{summary.number}]({link})" if link else f"Flash Report #{summary.number}"
         lines.append(
-            f"{name} · {discord_time(summary.published_at, 'D')} · {summary.resources} resources, "
+            f"{name} · {discord_timestamp(summary.published_at, 'D')} · {summary.resources} resources, "
             f"{summary.nominations} nominations, {summary.stories} stories"
         )
     embed = discord.Embed(
@@ -104,7 +104,7 @@ def latest(found: PublishedIssue) -> str:
     parts = len(found.snapshot.messages)
     text = f"**{issue.title}**"
     if issue.published_at is not None:
-        text += f", published {discord_time(issue.published_at, 'D')}"
+        text += f", published {discord_timestamp(issue.published_at, 'D')}"
     if link:
         text += f" — read it in full: {link}"
     if parts > 1:

@@ -7,11 +7,7 @@ from bot.core.errors import ClosedError, ConflictError, NotConfiguredError, NotF
 # Shared with the programme feature ("The title is 180 characters long; the limit is 150…"); re-exported here.
 from bot.core.programme.errors import MissingValueError as MissingValueError
 from bot.core.programme.errors import TextTooLongError as TextTooLongError
-
-
-def discord_time(when: datetime, style: str = "f") -> str:
-    """Return a Discord timestamp (shown in each reader's own time zone)."""
-    return f"<t:{int(when.timestamp())}:{style}>"
+from bot.core.text import discord_timestamp
 
 
 class InvalidUrlError(ValidationError):
@@ -48,8 +44,8 @@ class DuplicateResourceError(ConflictError):
             else " — it is already on the list for the next Flash Report"
         )
         super().__init__(
-            f"That link was already shared by {first_sharer} on {discord_time(shared_at)}"
-            f" ({discord_time(shared_at, 'R')}){where}. Thank you all the same!"
+            f"That link was already shared by {first_sharer} on {discord_timestamp(shared_at, 'f')}"
+            f" ({discord_timestamp(shared_at, 'R')}){where}. Thank you all the same!"
         )
         self.url = url
         self.first_sharer = first_sharer
@@ -122,7 +118,7 @@ class IssueNotDraftError(ClosedError):
     """The issue is being published or already out, so it cannot change."""
 
     def __init__(self, number: int, published_at: datetime | None) -> None:
-        when = f" on {discord_time(published_at)}" if published_at is not None else ""
+        when = f" on {discord_timestamp(published_at, 'f')}" if published_at is not None else ""
         super().__init__(f"Flash Report #{number} is already published{when} (or going out right now).")
 
 

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 from bot.core.flash import ids
 from bot.core.flash.content import IssueContent, NextSession, NominationEntry, Recap, ResourceEntry, StoryEntry
 from bot.core.flash.domain import FlashItem, ItemKind, ItemsPage, ItemState
-from bot.core.flash.errors import discord_time
 from bot.core.flash.safetext import discord_text
 from bot.core.flash.urls import defuse_link
 from bot.core.messages import Button, ButtonStyle, Embed, OutboundMessage
+from bot.core.text import discord_timestamp
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -137,7 +137,7 @@ def _location(session: NextSession) -> str:
 def _next_block(session: NextSession) -> str:
     name = discord_text(session.title, TITLE_BUDGET)
     heading = f"Session {session.number}: {name}" if session.number is not None else name
-    when = f"🗓️ {discord_time(session.starts_at, 'F')} ({discord_time(session.starts_at, 'R')})"
+    when = f"🗓️ {discord_timestamp(session.starts_at, 'F')} ({discord_timestamp(session.starts_at, 'R')})"
     return "\n".join(line for line in (f"**{heading}**" if heading else "", when, _location(session)) if line)
 
 
@@ -326,7 +326,7 @@ def render_draft(
     """Render the draft for facilitators: a note on when it goes out, the issue, and the buttons."""
     messages = render_issue(content, colour=DRAFT_COLOUR)
     if publish_at is not None:
-        when = f"goes out {discord_time(publish_at, 'F')} ({discord_time(publish_at, 'R')}) unless you act"
+        when = f"goes out {discord_timestamp(publish_at, 'F')} ({discord_timestamp(publish_at, 'R')}) unless you act"
     else:
         when = "is not scheduled: publish it when you are ready"
     note = f"📝 **Draft of {content.title}** — it {when}. Edit items with /flash items."

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core.errors import ClosedError, ConflictError, NotConfiguredError, NotFoundError, ValidationError
+from bot.core.errors import ImportProblem as ImportProblem
 
 
 class ProgrammeNotSetUpError(NotConfiguredError):
@@ -181,17 +182,6 @@ class SessionOverError(ClosedError):
 
     def __init__(self, number: int, action: str) -> None:
         super().__init__(f"Session {number} has already ended, so you cannot {action}.")
-
-
-@dataclass(frozen=True, slots=True)
-class ImportProblem:
-    """One problem in an import file: its line (1-based; 0 for the whole file) and what is wrong."""
-
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}" if self.line else self.message
 
 
 class ImportFileError(ValidationError):

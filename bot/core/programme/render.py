@@ -12,17 +12,13 @@ from bot.core.programme.domain import LocationKind, Programme, Session, Upcoming
 from bot.core.programme.ics import channel_url
 from bot.core.programme.ids import ics_button_id, rsvp_button_id
 from bot.core.programme.times import describe_offset, format_local, format_offsets
+from bot.core.text import discord_timestamp as discord_timestamp
 from bot.core.text import sanitise_block, sanitise_inline
 
 COLOUR = 0x2E7D6B
 CANCELLED_COLOUR = 0xB3261E
 EMBED_TITLE_LIMIT = 256
 FIELD_LIMIT = 1024
-
-
-def discord_timestamp(when: datetime, style: str = "F") -> str:
-    """Return Discord's timestamp markup (<t:UNIX:F>), shown in each reader's own time zone."""
-    return f"<t:{int(when.timestamp())}:{style}>"
 
 
 def location_text(session: Session) -> str:

@@ -1,10 +1,10 @@
 """Errors of the reflections and attendance features; every message is safe to show and says what to do."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.errors import ClosedError, ConflictError, NotFoundError, ValidationError
+from bot.core.errors import ImportProblem as ImportProblem
 
 
 def _t(when: datetime, style: str = "F") -> str:
@@ -116,17 +116,6 @@ class BuiltInQuestionSetError(ConflictError):
 
     def __init__(self, name: str) -> None:
         super().__init__(f'"{name}" is a built-in question set and cannot be changed. Create your own instead.')
-
-
-@dataclass(frozen=True, slots=True)
-class ImportProblem:
-    """One problem in an attendance file: its line (1-based; 0 for the whole file) and what is wrong."""
-
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}" if self.line else self.message
 
 
 class AttendanceImportError(ValidationError):
