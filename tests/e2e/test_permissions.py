@@ -13,6 +13,7 @@ import pytest
 
 from tests.e2e.harness import RunningBot
 from tests.fakediscord import FakeDiscord
+from tests.fakediscord.state import walk_components
 from tests.hardening import database as db
 from tests.hardening.checks import refusal_problem, reply_problem
 from tests.hardening.commands import Leaf, leaves, plausible_options
@@ -115,6 +116,34 @@ async def test_facilitator_buttons_refuse_participants(fake: FakeDiscord, bot: R
         if changed:
             problems.append(f"{custom_id} ({item.__name__}) as pat: database changed {changed}")
     assert problems == [], "\n".join(problems)
+
+
+async def test_facilitator_forms_refuse_participants(fake: FakeDiscord, bot: RunningBot) -> None:
+    """A participant who submits the Flash Report intro form (opened by a facilitator, or forged) is refused."""
+    assert await set_up_programme(fake)
+    draft = await fake.slash("flash draft", user=fake.users.fran)
+    assert reply_problem(await draft.settle(timeout=10)) is None
+    messages = [m for m in (draft.original, *draft.followups) if m is not None]
+    found = [
+        (m, c["custom_id"])
+        for m in messages
+        for c in walk_components(m.components)
+        if str(c.get("custom_id", "")).startswith("blether:flash:intro:")
+    ]
+    assert found, "the draft has no Edit intro button"
+    holder, intro_id = found[-1]
+    opened = await fake.click(holder, intro_id, user=fake.users.fran)
+    await opened.settle(timeout=10)
+    assert opened.modal is not None
+    components = opened.modal["components"]
+    for user in (fake.users.pat, fake.users.nora):
+        before = await db.snapshot(bot.database)
+        ix = await fake.submit_modal(
+            opened.modal["custom_id"], {"intro": "Hijacked!"}, user=user, components=components, strict=False
+        )
+        text = await ix.settle(timeout=10)
+        assert refusal_problem(text, ix.ephemeral) is None, (user.name, text)
+        assert db.changed_tables(before, await db.snapshot(bot.database)) == {}, user.name
 
 
 def _plain(content: str) -> Any:
