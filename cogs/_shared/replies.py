@@ -41,9 +41,10 @@ async def send_ephemeral(
 
 
 def describe_domain_error(error: DomainError) -> str:
-    """Render a domain error for the user, listing problems when there are several."""
+    """Render a domain error for the user, listing problems the message does not already state."""
     text = error.message
-    if isinstance(error, ValidationError) and error.problems:
+    said = isinstance(error, ValidationError) and len(error.problems) == 1 and error.problems[0] in text
+    if isinstance(error, ValidationError) and error.problems and not said:
         lines = [text, *(f"• {p}" for p in error.problems[:20])]
         if len(error.problems) > 20:
             lines.append(f"…and {len(error.problems) - 20} more.")

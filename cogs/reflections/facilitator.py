@@ -91,11 +91,7 @@ class Reflection(
         service = self.bot.services.reflections
         actor = actor_from(interaction)
         lines = [q for q in (q1, q2, q3, q4, q5) if q]
-        created = await service.create_question_set(actor, name, lines)
-        if session is not None:
-            await service.assign_question_set(actor, session, created.name)
-        if default:
-            await service.set_default_question_set(actor, created.name)
+        created = await service.create_question_set(actor, name, lines, session_id=session, default=default)
         await send_ephemeral(interaction, render.question_set_text(created, session=session, default=default))
 
 

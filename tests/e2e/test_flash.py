@@ -4,14 +4,21 @@ import asyncio
 import os
 import re
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.core.actors import Actor
+from bot.core.clock import ManualClock
+from bot.core.delivery.domain import DeliveryStatus
+from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.flash import ids
-from bot.core.flash.domain import IssueStatus
+from bot.core.flash.domain import Issue, IssueStatus
 from bot.core.flash.export import export_issue
+from bot.core.flash.planning import issue_target
+from bot.core.flash.repository import SqlFlashIssueRepository
 from bot.core.programme.domain import ProgrammeSettingsUpdate
 from tests.e2e.harness import REPO_ROOT, RunningBot, running_bot
 from tests.fakediscord import SPEC_UNAVAILABLE, FakeDiscord
@@ -274,3 +281,162 @@ async def test_publish_interrupted_by_a_restart_posts_exactly_once(fake: FakeDis
     assert sorted(m.id for m in posted) == sorted(issue.message_ids)
     assert all(len(messages) == 1 for messages in fake.messages_by_nonce.values())
     _all_limits_respected(fake)
+
+
+# -- cadence: scheduled drafts, skipping a month, publishing on time -------------------------------------------
+
+LONDON = ZoneInfo("Europe/London")
+CADENCE_START = datetime(2030, 3, 10, 12, 0, tzinfo=UTC)  # a Sunday; 1 April 2030 is the next first Monday
+
+
+def _first_monday_at_nine(year: int, month: int) -> datetime:
+    """Return 09:00 London time on the first Monday of a month, in UTC (computed without the bot's code)."""
+    day = datetime(year, month, 1, 9, 0, tzinfo=LONDON)
+    while day.weekday() != 0:
+        day += timedelta(days=1)
+    return day.astimezone(UTC)
+
+
+async def _run_deliveries(running: RunningBot) -> None:
+    """Run whatever the moved clock made due, as the dispatcher's own timer would (it waits on real time)."""
+    await running.services.dispatcher.run_due()
+
+
+async def _draft_issue(running: RunningBot, guild_id: int) -> Issue:
+    async with running.database.unit_of_work() as uow:
+        found = await uow.repo(SqlFlashIssueRepository).draft(guild_id)
+    assert found is not None, "no draft issue"
+    return found
+
+
+async def _issue_deliveries(running: RunningBot, issue_id: int) -> list[tuple[str, datetime, DeliveryStatus]]:
+    """Return (kind, due_at, status) of every delivery of an issue, in due order."""
+    async with running.database.unit_of_work() as uow:
+        rows = await uow.repo(SqlDeliveryRepository).list(target=issue_target(issue_id))
+    return [(row.kind, row.due_at, row.status) for row in rows]
+
+
+def _bot_messages(fake: FakeDiscord, channel: object) -> list[Message]:
+    return [m for m in fake.channel_messages(channel) if m.author.id == fake.users.bot.id]
+
+
+async def _schedule_first_monday(fake: FakeDiscord, running: RunningBot) -> str:
+    """Set the programme up and run /flash schedule as fran; return the reply."""
+    await _set_up(fake, running)
+    ix = await fake.slash("flash schedule", {"rule": "first Monday of the month at 09:00"}, user=fake.users.fran)
+    text = await ix.settle()
+    assert ix.ephemeral
+    return text
+
+
+async def test_a_scheduled_draft_can_be_skipped_only_by_a_facilitator_and_nothing_goes_out(
+    fake: FakeDiscord, fresh_database_url: str
+) -> None:
+    """/flash schedule → the draft arrives at its lead time; pat's Skip is refused; fran's moves it a month."""
+    clock = ManualClock(CADENCE_START)
+    april, may = _first_monday_at_nine(2030, 4), _first_monday_at_nine(2030, 5)
+    async with running_bot(fake, fresh_database_url, clock=clock) as running:
+        await fake.wait_ready()
+        await fake.wait_commands_synced()
+        pat = _actor(fake, fake.users.pat)
+        await running.services.flash.share_resource(pat, "https://example.org/april", "April toolkit")
+
+        reply = await _schedule_first_monday(fake, running)
+        assert "first Monday of the month at 09:00" in reply and "Europe/London" in reply
+        assert f"published <t:{int(april.timestamp())}:F>" in reply
+        assert f"<t:{int((april - timedelta(days=2)).timestamp())}:F>" in reply  # the draft, 48 hours before
+        issue = await _draft_issue(running, fake.guild_id)
+        assert issue.scheduled_for == april
+
+        # Just before the lead time nothing is posted; at it, the draft goes to the facilitators.
+        clock.set(april - timedelta(days=2, minutes=1))
+        await _run_deliveries(running)
+        assert _bot_messages(fake, fake.channels.facilitators) == []
+        clock.set(april - timedelta(days=2))
+        await _run_deliveries(running)
+        drafts = _bot_messages(fake, fake.channels.facilitators)
+        assert len(drafts) >= 1 and "Draft of Flash Report #1" in drafts[0].text()
+        assert "April toolkit" in "\n".join(m.text() for m in drafts)
+        holder = drafts[-1]
+        labels = {c.get("custom_id"): c.get("label") for row in holder.components for c in row["components"]}
+        assert labels == {
+            ids.publish_id(issue.id): "Publish now",
+            ids.intro_id(issue.id): "Edit intro",
+            ids.skip_id(issue.id): "Skip this month",
+        }
+        before = await _issue_deliveries(running, issue.id)
+
+        # A participant cannot skip: the refusal is private and nothing moves.
+        refused = await fake.click(holder, ids.skip_id(issue.id), user=fake.users.pat)
+        refusal = await refused.settle()
+        assert refused.ephemeral and "facilitator" in refusal.lower()
+        assert (await _draft_issue(running, fake.guild_id)).scheduled_for == april
+        assert await _issue_deliveries(running, issue.id) == before
+
+        # The facilitator skips: April is skipped and the same issue moves to May's first Monday.
+        skipped = await fake.click(holder, ids.skip_id(issue.id), user=fake.users.fran)
+        confirmation = await skipped.settle()
+        assert skipped.ephemeral
+        assert f"<t:{int(april.timestamp())}:D>" in confirmation and f"<t:{int(may.timestamp())}:F>" in confirmation
+        moved = await _draft_issue(running, fake.guild_id)
+        assert (moved.id, moved.number, moved.scheduled_for) == (issue.id, 1, may)
+        pending = [(k, due) for k, due, s in await _issue_deliveries(running, issue.id) if s is DeliveryStatus.PENDING]
+        assert sorted(pending) == [("flash_draft", may - timedelta(days=2)), ("flash_publish", may)]
+
+        # April's publication time passes: nothing is published and the skipped issue is still a draft.
+        drafts_so_far = len(_bot_messages(fake, fake.channels.facilitators))
+        clock.set(april + timedelta(hours=1))
+        await _run_deliveries(running)
+        assert _issue_messages(fake) == []
+        still = await _draft_issue(running, fake.guild_id)
+        assert (still.status, still.scheduled_for) == (IssueStatus.DRAFT, may)
+        assert len(_bot_messages(fake, fake.channels.facilitators)) == drafts_so_far
+        late = await fake.click(holder, ids.skip_id(issue.id), user=fake.users.fran)  # pressed again: May → June
+        assert f"<t:{int(_first_monday_at_nine(2030, 6).timestamp())}:F>" in await late.settle()
+
+
+async def test_a_draft_nobody_acts_on_is_published_on_time_exactly_once(
+    fake: FakeDiscord, fresh_database_url: str
+) -> None:
+    """A scheduled issue goes out at its date without anyone pressing a button, once, then May's issue is planned."""
+    clock = ManualClock(CADENCE_START)
+    april, may = _first_monday_at_nine(2030, 4), _first_monday_at_nine(2030, 5)
+    async with running_bot(fake, fresh_database_url, clock=clock) as running:
+        await fake.wait_ready()
+        await fake.wait_commands_synced()
+        pat = _actor(fake, fake.users.pat)
+        await running.services.flash.share_resource(pat, "https://example.org/on-time", "On-time guide")
+        await _schedule_first_monday(fake, running)
+        issue = await _draft_issue(running, fake.guild_id)
+
+        clock.set(april - timedelta(days=2))
+        await _run_deliveries(running)
+        assert any("Draft of Flash Report #1" in m.text() for m in _bot_messages(fake, fake.channels.facilitators))
+        clock.set(april - timedelta(seconds=1))
+        await _run_deliveries(running)
+        assert _issue_messages(fake) == []
+
+        clock.set(april)
+        await _run_deliveries(running)
+        await _wait_published(running, fake.guild_id, 1)
+        posted = _issue_messages(fake)
+        assert posted and "On-time guide" in "\n".join(m.text() for m in posted)
+        assert "Draft of" not in "\n".join(m.text() for m in posted)
+
+        # Running again (now, and later) posts nothing more; each message went out under one nonce.
+        for later in (april + timedelta(minutes=5), april + timedelta(days=1)):
+            clock.set(later)
+            await _run_deliveries(running)
+        assert [m.id for m in _issue_messages(fake)] == [m.id for m in posted]
+        published = (await running.services.flash.issue(pat, 1)).issue
+        assert published.id == issue.id and sorted(published.message_ids) == sorted(m.id for m in posted)
+        assert all(len(messages) == 1 for messages in fake.messages_by_nonce.values())
+        assert all(count == 1 for count in fake.nonce_counts.values())
+
+        following = await _draft_issue(running, fake.guild_id)
+        assert (following.number, following.scheduled_for) == (2, may)
+        pending = await _issue_deliveries(running, following.id)
+        assert sorted((k, due) for k, due, s in pending if s is DeliveryStatus.PENDING) == [
+            ("flash_draft", may - timedelta(days=2)),
+            ("flash_publish", may),
+        ]

@@ -168,8 +168,8 @@ def builtin_by_name(name: str) -> QuestionSet | None:
     return BUILTIN_SETS.get(BUILTIN_PREFIX + set_name_key(name))
 
 
-def parse_question(line: str) -> Question:
-    """Read one question written as "<kind>[*]: <label>[ = option; option; …]".
+def parse_question(line: str, number: int = 1) -> Question:
+    """Read one question written as "<kind>[*]: <label>[ = option; option; …]"; number is its 1-based position.
 
     kind is rating, short, long, choice, checkbox or quote (a checkbox that grants quote permission);
     a "*" after the kind makes the question required. Examples:
@@ -182,7 +182,10 @@ def parse_question(line: str) -> Question:
     head, sep, rest = text.partition(":")
     if not sep:
         raise QuestionSetError(
-            [f'"{text[:60]}" has no kind. Start with rating:, short:, long:, choice:, checkbox: or quote:.']
+            [
+                f'Question {number} ("{text[:60]}") has no kind. '
+                "Start with rating:, short:, long:, choice:, checkbox: or quote:."
+            ]
         )
     word = head.strip().casefold()
     required = word.endswith("*")
@@ -190,7 +193,10 @@ def parse_question(line: str) -> Question:
     kind = _KIND_WORDS.get(word)
     if kind is None:
         raise QuestionSetError(
-            [f'"{head.strip()[:20]}" is not a question kind. Use rating, short, long, choice, checkbox or quote.']
+            [
+                f'Question {number}: "{head.strip()[:20]}" is not a question kind. '
+                "Use rating, short, long, choice, checkbox or quote."
+            ]
         )
     label, eq, options = rest.partition("=")
     choices = tuple(o.strip() for o in options.split(";") if o.strip()) if eq else ()
@@ -201,7 +207,7 @@ def parse_question(line: str) -> Question:
         choices=choices,
         quote_permission=word == "quote",
     )
-    problems = question_problems(question, 1)
+    problems = question_problems(question, number)
     if problems:
         raise QuestionSetError(problems)
     return question

@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
@@ -35,6 +35,7 @@ from bot.core.reflections.errors import (
     PollAlreadyOpenError,
     PollClosedError,
     PollNotOpenError,
+    QuestionSetError,
     QuestionSetInUseError,
     QuestionSetNotFoundError,
 )
@@ -410,28 +411,56 @@ class ReflectionService:
 
     @staticmethod
     def _questions(questions: Sequence[Question | str]) -> tuple[Question, ...]:
-        return validate_questions([q if isinstance(q, Question) else parse_question(q) for q in questions])
+        """Parse the lines (numbered by position) and validate them, listing the problems of every line."""
+        parsed: list[Question] = []
+        problems: list[str] = []
+        for number, question in enumerate(questions, start=1):
+            try:
+                parsed.append(question if isinstance(question, Question) else parse_question(question, number))
+            except QuestionSetError as error:
+                problems.extend(error.problems)
+        if problems:
+            raise QuestionSetError(problems)
+        return validate_questions(parsed)
 
-    async def create_question_set(self, actor: Actor, name: str, questions: Sequence[Question | str]) -> QuestionSet:
-        """Create a set of one to five questions (facilitators only).
+    async def create_question_set(
+        self,
+        actor: Actor,
+        name: str,
+        questions: Sequence[Question | str],
+        *,
+        session_id: int | None = None,
+        default: bool = False,
+    ) -> QuestionSet:
+        """Create a set of one to five questions, optionally for a session and/or as the default (facilitators only).
 
         questions are Question values or lines such as "rating*: How useful was it?" (see parse_question).
+        All or nothing: when the set cannot be used for session_id, it is not created either.
 
         Raises:
-            PermissionDeniedError, QuestionSetError (every problem listed), DuplicateQuestionSetError.
+            PermissionDeniedError, QuestionSetError (every problem listed), DuplicateQuestionSetError,
+            SessionNotFoundError, QuestionSetInUseError.
         """
         await self.authorise(actor, "create question sets")  # who asks is checked before what they typed
         cleaned_name = validate_set_name(name)
         cleaned = self._questions(questions)
         now = self._clock.now()
+        plan = None
         async with self._database.unit_of_work() as uow:
-            await self._facilitator(uow, actor, "create question sets")
-            created = await uow.repo(SqlReflectionRepository).add_question_set(
+            programme = await self._facilitator(uow, actor, "create question sets")
+            repo = uow.repo(SqlReflectionRepository)
+            created = await repo.add_question_set(
                 actor.guild_id, set_name_key(cleaned_name), cleaned_name, cleaned, now=now
             )
             if created is None:
                 raise DuplicateQuestionSetError(cleaned_name)
+            if session_id is not None:
+                plan = await self._use_for_session(uow, programme, actor.guild_id, session_id, created, now=now)
+            if default:
+                await repo.set_default_set(actor.guild_id, created.key, now=now)
             await uow.commit()
+        if plan is not None:
+            self.scheduler.wake(plan)
         return created
 
     async def update_question_set(self, actor: Actor, name: str, questions: Sequence[Question | str]) -> QuestionSet:
@@ -484,16 +513,30 @@ class ReflectionService:
         now = self._clock.now()
         async with self._database.unit_of_work() as uow:
             programme = await self._facilitator(uow, actor, "choose a session's questions")
-            session = await load_session(uow, actor.guild_id, session_id)
             found = await self._find_set(uow, actor.guild_id, name)
-            repo = uow.repo(SqlReflectionRepository)
-            poll, plan = await self._stored_poll(uow, session, programme)
-            if await repo.count_responses(poll.id):
-                raise QuestionSetInUseError(session.number)
-            await repo.update_poll(poll.id, {"question_set": found.key, "questions": None}, now=now)
+            plan = await self._use_for_session(uow, programme, actor.guild_id, session_id, found, now=now)
             await uow.commit()
         self.scheduler.wake(plan)
         return found
+
+    async def _use_for_session(
+        self,
+        uow: UnitOfWork,
+        programme: Programme | None,
+        guild_id: int,
+        session_id: int,
+        found: QuestionSet,
+        *,
+        now: datetime,
+    ) -> PollPlan:
+        """Point the session's poll at a set in the caller's unit of work; refuse once someone has answered."""
+        session = await load_session(uow, guild_id, session_id)
+        repo = uow.repo(SqlReflectionRepository)
+        poll, plan = await self._stored_poll(uow, session, programme)
+        if await repo.count_responses(poll.id):
+            raise QuestionSetInUseError(session.number)
+        await repo.update_poll(poll.id, {"question_set": found.key, "questions": None}, now=now)
+        return plan
 
     async def session_question_set(self, guild_id: int, session_id: int) -> QuestionSet:
         """Return the set a session uses (its own, or the default)."""

@@ -147,6 +147,43 @@ async def test_default_and_session_sets_and_questions_freeze_once_answered(
     assert [(a.label, a.value) for a in records[0].answers] == [("How was it?", 5), ("One word?", "Warmer")]
 
 
+async def test_question_problems_name_their_position_and_every_bad_line(
+    reflections: ReflectionService, programme: Programme
+) -> None:
+    """A bad third line is "Question 3", and problems on several lines are all listed at once."""
+    with pytest.raises(QuestionSetError) as caught:
+        await reflections.create_question_set(FACILITATOR, "Blank", ["rating: Fine?", "short: Why?", "long:   "])
+    assert caught.value.problems == ["Question 3 has no text."]
+    with pytest.raises(QuestionSetError) as caught:
+        await reflections.create_question_set(FACILITATOR, "Odd", ["stars2: How many?", "short: Fine", "Bare words"])
+    problems = caught.value.problems
+    assert len(problems) == 2 and problems[0].startswith("Question 1:") and problems[1].startswith("Question 3 (")
+    assert [s.name for s in await reflections.question_sets(programme.guild_id) if not s.builtin] == []
+
+
+async def test_creating_a_set_for_an_answered_session_stores_nothing(
+    reflections: ReflectionService,
+    database: Database,
+    clock: ManualClock,
+    programme: Programme,
+    participants: ParticipantService,
+) -> None:
+    """create_question_set(session_id=...) is all or nothing: refused for an answered session, the name stays free."""
+    answered = await add_session(database, clock, starts_at=clock.now() - timedelta(hours=2))
+    await join(participants, 1)
+    await reflections.submit_reflection(member(1), answered.id, {"q1": "4"})
+    with pytest.raises(QuestionSetInUseError):
+        await reflections.create_question_set(
+            FACILITATOR, "Late", ["rating: Fine?"], session_id=answered.id, default=True
+        )
+    assert [s.name for s in await reflections.question_sets(programme.guild_id) if not s.builtin] == []
+    assert (await reflections.session_question_set(programme.guild_id, answered.id)).builtin
+    other = await add_session(database, clock, number=2, starts_at=clock.now() + timedelta(days=1))
+    created = await reflections.create_question_set(FACILITATOR, "Late", ["rating: Fine?"], session_id=other.id)
+    assert (await reflections.session_question_set(programme.guild_id, other.id)).key == created.key
+    assert (await reflections.session_question_set(programme.guild_id, answered.id)).builtin
+
+
 async def test_list_responses_gives_answers_and_times_for_exports(
     reflections: ReflectionService,
     database: Database,
