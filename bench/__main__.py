@@ -98,7 +98,10 @@ def _write(quick: bool) -> dict[str, Any]:
         if r is None:
             parts.append(f"{backend}: unreachable")
             continue
-        parts.append(f"{backend}: batch ×{r['ratio_batch']:.1f}, per row ×{r['ratio_per_row']:.1f} raw's time")
+        parts.append(
+            f"{backend}: batch ×{r['ratio_batch']:.1f} (record() loop ×{r['ratio_record_loop']:.0f}),"
+            f" per row ×{r['ratio_per_row']:.1f} raw's time"
+        )
     return {**result, "figure": "; ".join(parts), "target": "report (no target)", "passed": None}
 
 
