@@ -28,6 +28,10 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
+def _gap_s(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds:.2f} s"
+
+
 def _ack(quick: bool) -> dict[str, Any]:
     result, lag = asyncio.run(with_lag(ack_latency.run_async(50 if quick else 200, 3)))
     b, o = result["blether"], result["baseline"]
@@ -73,7 +77,7 @@ def _lateness(quick: bool) -> dict[str, Any]:
 
 
 def _fanout(quick: bool) -> dict[str, Any]:
-    posts, dms, channels = (200, 5, 50) if quick else (1000, 20, 100)
+    posts, dms, channels = (200, 5, 50) if quick else (1000, 200, 100)
     result, lag = asyncio.run(with_lag(fanout.run_async(posts, dms, channels)))
     b, o = result["blether"], result["baseline"]
     return {
@@ -81,7 +85,8 @@ def _fanout(quick: bool) -> dict[str, Any]:
         "lag": lag,
         "figure": f"{posts}+{dms} DMs: {b['wall_s']:.1f} s (floor {result['floors']['floor_blether_policy']:.1f} s,"
         f" bare {o['wall_s']:.1f} s); global 429 {b['global_429']} (bare {o['global_429']}),"
-        f" route 429 {b['route_429']}; max DMs/s {b['max_dms_in_1s']}",
+        f" route 429 {b['route_429']}; DM gap min {_gap_s(b['dm_gap_min_s'])} / median"
+        f" {_gap_s(b['dm_gap_median_s'])} (bare min {_gap_s(o['dm_gap_min_s'])})",
     }
 
 
@@ -93,7 +98,10 @@ def _write(quick: bool) -> dict[str, Any]:
         if r is None:
             parts.append(f"{backend}: unreachable")
             continue
-        parts.append(f"{backend}: batch ×{r['ratio_batch']:.1f}, per row ×{r['ratio_per_row']:.1f} raw's time")
+        parts.append(
+            f"{backend}: batch ×{r['ratio_batch']:.1f} (record() loop ×{r['ratio_record_loop']:.0f}),"
+            f" per row ×{r['ratio_per_row']:.1f} raw's time"
+        )
     return {**result, "figure": "; ".join(parts), "target": "report (no target)", "passed": None}
 
 

@@ -103,12 +103,14 @@ class DiscordSender:
     """Post and edit messages through discord.py (implements bot.core.ports.Sender).
 
     Every request first takes a slot from the shared RateLimiter (≤ 40 requests/s, DMs ≤ 1/s), so a
-    fan-out of reminders stays under Discord's global limit instead of collecting 429s.
+    fan-out of reminders stays under Discord's global limit instead of collecting 429s. DMs are sent one
+    at a time, each taking its DM slot just before the message create.
     """
 
     def __init__(self, client: discord.Client, limiter: RateLimiter | None = None) -> None:
         self._client = client
         self._limiter = limiter
+        self._dm_lock = asyncio.Lock()
 
     async def _slot(self, *, dm: bool = False) -> None:
         if self._limiter is not None:
@@ -138,17 +140,22 @@ class DiscordSender:
     async def send_dm(self, user_id: int, message: OutboundMessage, *, nonce: str | None = None) -> SentMessage:
         """Send a direct message; a user who closed DMs is a permanent failure for that row only."""
         try:
-            await self._slot(dm=True)
-            user = self._client.get_user(user_id)
-            if user is None:
-                await self._slot()
-                user = await self._client.fetch_user(user_id)
             kwargs = message_kwargs(message)
             if nonce:
                 kwargs["nonce"] = nonce
-            if user.dm_channel is None:
-                await self._slot()  # opening the DM channel is a request of its own
-            sent = await user.send(**kwargs)  # type: ignore[call-overload]
+            # One DM at a time: its DM channel is opened after the previous DM went out, so opens keep
+            # the DM pace too, and the DM slot is taken right before the create so the pace is exact.
+            async with self._dm_lock:
+                user = self._client.get_user(user_id)
+                if user is None:
+                    await self._slot()
+                    user = await self._client.fetch_user(user_id)
+                channel = user.dm_channel
+                if channel is None:
+                    await self._slot()  # opening the DM channel is a request of its own
+                    channel = await user.create_dm()
+                await self._slot(dm=True)
+                sent = await channel.send(**kwargs)  # type: ignore[call-overload]
         except discord.Forbidden as error:
             raise PermanentSendError("This person does not accept direct messages from Blether.") from error
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:

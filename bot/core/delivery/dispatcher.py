@@ -33,6 +33,14 @@ At least once from the engine, at most once on the platform as long as handlers 
    instead of posting again.
 3. A ``sent``/``expired``/``failed`` row is never sent again, whatever ``schedule()`` is called with.
 
+DM lane
+-------
+Kinds registered with ``dm=True`` (one direct message per row) run in a lane of their own: at most
+``dm_concurrency`` of them are claimed at a time, outside the batches, and each finished DM claims the
+next. The platform paces DMs at 1 a second (``RateLimiter``), so DMs waiting for their slot never take
+the handler slots channel posts need, and posts and DMs go out side by side instead of one after the
+other, while a backlog of DMs does not hold leases it cannot use.
+
 Rows are claimed by compare-and-set (``UPDATE … WHERE status = 'pending'``, candidates picked
 ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so several dispatchers on one database never claim the same
 row at once. Outcomes are written by a single writer that commits whatever has finished since its last
@@ -80,6 +88,7 @@ NOTICE_MAX_LINES = 15
 NOTICE_MAX_CHARS = 1900  # under Discord's 2,000-character message limit
 DB_ERROR_RETRY = timedelta(seconds=5)
 SWEEP_INTERVAL = timedelta(seconds=5)  # how often a busy dispatcher looks for abandoned leases
+DM_CLAIM_HORIZON = 2.0  # seconds: claim no DM while the limiter's DM pace is paused for longer
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +142,7 @@ class Dispatcher:
         lease: timedelta = timedelta(minutes=2),
         batch: int = 50,
         concurrency: int = 8,
+        dm_concurrency: int = 2,
         max_attempts: int = 8,
         backoff_base: timedelta = timedelta(seconds=2),
         backoff_cap: timedelta = timedelta(minutes=5),
@@ -144,6 +154,8 @@ class Dispatcher:
     ) -> None:
         if len(worker_id) > 64:
             raise ValueError("worker_id is at most 64 characters")
+        if concurrency < 1 or dm_concurrency < 1:
+            raise ValueError("concurrency and dm_concurrency are at least 1")
         self._database = database
         self._clock = clock
         self.worker_id = worker_id
@@ -151,6 +163,7 @@ class Dispatcher:
         self._lease = lease
         self._batch = batch
         self._concurrency = concurrency
+        self._dm_concurrency = dm_concurrency
         self._max_attempts = max_attempts
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
@@ -161,6 +174,10 @@ class Dispatcher:
         self._leading = False
         self._rng = rng if rng is not None else random.Random()
         self._handlers: dict[str, DeliveryHandler] = {}
+        self._dm_kinds: set[str] = set()
+        self._dm_room_taken = 0  # DM rows claimed (or being claimed) and not yet recorded
+        self._dm_tasks: set[asyncio.Task[None]] = set()
+        self._dm_done = 0
         self._counts: dict[str, int] = defaultdict(int)
 
         self._scheduler = AsyncIOScheduler(timezone=UTC)
@@ -178,13 +195,15 @@ class Dispatcher:
 
     # -- wiring -------------------------------------------------------------------------------------
 
-    def register(self, kind: str, handler: DeliveryHandler) -> None:
-        """Use handler for every delivery of kind (one handler per kind)."""
+    def register(self, kind: str, handler: DeliveryHandler, *, dm: bool = False) -> None:
+        """Use handler for every delivery of kind (one handler per kind); dm=True runs it in the DM lane."""
         if kind in self._handlers:
             raise ValueError(f"a handler for {kind!r} is already registered")
         if len(kind) > 40:
             raise ValueError("a delivery kind is at most 40 characters")
         self._handlers[kind] = handler
+        if dm:
+            self._dm_kinds.add(kind)
 
     @property
     def stats(self) -> DispatcherStats:
@@ -246,7 +265,7 @@ class Dispatcher:
         while not self._stopping:
             self._pump_again = False
             try:
-                await self.run_due()
+                await self.run_due(wait=False)
             except Exception:
                 log.exception("Delivery run failed; trying again in %s", DB_ERROR_RETRY)
                 self.wake(self._clock.now() + DB_ERROR_RETRY)
@@ -356,19 +375,33 @@ class Dispatcher:
 
     # -- running ------------------------------------------------------------------------------------
 
-    async def run_due(self) -> int:
+    async def run_due(self, *, wait: bool = True) -> int:
         """Process everything due now, batch after batch; return how many rows were handled.
 
+        With wait=False, return once the batches are done while DMs go on in the DM lane (the dispatcher's
+        own runs do that); by default also wait until the DM lane is idle, counting the DMs finished meanwhile.
         Afterwards the dispatcher wakes at the next due time (or lease end, or poll interval).
         """
         task = asyncio.current_task()
         if task is not None:
             self._active.add(task)  # type: ignore[arg-type]
+        dms_before = self._dm_done
         try:
-            return await self._run_due()
+            handled = await self._run_due()
+            if wait:
+                await self.drain_dms()
+                handled += self._dm_done - dms_before
+            return handled
         finally:
             if task is not None:
                 self._active.discard(task)  # type: ignore[arg-type]
+
+    async def drain_dms(self) -> int:
+        """Wait until the DM lane is idle (each DM claims the next due one); return how many DMs it ran."""
+        before = self._dm_done
+        while self._dm_tasks:
+            await asyncio.wait(set(self._dm_tasks))
+        return self._dm_done - before
 
     async def _run_due(self) -> int:
         if self._stopping:
@@ -396,36 +429,133 @@ class Dispatcher:
         return handled
 
     async def _claim(self) -> list[Delivery]:
-        """Release abandoned leases (now and then) and claim one batch, in one transaction.
+        """Release abandoned leases (now and then), claim one batch and top up the DM lane, in one transaction.
 
-        Rows already past deliver_before are claimed like any other and expired by _attempt without
-        calling their handler, so this hot path never scans the whole backlog.
+        Return the batch; the DM rows start in the DM lane. Rows already past deliver_before are claimed
+        like any other and expired by _attempt without calling their handler, so this hot path never
+        scans the whole backlog.
         """
         now = self._clock.now()
         sweep = now >= self._next_sweep
-        async with self._database.unit_of_work() as uow:
-            repo = uow.repo(SqlDeliveryRepository)
-            released = await repo.release_abandoned(now) if sweep else []  # claimable in this same transaction
-            claimed = await repo.claim_due(
-                now, limit=self._batch, lease=self._lease, worker_id=self.worker_id, nonce_window=self._nonce_window
-            )
-            await uow.commit()
+        dm_room = self._take_dm_room()
+        dms: list[Delivery] = []
+        try:
+            async with self._database.unit_of_work() as uow:
+                repo = uow.repo(SqlDeliveryRepository)
+                released = await repo.release_abandoned(now) if sweep else []  # claimable in this same transaction
+                if dm_room:
+                    dms = await self._claim_dm_rows(repo, now, dm_room)
+                claimed = await repo.claim_due(
+                    now,
+                    limit=self._batch,
+                    lease=self._lease,
+                    worker_id=self.worker_id,
+                    nonce_window=self._nonce_window,
+                    exclude_kinds=self._dm_kinds,
+                )
+                await uow.commit()
+        except BaseException:
+            self._dm_room_taken -= dm_room
+            raise
+        self._dm_room_taken -= dm_room - len(dms)
         if sweep:
             self._next_sweep = now + SWEEP_INTERVAL
         for delivery in released:
             log.info("Delivery %s (%s): lease ran out without an outcome; back to pending", delivery.id, delivery.kind)
         self._counts["released"] += len(released)
-        self._counts["claimed"] += len(claimed)
-        if claimed:
-            log.debug("Claimed %d deliveries as %s", len(claimed), self.worker_id)
+        self._counts["claimed"] += len(claimed) + len(dms)
+        if claimed or dms:
+            log.debug("Claimed %d deliveries and %d DMs as %s", len(claimed), len(dms), self.worker_id)
+        self._start_dms(dms)
         return claimed
+
+    # -- the DM lane ----------------------------------------------------------------------------------
+
+    def _dm_paused_for(self) -> float:
+        """Return how long the limiter holds DMs back when that is longer than DM_CLAIM_HORIZON, else 0."""
+        pause = self.limiter.ready_in(dm=True) if self._dm_kinds else 0.0
+        return pause if pause > DM_CLAIM_HORIZON else 0.0
+
+    def _take_dm_room(self) -> int:
+        """Reserve the DM lane's free places for a claim (0 when full, or when the DM pace is paused)."""
+        if not self._dm_kinds or self._stopping or self._dm_paused_for():
+            return 0
+        room = max(0, self._dm_concurrency - self._dm_room_taken)
+        self._dm_room_taken += room
+        return room
+
+    async def _claim_dm_rows(self, repo: SqlDeliveryRepository, now: datetime, limit: int) -> list[Delivery]:
+        return await repo.claim_due(
+            now,
+            limit=limit,
+            lease=self._lease,
+            worker_id=self.worker_id,
+            nonce_window=self._nonce_window,
+            kinds=self._dm_kinds,
+        )
+
+    def _start_dms(self, dms: Sequence[Delivery]) -> None:
+        loop = asyncio.get_running_loop()
+        for delivery in dms:
+            task = loop.create_task(self._run_dm(delivery), name=f"deliveries:dm:{delivery.id}")
+            self._dm_tasks.add(task)
+            self._active.add(task)  # type: ignore[arg-type]
+            task.add_done_callback(self._dm_tasks.discard)
+            task.add_done_callback(self._active.discard)  # type: ignore[arg-type]
+
+    async def _run_dm(self, delivery: Delivery) -> None:
+        """Run one DM delivery, record it, then claim the next due DM (the lane refills itself)."""
+        try:
+            outcome = await self._attempt(delivery)
+            await self._record(outcome)
+        finally:
+            self._dm_room_taken -= 1
+            self._dm_done += 1
+        await self._refill_dms()
+
+    async def _refill_dms(self) -> None:
+        """Claim due DM rows into the lane's free places; when none is due, wake for the next one."""
+        if self._stopping or (self._leader is not None and not self._leading):
+            return
+        now = self._clock.now()
+        dm_room = self._take_dm_room()
+        if not dm_room:
+            if pause := self._dm_paused_for():
+                self.wake(now + timedelta(seconds=pause))
+            return
+        dms: list[Delivery] = []
+        try:
+            async with self._database.unit_of_work() as uow:
+                dms = await self._claim_dm_rows(uow.repo(SqlDeliveryRepository), now, dm_room)
+                await uow.commit()
+        except Exception:
+            log.exception("Claiming the next DMs failed; trying again in %s", DB_ERROR_RETRY)
+            self.wake(now + DB_ERROR_RETRY)
+            dms = []
+        finally:
+            self._dm_room_taken -= dm_room - len(dms)
+        self._counts["claimed"] += len(dms)
+        if dms:
+            self._start_dms(dms)
+            return
+        try:
+            await self._wake_for_next()  # the lane was full when the last run looked: wake for the next DM
+        except Exception:
+            log.exception("Could not look up the next due delivery; trying again in %s", DB_ERROR_RETRY)
+            self.wake(now + DB_ERROR_RETRY)
 
     async def _wake_for_next(self) -> None:
         async with self._database.unit_of_work() as uow:
             repo = uow.repo(SqlDeliveryRepository)
-            next_due = await repo.next_due_at()
+            # While the DM lane is full, a due DM waits for a place (a finished DM claims it), not for a
+            # run; while the DM pace is paused, it waits for the pause to end.
+            lane_full = self._dm_room_taken >= self._dm_concurrency
+            dm_pause = self._dm_paused_for()
+            next_due = await repo.next_due_at(exclude_kinds=self._dm_kinds if lane_full or dm_pause else ())
             lease_end = await repo.next_lease_end()
         wanted = [next_due] if next_due is not None else []
+        if dm_pause and not lane_full:
+            wanted.append(self._clock.now() + timedelta(seconds=dm_pause))
         if lease_end is not None:  # someone's claim may be abandoned then; look just after, when we sweep
             wanted.append(max(lease_end + timedelta(milliseconds=10), self._next_sweep))
         if self._poll_interval is not None:

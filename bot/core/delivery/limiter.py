@@ -1,13 +1,19 @@
 """Token-bucket rate limiting shared by the platform adapters and the dispatcher.
 
 Discord allows 50 requests a second per bot; Blether keeps to 40 so interactions still have room,
-and opens DM channels and sends DMs at most once a second (bursts of DMs are what gets bots flagged).
-Adapters call ``acquire()`` (``acquire(dm=True)`` for a DM) before each request and ``pause()`` when the
-platform answers with a global rate limit; the dispatcher asks ``ready_in()`` before claiming rows so it
-does not take leases on work that would only queue behind the limiter.
+and sends DMs at most once a second (bursts of DMs are what gets bots flagged).
+Adapters call ``acquire()`` before each request (``acquire(dm=True)`` right before the request that
+sends a DM, so the pace is the one the platform sees) and ``pause()`` when the platform answers with a
+global rate limit; the dispatcher asks ``ready_in()`` before claiming rows so it does not take leases on
+work that would only queue behind the limiter, and runs DM deliveries in a lane of their own.
 
 Each bucket is a reservation ("virtual scheduling") token bucket: a caller reserves the next free slot
 and sleeps once until it; nothing polls, and waiters are served in arrival order.
+
+A DM is spaced from the previous DM's *grant*, not from its reservation: DMs queue one at a time, each
+waits until the DM bucket is free, then for a global slot, and only then takes its DM slot. So two DMs
+never go out less than 1 / dm_rate apart even when the global queue delays one of them, and a waiting
+DM holds no global slot that channel posts could have used.
 """
 
 import asyncio
@@ -56,7 +62,7 @@ class TokenBucket:
 
 
 class RateLimiter:
-    """A global bucket (≤ 40 requests/s) and a DM bucket (≤ 1/s); a DM takes a slot from both."""
+    """A global bucket (≤ 40 requests/s) and a DM bucket (≤ 1/s); a DM takes a slot from both, in that order."""
 
     def __init__(
         self,
@@ -74,14 +80,23 @@ class RateLimiter:
         self.global_bucket = TokenBucket(global_rate, burst, monotonic=monotonic)
         self.dm_bucket = TokenBucket(dm_rate, dm_burst, monotonic=monotonic)
         self._sleep = sleep
+        self._dm_lock = asyncio.Lock()
         self.waited_seconds = 0.0
         self.acquired = 0
 
     async def acquire(self, *, dm: bool = False) -> None:
-        """Wait for permission to make one request (a DM waits for its own bucket first)."""
-        if dm:
-            await self._wait(self.dm_bucket.reserve())
-        await self._wait(self.global_bucket.reserve())
+        """Wait for permission to make one request (a DM also waits for the DM pace, see the module doc)."""
+        if not dm:
+            await self._wait(self.global_bucket.reserve())
+            self.acquired += 1
+            return
+        async with self._dm_lock:  # one DM at a time: the next one is spaced from this one's grant
+            while True:
+                await self._wait(self.dm_bucket.ready_in())
+                await self._wait(self.global_bucket.reserve())
+                if self.dm_bucket.ready_in() == 0.0:  # not paused while we waited for the global slot
+                    break
+            self.dm_bucket.reserve()
         self.acquired += 1
 
     async def _wait(self, seconds: float) -> None:

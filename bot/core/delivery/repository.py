@@ -9,7 +9,7 @@ Status moves (everything else is refused by compare-and-set on status):
     cancelled (re-opened by add)   release_abandoned (lease ran out): claimed --> pending, abandoned_at kept
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -152,9 +152,12 @@ class SqlDeliveryRepository:
         found = await self._fetch(select(_T).where(_C.dedupe_key == dedupe_key))
         return found[0] if found else None
 
-    async def next_due_at(self) -> datetime | None:
-        """Return when the earliest pending delivery becomes due (None when nothing is pending)."""
-        return await self._session.scalar(select(func.min(_C.next_attempt_at)).where(_C.status == PENDING))
+    async def next_due_at(self, *, exclude_kinds: Collection[str] = ()) -> datetime | None:
+        """Return when the earliest pending delivery (not of exclude_kinds) becomes due; None when none is."""
+        where = _C.status == PENDING
+        if exclude_kinds:
+            where = where & _C.kind.not_in(list(exclude_kinds))
+        return await self._session.scalar(select(func.min(_C.next_attempt_at)).where(where))
 
     async def next_lease_end(self) -> datetime | None:
         """Return when the earliest running claim's lease runs out (None when nothing is claimed)."""
@@ -175,8 +178,12 @@ class SqlDeliveryRepository:
         lease: timedelta,
         worker_id: str,
         nonce_window: timedelta = NONCE_WINDOW,
+        kinds: Collection[str] | None = None,
+        exclude_kinds: Collection[str] = (),
     ) -> list[Delivery]:
         """Claim up to limit due pending deliveries for worker_id until now + lease, oldest first.
+
+        kinds (when given) limits the claim to those kinds; exclude_kinds leaves those kinds pending.
 
         One UPDATE … FROM (candidates) WHERE status = 'pending' RETURNING: the status test is the
         compare-and-set, so two workers never both claim a row. On PostgreSQL the candidates are
@@ -184,13 +191,18 @@ class SqlDeliveryRepository:
         A claimed row is marked recovered when an abandoned attempt of it began longer ago than
         nonce_window, i.e. the platform may no longer dedupe a repost by its nonce.
         """
-        if limit <= 0:
+        if limit <= 0 or (kinds is not None and not kinds):
             return []
+        where = (_C.status == PENDING) & (_C.next_attempt_at <= now) & (_C.due_at <= now)
+        if kinds is not None:
+            where = where & _C.kind.in_(list(kinds))
+        if exclude_kinds:
+            where = where & _C.kind.not_in(list(exclude_kinds))
         # A materialised CTE, joined by UPDATE … FROM: PostgreSQL may re-run an "IN (SELECT … LIMIT n)"
         # subquery for each outer row and so claim more than n rows.
         candidates = (
             select(_C.id)
-            .where((_C.status == PENDING) & (_C.next_attempt_at <= now) & (_C.due_at <= now))
+            .where(where)
             .order_by(_C.next_attempt_at, _C.id)
             .limit(limit)
             .with_for_update(skip_locked=True)

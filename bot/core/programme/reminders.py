@@ -189,8 +189,8 @@ class FacilitatorNoticeHandler:
 class RegisteringDispatcher(DeliveryScheduler, Protocol):
     """The dispatcher as register_programme_handlers uses it (bot.core.delivery.dispatcher.Dispatcher)."""
 
-    def register(self, kind: str, handler: DeliveryHandler) -> None:
-        """Use handler for every delivery of kind."""
+    def register(self, kind: str, handler: DeliveryHandler, *, dm: bool = False) -> None:
+        """Use handler for every delivery of kind (dm=True: one direct message per row, paced)."""
         ...
 
 
@@ -208,7 +208,7 @@ def register_programme_handlers(
     """
     register = dispatcher.register
     register(SESSION_REMINDER, ReminderHandler(uow_factory, sender, dispatcher, clock))
-    register(SESSION_REMINDER_DM, ReminderDmHandler(uow_factory, sender))
+    register(SESSION_REMINDER_DM, ReminderDmHandler(uow_factory, sender), dm=True)
     register(SESSION_CANCELLED, SessionCancelledHandler(uow_factory, sender))
     if facilitator_notices:
         register(FACILITATOR_NOTICE, FacilitatorNoticeHandler(uow_factory, sender))

@@ -230,7 +230,7 @@ class ReflectionCloseHandler(_Handler):
 class DeliveryRegistry(DeliveryScheduler, Protocol):
     """What registering needs from the Dispatcher: register(kind, handler) besides schedule and wake."""
 
-    def register(self, kind: str, handler: DeliveryHandler) -> None: ...
+    def register(self, kind: str, handler: DeliveryHandler, *, dm: bool = False) -> None: ...
 
 
 def register_reflection_handlers(
@@ -248,6 +248,6 @@ def register_reflection_handlers(
     shared = scheduler or PollScheduler(clock, dispatcher)
     dispatcher.register(REFLECTION_CARD, ReflectionCardHandler(database, clock, sender, shared))
     dispatcher.register(REFLECTION_NUDGE, ReflectionNudgeHandler(database, clock, sender, shared))
-    dispatcher.register(REFLECTION_NUDGE_DM, ReflectionNudgeDmHandler(database, clock, sender, shared))
+    dispatcher.register(REFLECTION_NUDGE_DM, ReflectionNudgeDmHandler(database, clock, sender, shared), dm=True)
     dispatcher.register(REFLECTION_CLOSE, ReflectionCloseHandler(database, clock, sender, shared))
     return shared

@@ -1,9 +1,10 @@
 """Repositories for the bot's key/value state and the audit trail."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.storage.models.state import AuditEventRow, BotStateRow
@@ -19,6 +20,17 @@ class AuditEvent:
     action: str
     detail: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewAuditEvent:
+    """An audit entry to append (record_many)."""
+
+    action: str
+    created_at: datetime
+    guild_id: int | None = None
+    actor_id: int | None = None
+    detail: str = ""
 
 
 class SqlStateRepository:
@@ -57,6 +69,22 @@ class SqlAuditRepository:
             AuditEventRow(guild_id=guild_id, actor_id=actor_id, action=action, detail=detail[:500], created_at=now)
         )
         await self._session.flush()
+
+    async def record_many(self, events: Iterable[NewAuditEvent]) -> int:
+        """Append many audit entries with one INSERT (executemany); return how many."""
+        rows = [
+            {
+                "guild_id": e.guild_id,
+                "actor_id": e.actor_id,
+                "action": e.action,
+                "detail": e.detail[:500],
+                "created_at": e.created_at,
+            }
+            for e in events
+        ]
+        if rows:
+            await self._session.execute(insert(AuditEventRow), rows)
+        return len(rows)
 
     async def list(self, *, guild_id: int | None = None, action: str | None = None) -> list[AuditEvent]:
         """Return audit entries, oldest first."""

@@ -1,7 +1,9 @@
 """The dispatcher on a real database with a manual clock: outcomes, retries, notices, crashes, workers."""
 
 import asyncio
+import itertools
 import random
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +13,7 @@ from bot.core.clock import ManualClock
 from bot.core.delivery.dispatcher import Dispatcher
 from bot.core.delivery.domain import FACILITATOR_NOTICE, Delivery, DeliverySkipped, DeliveryStatus
 from bot.core.delivery.idempotent import post_once
+from bot.core.delivery.limiter import RateLimiter
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.messages import OutboundMessage
 from bot.core.ports import PermanentSendError, TransientSendError
@@ -484,3 +487,90 @@ async def test_rows_found_overdue_while_running_expire_with_one_notice_per_guild
     stats = dispatcher.stats
     assert (stats.sent, stats.expired, stats.failed) == (1 + len(notices), 4, 0)
     assert stats.notices == len(notices)
+
+
+async def test_dms_waiting_for_their_slot_do_not_hold_up_posts(
+    database: Database, clock: ManualClock, sender: FakeSender, make_dispatcher: DispatcherFactory
+) -> None:
+    """DM kinds run in their own lane: while DMs wait, every post goes out and only dm_concurrency DMs are claimed."""
+    release = asyncio.Event()
+    running: list[int] = []
+    most_at_once = 0
+
+    async def dm(delivery: Delivery) -> int:
+        nonlocal most_at_once
+        running.append(delivery.id)
+        most_at_once = max(most_at_once, len(running))
+        await release.wait()  # e.g. waiting for the limiter's next DM slot
+        running.remove(delivery.id)
+        return delivery.id
+
+    earlier = clock.now() - timedelta(minutes=1)  # the DMs are due first
+    await add_all(database, clock, *(new_delivery(f"dm{i}", earlier, kind="dm") for i in range(5)))
+    await add_all(database, clock, *(new_delivery(f"p{i}", clock.now()) for i in range(20)))
+    dispatcher = make_dispatcher(concurrency=2, dm_concurrency=2, batch=10)
+    dispatcher.register("dm", dm, dm=True)
+
+    assert await dispatcher.run_due(wait=False) == 20
+    assert len(sender.posts) == 20
+    assert len(await listed(database, kind="dm", status=DeliveryStatus.CLAIMED)) == 2
+    assert len(await listed(database, kind="dm", status=DeliveryStatus.PENDING)) == 3
+
+    release.set()
+    assert await dispatcher.drain_dms() == 5
+    assert most_at_once == 2
+    assert len(await listed(database, kind="dm", status=DeliveryStatus.SENT)) == 5
+    assert dispatcher.stats.sent == 25
+
+
+async def test_dm_lane_keeps_the_dm_pace_and_posts_go_out_meanwhile(
+    database: Database, clock: ManualClock, make_dispatcher: DispatcherFactory
+) -> None:
+    """With a real limiter, DM grants are ≥ 1/dm_rate apart and the posts finish before the DMs do."""
+    limiter = RateLimiter(global_rate=1000.0, global_burst=10, dm_rate=10.0)
+    dm_grants: list[float] = []
+    post_grants: list[float] = []
+
+    async def dm(delivery: Delivery) -> int:
+        await limiter.acquire(dm=True)
+        dm_grants.append(time.monotonic())
+        return delivery.id
+
+    async def post(delivery: Delivery) -> int:
+        await limiter.acquire()
+        post_grants.append(time.monotonic())
+        return delivery.id
+
+    earlier = clock.now() - timedelta(minutes=1)
+    await add_all(database, clock, *(new_delivery(f"dm{i}", earlier, kind="dm") for i in range(4)))
+    await add_all(database, clock, *(new_delivery(f"p{i}", clock.now()) for i in range(30)))
+    dispatcher = make_dispatcher(limiter=limiter, concurrency=2, batch=10, handlers={"post": post})
+    dispatcher.register("dm", dm, dm=True)
+
+    assert await dispatcher.run_due() == 34
+    assert len(dm_grants) == 4 and len(post_grants) == 30
+    assert min(b - a for a, b in itertools.pairwise(dm_grants)) >= 0.1 - 0.002
+    assert max(post_grants) < dm_grants[-1]  # ordering: posts did not queue behind the DMs
+
+
+async def test_a_full_dm_lane_does_not_spin_the_dispatcher(
+    database: Database, clock: ManualClock, make_dispatcher: DispatcherFactory
+) -> None:
+    """While the DM lane is full, due DMs are not a reason to wake again at once; the lane refills itself."""
+    release = asyncio.Event()
+
+    async def dm(delivery: Delivery) -> int:
+        await release.wait()
+        return delivery.id
+
+    await add_all(database, clock, *(new_delivery(f"dm{i}", clock.now(), kind="dm") for i in range(3)))
+    dispatcher = make_dispatcher(dm_concurrency=1, handlers={})
+    dispatcher.register("dm", dm, dm=True)
+    woken: list[datetime | None] = []
+    dispatcher.wake = woken.append  # type: ignore[method-assign]
+
+    await dispatcher.run_due(wait=False)
+    assert all(at is not None and at > clock.now() for at in woken)  # only the lease end, not "now"
+    release.set()
+    assert await dispatcher.drain_dms() == 3
+    assert len(await listed(database, kind="dm", status=DeliveryStatus.SENT)) == 3

@@ -1,6 +1,8 @@
 """The token-bucket RateLimiter on a fake clock (no real waiting, no timing flakes)."""
 
 import asyncio
+import itertools
+import time
 
 from bot.core.delivery.limiter import RateLimiter, TokenBucket
 
@@ -100,3 +102,51 @@ async def test_real_clock_rate_is_roughly_right() -> None:
     elapsed = loop.time() - start
     assert elapsed >= 0.24
     assert elapsed < 5.0
+
+
+async def test_a_dm_is_spaced_from_the_previous_dm_grant() -> None:
+    """A DM delayed by the global queue pushes the next DM back: grants stay a full second apart."""
+    fake = FakeTime()
+    rl = limiter(fake, global_rate=10.0, global_burst=1)
+    grants = []
+    for queued_posts in (5, 0, 3, 0, 0, 7, 1):
+        for _ in range(queued_posts):  # posts that reserved their global slots before this DM
+            rl.global_bucket.reserve()
+        await rl.acquire(dm=True)
+        grants.append(fake.now)
+    gaps = [b - a for a, b in itertools.pairwise(grants)]
+    assert min(gaps) >= 1.0 - 1e-9
+    assert abs(grants[0] - 0.5) < 1e-9  # behind the five queued posts
+
+
+async def test_a_dm_waits_out_a_dm_pause() -> None:
+    """pause(dm=True) holds DMs back but not channel posts."""
+    fake = FakeTime()
+    rl = limiter(fake)
+    rl.pause(5.0, dm=True)
+    await rl.acquire()
+    assert fake.now == 0.0
+    await rl.acquire(dm=True)
+    assert fake.now >= 5.0 - 1e-9
+
+
+async def test_concurrent_dms_go_one_at_a_time_while_posts_pass() -> None:
+    """On the real clock, queued DMs are granted ≥ 1/dm_rate apart and posts asked later do not wait for them."""
+    rl = RateLimiter(global_rate=1000.0, global_burst=10, dm_rate=10.0)
+    dm_grants: list[float] = []
+    post_grants: list[float] = []
+
+    async def dm() -> None:
+        await rl.acquire(dm=True)
+        dm_grants.append(time.monotonic())
+
+    async def post() -> None:
+        await rl.acquire()
+        post_grants.append(time.monotonic())
+
+    dms = [asyncio.create_task(dm()) for _ in range(4)]
+    await asyncio.sleep(0)  # the DMs queue first
+    await asyncio.gather(*(post() for _ in range(30)), *dms)
+    gaps = [b - a for a, b in itertools.pairwise(dm_grants)]
+    assert min(gaps) >= 0.1 - 0.002  # a timer may fire up to the clock's resolution early
+    assert max(post_grants) < dm_grants[-1]  # ordering, not a wall-time bound

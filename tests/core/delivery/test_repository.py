@@ -197,3 +197,26 @@ async def test_list_filters(database: Database, clock: ManualClock) -> None:
     assert [d.dedupe_key for d in await listed(database, kind="reminder", target="session:2")] == ["c"]
     assert len(await listed(database, status=DeliveryStatus.PENDING)) == 3
     assert await listed(database, status=[DeliveryStatus.SENT, DeliveryStatus.FAILED]) == []
+
+
+async def test_claim_by_kind_and_next_due_without_kinds(database: Database, clock: ManualClock) -> None:
+    """kinds claims only those kinds, exclude_kinds leaves them pending; next_due_at can skip kinds too."""
+    now = clock.now()
+    await add_all(
+        database,
+        clock,
+        new_delivery("dm1", now - timedelta(seconds=2), kind="dm"),
+        new_delivery("dm2", now - timedelta(seconds=1), kind="dm"),
+        new_delivery("p1", now, kind="post"),
+    )
+    async with database.unit_of_work() as uow:
+        repo = uow.repo(SqlDeliveryRepository)
+        posts = await repo.claim_due(now, limit=50, lease=LEASE, worker_id="w1", exclude_kinds={"dm"})
+        dms = await repo.claim_due(now, limit=1, lease=LEASE, worker_id="w1", kinds={"dm"})
+        none = await repo.claim_due(now, limit=50, lease=LEASE, worker_id="w1", kinds=set())
+        assert await repo.next_due_at() == now - timedelta(seconds=1)
+        assert await repo.next_due_at(exclude_kinds={"dm"}) is None
+        await uow.commit()
+    assert [d.dedupe_key for d in posts] == ["p1"]
+    assert [d.dedupe_key for d in dms] == ["dm1"]
+    assert none == []

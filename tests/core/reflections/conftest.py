@@ -43,6 +43,7 @@ class FakeDispatcher:
     clock: ManualClock
     woken: list[datetime | None] = field(default_factory=list)
     registered: dict[str, Any] = field(default_factory=dict)
+    dm_kinds: set[str] = field(default_factory=set)
 
     async def schedule(self, uow: UnitOfWork, new: NewDelivery) -> Delivery:
         """Add the delivery in the caller's unit of work."""
@@ -52,9 +53,11 @@ class FakeDispatcher:
         """Remember the wake-up."""
         self.woken.append(at)
 
-    def register(self, kind: str, handler: Any) -> None:
-        """Remember the handler of a kind."""
+    def register(self, kind: str, handler: Any, *, dm: bool = False) -> None:
+        """Remember the handler of a kind (and whether it runs in the DM lane)."""
         self.registered[kind] = handler
+        if dm:
+            self.dm_kinds.add(kind)
 
 
 @pytest.fixture
