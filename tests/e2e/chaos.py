@@ -64,6 +64,8 @@ CYCLE_STEP = timedelta(minutes=DURATION_MINUTES + 16)  # session k's card is due
 KILL_POINTS = ("before_due", "at_due", "after_due", "mid_submit", "mid_publish", "late")
 FAULT_KINDS = ("429", "429_global", "500", "502", "503", "delay", "reset", "reset_after", "gateway_drop")
 SETTLE_TIMEOUT = 90.0
+STARTUP_S = 1.5  # about how long a bot takes from spawning to READY_LOG
+READY_LOG = "Dispatching event guild_available"  # commands work from here; on_ready comes 2 s later
 STEP_TIMEOUT = 6.0
 
 
@@ -213,8 +215,9 @@ class ChaosRun:
         if shifted_to is not None:
             offset = (shifted_to - datetime.now(UTC)).total_seconds()
             self.offset = max(offset, self.offset)  # the clock never goes back
-        self.process, _ = await self.bots.start(offset=self.offset)
+        self.process, _ = await self.bots.start(offset=self.offset, wait=False)
         self.report.processes += 1
+        await self.process.wait_for_log(READY_LOG, timeout=30)
 
     def kill(self, point: str) -> None:
         """SIGKILL the running bot."""
@@ -289,10 +292,12 @@ class ChaosRun:
             return
         starts = self.starts(number).strftime("%Y-%m-%d %H:%M")
         options = {"number": number, "title": f"Chaos {number}", "starts": starts, "duration": DURATION_MINUTES}
-        reply = await self.slash("session add", options)
-        if f"Session {number} added" in reply:
-            self.report.sessions_added += 1
-        await self.find_session(number)
+        for _ in range(3):  # a fault may eat the command (as a person would, try again)
+            reply = await self.slash("session add", options)
+            if await self.find_session(number):
+                self.report.sessions_added += 1
+                return
+            log.info("Session %d not added (%r); trying again", number, reply[:200])
 
     async def find_session(self, number: int) -> bool:
         """Look the session up in the database; remember its id."""
@@ -386,8 +391,8 @@ class ChaosRun:
         """Start a bot just before this cycle's due time, do the cycle's work under faults, kill it somewhere."""
         rng = self.rng
         self._cycle_due = self.due(cycle)
-        lead = rng.uniform(1.5, 4.0)
-        await self.start_bot(shifted_to=self._cycle_due - timedelta(seconds=lead + 2.0))
+        lead = rng.uniform(0.5, 2.0)
+        await self.start_bot(shifted_to=self._cycle_due - timedelta(seconds=lead + STARTUP_S))
         point = rng.choice(KILL_POINTS if cycle >= 2 else [p for p in KILL_POINTS if p != "mid_submit"])
         publish = point == "mid_publish" or rng.random() < 0.25
         for _ in range(rng.randint(1, 3)):
@@ -395,8 +400,6 @@ class ChaosRun:
 
         async def work() -> None:
             await self.add_session(cycle + 1)
-            if publish:
-                await self.publish(cycle, kill_during=point == "mid_publish")
             if cycle >= 2:
                 users = [self.fake.users.pat, self.fake.users.sam]
                 rng.shuffle(users)
@@ -406,11 +409,13 @@ class ChaosRun:
                     await self.reflect(cycle, cycle - 1, user, kill_after_send=point == "mid_submit" and index == 0)
                     if not self.alive():
                         return
+            if publish:
+                await self.publish(cycle, kill_during=point == "mid_publish")
 
         task = asyncio.create_task(work())
         due_at = self.real_due()
         kill_at = {
-            "before_due": due_at - rng.uniform(0.1, 1.5),
+            "before_due": due_at - rng.uniform(0.1, 1.0),
             "at_due": due_at + rng.uniform(-0.05, 0.3),
             "after_due": due_at + rng.uniform(0.3, 3.0),
             "late": due_at + rng.uniform(3.0, 6.0),
