@@ -117,6 +117,7 @@ class ChaosReport:
     publishes_acknowledged: int = 0
     deliveries: Counter[str] = field(default_factory=Counter)
     expired_with_notice: int = 0
+    expired_but_posted: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     lost_reflections: list[str] = field(default_factory=list)
@@ -148,6 +149,7 @@ class ChaosReport:
             "publishes_acknowledged": self.publishes_acknowledged,
             "deliveries": dict(self.deliveries),
             "expired_with_notice": self.expired_with_notice,
+            "expired_but_posted": len(self.expired_but_posted),
             "nonce_retries": self.nonce_retries,
             "missed": len(self.missed),
             "duplicates": len(self.duplicates),
@@ -505,6 +507,8 @@ class ChaosRun:
                 if d.message_id is not None and fake.state.messages.get(d.message_id) is None:
                     report.missed.append(f"sent without a message: {what}")
             elif d.status is DeliveryStatus.EXPIRED:
+                if fake.messages_by_nonce.get(d.nonce):  # an abandoned attempt did post it
+                    report.expired_but_posted.append(what)
                 if d.id in noticed:
                     report.expired_with_notice += 1
                 else:
