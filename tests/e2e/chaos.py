@@ -360,11 +360,12 @@ class ChaosRun:
                 await self.fake.wait_until(
                     lambda: (
                         len(self.fake.channel_messages(self.fake.channels.flash_reports)) > before
-                        or handle.callback is not None
+                        or "going out" in handle.final_text()
                     ),
                     STEP_TIMEOUT,
                     "the publication to start",
                 )
+            await asyncio.sleep(self.rng.uniform(0.0, 0.2))
             self.kill("mid_publish")
             return
         with contextlib.suppress(AssertionError):
