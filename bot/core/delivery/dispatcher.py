@@ -9,10 +9,11 @@ calls ``wake(due_at)``. When due, ``run_due()`` claims it (compare-and-set with 
 handler registered for its kind and records the outcome:
 
 * handler returned → ``sent`` with the message id;
-* ``TransientSendError``, ``TimeoutError``/``OSError``, a hung handler (cut off after ``handler_timeout``)
-  or any other exception (logged with its traceback) → retried with exponential backoff and jitter;
-  when no attempt is left before ``deliver_before`` → ``expired``; after ``max_attempts`` → ``failed``;
-  both tell the facilitators;
+* ``TransientSendError``, ``TimeoutError``/``OSError`` or a hung handler (cut off after ``handler_timeout``)
+  → retried with exponential backoff (capped) and jitter for as long as ``deliver_before`` allows, then
+  ``expired``; any other exception (a bug, logged with its traceback) is retried the same way but
+  ``failed`` after ``max_attempts``; both tell the facilitators. A platform outage therefore never
+  turns a delivery with days to go into a failure after a few minutes of errors;
 * ``PermanentSendError`` → ``failed``, and a facilitator notice carries its reason (how to fix it);
 * ``DeliverySkipped`` → ``cancelled``;
 * no handler for the kind → ``failed`` (logged).
@@ -468,13 +469,15 @@ class Dispatcher:
             log.warning(
                 "Delivery %s (%s): handler timed out after %.0f s", delivery.id, delivery.kind, self._handler_timeout
             )
-            return self._retry_or_give_up(delivery, f"handler timed out after {self._handler_timeout:.0f} s")
+            return self._retry_or_give_up(
+                delivery, f"handler timed out after {self._handler_timeout:.0f} s", transient=True
+            )
         except (TransientSendError, OSError) as exc:
             log.info("Delivery %s (%s) attempt %d failed: %s", delivery.id, delivery.kind, delivery.attempts, exc)
-            return self._retry_or_give_up(delivery, str(exc) or type(exc).__name__)
+            return self._retry_or_give_up(delivery, str(exc) or type(exc).__name__, transient=True)
         except Exception as exc:
             log.exception("Handler for %s raised on delivery %s", delivery.kind, delivery.id)
-            return self._retry_or_give_up(delivery, f"{type(exc).__name__}: {exc}")
+            return self._retry_or_give_up(delivery, f"{type(exc).__name__}: {exc}", transient=False)
         log.debug("Delivery %s (%s) sent as message %s", delivery.id, delivery.kind, message_id)
         return _Outcome(delivery, _Action.SENT, message_id=message_id)
 
@@ -483,9 +486,14 @@ class Dispatcher:
         ceiling = min(self._backoff_cap, self._backoff_base * (2 ** max(0, min(attempts - 1, 30))))
         return ceiling / 2 + ceiling / 2 * self._rng.random()
 
-    def _retry_or_give_up(self, delivery: Delivery, error: str) -> _Outcome:
+    def _retry_or_give_up(self, delivery: Delivery, error: str, *, transient: bool) -> _Outcome:
+        """Retry until deliver_before (then expire); an unexpected error also fails after max_attempts.
+
+        Attempts count claims, including ones a crash abandoned, so a transient error must not spend them:
+        a few bad minutes of the platform (or a few restarts) would fail a row that had days left.
+        """
         now = self._clock.now()
-        if delivery.attempts >= self._max_attempts:
+        if not transient and delivery.attempts >= self._max_attempts:
             reason = f"gave up after {delivery.attempts} attempts; last error: {error}"
             log.warning("Delivery %s (%s) %s", delivery.id, delivery.kind, reason)
             return _Outcome(delivery, _Action.FAILED, error=reason, notice=self._failure_text(delivery, reason))

@@ -220,10 +220,10 @@ async def test_hung_handler_is_cut_off_and_retried(
 async def test_max_attempts_fails_the_row_with_a_notice(
     database: Database, clock: ManualClock, sender: FakeSender, make_dispatcher: DispatcherFactory
 ) -> None:
-    """After max_attempts transient failures the row fails and the facilitators hear of it."""
+    """After max_attempts unexpected errors (a bug, not the platform) the row fails and the facilitators hear."""
     await add_all(database, clock, new_delivery("k1", clock.now(), window=timedelta(days=1)))
     dispatcher = make_dispatcher(max_attempts=3)
-    sender.fail_next(*(TransientSendError("503") for _ in range(3)))
+    sender.fail_next(*(RuntimeError("a bug") for _ in range(3)))
     for _ in range(3):
         await dispatcher.run_due()
         clock.advance(timedelta(minutes=10))
@@ -231,6 +231,26 @@ async def test_max_attempts_fails_the_row_with_a_notice(
     assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 3)
     (notice,) = await listed(database, kind=FACILITATOR_NOTICE)
     assert "gave up after 3 attempts" in notice.payload["text"]
+
+
+async def test_transient_errors_are_retried_past_max_attempts_until_sent(
+    database: Database, clock: ManualClock, sender: FakeSender, make_dispatcher: DispatcherFactory
+) -> None:
+    """Platform errors do not spend max_attempts: a row with a day to go is retried until it goes out.
+
+    Found by the chaos run (tests/e2e/chaos.py): a reflection card hit by eight resets and crashes spread
+    over hours of bot time failed for good although its deadline was a week away.
+    """
+    await add_all(database, clock, new_delivery("k1", clock.now(), window=timedelta(days=1)))
+    dispatcher = make_dispatcher(max_attempts=3)
+    sender.fail_next(*(TransientSendError("503") for _ in range(5)))
+    for _ in range(6):
+        await dispatcher.run_due()
+        clock.advance(timedelta(minutes=10))
+    row = await fetch(database, "k1")
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 6)
+    assert len(sender.posts) == 1
+    assert await listed(database, kind=FACILITATOR_NOTICE) == []
 
 
 async def test_retry_past_deadline_expires_with_a_notice(
