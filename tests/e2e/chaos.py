@@ -20,6 +20,7 @@ At the end a last bot runs without faults until nothing due is open, and `ChaosR
   facilitator notice (a sent notice whose payload lists the row); failed or cancelled rows count too;
 * duplicates — a nonce with more than one message, a session reminder, reminder DM or reflection card
   posted twice by content, or Flash Report messages that no issue owns;
+  a posted row that expired must carry the notice's "may have posted" mark, not "nothing was posted";
 * lost reflections — a submit whose confirmation (the "saved" reply with its text) reached the user but
   whose text (or a later submit's) is not in reflection_responses;
 * stuck — pending or claimed rows past their due time, and Flash Reports still publishing.
@@ -43,6 +44,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bot.core.delivery.dispatcher import MAYBE_POSTED
 from bot.core.delivery.domain import OPEN_STATUSES, Delivery, DeliveryStatus
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.storage.database import Database
@@ -508,8 +510,11 @@ class ChaosRun:
                 if d.message_id is not None and fake.state.messages.get(d.message_id) is None:
                     report.missed.append(f"sent without a message: {what}")
             elif d.status is DeliveryStatus.EXPIRED:
-                if fake.messages_by_nonce.get(d.nonce):  # an abandoned attempt did post it
+                if fake.messages_by_nonce.get(d.nonce):  # an interrupted attempt did post it
                     report.expired_but_posted.append(what)
+                    told = [n for n in notices if d.id in n.payload.get("delivery_ids", [])]
+                    if not any(MAYBE_POSTED in str(n.payload.get("text")) for n in told):
+                        report.missed.append(f"posted, expired, and the notice says nothing was posted: {what}")
                 if d.id in noticed:
                     report.expired_with_notice += 1
                 else:

@@ -46,6 +46,7 @@ delivery in ``payload["summary"]``; notices use it when they list what was misse
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import random
@@ -81,6 +82,7 @@ NOTICE_MAX_LINES = 15
 NOTICE_MAX_CHARS = 1900  # under Discord's 2,000-character message limit
 DB_ERROR_RETRY = timedelta(seconds=5)
 SWEEP_INTERVAL = timedelta(seconds=5)  # how often a busy dispatcher looks for abandoned leases
+MAYBE_POSTED = "an interrupted attempt may have posted it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -501,7 +503,9 @@ class Dispatcher:
         next_at = min(now + self.backoff(delivery.attempts), delivery.deliver_before - timedelta(seconds=1))
         if next_at <= now:
             log.info("Delivery %s (%s) expired: no attempt left before its deadline", delivery.id, delivery.kind)
-            return _Outcome(delivery, _Action.EXPIRED, error=f"Not sent before its deadline; last error: {error}")
+            # The failed attempt may have posted all the same (a reset after Discord created the message).
+            expired = dataclasses.replace(delivery, interrupted=True)
+            return _Outcome(expired, _Action.EXPIRED, error=f"Not sent before its deadline; last error: {error}")
         log.info("Delivery %s (%s) will be retried at %s", delivery.id, delivery.kind, next_at)
         return _Outcome(delivery, _Action.RETRY, error=error, next_attempt_at=next_at)
 
@@ -620,10 +624,16 @@ class Dispatcher:
             lines = [head]
             for d in rows[:NOTICE_MAX_LINES]:
                 detail = (errors or {}).get(d.id)
-                lines.append(f"• {_describe(d)}" + (f" ({detail})" if detail and "last error" in detail else ""))
+                line = f"• {_describe(d)}" + (f" ({detail})" if detail and "last error" in detail else "")
+                lines.append(line + (f" — {MAYBE_POSTED}" if d.interrupted else ""))
             if count > NOTICE_MAX_LINES:
                 lines.append(f"…and {count - NOTICE_MAX_LINES} more.")
-            lines.append("Nothing was posted for these; repost by hand anything that still matters.")
+            if any(d.interrupted for d in rows):
+                lines.append(
+                    "Nothing was posted for the others; check the channel for those marked before reposting them."
+                )
+            else:
+                lines.append("Nothing was posted for these; repost by hand anything that still matters.")
             ids = [d.id for d in rows]
             digest = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:32]
             notices.append(self._notice(guild_id, f"notice:expired:{digest}", "\n".join(lines), ids, now))

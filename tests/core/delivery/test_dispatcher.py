@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.core.clock import ManualClock
-from bot.core.delivery.dispatcher import Dispatcher
+from bot.core.delivery.dispatcher import MAYBE_POSTED, Dispatcher
 from bot.core.delivery.domain import FACILITATOR_NOTICE, Delivery, DeliverySkipped, DeliveryStatus
 from bot.core.delivery.idempotent import post_once
 from bot.core.delivery.repository import SqlDeliveryRepository
@@ -306,6 +306,36 @@ async def test_startup_expires_overdue_rows_with_one_notice_per_guild(
     # A second reconcile finds nothing new and schedules nothing new.
     assert await dispatcher.reconcile() == (0, 0)
     assert len(await listed(database, kind=FACILITATOR_NOTICE)) == 2
+
+
+async def test_an_expired_row_whose_attempt_was_interrupted_is_not_called_unposted(
+    database: Database, clock: ManualClock, sender: FakeSender, make_dispatcher: DispatcherFactory
+) -> None:
+    """A row claimed by a worker that died (it may have posted) and then overdue: the notice says it may be out.
+
+    Found by the chaos run: the bot posted a reminder, was killed before recording it, came back after the
+    session began, and told the facilitators that nothing was posted, inviting a repost by hand.
+    """
+    now = clock.now()
+    await add_all(
+        database,
+        clock,
+        new_delivery("crashed", now, window=timedelta(minutes=1), payload={"channel_id": 1, "summary": "Crashed"}),
+        new_delivery("never", now, window=timedelta(minutes=1), payload={"channel_id": 1, "summary": "Never"}),
+    )
+    async with database.unit_of_work() as uow:  # a worker claims one row, posts, and dies before recording it
+        repo = uow.repo(SqlDeliveryRepository)
+        claimed = await repo.claim_due(now, limit=1, lease=timedelta(minutes=2), worker_id="dead")
+        await uow.commit()
+    assert [d.dedupe_key for d in claimed] == ["crashed"]
+    clock.advance(timedelta(hours=3))
+    dispatcher = make_dispatcher()
+    assert await dispatcher.reconcile() == (1, 2)
+    (notice,) = await listed(database, kind=FACILITATOR_NOTICE)
+    lines = notice.payload["text"].splitlines()
+    assert any("Crashed" in line and MAYBE_POSTED in line for line in lines)
+    assert any("Never" in line and MAYBE_POSTED not in line for line in lines)
+    assert "check the channel" in lines[-1]
 
 
 async def test_start_reconciles_then_sends_late_rows(
