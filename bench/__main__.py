@@ -1,7 +1,8 @@
 """Run the benchmarks: ``python -m bench [--quick] [NAME ...]``; print a table, write bench/results.json.
 
 Each benchmark runs its baseline beside Blether in the same run and reports ratios. Benchmarks 1-4
-(ack_latency, modal_burst, reminder_lateness, fanout) run with the event-loop lag monitor beside them.
+(ack_latency, modal_burst, reminder_lateness, fanout) run with the event-loop lag monitor beside them, and
+so does chaos (``python -m bench chaos [--cycles N]``: bots SIGKILLed under injected faults; tallies must be 0).
 """
 
 import argparse
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import ack_latency, fanout, processes, reflection_burst, reminder_lateness, write_throughput
+from bench import ack_latency, chaos, fanout, processes, reflection_burst, reminder_lateness, write_throughput
 from bench._util import table
 from bench.lag import with_lag
 
@@ -128,6 +129,22 @@ def _startup(quick: bool) -> dict[str, Any]:
     }
 
 
+def _chaos(quick: bool) -> dict[str, Any]:
+    cycles = CHAOS_CYCLES or (chaos.QUICK_CYCLES if quick else chaos.CYCLES)
+    result = chaos.run(cycles, verbose=True)
+    print(chaos.describe(result), flush=True)
+    return {
+        **result,
+        "figure": f"{result['cycles']} cycles, {result['kills']} kills, {result['faults']} faults: missed"
+        f" {result['missed']}, duplicates {result['duplicates']}, lost {result['lost_reflections']},"
+        f" stuck {result['stuck']} (seed {result['seed']})",
+        "target": "all 0",
+    }
+
+
+CHAOS_CYCLES = 0  # set by --cycles
+
+
 BENCHES: dict[str, Callable[[bool], dict[str, Any]]] = {
     "ack_latency": _ack,
     "modal_burst": _modal,
@@ -136,6 +153,7 @@ BENCHES: dict[str, Callable[[bool], dict[str, Any]]] = {
     "write_throughput": _write,
     "memory": _memory,
     "startup": _startup,
+    "chaos": _chaos,
 }
 
 
@@ -154,7 +172,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", metavar="NAME", help="benchmarks to run (default: all)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run, not the figures)")
+    parser.add_argument("--cycles", type=int, default=0, help="chaos: cycles (default 200, 20 with --quick)")
     args = parser.parse_args()
+    global CHAOS_CYCLES
+    CHAOS_CYCLES = args.cycles
     logging.basicConfig(level=logging.ERROR)
     names = args.names or list(BENCHES)
     unknown = [n for n in names if n not in BENCHES]

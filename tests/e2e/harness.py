@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -160,3 +161,53 @@ async def running_bot(
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await asyncio.wait_for(task, timeout=10)
         await database.dispose()
+
+
+CLOCK_SHIM = '''"""Test-only (tests/e2e/harness.py Bots): move Blether's SystemClock by BLETHER_TEST_CLOCK_OFFSET."""
+import os
+from datetime import timedelta
+
+_offset = float(os.environ.get("BLETHER_TEST_CLOCK_OFFSET") or 0)
+if _offset:
+    from bot.core import clock as _clock
+
+    _system_now = _clock.SystemClock.now
+    _clock.SystemClock.now = lambda self: _system_now(self) + timedelta(seconds=_offset)
+'''
+
+
+class Bots:
+    """Start `python -m bot run` processes one after another against one fake Discord and one database."""
+
+    def __init__(self, fake: Any, database_url: str, directory: Path) -> None:
+        self.fake = fake
+        self.database_url = database_url
+        self.directory = directory
+        self.started: list[BotProcess] = []
+        shim = directory / "clock-shim"
+        shim.mkdir()
+        (shim / "sitecustomize.py").write_text(CLOCK_SHIM)
+        self._pythonpath = f"{shim}:{REPO_ROOT}"
+
+    async def start(
+        self, *, shifted_to: datetime | None = None, offset: float | None = None, wait: bool = True
+    ) -> tuple[BotProcess, float]:
+        """Start a bot whose clock shows `shifted_to` now (or runs `offset` seconds ahead); wait until connected."""
+        if offset is None:
+            offset = (shifted_to - datetime.now(UTC)).total_seconds() if shifted_to else 0.0
+        env = bot_env(self.fake, self.database_url) | {
+            "PYTHONPATH": self._pythonpath,
+            "BLETHER_TEST_CLOCK_OFFSET": f"{offset:.3f}",
+        }
+        process = BotProcess(env=env, log_path=self.directory / f"bot-{len(self.started) + 1}.log")
+        self.started.append(process)
+        process.start()
+        if wait:
+            await process.wait_for_log("Connected as", timeout=30)
+        return process, offset
+
+    def stop_all(self) -> None:
+        """Kill whatever is still running (end of test)."""
+        for process in self.started:
+            process.kill()
+            process.terminate()

@@ -9,10 +9,11 @@ calls ``wake(due_at)``. When due, ``run_due()`` claims it (compare-and-set with 
 handler registered for its kind and records the outcome:
 
 * handler returned → ``sent`` with the message id;
-* ``TransientSendError``, ``TimeoutError``/``OSError``, a hung handler (cut off after ``handler_timeout``)
-  or any other exception (logged with its traceback) → retried with exponential backoff and jitter;
-  when no attempt is left before ``deliver_before`` → ``expired``; after ``max_attempts`` → ``failed``;
-  both tell the facilitators;
+* ``TransientSendError``, ``TimeoutError``/``OSError`` or a hung handler (cut off after ``handler_timeout``)
+  → retried with exponential backoff (capped) and jitter for as long as ``deliver_before`` allows, then
+  ``expired``; any other exception (a bug, logged with its traceback) is retried the same way but
+  ``failed`` after ``max_attempts``; both tell the facilitators. A platform outage therefore never
+  turns a delivery with days to go into a failure after a few minutes of errors;
 * ``PermanentSendError`` → ``failed``, and a facilitator notice carries its reason (how to fix it);
 * ``DeliverySkipped`` → ``cancelled``;
 * no handler for the kind → ``failed`` (logged).
@@ -53,6 +54,7 @@ delivery in ``payload["summary"]``; notices use it when they list what was misse
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import random
@@ -89,6 +91,7 @@ NOTICE_MAX_CHARS = 1900  # under Discord's 2,000-character message limit
 DB_ERROR_RETRY = timedelta(seconds=5)
 SWEEP_INTERVAL = timedelta(seconds=5)  # how often a busy dispatcher looks for abandoned leases
 DM_CLAIM_HORIZON = 2.0  # seconds: claim no DM while the limiter's DM pace is paused for longer
+MAYBE_POSTED = "an interrupted attempt may have posted it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -598,13 +601,15 @@ class Dispatcher:
             log.warning(
                 "Delivery %s (%s): handler timed out after %.0f s", delivery.id, delivery.kind, self._handler_timeout
             )
-            return self._retry_or_give_up(delivery, f"handler timed out after {self._handler_timeout:.0f} s")
+            return self._retry_or_give_up(
+                delivery, f"handler timed out after {self._handler_timeout:.0f} s", transient=True
+            )
         except (TransientSendError, OSError) as exc:
             log.info("Delivery %s (%s) attempt %d failed: %s", delivery.id, delivery.kind, delivery.attempts, exc)
-            return self._retry_or_give_up(delivery, str(exc) or type(exc).__name__)
+            return self._retry_or_give_up(delivery, str(exc) or type(exc).__name__, transient=True)
         except Exception as exc:
             log.exception("Handler for %s raised on delivery %s", delivery.kind, delivery.id)
-            return self._retry_or_give_up(delivery, f"{type(exc).__name__}: {exc}")
+            return self._retry_or_give_up(delivery, f"{type(exc).__name__}: {exc}", transient=False)
         log.debug("Delivery %s (%s) sent as message %s", delivery.id, delivery.kind, message_id)
         return _Outcome(delivery, _Action.SENT, message_id=message_id)
 
@@ -613,9 +618,14 @@ class Dispatcher:
         ceiling = min(self._backoff_cap, self._backoff_base * (2 ** max(0, min(attempts - 1, 30))))
         return ceiling / 2 + ceiling / 2 * self._rng.random()
 
-    def _retry_or_give_up(self, delivery: Delivery, error: str) -> _Outcome:
+    def _retry_or_give_up(self, delivery: Delivery, error: str, *, transient: bool) -> _Outcome:
+        """Retry until deliver_before (then expire); an unexpected error also fails after max_attempts.
+
+        Attempts count claims, including ones a crash abandoned, so a transient error must not spend them:
+        a few bad minutes of the platform (or a few restarts) would fail a row that had days left.
+        """
         now = self._clock.now()
-        if delivery.attempts >= self._max_attempts:
+        if not transient and delivery.attempts >= self._max_attempts:
             reason = f"gave up after {delivery.attempts} attempts; last error: {error}"
             log.warning("Delivery %s (%s) %s", delivery.id, delivery.kind, reason)
             return _Outcome(delivery, _Action.FAILED, error=reason, notice=self._failure_text(delivery, reason))
@@ -623,7 +633,9 @@ class Dispatcher:
         next_at = min(now + self.backoff(delivery.attempts), delivery.deliver_before - timedelta(seconds=1))
         if next_at <= now:
             log.info("Delivery %s (%s) expired: no attempt left before its deadline", delivery.id, delivery.kind)
-            return _Outcome(delivery, _Action.EXPIRED, error=f"Not sent before its deadline; last error: {error}")
+            # The failed attempt may have posted all the same (a reset after Discord created the message).
+            expired = dataclasses.replace(delivery, interrupted=True)
+            return _Outcome(expired, _Action.EXPIRED, error=f"Not sent before its deadline; last error: {error}")
         log.info("Delivery %s (%s) will be retried at %s", delivery.id, delivery.kind, next_at)
         return _Outcome(delivery, _Action.RETRY, error=error, next_attempt_at=next_at)
 
@@ -742,10 +754,16 @@ class Dispatcher:
             lines = [head]
             for d in rows[:NOTICE_MAX_LINES]:
                 detail = (errors or {}).get(d.id)
-                lines.append(f"• {_describe(d)}" + (f" ({detail})" if detail and "last error" in detail else ""))
+                line = f"• {_describe(d)}" + (f" ({detail})" if detail and "last error" in detail else "")
+                lines.append(line + (f" — {MAYBE_POSTED}" if d.interrupted else ""))
             if count > NOTICE_MAX_LINES:
                 lines.append(f"…and {count - NOTICE_MAX_LINES} more.")
-            lines.append("Nothing was posted for these; repost by hand anything that still matters.")
+            if any(d.interrupted for d in rows):
+                lines.append(
+                    "Nothing was posted for the others; check the channel for those marked before reposting them."
+                )
+            else:
+                lines.append("Nothing was posted for these; repost by hand anything that still matters.")
             ids = [d.id for d in rows]
             digest = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:32]
             notices.append(self._notice(guild_id, f"notice:expired:{digest}", "\n".join(lines), ids, now))

@@ -66,6 +66,8 @@ class Delivery:
     sent_at: datetime | None
     recovered: bool = False
     """True when an earlier attempt may have posted beyond the nonce window: look for it before posting."""
+    interrupted: bool = False
+    """True when an earlier attempt was abandoned or failed after it began: it may have posted."""
 
     @property
     def nonce(self) -> str:

@@ -52,6 +52,7 @@ def _to_delivery(row: Mapping[str, Any], *, recovered: bool = False) -> Delivery
         created_at=row["created_at"],
         sent_at=row["sent_at"],
         recovered=recovered,
+        interrupted=row.get("abandoned_at") is not None,
     )
 
 

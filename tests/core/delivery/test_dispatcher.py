@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.core.clock import ManualClock
-from bot.core.delivery.dispatcher import Dispatcher
+from bot.core.delivery.dispatcher import MAYBE_POSTED, Dispatcher
 from bot.core.delivery.domain import FACILITATOR_NOTICE, Delivery, DeliverySkipped, DeliveryStatus
 from bot.core.delivery.idempotent import post_once
 from bot.core.delivery.limiter import RateLimiter
@@ -223,10 +223,10 @@ async def test_hung_handler_is_cut_off_and_retried(
 async def test_max_attempts_fails_the_row_with_a_notice(
     database: Database, clock: ManualClock, sender: FakeSender, make_dispatcher: DispatcherFactory
 ) -> None:
-    """After max_attempts transient failures the row fails and the facilitators hear of it."""
+    """After max_attempts unexpected errors (a bug, not the platform) the row fails and the facilitators hear."""
     await add_all(database, clock, new_delivery("k1", clock.now(), window=timedelta(days=1)))
     dispatcher = make_dispatcher(max_attempts=3)
-    sender.fail_next(*(TransientSendError("503") for _ in range(3)))
+    sender.fail_next(*(RuntimeError("a bug") for _ in range(3)))
     for _ in range(3):
         await dispatcher.run_due()
         clock.advance(timedelta(minutes=10))
@@ -234,6 +234,26 @@ async def test_max_attempts_fails_the_row_with_a_notice(
     assert (row.status, row.attempts) == (DeliveryStatus.FAILED, 3)
     (notice,) = await listed(database, kind=FACILITATOR_NOTICE)
     assert "gave up after 3 attempts" in notice.payload["text"]
+
+
+async def test_transient_errors_are_retried_past_max_attempts_until_sent(
+    database: Database, clock: ManualClock, sender: FakeSender, make_dispatcher: DispatcherFactory
+) -> None:
+    """Platform errors do not spend max_attempts: a row with a day to go is retried until it goes out.
+
+    Found by the chaos run (tests/e2e/chaos.py): a reflection card hit by eight resets and crashes spread
+    over hours of bot time failed for good although its deadline was a week away.
+    """
+    await add_all(database, clock, new_delivery("k1", clock.now(), window=timedelta(days=1)))
+    dispatcher = make_dispatcher(max_attempts=3)
+    sender.fail_next(*(TransientSendError("503") for _ in range(5)))
+    for _ in range(6):
+        await dispatcher.run_due()
+        clock.advance(timedelta(minutes=10))
+    row = await fetch(database, "k1")
+    assert (row.status, row.attempts) == (DeliveryStatus.SENT, 6)
+    assert len(sender.posts) == 1
+    assert await listed(database, kind=FACILITATOR_NOTICE) == []
 
 
 async def test_retry_past_deadline_expires_with_a_notice(
@@ -289,6 +309,36 @@ async def test_startup_expires_overdue_rows_with_one_notice_per_guild(
     # A second reconcile finds nothing new and schedules nothing new.
     assert await dispatcher.reconcile() == (0, 0)
     assert len(await listed(database, kind=FACILITATOR_NOTICE)) == 2
+
+
+async def test_an_expired_row_whose_attempt_was_interrupted_is_not_called_unposted(
+    database: Database, clock: ManualClock, sender: FakeSender, make_dispatcher: DispatcherFactory
+) -> None:
+    """A row claimed by a worker that died (it may have posted) and then overdue: the notice says it may be out.
+
+    Found by the chaos run: the bot posted a reminder, was killed before recording it, came back after the
+    session began, and told the facilitators that nothing was posted, inviting a repost by hand.
+    """
+    now = clock.now()
+    await add_all(
+        database,
+        clock,
+        new_delivery("crashed", now, window=timedelta(minutes=1), payload={"channel_id": 1, "summary": "Crashed"}),
+        new_delivery("never", now, window=timedelta(minutes=1), payload={"channel_id": 1, "summary": "Never"}),
+    )
+    async with database.unit_of_work() as uow:  # a worker claims one row, posts, and dies before recording it
+        repo = uow.repo(SqlDeliveryRepository)
+        claimed = await repo.claim_due(now, limit=1, lease=timedelta(minutes=2), worker_id="dead")
+        await uow.commit()
+    assert [d.dedupe_key for d in claimed] == ["crashed"]
+    clock.advance(timedelta(hours=3))
+    dispatcher = make_dispatcher()
+    assert await dispatcher.reconcile() == (1, 2)
+    (notice,) = await listed(database, kind=FACILITATOR_NOTICE)
+    lines = notice.payload["text"].splitlines()
+    assert any("Crashed" in line and MAYBE_POSTED in line for line in lines)
+    assert any("Never" in line and MAYBE_POSTED not in line for line in lines)
+    assert "check the channel" in lines[-1]
 
 
 async def test_start_reconciles_then_sends_late_rows(

@@ -1,0 +1,87 @@
+"""The chaos run at length: 200 cycles of SIGKILLs, restarts and injected faults against the real bot process.
+
+tests/e2e/chaos.py does the work (tests/e2e/test_chaos.py runs 20 cycles in CI). This prints the tallies
+(missed, duplicates, lost reflections, stuck rows must all be 0) and the event-loop lag of the controller's
+own loop, where the fake Discord runs, measured by bench.lag.LagMonitor beside the whole run.
+
+    python -m bench chaos                 # 200 cycles (20 with --quick), results in bench/results.json
+    python -m bench.chaos --cycles 50 --seed 7
+"""
+
+import argparse
+import asyncio
+import logging
+import random
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench._fake import TOKEN
+from bench._util import table
+from tests.e2e.chaos import run_chaos
+from tests.fakediscord import FakeDiscord
+
+CYCLES = 200
+QUICK_CYCLES = 20
+
+
+async def run_async(cycles: int, seed: int, *, verbose: bool = False) -> dict[str, Any]:
+    """Run the chaos controller for cycles against a fresh SQLite database; return its tallies."""
+    progress = (lambda line: print(line, file=sys.stderr, flush=True)) if verbose else None
+    with tempfile.TemporaryDirectory(prefix="blether-chaos-") as directory:
+        url = f"sqlite+aiosqlite:///{Path(directory) / 'chaos.db'}"
+        async with FakeDiscord(token=TOKEN) as fake:
+            report = await run_chaos(fake, url, Path(directory), cycles=cycles, seed=seed, progress=progress)
+            errors = len(fake.internal_errors)
+    result = report.tallies()
+    result["fake_internal_errors"] = errors
+    result["passed"] = report.ok and errors == 0
+    return result
+
+
+def run(cycles: int, seed: int | None = None, *, verbose: bool = False) -> dict[str, Any]:
+    """Run the chaos bench synchronously (seed drawn at random when None)."""
+    seed = random.SystemRandom().randrange(1_000_000) if seed is None else seed
+    return asyncio.run(run_async(cycles, seed, verbose=verbose))
+
+
+def describe(result: dict[str, Any]) -> str:
+    """Render the tallies as a table."""
+    lag = result["lag"]
+    rows = [
+        ["seed / cycles", f"{result['seed']} / {result['cycles']}"],
+        ["bot processes / SIGKILLs", f"{result['processes']} / {result['kills']} {result['kill_points']}"],
+        ["faults injected", f"{result['faults']} {result['fault_kinds']}"],
+        ["deliveries", str(result["deliveries"])],
+        ["expired with a notice", result["expired_with_notice"]],
+        ["reflection submits / acknowledged", f"{result['submits']} / {result['submits_acknowledged']}"],
+        ["Flash Reports acknowledged", result["publishes_acknowledged"]],
+        ["creates deduplicated by nonce", result["nonce_retries"]],
+        ["missed", result["missed"]],
+        ["duplicates", result["duplicates"]],
+        ["lost reflections", result["lost_reflections"]],
+        ["stuck", result["stuck"]],
+        ["loop lag p99 / max", f"{lag['p99'] * 1000:.1f} ms / {lag['max'] * 1000:.1f} ms"],
+        ["wall time", f"{result['wall_s']:.0f} s"],
+    ]
+    text = table(["chaos", "tally"], rows)
+    if result["problems"]:
+        text += "\n" + "\n".join(f"  {p}" for p in result["problems"])
+    return text
+
+
+def main() -> None:
+    """Run the chaos bench with --cycles/--seed and print its tallies."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cycles", type=int, default=CYCLES)
+    parser.add_argument("--seed", type=int, default=None)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    result = run(args.cycles, args.seed, verbose=True)
+    print(describe(result))
+    sys.exit(0 if result["passed"] else 1)
+
+
+if __name__ == "__main__":
+    main()
