@@ -62,13 +62,23 @@ def describe(result: dict[str, Any]) -> str:
         ["duplicates", result["duplicates"]],
         ["lost reflections", result["lost_reflections"]],
         ["stuck", result["stuck"]],
-        ["loop lag p99 / max", f"{lag['p99'] * 1000:.1f} ms / {lag['max'] * 1000:.1f} ms"],
+        ["loop lag p99 / max (controller + fake)", f"{lag['p99'] * 1000:.1f} ms / {lag['max'] * 1000:.1f} ms"],
+        ["loop lag in the bots: window p99 median / worst, max", _bot_lag(result.get("bot_lag", {}))],
         ["wall time", f"{result['wall_s']:.0f} s"],
     ]
     text = table(["chaos", "tally"], rows)
     if result["problems"]:
         text += "\n" + "\n".join(f"  {p}" for p in result["problems"])
     return text
+
+
+def _bot_lag(figures: dict[str, Any]) -> str:
+    if not figures.get("windows"):
+        return "no reports"
+    return (
+        f"{figures['p99_median_window'] * 1000:.1f} / {figures['p99_worst_window'] * 1000:.1f} ms, "
+        f"{figures['max'] * 1000:.1f} ms ({figures['windows']} windows)"
+    )
 
 
 def main() -> None:

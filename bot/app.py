@@ -17,6 +17,7 @@ from bot.core.flash.adapters import ProgrammeServiceSource, ReflectionsRecapSour
 from bot.core.flash.planning import IssuePlanner
 from bot.core.flash.publishing import FlashDeliveries
 from bot.core.flash.service import FlashService
+from bot.core.looplag import LoopLagWatch
 from bot.core.participants.service import ParticipantService
 from bot.core.ports import EventMirror, Sender
 from bot.core.programme.domain import ChannelDirectory
@@ -60,9 +61,11 @@ class Services:
     flash: FlashService
     evaluation: EvaluationService
     leader: AdvisoryLockLeader | None = field(default=None)
+    loop_lag: LoopLagWatch = field(default_factory=LoopLagWatch)
 
     async def start(self) -> None:
-        """Start background work: reconcile and run the delivery dispatcher."""
+        """Start background work: watch the event loop, reconcile and run the delivery dispatcher."""
+        self.loop_lag.start()
         await self.dispatcher.start()
 
     async def prepare_guild(self, guild_id: int) -> None:
@@ -76,6 +79,7 @@ class Services:
         await self.dispatcher.stop()
         if self.leader is not None:
             await self.leader.close()
+        await self.loop_lag.stop()
 
     async def is_facilitator(self, actor: Actor) -> bool:
         """Tell whether the actor may use facilitator commands in their server."""

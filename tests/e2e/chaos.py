@@ -47,6 +47,7 @@ from sqlalchemy import text
 from bot.core.delivery.dispatcher import MAYBE_POSTED
 from bot.core.delivery.domain import OPEN_STATUSES, Delivery, DeliveryStatus
 from bot.core.delivery.repository import SqlDeliveryRepository
+from bot.core.looplag import REPORT_PREFIX
 from bot.core.storage.database import Database
 from tests.e2e.harness import BotProcess, Bots
 from tests.fakediscord import FakeDiscord
@@ -127,6 +128,7 @@ class ChaosReport:
     nonce_retries: int = 0
     wall_s: float = 0.0
     lag: dict[str, Any] = field(default_factory=dict)
+    bot_lag: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -160,6 +162,7 @@ class ChaosReport:
             "problems": (self.missed + self.duplicates + self.lost_reflections + self.stuck)[:20],
             "wall_s": round(self.wall_s, 1),
             "lag": self.lag,
+            "bot_lag": self.bot_lag,
         }
 
 
@@ -601,7 +604,30 @@ async def run_chaos(
     from bench.lag import LagMonitor
 
     lag = (monitor or LagMonitor)()
+    chaos = ChaosRun(fake, database_url, directory, cycles=cycles, seed=seed, progress=progress)
     async with lag:
-        report = await ChaosRun(fake, database_url, directory, cycles=cycles, seed=seed, progress=progress).run()
+        report = await chaos.run()
     report.lag = lag.figures()
+    report.bot_lag = bot_lag([process.logs() for process in chaos.bots.started])
     return report
+
+
+BOT_LAG_LINE = re.compile(re.escape(REPORT_PREFIX) + r": p99 ([0-9.]+) ms, max ([0-9.]+) ms over (\d+) ticks")
+
+
+def bot_lag(logs: list[str]) -> dict[str, Any]:
+    """Summarise the bots' own event-loop lag reports (bot/core/looplag.py, every 2 s at DEBUG), in seconds.
+
+    Each report covers one window, so the run's p99 is given as the median and the worst window p99.
+    """
+    windows = [tuple(map(float, m.groups())) for log in logs for m in BOT_LAG_LINE.finditer(log)]
+    if not windows:
+        return {"windows": 0}
+    p99s = sorted(w[0] / 1000 for w in windows)
+    return {
+        "windows": len(windows),
+        "ticks": int(sum(w[2] for w in windows)),
+        "p99_median_window": p99s[len(p99s) // 2],
+        "p99_worst_window": p99s[-1],
+        "max": max(w[1] for w in windows) / 1000,
+    }

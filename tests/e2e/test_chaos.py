@@ -37,3 +37,4 @@ async def test_chaos_misses_duplicates_loses_and_strands_nothing(
     assert sum(report.faults.values()) >= cycles, tallies
     assert report.deliveries.get("sent", 0) >= cycles, tallies
     assert report.submits_acknowledged >= 1, tallies
+    assert report.bot_lag.get("windows", 0) >= 1, tallies  # the bots' own loop-lag watch reported
