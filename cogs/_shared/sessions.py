@@ -76,5 +76,5 @@ class SessionNumber(app_commands.Transformer):
         return session.id
 
 
-Session = app_commands.Transform[int, SessionNumber]
+SessionOption = app_commands.Transform[int, SessionNumber]
 """A session picked (or typed) by number; the command receives its id."""

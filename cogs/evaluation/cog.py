@@ -18,7 +18,7 @@ from bot.core.programme.domain import ProgrammeSettingsUpdate
 from bot.discord_ports import to_discord_embed
 from cogs._shared.actors import actor_from
 from cogs._shared.replies import send_ephemeral
-from cogs._shared.sessions import Session
+from cogs._shared.sessions import SessionOption
 from cogs.evaluation import render
 from cogs.evaluation.views import EraseConfirmButton, me_commands
 
@@ -81,7 +81,7 @@ class Evaluation(commands.Cog):
         await self._send_files(interaction, None, render.to_files(result.files), embeds=embeds)
 
     @report.command(name="session", extras=FACILITATOR)
-    async def report_session(self, interaction: discord.Interaction, session: Session) -> None:
+    async def report_session(self, interaction: discord.Interaction, session: SessionOption) -> None:
         """Show one session's figures (facilitators).
 
         Args:

@@ -13,7 +13,7 @@ from bot.core.reflections.ids import MODAL_TEMPLATE
 from cogs._shared.actors import actor_from
 from cogs._shared.interactions import ModalValue
 from cogs._shared.replies import send_ephemeral
-from cogs._shared.sessions import Session
+from cogs._shared.sessions import SessionOption
 from cogs.participants.views import show_prompt
 from cogs.reflections import render
 from cogs.reflections.facilitator import Attendance, Reflection
@@ -31,7 +31,7 @@ class Reflections(commands.Cog):
 
     @app_commands.command(name="reflect")
     @app_commands.guild_only()
-    async def reflect(self, interaction: discord.Interaction, session: Session | None = None) -> None:
+    async def reflect(self, interaction: discord.Interaction, session: SessionOption | None = None) -> None:
         """Share what worked well in a session and what would make it even better.
 
         Args:
@@ -42,7 +42,7 @@ class Reflections(commands.Cog):
 
     @app_commands.command(name="checkin")
     @app_commands.guild_only()
-    async def checkin(self, interaction: discord.Interaction, session: Session | None = None) -> None:
+    async def checkin(self, interaction: discord.Interaction, session: SessionOption | None = None) -> None:
         """Say that you attended a session.
 
         Args:

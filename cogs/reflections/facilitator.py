@@ -9,7 +9,7 @@ from bot.core.errors import DomainError
 from bot.core.reflections import MemberName
 from cogs._shared.actors import actor_from
 from cogs._shared.replies import send_ephemeral
-from cogs._shared.sessions import Session
+from cogs._shared.sessions import SessionOption
 from cogs.reflections import render
 
 FACILITATOR = {"facilitator": True}
@@ -30,7 +30,7 @@ class Reflection(
         self.bot = bot
 
     @app_commands.command(name="open", extras=FACILITATOR)
-    async def open_poll(self, interaction: discord.Interaction, session: Session) -> None:
+    async def open_poll(self, interaction: discord.Interaction, session: SessionOption) -> None:
         """Open (or reopen) a session's reflections now.
 
         Args:
@@ -41,7 +41,7 @@ class Reflection(
         await send_ephemeral(interaction, f"Reflections are open until <t:{int(poll.closes_at.timestamp())}:F>.")
 
     @app_commands.command(name="close", extras=FACILITATOR)
-    async def close_poll(self, interaction: discord.Interaction, session: Session) -> None:
+    async def close_poll(self, interaction: discord.Interaction, session: SessionOption) -> None:
         """Close a session's reflections now and post the summary to facilitators.
 
         Args:
@@ -52,7 +52,7 @@ class Reflection(
         await send_ephemeral(interaction, "Reflections are closed; the summary goes to the facilitators' channel.")
 
     @app_commands.command(name="results", extras=FACILITATOR)
-    async def results(self, interaction: discord.Interaction, session: Session) -> None:
+    async def results(self, interaction: discord.Interaction, session: SessionOption) -> None:
         """Show a session's reflection results so far (counts and consented quotes, never names).
 
         Args:
@@ -72,7 +72,7 @@ class Reflection(
         q3: app_commands.Range[str, 1, 300] | None = None,
         q4: app_commands.Range[str, 1, 300] | None = None,
         q5: app_commands.Range[str, 1, 300] | None = None,
-        session: Session | None = None,
+        session: SessionOption | None = None,
         default: bool = False,
     ) -> None:
         """Create a question set, e.g. q1 "rating*: How useful was it?".
@@ -109,7 +109,7 @@ class Attendance(
         self.bot = bot
 
     @app_commands.command(name="mark", extras=FACILITATOR)
-    async def mark(self, interaction: discord.Interaction, session: Session, member: discord.Member) -> None:
+    async def mark(self, interaction: discord.Interaction, session: SessionOption, member: discord.Member) -> None:
         """Mark someone as present at a session.
 
         Args:
@@ -120,7 +120,9 @@ class Attendance(
         await send_ephemeral(interaction, render.marked(result))
 
     @app_commands.command(name="import", extras=FACILITATOR)
-    async def import_csv(self, interaction: discord.Interaction, session: Session, file: discord.Attachment) -> None:
+    async def import_csv(
+        self, interaction: discord.Interaction, session: SessionOption, file: discord.Attachment
+    ) -> None:
         """Import a Zoom or Teams attendance CSV (all rows or nothing).
 
         Args:
@@ -141,7 +143,7 @@ class Attendance(
         await send_ephemeral(interaction, render.imported(result))
 
     @app_commands.command(name="show", extras=FACILITATOR)
-    async def show(self, interaction: discord.Interaction, session: Session) -> None:
+    async def show(self, interaction: discord.Interaction, session: SessionOption) -> None:
         """List who attended a session.
 
         Args:

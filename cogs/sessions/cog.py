@@ -20,7 +20,7 @@ from bot.core.programme.domain import (
 )
 from cogs._shared.actors import actor_from
 from cogs._shared.replies import send_ephemeral
-from cogs._shared.sessions import Session
+from cogs._shared.sessions import SessionOption
 from cogs.programme.checks import in_guild
 from cogs.programme.render import batch_embed
 from cogs.sessions import render
@@ -146,7 +146,7 @@ class Sessions(commands.GroupCog, group_name="session", group_extras=FACILITATOR
     async def edit_session(
         self,
         interaction: discord.Interaction,
-        session: Session,
+        session: SessionOption,
         number: Number | None = None,
         title: Title | None = None,
         starts: Starts | None = None,
@@ -187,7 +187,7 @@ class Sessions(commands.GroupCog, group_name="session", group_extras=FACILITATOR
     async def cancel_session(
         self,
         interaction: discord.Interaction,
-        session: Session,
+        session: SessionOption,
         reason: app_commands.Range[str, 1, CANCEL_REASON_LIMIT] | None = None,
     ) -> None:
         """Cancel a session: its reminders stop and the cancellation is announced.
