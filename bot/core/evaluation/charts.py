@@ -16,6 +16,7 @@ Agg before anything could import pyplot. Rendering blocks, so render_charts runs
 import asyncio
 import io
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import matplotlib
@@ -30,15 +31,18 @@ from bot.core.evaluation.figures import (
     SMALL_NUMBER,
     SMALL_SAMPLE,
     SUPPRESSED,
+    WITHHELD,
     ProgrammeFigures,
     is_small,
     suppress,
+    suppress_breakdown,
 )
 
 SMALL_HEIGHT = SMALL_NUMBER - 1
 """The height a 1–4 count is drawn at (the most it could be)."""
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SMALL_NOTE = "Hatched blocks: fewer than 5 people (drawn at height 4; the exact number is withheld)."
+WITHHELD_NOTE = "Bars marked * are not drawn: a larger count withheld so that a <5 cannot be worked out from the total."
 RATE_NOTE = "Sessions marked n<5 are not drawn: fewer than 5 people attended or reflected."
 EMPTY_NOTE = "No sessions have been held yet."
 BAR_COLOUR = "#2E6F95"
@@ -108,6 +112,19 @@ def count_bar(category: str, count: int) -> Bar:
     return Bar(category, count, suppress(count))
 
 
+def breakdown_bars(categories: Sequence[str], counts: Sequence[int]) -> list[Bar]:
+    """Return the bars of a breakdown whose total is published: small counts hatched, withheld ones not drawn."""
+    return [
+        Bar(category, 0, WITHHELD, suppressed=True, drawn=False) if shown == WITHHELD else count_bar(category, count)
+        for category, count, shown in zip(categories, counts, suppress_breakdown(counts), strict=True)
+    ]
+
+
+def _notes(bars: Sequence[Bar]) -> tuple[str, ...]:
+    notes = [SMALL_NOTE] if any(b.suppressed and b.drawn for b in bars) else []
+    return (*notes, WITHHELD_NOTE) if any(b.label == WITHHELD for b in bars) else tuple(notes)
+
+
 def _session_label(number: int) -> str:
     return f"S{number}"
 
@@ -168,19 +185,20 @@ def response_rate_spec(figures: ProgrammeFigures) -> ChartSpec:
 
 def ratings_spec(figures: ProgrammeFigures) -> ChartSpec:
     """Return the stacked rating-distribution-per-session chart (consenting people's ratings)."""
+    per_session = [  # each session's five ratings: a breakdown of its published ratings count
+        breakdown_bars([_session_label(s.number)] * len(RATINGS), [s.rating(v) for v in RATINGS])
+        for s in figures.sessions
+    ]
     series = tuple(
-        Series(
-            f"Rated {value}",
-            tuple(count_bar(_session_label(s.number), s.rating(value)) for s in figures.sessions),
-            colour=RATING_COLOURS[value - 1],
-        )
+        Series(f"Rated {value}", tuple(bars[value - 1] for bars in per_session), colour=RATING_COLOURS[value - 1])
         for value in RATINGS
     )
-    suppressed = any(b.suppressed for serie in series for b in serie.bars)
-    notes = [SMALL_NOTE] if suppressed else []
+    notes = list(_notes([b for bars in per_session for b in bars]))
     if not figures.sessions:
         notes.append(EMPTY_NOTE)
-    rows = tuple((str(s.number), s.title, *(suppress(s.rating(v)) for v in RATINGS)) for s in figures.sessions)
+    rows = tuple(
+        (str(s.number), s.title, *suppress_breakdown([s.rating(v) for v in RATINGS])) for s in figures.sessions
+    )
     return ChartSpec(
         name="ratings",
         title="How valuable people found each session (ratings 1–5)",
@@ -200,7 +218,10 @@ def ratings_spec(figures: ProgrammeFigures) -> ChartSpec:
 
 def areas_spec(figures: ProgrammeFigures) -> ChartSpec:
     """Return the participants-by-area-type chart (horizontal bars, six-fold classification plus not said)."""
-    bars = tuple(count_bar(t.label, t.count) for t in figures.participants_by_area)
+    bars = tuple(
+        breakdown_bars([t.label for t in figures.participants_by_area], [t.count for t in figures.participants_by_area])
+    )
+    shown = [b.label for b in bars]
     return ChartSpec(
         name="participants_by_area",
         title="Participants by area type",
@@ -208,11 +229,11 @@ def areas_spec(figures: ProgrammeFigures) -> ChartSpec:
         x_label="Participants",
         y_label="",
         series=(Series("Participants", bars),),
-        notes=(SMALL_NOTE,) if any(b.suppressed for b in bars) else (),
+        notes=_notes(bars),
         table_headers=("Area type", "Participants"),
-        table_rows=tuple((t.label, suppress(t.count)) for t in figures.participants_by_area),
+        table_rows=tuple((t.label, text) for t, text in zip(figures.participants_by_area, shown, strict=True)),
         alt="Horizontal bar chart of participants by the area type they live in. "
-        + "; ".join(f"{t.label}: {suppress(t.count)}" for t in figures.participants_by_area),
+        + "; ".join(f"{t.label}: {text}" for t, text in zip(figures.participants_by_area, shown, strict=True)),
     )
 
 

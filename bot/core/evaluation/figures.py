@@ -24,6 +24,7 @@ and rates or means resting on such a count as "n<5". Exports are not suppressed.
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,6 +41,8 @@ from bot.core.text import clean_text
 
 SMALL_NUMBER = 5
 SUPPRESSED = "<5"
+WITHHELD = "*"
+"""A count of 5 or more hidden so that a "<5" beside it cannot be worked out from the published total."""
 SMALL_SAMPLE = "n<5"
 NOT_AVAILABLE = "–"
 MAX_QUOTES = 5
@@ -62,6 +65,20 @@ def suppress(count: int) -> str:
     if count < 0:
         raise ValueError("a count cannot be negative")
     return SUPPRESSED if is_small(count) else str(count)
+
+
+def suppress_breakdown(counts: Sequence[int]) -> list[str]:
+    """Return a breakdown's counts as reports show them when its total is published elsewhere.
+
+    1–4 show as "<5". When that hides exactly one cell, the total minus the others would give it away,
+    so the smallest other cell of 5 or more is withheld too, as "*" (secondary suppression).
+    """
+    shown = [suppress(count) for count in counts]
+    hidden = [i for i, count in enumerate(counts) if is_small(count)]
+    exact = [i for i, count in enumerate(counts) if count >= SMALL_NUMBER]
+    if len(hidden) == 1 and exact:
+        shown[min(exact, key=lambda i: (counts[i], i))] = WITHHELD
+    return shown
 
 
 def suppress_rate(numerator: int, denominator: int) -> str:

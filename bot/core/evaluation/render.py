@@ -21,6 +21,7 @@ from bot.core.evaluation.figures import (
     SessionFigures,
     Tally,
     suppress,
+    suppress_breakdown,
     suppress_mean,
     suppress_median,
     suppress_rate,
@@ -36,7 +37,10 @@ FIELD_VALUE_LIMIT = 1024
 FIELDS_PER_EMBED = 25
 EMBEDS_PER_MESSAGE = 10
 MESSAGE_EMBED_CHARS = 6000
-SMALL_NUMBERS_NOTE = f"Counts of 1–{SMALL_NUMBER - 1} people show as <5; rates and means from them as n<5."
+SMALL_NUMBERS_NOTE = (
+    f"Counts of 1–{SMALL_NUMBER - 1} people show as <5; rates and means from them as n<5; * is a larger count "
+    "withheld so that a <5 cannot be worked out from the total."
+)
 
 
 def embed_length(embed: Embed) -> int:
@@ -64,7 +68,8 @@ def _day(moment: datetime, timezone: str) -> str:
 
 
 def _distribution(figures: SessionFigures | ProgrammeFigures) -> str:
-    return " · ".join(f"{v}: {suppress(_rating(figures, v))}" for v in RATINGS)
+    shown = suppress_breakdown([_rating(figures, v) for v in RATINGS])
+    return " · ".join(f"{v}: {text}" for v, text in zip(RATINGS, shown, strict=True))
 
 
 def _rating(figures: SessionFigures | ProgrammeFigures, value: int) -> int:
@@ -72,7 +77,8 @@ def _rating(figures: SessionFigures | ProgrammeFigures, value: int) -> int:
 
 
 def _tally_lines(tallies: Sequence[Tally], *, people: bool = True, skip_zero: bool = False) -> str:
-    lines = [f"{t.label}: {suppress(t.count) if people else t.count}" for t in tallies if t.count or not skip_zero]
+    shown = suppress_breakdown([t.count for t in tallies]) if people else [str(t.count) for t in tallies]
+    lines = [f"{t.label}: {text}" for t, text in zip(tallies, shown, strict=True) if t.count or not skip_zero]
     return "\n".join(lines) or "None yet"
 
 
@@ -328,7 +334,9 @@ def _methods(f: ProgrammeFigures) -> str:
         "who ticked “you may quote these words” on that reflection.",
         f"Small numbers: any count of 1 to {SMALL_NUMBER - 1} people is shown as <5, and a rate or mean resting on "
         "such a count as n<5, so nobody can be singled out. In charts such counts are hatched blocks drawn at "
-        "height 4. Zero is shown as 0.",
+        "height 4. Zero is shown as 0. Where a breakdown (by area, role, community or rating) would hide just one "
+        "such count beside a published total, its smallest other count is withheld too and shown as *, so the "
+        "hidden one cannot be worked out by subtraction; starred bars are not drawn.",
         f"Free text is removed {f.retention_months} months after the programme's last session; ratings and counts "
         "are kept.",
     ]
@@ -341,30 +349,43 @@ def render_html_report(figures: ProgrammeFigures, charts: Sequence[Chart]) -> st
     communities = _table(
         "Communities represented",
         ("Community", "Area type", "Group", "Participants"),
-        [(c.name, c.area_label, c.group_label, suppress(c.participants)) for c in f.communities],
+        [
+            (c.name, c.area_label, c.group_label, shown)
+            for c, shown in zip(f.communities, suppress_breakdown([c.participants for c in f.communities]), strict=True)
+        ],
         numeric_from=3,
     )
     by_group = _table(
         "Communities by urban / small town / rural group",
         ("Group", "Communities", "Participants"),
         [
-            (g.label, str(g.count), suppress(p.count))
-            for g, p in zip(f.communities_by_group, f.participants_by_group, strict=True)
+            (g.label, str(g.count), shown)
+            for g, shown in zip(
+                f.communities_by_group, suppress_breakdown([p.count for p in f.participants_by_group]), strict=True
+            )
         ],
     )
     by_area = _table(
         "Communities and participants by area type",
         ("Area type", "Communities", "Participants"),
         [
-            (a.label, str(a.count), suppress(p.count))
-            for a, p in zip(f.communities_by_area, f.participants_by_area, strict=True)
+            (a.label, str(a.count), shown)
+            for a, shown in zip(
+                f.communities_by_area, suppress_breakdown([p.count for p in f.participants_by_area]), strict=True
+            )
         ],
     )
-    roles = _table("Participants by role", ("Role", "Participants"), [(t.label, suppress(t.count)) for t in f.roles])
+    roles = _table(
+        "Participants by role",
+        ("Role", "Participants"),
+        list(zip([t.label for t in f.roles], suppress_breakdown([t.count for t in f.roles]), strict=True)),
+    )
     ratings = _table(
         "Ratings across all sessions held (consented)",
         ("Rating", "People"),
-        [(str(v), suppress(f.ratings[v - 1].count)) for v in RATINGS],
+        list(
+            zip([str(v) for v in RATINGS], suppress_breakdown([f.ratings[v - 1].count for v in RATINGS]), strict=True)
+        ),
     )
     generated = _when(f.generated_at, f.timezone)
     return f"""<!DOCTYPE html>

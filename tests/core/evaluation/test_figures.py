@@ -6,6 +6,7 @@ from bot.core.evaluation.figures import (
     compute_programme_figures,
     compute_session_figures,
     suppress,
+    suppress_breakdown,
     suppress_mean,
     suppress_median,
     suppress_rate,
@@ -23,6 +24,16 @@ def test_suppress_shows_zero_hides_one_to_four_and_shows_five_up() -> None:
     assert [suppress(n) for n in range(7)] == ["0", "<5", "<5", "<5", "<5", "5", "6"]
     with pytest.raises(ValueError):
         suppress(-1)
+
+
+def test_a_lone_small_cell_cannot_be_worked_out_from_the_total() -> None:
+    """One "<5" in a breakdown whose total is published takes the smallest count of 5+ with it ("*")."""
+    assert suppress_breakdown([3, 12, 7, 0]) == ["<5", "12", "*", "0"]
+    assert suppress_breakdown([3, 2, 12, 7]) == ["<5", "<5", "12", "7"]  # two hidden cells hide each other
+    assert suppress_breakdown([3, 0, 0]) == ["<5", "0", "0"]  # the total is itself under 5, so hidden
+    assert suppress_breakdown([6, 5, 9]) == ["6", "5", "9"]
+    assert suppress_breakdown([3, 7, 7]) == ["<5", "*", "7"]  # ties: the first
+    assert suppress_breakdown([]) == []
 
 
 def test_rates_means_and_medians_resting_on_small_numbers_are_not_shown() -> None:
