@@ -1,4 +1,7 @@
-"""Option parsing shared by the session commands: where a session happens, clearing a text, choosing a session."""
+"""Option parsing shared by the session commands: where a session happens, clearing a text.
+
+Choosing a session (by number) is cogs/_shared/sessions.py, shared with every command that names one.
+"""
 
 from typing import Any
 

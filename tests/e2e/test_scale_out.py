@@ -29,8 +29,8 @@ TAKEOVER_SECONDS = 30.0  # the issue's bound for a new leader to send what was d
 
 
 @pytest.fixture
-async def database(fresh_database_url: str) -> AsyncIterator[Database]:
-    """Skip unless on PostgreSQL; migrate, and yield a Database on it."""
+async def migrated_pg(fresh_database_url: str) -> AsyncIterator[Database]:
+    """Skip unless on PostgreSQL; migrate (the bot refuses an old schema), and yield a Database on it."""
     if not fresh_database_url.startswith("postgresql"):
         pytest.skip("several processes need PostgreSQL (set TEST_DATABASE_URL)")
     await upgrade_to_head(fresh_database_url)
@@ -71,8 +71,9 @@ def leaders(processes: list[BotProcess]) -> list[BotProcess]:
 
 
 async def test_two_processes_one_leader_nothing_twice_and_a_takeover_after_a_kill(
-    fake: FakeDiscord, database: Database, fresh_database_url: str, tmp_path: Path
+    fake: FakeDiscord, migrated_pg: Database, fresh_database_url: str, tmp_path: Path
 ) -> None:
+    database = migrated_pg
     """Both processes run; only one leads and every notice is posted once; SIGKILL it and the other takes over."""
     async with database.unit_of_work() as uow:
         programme = Programme(id=0, guild_id=fake.guild_id, facilitator_channel_id=fake.channels.facilitators.id)

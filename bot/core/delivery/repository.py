@@ -240,13 +240,12 @@ class SqlDeliveryRepository:
         (given all_but) any other worker held it: a new leader knows the old one is gone.
         A resend of a released row looks for its message first (the nonce window).
         """
-        where = (_C.status == CLAIMED) & (_C.lease_until < now)
+        abandoned = _C.lease_until < now
         if worker_id is not None:
-            where = (_C.status == CLAIMED) & ((_C.lease_until < now) | (_C.claimed_by == worker_id))
+            abandoned = abandoned | (_C.claimed_by == worker_id)
         if all_but is not None:
-            where = (_C.status == CLAIMED) & (
-                (_C.lease_until < now) | (_C.claimed_by.is_(None)) | (_C.claimed_by != all_but)
-            )
+            abandoned = abandoned | _C.claimed_by.is_(None) | (_C.claimed_by != all_but)
+        where = (_C.status == CLAIMED) & abandoned
         values = {
             "status": PENDING,
             "abandoned_at": func.coalesce(_C.abandoned_at, _C.claimed_at, literal(now, UTCDateTime())),

@@ -71,6 +71,23 @@ def publish_now_key(issue_id: int, now: datetime) -> str:
     return f"flash:publish:{issue_id}:now:{int(now.timestamp())}"
 
 
+def _publication(issue: Issue, dedupe_key: str, due_at: datetime, *, slot: datetime | None) -> NewDelivery:
+    """Build the delivery that publishes an issue at due_at (slot: its scheduled date, None when "now")."""
+    return NewDelivery(
+        guild_id=issue.guild_id,
+        kind=PUBLISH_KIND,
+        target=issue_target(issue.id),
+        dedupe_key=dedupe_key,
+        due_at=due_at,
+        deliver_before=due_at + PUBLISH_GRACE,
+        payload={
+            "issue_id": issue.id,
+            "slot": slot.isoformat() if slot is not None else None,
+            "summary": f"Flash Report #{issue.number}",
+        },
+    )
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Plan:
     """When an issue's draft and publication are due."""
@@ -172,36 +189,14 @@ class IssuePlanner:
                 payload={"issue_id": issue.id, "slot": slot.isoformat(), "summary": f"draft of {summary}"},
             ),
         )
-        await self._deliveries.schedule(
-            uow,
-            NewDelivery(
-                guild_id=issue.guild_id,
-                kind=PUBLISH_KIND,
-                target=issue_target(issue.id),
-                dedupe_key=publish_key(issue.id, slot),
-                due_at=slot,
-                deliver_before=slot + PUBLISH_GRACE,
-                payload={"issue_id": issue.id, "slot": slot.isoformat(), "summary": summary},
-            ),
-        )
+        await self._deliveries.schedule(uow, _publication(issue, publish_key(issue.id, slot), slot, slot=slot))
         log.info("Planned %s of guild %s: draft %s, publication %s", summary, issue.guild_id, draft_at, slot)
         return Plan(updated, cadence, draft_at, slot)
 
     async def schedule_publish_now(self, uow: UnitOfWork, issue: Issue, *, now: datetime) -> None:
         """Schedule the issue's publication for now (the scheduled one is cancelled; the status guard holds)."""
         await uow.repo(SqlDeliveryRepository).cancel_target(issue_target(issue.id), now=now)
-        await self._deliveries.schedule(
-            uow,
-            NewDelivery(
-                guild_id=issue.guild_id,
-                kind=PUBLISH_KIND,
-                target=issue_target(issue.id),
-                dedupe_key=publish_now_key(issue.id, now),
-                due_at=now,
-                deliver_before=now + PUBLISH_GRACE,
-                payload={"issue_id": issue.id, "slot": None, "summary": f"Flash Report #{issue.number}"},
-            ),
-        )
+        await self._deliveries.schedule(uow, _publication(issue, publish_now_key(issue.id, now), now, slot=None))
 
     def wake(self, at: datetime | None = None) -> None:
         """Wake the dispatcher (after the caller committed)."""
