@@ -136,9 +136,14 @@ class SqlDeliveryRepository:
         where = (_C.dedupe_key == dedupe_key) & (_C.status == PENDING)
         return bool(await self._update_returning(where, values))
 
-    async def cancel_target(self, target: str, *, now: datetime) -> int:
-        """Cancel every pending delivery of a target (in-flight ones finish); return how many."""
+    async def cancel_target(self, target: str, *, now: datetime, sparing: str | None = None) -> int:
+        """Cancel every pending delivery of a target (in-flight ones finish); return how many.
+
+        sparing: a dedupe-key prefix whose rows are left alone.
+        """
         where = (_C.target == target) & (_C.status == PENDING)
+        if sparing is not None:
+            where &= ~_C.dedupe_key.startswith(sparing, autoescape=True)
         return len(await self._update_returning(where, {"status": DeliveryStatus.CANCELLED.value, "updated_at": now}))
 
     # -- reading ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ Delivery keys (unique for all time, see bot.core.delivery):
 
 * ``flash:draft:<issue_id>:<slot unix>`` — the draft for one scheduled date of an issue;
 * ``flash:publish:<issue_id>:<slot unix>`` — its publication at that date;
-* ``flash:publish:<issue_id>:now:<unix>`` — a facilitator's "publish now";
+* ``flash:publish:<issue_id>:now:<unix>`` — a facilitator's "publish now" (re-planning never cancels it);
 * ``flash:amend:<issue_id>:<removals>`` — editing the posted messages after an erasure.
 
 An issue's draft and publication deliveries share the target ``flash:issue:<issue_id>``, so re-planning
@@ -66,9 +66,14 @@ def publish_key(issue_id: int, slot: datetime) -> str:
     return f"flash:publish:{issue_id}:{int(slot.timestamp())}"
 
 
+def publish_now_prefix(issue_id: int) -> str:
+    """Return the start of every "publish now" key of an issue."""
+    return f"flash:publish:{issue_id}:now:"
+
+
 def publish_now_key(issue_id: int, now: datetime) -> str:
     """Return the dedupe key of a "publish now" made at now (a double click in one second is one request)."""
-    return f"flash:publish:{issue_id}:now:{int(now.timestamp())}"
+    return f"{publish_now_prefix(issue_id)}{int(now.timestamp())}"
 
 
 def _publication(issue: Issue, dedupe_key: str, due_at: datetime, *, slot: datetime | None) -> NewDelivery:
@@ -161,10 +166,14 @@ class IssuePlanner:
     ) -> Plan | None:
         """Schedule the issue's draft and publication at the cadence's next date after now (and not_before).
 
-        Pending deliveries of earlier dates are cancelled. Returns None (and clears the date) without a cadence.
+        Pending deliveries of earlier dates are cancelled; a pending "publish now" is kept (it was promised to a
+        facilitator, and once it has published the issue the new date's deliveries skip themselves). Returns
+        None (and clears the date) without a cadence.
         """
         issues = uow.repo(SqlFlashIssueRepository)
-        await uow.repo(SqlDeliveryRepository).cancel_target(issue_target(issue.id), now=now)
+        await uow.repo(SqlDeliveryRepository).cancel_target(
+            issue_target(issue.id), now=now, sparing=publish_now_prefix(issue.id)
+        )
         found = await self.cadence(uow, issue.guild_id)
         if found is None:
             await issues.update_draft(issue.id, {"scheduled_for": None}, now=now)

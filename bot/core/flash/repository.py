@@ -211,6 +211,17 @@ class SqlFlashIssueRepository:
         row = await self._session.get(FlashIssueRow, issue_id, populate_existing=True)
         return None if row is None else _issue(row)
 
+    async def lock(self, issue_id: int) -> Issue | None:
+        """Lock an issue's row until the transaction ends and return it as it is now, or None.
+
+        A no-op UPDATE: on PostgreSQL it takes the row lock, on SQLite the write lock, so concurrent
+        requests about one issue take turns and each sees what the one before it committed.
+        """
+        await self._session.execute(
+            update(FlashIssueRow).where(FlashIssueRow.id == issue_id).values(updated_at=FlashIssueRow.updated_at)
+        )
+        return await self.get(issue_id)
+
     async def get_by_number(self, guild_id: int, number: int) -> Issue | None:
         """Return a server's issue by its number, or None."""
         row = await self._session.scalar(

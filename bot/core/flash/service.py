@@ -381,7 +381,8 @@ class FlashService:
     async def publish_now(self, actor: Actor, issue_id: int | None = None) -> PublishRequest:
         """Publish the next issue (or issue_id) straight away (facilitators); idempotent.
 
-        Publishing twice posts once: a second request finds the issue going out or out already. An issue
+        Publishing twice posts once: requests about one issue take turns (its row is locked), so a second one,
+        even at the same moment, finds the issue going out or out already. An issue
         whose publication stopped part-way (the publisher gave up) resumes with the parts still missing.
         """
         programme = await self._facilitator(actor, "publish the Flash Report")
@@ -398,6 +399,7 @@ class FlashService:
                     return PublishRequest(previous, outcome)
             else:
                 issue = await self._issue(uow, actor, issue_id)
+            issue = await uow.repo(SqlFlashIssueRepository).lock(issue.id) or issue  # concurrent requests queue
             if issue.status is IssueStatus.PUBLISHED:
                 return PublishRequest(issue, PublishOutcome.ALREADY_PUBLISHED)
             open_publications = [

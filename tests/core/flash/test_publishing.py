@@ -1,5 +1,7 @@
 """Scheduling, drafts and publication through the real dispatcher: on time, skipped, now, exactly once."""
 
+import asyncio
+from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 
@@ -165,6 +167,42 @@ async def test_publish_now_then_the_scheduled_publication_does_nothing(flash: Fl
     assert len(flash.posted_to(FLASH_CHANNEL)) == posted
     assert flash.posted_to(FACILITATOR_CHANNEL) == []  # the draft for 2 February was cancelled with it
     assert (await issue(flash, 2)).scheduled_for == MAR_2  # the next issue keeps the cadence's next date
+
+
+async def test_publish_requests_at_the_same_moment_take_turns(flash: Flash, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four "publish now" at once, a second apart in time: one publication, three told it is going out."""
+    await seed(flash)
+    one = (await flash.service.build_draft(FACILITATOR)).issue
+    ticking = flash.clock
+    monkeypatch.setattr(ticking, "now", lambda: ticking.advance(timedelta(seconds=1)))  # every request its own key
+    requests = await asyncio.gather(*(flash.service.publish_now(FACILITATOR, one.id) for _ in range(4)))
+    monkeypatch.undo()
+    outcomes = Counter(r.outcome for r in requests)
+    assert outcomes == {PublishOutcome.STARTED: 1, PublishOutcome.ALREADY_GOING_OUT: 3}
+    assert [status for kind, status, _ in await deliveries(flash, one.id)] == ["pending"]
+    await flash.run()
+    assert [status for kind, status, _ in await deliveries(flash, one.id)] == ["sent"]
+    assert len(flash.posted_to(FLASH_CHANNEL)) == len(await posted_parts(flash))
+
+
+async def test_setting_a_schedule_keeps_a_pending_publish_now(flash: Flash) -> None:
+    """/flash schedule right after "publish now" re-plans the dates but the promised publication still goes out."""
+    await seed(flash)
+    one = (await flash.service.build_draft(FACILITATOR)).issue
+    assert (await flash.service.publish_now(FACILITATOR, one.id)).outcome is PublishOutcome.STARTED
+    await flash.service.set_schedule(FACILITATOR, MONTHLY)
+    statuses = {(kind, status) for kind, status, _ in await deliveries(flash, one.id)}
+    assert statuses == {(DRAFT_KIND, "pending"), (PUBLISH_KIND, "pending")}
+    assert len(await deliveries(flash, one.id)) == 3  # the publish now, and the new date's draft and publication
+    await flash.run()
+    assert (await issue(flash, 1)).status is IssueStatus.PUBLISHED
+    await flash.run_until(FEB_2 + timedelta(hours=1))
+    assert len(flash.posted_to(FLASH_CHANNEL)) == len(await posted_parts(flash))  # published once, not again
+    assert flash.posted_to(FACILITATOR_CHANNEL) == []
+
+
+async def posted_parts(flash: Flash) -> tuple[object, ...]:
+    return (await flash.service.latest(FACILITATOR)).snapshot.messages
 
 
 async def test_a_stale_publication_delivery_of_a_published_issue_is_skipped(flash: Flash) -> None:
