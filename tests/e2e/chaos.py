@@ -496,7 +496,13 @@ class ChaosRun:
         now = self.bot_now()
         rows = await self.rows()
         report.deliveries = Counter(str(d.status) for d in rows)
-        notices = [d for d in rows if d.kind == "facilitator_notice" and d.status is DeliveryStatus.SENT]
+        notices = [
+            d
+            for d in rows
+            if d.kind == "facilitator_notice"
+            and d.status is DeliveryStatus.SENT
+            and not d.dedupe_key.startswith("notice:retrying:")  # "still trying" tells nothing about an expiry
+        ]
         noticed = {
             int(i)
             for d in notices

@@ -13,7 +13,8 @@ handler registered for its kind and records the outcome:
   → retried with exponential backoff (capped) and jitter for as long as ``deliver_before`` allows, then
   ``expired``; any other exception (a bug, logged with its traceback) is retried the same way but
   ``failed`` after ``max_attempts``; both tell the facilitators. A platform outage therefore never
-  turns a delivery with days to go into a failure after a few minutes of errors;
+  turns a delivery with days to go into a failure after a few minutes of errors; when a transient
+  failure reaches ``max_attempts`` the facilitators get one "still trying" notice (``notice:retrying:<id>``);
 * ``PermanentSendError`` → ``failed``, and a facilitator notice carries its reason (how to fix it);
 * ``DeliverySkipped`` → ``cancelled``;
 * no handler for the kind → ``failed`` (logged).
@@ -123,7 +124,7 @@ class _Outcome:
     message_id: int | None = None
     error: str = ""
     next_attempt_at: datetime | None = None
-    notice: str | None = None  # text for the facilitators (failed rows)
+    notice: str | None = None  # text for the facilitators (failed rows; retried rows that reached max_attempts)
 
 
 def _describe(delivery: Delivery) -> str:
@@ -637,7 +638,10 @@ class Dispatcher:
             expired = dataclasses.replace(delivery, interrupted=True)
             return _Outcome(expired, _Action.EXPIRED, error=f"Not sent before its deadline; last error: {error}")
         log.info("Delivery %s (%s) will be retried at %s", delivery.id, delivery.kind, next_at)
-        return _Outcome(delivery, _Action.RETRY, error=error, next_attempt_at=next_at)
+        notice = None
+        if transient and delivery.attempts == self._max_attempts and delivery.kind != FACILITATOR_NOTICE:
+            notice = self._still_trying_text(delivery, error)
+        return _Outcome(delivery, _Action.RETRY, error=error, next_attempt_at=next_at, notice=notice)
 
     # -- recording (group commit) ---------------------------------------------------------------------
 
@@ -682,6 +686,8 @@ class Dispatcher:
                 d = o.delivery
                 if o.action is _Action.RETRY:
                     await repo.mark_retry(d.id, o.error, o.next_attempt_at or now, now=now)
+                    if o.notice is not None:  # once per row: the key is stable and a sent notice never goes again
+                        notices.append(self._notice(d.guild_id, f"notice:retrying:{d.id}", o.notice, [d.id], now))
                 elif o.action is _Action.FAILED:
                     await repo.mark_failed(d.id, o.error, now=now)
                     if o.notice is not None and d.kind != FACILITATOR_NOTICE:
@@ -727,6 +733,15 @@ class Dispatcher:
             f"Blether could not post the {_describe(delivery)} and will not try again.\n"
             f"Reason: {reason}\n"
             "Fix the cause, then reschedule it (or let the next one go out)."
+        )
+
+    @staticmethod
+    def _still_trying_text(delivery: Delivery, error: str) -> str:
+        return (
+            f"Blether has tried {delivery.attempts} times to post the {_describe(delivery)} and keeps trying "
+            f"until {delivery.deliver_before:%a %d %b %H:%M} UTC.\n"
+            f"Last error: {error}\n"
+            "Nothing is needed from you; you will hear again only if it cannot be sent in time."
         )
 
     def _expiry_notices(

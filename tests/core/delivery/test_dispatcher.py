@@ -241,6 +241,8 @@ async def test_transient_errors_are_retried_past_max_attempts_until_sent(
 ) -> None:
     """Platform errors do not spend max_attempts: a row with a day to go is retried until it goes out.
 
+    Reaching max_attempts tells the facilitators once that Blether keeps trying (not again at later failures).
+
     Found by the chaos run (tests/e2e/chaos.py): a reflection card hit by eight resets and crashes spread
     over hours of bot time failed for good although its deadline was a week away.
     """
@@ -253,7 +255,10 @@ async def test_transient_errors_are_retried_past_max_attempts_until_sent(
     row = await fetch(database, "k1")
     assert (row.status, row.attempts) == (DeliveryStatus.SENT, 6)
     assert len(sender.posts) == 1
-    assert await listed(database, kind=FACILITATOR_NOTICE) == []
+    (notice,) = await listed(database, kind=FACILITATOR_NOTICE)  # one "still trying" at the 3rd failure, not more
+    assert notice.dedupe_key == f"notice:retrying:{row.id}" and notice.payload["delivery_ids"] == [row.id]
+    assert "tried 3 times" in notice.payload["text"] and "keeps trying" in notice.payload["text"]
+    assert "503" in notice.payload["text"]
 
 
 async def test_retry_past_deadline_expires_with_a_notice(
