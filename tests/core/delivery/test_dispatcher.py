@@ -629,3 +629,83 @@ async def test_a_full_dm_lane_does_not_spin_the_dispatcher(
     release.set()
     assert await dispatcher.drain_dms() == 3
     assert len(await listed(database, kind="dm", status=DeliveryStatus.SENT)) == 3
+
+
+def claim_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the limit of every claim_due call."""
+    sizes: list[int] = []
+    claim_due = SqlDeliveryRepository.claim_due
+
+    async def recording(self: SqlDeliveryRepository, now: datetime, *, limit: int, **kwargs: Any) -> list[Delivery]:
+        sizes.append(limit)
+        return await claim_due(self, now, limit=limit, **kwargs)
+
+    monkeypatch.setattr(SqlDeliveryRepository, "claim_due", recording)
+    return sizes
+
+
+async def test_a_backlog_of_quick_rows_is_claimed_in_growing_batches(
+    database: Database,
+    clock: ManualClock,
+    sender: FakeSender,
+    make_dispatcher: DispatcherFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After downtime, quick rows are claimed 10, 20, 40, then 80 at a time (max_batch), each sent once."""
+    await add_all(database, clock, *(new_delivery(f"k{i}", clock.now()) for i in range(400)))
+    sizes = claim_sizes(monkeypatch)
+    dispatcher = make_dispatcher(batch=10, max_batch=80, batch_seconds=30.0)
+    assert await dispatcher.run_due() == 400
+    assert sizes[:4] == [10, 20, 40, 80] and max(sizes) == 80
+    assert len(sizes) == 4 + 4  # 150 rows in the first four claims, then 80, 80, 80 and the last 10
+    assert len(sender.posts) == len({p.message.content for p in sender.posts}) == 400
+
+
+async def test_slow_rows_keep_batches_small(
+    database: Database,
+    clock: ManualClock,
+    sender: FakeSender,
+    make_dispatcher: DispatcherFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Rows slower than batch_seconds a batch are never claimed more than batch at a time."""
+    handle = channel_handler(sender)
+
+    async def slow(delivery: Delivery) -> int:
+        await asyncio.sleep(0.03)
+        return await handle(delivery)
+
+    await add_all(database, clock, *(new_delivery(f"k{i}", clock.now()) for i in range(12)))
+    sizes = claim_sizes(monkeypatch)
+    dispatcher = make_dispatcher(batch=3, max_batch=24, batch_seconds=0.05, concurrency=1, handlers={"post": slow})
+    assert await dispatcher.run_due() == 12
+    assert set(sizes) == {3}
+    assert len(sender.posts) == 12
+
+
+async def test_batch_must_fit_under_max_batch(database: Database, clock: ManualClock) -> None:
+    """A batch larger than max_batch is a configuration mistake, refused at once."""
+    with pytest.raises(ValueError, match="max_batch"):
+        Dispatcher(database, clock, worker_id="w", batch=50, max_batch=10)
+
+
+async def test_rows_that_waited_out_their_lease_are_left_for_the_next_claim(
+    database: Database, clock: ManualClock, sender: FakeSender, make_dispatcher: DispatcherFactory
+) -> None:
+    """A handler slow enough to use up the batch's lease: the rows behind it are not attempted on that claim."""
+    handle = channel_handler(sender)
+
+    async def first_one_is_slow(delivery: Delivery) -> int:
+        if not sender.posts:
+            clock.advance(timedelta(minutes=2))  # the whole lease, spent on the first row
+        return await handle(delivery)
+
+    await add_all(database, clock, *(new_delivery(f"k{i}", clock.now()) for i in range(3)))
+    dispatcher = make_dispatcher(batch=3, concurrency=1, handlers={"post": first_one_is_slow})
+    await dispatcher.run_due()
+    assert len(sender.posts) == 1
+    assert {(await fetch(database, f"k{i}")).status for i in (1, 2)} == {DeliveryStatus.CLAIMED}
+    clock.advance(timedelta(seconds=10))  # past the lease and the sweep interval
+    await dispatcher.run_due()
+    assert len(sender.posts) == len({p.message.content for p in sender.posts}) == 3  # each once
+    assert [(await fetch(database, f"k{i}")).status for i in range(3)] == [DeliveryStatus.SENT] * 3
