@@ -2,7 +2,8 @@
 
 Each benchmark runs its baseline beside Blether in the same run and reports ratios. Benchmarks 1-4
 (ack_latency, modal_burst, reminder_lateness, fanout) run with the event-loop lag monitor beside them, and
-so does chaos (``python -m bench chaos [--cycles N]``: bots SIGKILLed under injected faults; tallies must be 0).
+so does chaos (``python -m bench chaos [--cycles N] [--postgres URL]``: bots SIGKILLed under injected faults;
+tallies must be 0).
 """
 
 import argparse
@@ -131,7 +132,7 @@ def _startup(quick: bool) -> dict[str, Any]:
 
 def _chaos(quick: bool) -> dict[str, Any]:
     cycles = CHAOS_CYCLES or (chaos.QUICK_CYCLES if quick else chaos.CYCLES)
-    result = chaos.run(cycles, verbose=True)
+    result = chaos.run(cycles, verbose=True, postgres=CHAOS_POSTGRES)
     print(chaos.describe(result), flush=True)
     return {
         **result,
@@ -143,6 +144,7 @@ def _chaos(quick: bool) -> dict[str, Any]:
 
 
 CHAOS_CYCLES = 0  # set by --cycles
+CHAOS_POSTGRES: str | None = None  # set by --postgres
 
 
 BENCHES: dict[str, Callable[[bool], dict[str, Any]]] = {
@@ -173,9 +175,11 @@ def main() -> None:
     parser.add_argument("names", nargs="*", metavar="NAME", help="benchmarks to run (default: all)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a smoke run, not the figures)")
     parser.add_argument("--cycles", type=int, default=0, help="chaos: cycles (default 200, 20 with --quick)")
+    parser.add_argument("--postgres", metavar="URL", help="chaos: run on a fresh database on this PostgreSQL server")
     args = parser.parse_args()
-    global CHAOS_CYCLES
+    global CHAOS_CYCLES, CHAOS_POSTGRES
     CHAOS_CYCLES = args.cycles
+    CHAOS_POSTGRES = args.postgres
     logging.basicConfig(level=logging.ERROR)
     names = args.names or list(BENCHES)
     unknown = [n for n in names if n not in BENCHES]

@@ -6,19 +6,26 @@ own loop, where the fake Discord runs, measured by bench.lag.LagMonitor beside t
 
     python -m bench chaos                 # 200 cycles (20 with --quick), results in bench/results.json
     python -m bench.chaos --cycles 50 --seed 7
+    python -m bench.chaos --postgres postgresql+asyncpg://postgres@127.0.0.1:5432/test   # on a fresh PG database
 """
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import random
 import sys
 import tempfile
+import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from bench._fake import TOKEN
 from bench._util import table
+from tests.conftest import _pg_execute as pg_execute
 from tests.e2e.chaos import run_chaos
 from tests.fakediscord import FakeDiscord
 
@@ -26,12 +33,26 @@ CYCLES = 200
 QUICK_CYCLES = 20
 
 
-async def run_async(cycles: int, seed: int, *, verbose: bool = False) -> dict[str, Any]:
-    """Run the chaos controller for cycles against a fresh SQLite database; return its tallies."""
+@contextlib.asynccontextmanager
+async def fresh_database(directory: Path, postgres: str | None) -> AsyncIterator[str]:
+    """Yield the URL of an empty database: a SQLite file in directory, or a new database on postgres (dropped after)."""
+    if postgres is None:
+        yield f"sqlite+aiosqlite:///{directory / 'chaos.db'}"
+        return
+    name = f"blether_chaos_{uuid.uuid4().hex[:12]}"
+    await pg_execute(postgres, f'CREATE DATABASE "{name}"')
+    try:
+        url = make_url(postgres).set(drivername="postgresql+asyncpg", database=name)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        await pg_execute(postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def run_async(cycles: int, seed: int, *, verbose: bool = False, postgres: str | None = None) -> dict[str, Any]:
+    """Run the chaos controller for cycles against a fresh database (SQLite, or on postgres); return its tallies."""
     progress = (lambda line: print(line, file=sys.stderr, flush=True)) if verbose else None
     with tempfile.TemporaryDirectory(prefix="blether-chaos-") as directory:
-        url = f"sqlite+aiosqlite:///{Path(directory) / 'chaos.db'}"
-        async with FakeDiscord(token=TOKEN) as fake:
+        async with fresh_database(Path(directory), postgres) as url, FakeDiscord(token=TOKEN) as fake:
             report = await run_chaos(fake, url, Path(directory), cycles=cycles, seed=seed, progress=progress)
             errors = len(fake.internal_errors)
     result = report.tallies()
@@ -40,10 +61,10 @@ async def run_async(cycles: int, seed: int, *, verbose: bool = False) -> dict[st
     return result
 
 
-def run(cycles: int, seed: int | None = None, *, verbose: bool = False) -> dict[str, Any]:
+def run(cycles: int, seed: int | None = None, *, verbose: bool = False, postgres: str | None = None) -> dict[str, Any]:
     """Run the chaos bench synchronously (seed drawn at random when None)."""
     seed = random.SystemRandom().randrange(1_000_000) if seed is None else seed
-    return asyncio.run(run_async(cycles, seed, verbose=verbose))
+    return asyncio.run(run_async(cycles, seed, verbose=verbose, postgres=postgres))
 
 
 def describe(result: dict[str, Any]) -> str:
@@ -86,9 +107,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=CYCLES)
     parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--postgres", metavar="URL", help="run on a fresh database on this PostgreSQL server")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    result = run(args.cycles, args.seed, verbose=True)
+    result = run(args.cycles, args.seed, verbose=True, postgres=args.postgres)
     print(describe(result))
     sys.exit(0 if result["passed"] else 1)
 

@@ -86,6 +86,7 @@ from bot.core.delivery.limiter import RateLimiter
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.ports import PermanentSendError, TransientSendError
 from bot.core.storage.database import Database, UnitOfWork
+from bot.core.text import discord_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class _Outcome:
 def _describe(delivery: Delivery) -> str:
     summary = delivery.payload.get("summary") if isinstance(delivery.payload, dict) else None
     what = str(summary) if summary else f"{delivery.kind.replace('_', ' ')} ({delivery.target})"
-    return f"{what}, due {delivery.due_at:%a %d %b %H:%M} UTC"
+    return f"{what}, due {discord_timestamp(delivery.due_at, 'f')}"
 
 
 class Dispatcher:
@@ -769,7 +770,7 @@ class Dispatcher:
     def _still_trying_text(delivery: Delivery, error: str) -> str:
         return (
             f"Blether has tried {delivery.attempts} times to post the {_describe(delivery)} and keeps trying "
-            f"until {delivery.deliver_before:%a %d %b %H:%M} UTC.\n"
+            f"until {discord_timestamp(delivery.deliver_before, 'f')}.\n"
             f"Last error: {error}\n"
             "Nothing is needed from you; you will hear again only if it cannot be sent in time."
         )
