@@ -22,7 +22,7 @@ from bot.core.flash.ids import parse_custom_id
 from bot.core.flash.planning import issue_target
 from bot.core.flash.repository import SqlFlashIssueRepository
 from bot.core.messages import OutboundMessage
-from bot.core.ports import PermanentSendError
+from bot.core.ports import PermanentSendError, TransientSendError
 from tests.core.flash.conftest import (
     FACILITATOR,
     FACILITATOR_CHANNEL,
@@ -199,6 +199,31 @@ async def test_setting_a_schedule_keeps_a_pending_publish_now(flash: Flash) -> N
     await flash.run_until(FEB_2 + timedelta(hours=1))
     assert len(flash.posted_to(FLASH_CHANNEL)) == len(await posted_parts(flash))  # published once, not again
     assert flash.posted_to(FACILITATOR_CHANNEL) == []
+
+
+async def test_finishing_one_issue_keeps_the_next_issues_publish_now(flash: Flash) -> None:
+    """Issue 1 finishing re-plans issue 2, which a facilitator asked to publish meanwhile: that request stands.
+
+    Found by the chaos run on PostgreSQL: the re-planning cancelled issue 2's pending "publish now".
+    """
+    await seed(flash)
+    one = (await flash.service.build_draft(FACILITATOR)).issue
+    await flash.service.publish_now(FACILITATOR, one.id)
+    flash.sender.fail_when = lambda channel_id, message: TransientSendError("503")
+    await flash.run()  # issue 1 is frozen but not out: its publication waits for a retry
+    assert (await issue(flash, 1)).status is IssueStatus.PUBLISHING
+    flash.clock.advance(timedelta(seconds=1))
+    await flash.service.share_resource(PARTICIPANT, "https://later.example/", "Shared after issue 1 froze")
+    two = await flash.service.publish_now(FACILITATOR)
+    assert (two.issue.number, two.outcome) == (2, PublishOutcome.STARTED)
+    flash.sender.fail_when = None
+    async with flash.database.unit_of_work() as uow:
+        (first,) = await uow.repo(SqlDeliveryRepository).list(target=issue_target(one.id), kind=PUBLISH_KIND)
+    await flash.deliveries.deliver_publication(first)  # issue 1 finishes while issue 2's request waits
+    assert [status for _, status, _ in await deliveries(flash, two.issue.id)] == ["pending"]
+    flash.clock.advance(timedelta(minutes=1))
+    await flash.run()
+    assert (await issue(flash, 2)).status is IssueStatus.PUBLISHED
 
 
 async def posted_parts(flash: Flash) -> tuple[object, ...]:
