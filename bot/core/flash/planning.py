@@ -171,6 +171,7 @@ class IssuePlanner:
         None (and clears the date) without a cadence.
         """
         issues = uow.repo(SqlFlashIssueRepository)
+        await issues.lock(issue.id)  # the issue's row before its deliveries' rows, as publish_now: no deadlock
         await uow.repo(SqlDeliveryRepository).cancel_target(
             issue_target(issue.id), now=now, sparing=publish_now_prefix(issue.id)
         )
