@@ -25,9 +25,9 @@ from sqlalchemy.engine import make_url
 
 from bench._fake import TOKEN
 from bench._util import table
-from tests.conftest import _pg_execute as pg_execute
 from tests.e2e.chaos import run_chaos
 from tests.fakediscord import FakeDiscord
+from tests.pg import pg_execute
 
 CYCLES = 200
 QUICK_CYCLES = 20

@@ -13,29 +13,13 @@ from sqlalchemy.engine import make_url
 from bot.core.clock import ManualClock
 from bot.core.storage.database import Database
 from bot.core.storage.models import Base
+from tests.pg import pg_execute
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 
 
 def _admin_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
-
-
-async def _pg_execute(url: str, sql: str) -> None:
-    import asyncpg  # only needed with PostgreSQL
-
-    parsed = make_url(url)
-    conn = await asyncpg.connect(
-        host=parsed.host or "127.0.0.1",
-        port=parsed.port or 5432,
-        user=parsed.username or "postgres",
-        password=parsed.password,
-        database=parsed.database or "postgres",
-    )
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 @pytest.fixture(scope="session")
@@ -51,11 +35,11 @@ def fresh_database_url(tmp_path: Path, pg_server_url: str | None) -> Iterator[st
         yield f"sqlite+aiosqlite:///{tmp_path / 'blether-test.db'}"
         return
     name = f"blether_t_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_execute(pg_server_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(pg_execute(pg_server_url, f'CREATE DATABASE "{name}"'))
     try:
         yield make_url(_admin_url(pg_server_url)).set(database=name).render_as_string(hide_password=False)
     finally:
-        asyncio.run(_pg_execute(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg_execute(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
