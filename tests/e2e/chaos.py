@@ -44,7 +44,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot.core.delivery.dispatcher import MAYBE_POSTED
+from bot.core.delivery.dispatcher import EXPIRY_NOTICE_PREFIX, MAYBE_POSTED
 from bot.core.delivery.domain import OPEN_STATUSES, Delivery, DeliveryStatus
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.looplag import REPORT_PREFIX
@@ -501,7 +501,7 @@ class ChaosRun:
             for d in rows
             if d.kind == "facilitator_notice"
             and d.status is DeliveryStatus.SENT
-            and not d.dedupe_key.startswith("notice:retrying:")  # "still trying" tells nothing about an expiry
+            and d.dedupe_key.startswith(EXPIRY_NOTICE_PREFIX)  # not "still trying" or "failed" notices
         ]
         noticed = {
             int(i)

@@ -98,6 +98,7 @@ DB_ERROR_RETRY = timedelta(seconds=5)
 SWEEP_INTERVAL = timedelta(seconds=5)  # how often a busy dispatcher looks for abandoned leases
 DM_CLAIM_HORIZON = 2.0  # seconds: claim no DM while the limiter's DM pace is paused for longer
 MAYBE_POSTED = "an interrupted attempt may have posted it"
+EXPIRY_NOTICE_PREFIX = "notice:expired:"  # dedupe keys of the notices that list expired rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -812,7 +813,7 @@ class Dispatcher:
                 lines.append("Nothing was posted for these; repost by hand anything that still matters.")
             ids = [d.id for d in rows]
             digest = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:32]
-            notices.append(self._notice(guild_id, f"notice:expired:{digest}", "\n".join(lines), ids, now))
+            notices.append(self._notice(guild_id, f"{EXPIRY_NOTICE_PREFIX}{digest}", "\n".join(lines), ids, now))
         return notices
 
 
