@@ -7,8 +7,9 @@ from dataclasses import dataclass
 class Actor:
     """The caller of an action, as the adapter saw them at that moment.
 
-    can_manage_events / is_admin come from the platform's permissions in the channel;
-    role_ids lets the core compare against the programme's configured facilitator role.
+    can_manage_events / is_admin come from the platform's server-level permissions (never from one channel's
+    overrides: a guest granted Manage Events on their own voice room is not a facilitator); role_ids lets
+    the core compare against the programme's configured facilitator role.
     """
 
     guild_id: int

@@ -7,10 +7,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BletherBot
-from bot.core.actors import Actor
 from bot.core.flash.domain import STORY_LIMIT, MessageRef
 from bot.discord_ports import to_discord_embed
-from cogs._shared.actors import actor_from
+from cogs._shared.actors import actor_from, member_actor
 from cogs._shared.replies import send_ephemeral
 from cogs.flash import render
 from cogs.flash.curate import FlashCommands
@@ -33,19 +32,6 @@ def message_ref(message: discord.Message) -> MessageRef:
         author_id=author.id,
         author_name=getattr(author, "display_name", author.name),
         content=message.content or "",
-    )
-
-
-def member_actor(member: discord.Member, channel: discord.abc.GuildChannel | discord.Thread) -> Actor:
-    """Build the Actor of a member acting in a channel outside an interaction (e.g. a reaction)."""
-    perms = channel.permissions_for(member)
-    return Actor(
-        guild_id=member.guild.id,
-        user_id=member.id,
-        display_name=member.display_name,
-        role_ids=frozenset(role.id for role in member.roles),
-        can_manage_events=perms.manage_events,
-        is_admin=perms.administrator,
     )
 
 
@@ -114,7 +100,7 @@ class FlashCollect(commands.Cog):
         channel = guild.get_channel_or_thread(payload.channel_id) if guild else None
         if channel is None or not isinstance(channel, discord.abc.Messageable):
             return
-        actor = member_actor(payload.member, channel)
+        actor = member_actor(payload.member)
         try:
             if not await self.bot.services.is_facilitator(actor):  # spare a fetch for participants' pins
                 return

@@ -7,12 +7,15 @@ Discord's client-side default_member_permissions rule, which is exactly what a s
 they remove or loosen that default in Server Settings → Integrations. The bot's own check must refuse.
 """
 
+import asyncio
 from typing import Any
 
 import pytest
 
+from bot.core.programme.permissions import command_line_actor
 from tests.e2e.harness import RunningBot
 from tests.fakediscord import FakeDiscord
+from tests.fakediscord import permissions as perms
 from tests.fakediscord.state import walk_components
 from tests.hardening import database as db
 from tests.hardening.checks import refusal_problem, reply_problem
@@ -28,14 +31,16 @@ def facilitator_leaves(fake: FakeDiscord) -> list[Leaf]:
     return [leaf for leaf in leaves(fake.commands()) if leaf.facilitator_only]
 
 
-async def refusals(fake: FakeDiscord, bot: RunningBot, users: list[Any], *, everything: bool) -> list[str]:
-    """Invoke every facilitator command as each user; return every call that was not a clean refusal."""
+async def refusals(
+    fake: FakeDiscord, bot: RunningBot, users: list[Any], *, everything: bool, channel: Any = None
+) -> list[str]:
+    """Invoke every facilitator command as each user (in channel); return every call that was not a clean refusal."""
     problems: list[str] = []
     for leaf in facilitator_leaves(fake):
         for user in users:
             options = plausible_options(fake, leaf, everything=everything)
             before = await db.snapshot(bot.database)
-            ix = await fake.slash(leaf.path, options, user=user, strict=False)
+            ix = await fake.slash(leaf.path, options, user=user, channel=channel, strict=False)
             text = await ix.settle(timeout=10)
             problem = refusal_problem(text, ix.ephemeral)
             changed = db.changed_tables(before, await db.snapshot(bot.database))
@@ -118,9 +123,8 @@ async def test_facilitator_buttons_refuse_participants(fake: FakeDiscord, bot: R
     assert problems == [], "\n".join(problems)
 
 
-async def test_facilitator_forms_refuse_participants(fake: FakeDiscord, bot: RunningBot) -> None:
-    """A participant who submits the Flash Report intro form (opened by a facilitator, or forged) is refused."""
-    assert await set_up_programme(fake)
+async def open_intro_form(fake: FakeDiscord) -> tuple[str, list[dict[str, Any]]]:
+    """Have fran open the Flash Report intro form from /flash draft; return its custom_id and components."""
     draft = await fake.slash("flash draft", user=fake.users.fran)
     assert reply_problem(await draft.settle(timeout=10)) is None
     messages = [m for m in (draft.original, *draft.followups) if m is not None]
@@ -135,15 +139,135 @@ async def test_facilitator_forms_refuse_participants(fake: FakeDiscord, bot: Run
     opened = await fake.click(holder, intro_id, user=fake.users.fran)
     await opened.settle(timeout=10)
     assert opened.modal is not None
-    components = opened.modal["components"]
+    return opened.modal["custom_id"], opened.modal["components"]
+
+
+async def test_facilitator_forms_refuse_participants(fake: FakeDiscord, bot: RunningBot) -> None:
+    """A participant who submits the Flash Report intro form (opened by a facilitator, or forged) is refused."""
+    assert await set_up_programme(fake)
+    custom_id, components = await open_intro_form(fake)
     for user in (fake.users.pat, fake.users.nora):
         before = await db.snapshot(bot.database)
-        ix = await fake.submit_modal(
-            opened.modal["custom_id"], {"intro": "Hijacked!"}, user=user, components=components, strict=False
-        )
+        ix = await fake.submit_modal(custom_id, {"intro": "Hijacked!"}, user=user, components=components, strict=False)
         text = await ix.settle(timeout=10)
         assert refusal_problem(text, ix.ephemeral) is None, (user.name, text)
         assert db.changed_tables(before, await db.snapshot(bot.database)) == {}, user.name
+
+
+# -- a guest speaker with Manage Events on their own room only ----------------------------------------------------
+
+GUEST_ROOM_GRANT = perms.MANAGE_EVENTS | perms.CREATE_EVENTS | perms.MUTE_MEMBERS | perms.MOVE_MEMBERS
+
+
+async def guest_speaker(fake: FakeDiscord) -> Any:
+    """Add gus: only @everyone server-wide, but Manage Events as a member overwrite on the voice and stage rooms.
+
+    That is how a server lets a guest speaker run their own room; it must not make them a facilitator.
+    """
+    gus = await fake.member_join("gus")
+    for room in (fake.channels.session_room, fake.channels.stage):
+        await fake.set_overwrite(room, gus, allow=GUEST_ROOM_GRANT)
+    return gus
+
+
+def has_manage_events(ix: Any) -> bool:
+    """Tell whether the interaction Discord sent carried Manage Events in member.permissions (overwrites applied)."""
+    return bool(int(ix.payload["member"]["permissions"]) & perms.MANAGE_EVENTS)
+
+
+async def test_guest_with_manage_events_on_one_room_is_refused_every_facilitator_command(
+    fake: FakeDiscord, bot: RunningBot
+) -> None:
+    """Manage Events granted only on a voice/stage channel is no facilitator right: every command refuses gus there.
+
+    Before set-up in the voice room's chat, and after set-up (a facilitator role configured) in the stage's chat;
+    each interaction really carries Manage Events in member.permissions, as Discord sends it in that channel.
+    """
+    gus = await guest_speaker(fake)
+    probe = await fake.slash("help", user=gus, channel=fake.channels.session_room)
+    await probe.settle(timeout=10)
+    assert has_manage_events(probe), "the fake must send the channel's overwrite in member.permissions"
+    assert not int(probe.payload["member"]["permissions"]) & perms.ADMINISTRATOR
+    problems = await refusals(fake, bot, [gus], everything=False, channel=fake.channels.session_room)
+    assert await set_up_programme(fake)
+    problems += await refusals(fake, bot, [gus], everything=False, channel=fake.channels.stage)
+    assert problems == [], "\n".join(problems)
+
+
+async def test_guest_with_manage_events_on_one_room_sees_no_facilitator_help(
+    fake: FakeDiscord, bot: RunningBot
+) -> None:
+    """/help typed in the guest's own room lists no facilitator command (fran's /help there does)."""
+    gus = await guest_speaker(fake)
+    assert await set_up_programme(fake)
+    guest = await fake.slash("help", user=gus, channel=fake.channels.stage)
+    text = await guest.settle(timeout=10)
+    assert has_manage_events(guest)
+    assert "facilitator commands" not in text and "/export" not in text, text
+    own = await (await fake.slash("help", user=fake.users.fran, channel=fake.channels.stage)).settle(timeout=10)
+    assert "/export" in own
+
+
+async def test_guest_with_manage_events_on_one_room_is_refused_facilitator_buttons_and_forms(
+    fake: FakeDiscord, bot: RunningBot
+) -> None:
+    """Facilitator buttons on a message in the guest's room, and the intro form submitted there, refuse gus."""
+    gus = await guest_speaker(fake)
+    assert await set_up_programme(fake)
+    examples = facilitator_examples(bot.bot)
+    assert examples, "no persistent facilitator buttons are registered"
+    host = await bot.services.sender.post(fake.channels.session_room.id, _plain("buttons live here"))
+    message = fake.message(host.message_id)
+    problems: list[str] = []
+    for custom_id, item in examples:
+        before = await db.snapshot(bot.database)
+        ix = await click_with_id(fake, message, custom_id, gus)
+        text = await ix.settle(timeout=10)
+        if not has_manage_events(ix):
+            problems.append(f"{custom_id}: the click did not carry the room's Manage Events")
+        problem = refusal_problem(text, ix.ephemeral)
+        changed = db.changed_tables(before, await db.snapshot(bot.database))
+        if problem:
+            problems.append(f"{custom_id} ({item.__name__}) as gus: {problem}")
+        if changed:
+            problems.append(f"{custom_id} ({item.__name__}) as gus: database changed {changed}")
+    custom_id, components = await open_intro_form(fake)
+    before = await db.snapshot(bot.database)
+    form = await fake.submit_modal(
+        custom_id, {"intro": "Hijacked!"}, user=gus, components=components, channel=fake.channels.stage, strict=False
+    )
+    text = await form.settle(timeout=10)
+    assert has_manage_events(form)
+    if problem := refusal_problem(text, form.ephemeral):
+        problems.append(f"intro form as gus: {problem}")
+    if changed := db.changed_tables(before, await db.snapshot(bot.database)):
+        problems.append(f"intro form as gus: database changed {changed}")
+    assert problems == [], "\n".join(problems)
+
+
+async def test_guest_pin_in_their_own_room_nominates_nothing(fake: FakeDiscord, bot: RunningBot) -> None:
+    """gus's 📌 on a message in the voice room's chat does nothing; fran's 📌 there nominates (the control)."""
+    gus = await guest_speaker(fake)
+    assert await set_up_programme(fake)
+    room = fake.channels.session_room
+    first = await fake.user_message(room, fake.users.pat, "Our village hall now runs a repair cafe")
+    second = await fake.user_message(room, fake.users.sam, "The seed library opened on Saturday")
+    await fake.react(first, "📌", gus)
+    await fake.react(second, "📌", fake.users.fran)
+
+    async def nominated() -> set[int]:
+        page = await bot.services.flash.list_items(command_line_actor(fake.guild_id))
+        return {item.source_message_id for item in page.items if item.source_message_id}
+
+    async def fran_done() -> bool:
+        return second.id in await nominated()
+
+    deadline = asyncio.get_running_loop().time() + 10
+    while not await fran_done():
+        assert asyncio.get_running_loop().time() < deadline, "fran's 📌 was not nominated"
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)  # gus's reaction was dispatched first; give its listener time to finish
+    assert first.id not in await nominated()
 
 
 def _plain(content: str) -> Any:

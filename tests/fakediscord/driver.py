@@ -38,6 +38,7 @@ from .state import (
     InteractionRecord,
     Member,
     Message,
+    Overwrite,
     RecordedRequest,
     Role,
     ScheduledEvent,
@@ -1007,6 +1008,23 @@ class FakeDiscord:
         await self.dispatch(
             "GUILD_MEMBER_REMOVE", {"guild_id": str(self.state.guild.id), "user": member.user.payload()}
         )
+
+    async def set_overwrite(
+        self, channel: ChannelLike, target: UserLike | Role, *, allow: int = 0, deny: int = 0
+    ) -> Channel:
+        """Set one channel's permission overwrite for a member or role (CHANNEL_UPDATE), as a moderator would.
+
+        allow=deny=0 removes it. Interactions in that channel then carry the member's permissions *with*
+        the overwrite (``member.permissions``), exactly as Discord computes them.
+        """
+        where = self._channel(channel)
+        kind = 0 if isinstance(target, Role) else 1
+        target_id = _id(target)
+        where.overwrites = [o for o in where.overwrites if (o.id, o.type) != (target_id, kind)]
+        if allow or deny:
+            where.overwrites.append(Overwrite(target_id, kind, allow=allow, deny=deny))
+        await self.dispatch("CHANNEL_UPDATE", self.state.channel_payload(where))
+        return where
 
     async def set_roles(self, user: UserLike, roles: Sequence[Role]) -> Member:
         """Replace a member's roles (GUILD_MEMBER_UPDATE), as a moderator would."""

@@ -8,8 +8,9 @@ from bot.core.programme.domain import Programme
 def is_facilitator(programme: Programme | None, actor: Actor) -> bool:
     """Tell whether actor may run facilitator operations in programme's server.
 
-    Administrators and people with Manage Events always may; so may anyone with the programme's
-    configured facilitator role. Before the programme exists only the first two can (to set it up).
+    Administrators and people with Manage Events server-wide always may (the adapter reads server-level
+    permissions only, so Manage Events granted on one channel does not count); so may anyone with the
+    programme's configured facilitator role. Before the programme exists only the first two can (to set it up).
     """
     if programme is not None and programme.guild_id != actor.guild_id:
         return False
