@@ -19,7 +19,7 @@ from bot.core.flash.publishing import FlashDeliveries
 from bot.core.flash.service import FlashService
 from bot.core.looplag import LoopLagWatch
 from bot.core.participants.service import ParticipantService
-from bot.core.ports import EventMirror, Sender
+from bot.core.ports import EventMirror, MemberDirectory, Sender
 from bot.core.programme.domain import ChannelDirectory
 from bot.core.programme.permissions import is_facilitator
 from bot.core.programme.reminders import register_programme_handlers
@@ -93,10 +93,15 @@ def build_services(
     sender: Sender,
     mirror: EventMirror,
     channels: ChannelDirectory | None = None,
+    members: MemberDirectory | None = None,
     clock: Clock | None = None,
     limiter: RateLimiter | None = None,
 ) -> Services:
-    """Wire the core services to a database, a clock and a platform's ports."""
+    """Wire the core services to a database, a clock and a platform's ports.
+
+    members tells whether someone is still in a server (buttons pressed in DMs); without it the
+    participants' active flag decides.
+    """
     clock = clock or SystemClock()
     limiter = limiter or RateLimiter()
     # On PostgreSQL several processes may run; one dispatcher leads (advisory lock), the others
@@ -111,7 +116,7 @@ def build_services(
         poll_interval=timedelta(seconds=10) if leader is not None else timedelta(minutes=1),
     )
     uow = database.unit_of_work
-    reflections = ReflectionService(database, clock, sender=sender, dispatcher=dispatcher)
+    reflections = ReflectionService(database, clock, sender=sender, dispatcher=dispatcher, members=members)
     register_reflection_handlers(
         dispatcher, database=database, clock=clock, sender=sender, scheduler=reflections.scheduler
     )
@@ -123,6 +128,7 @@ def build_services(
         channels=channels,
         default_timezone=settings.timezone,
         followers=[ReflectionPollFollower(reflections.scheduler, clock)],
+        members=members,
     )
     register_programme_handlers(dispatcher, uow, sender, clock)
     participants = ParticipantService(database, clock)
@@ -148,7 +154,7 @@ def build_services(
         programme=programme,
         participants=participants,
         reflections=reflections,
-        attendance=AttendanceService(database, clock),
+        attendance=AttendanceService(database, clock, members=members),
         flash=flash,
         evaluation=evaluation,
         leader=leader,

@@ -63,7 +63,7 @@ async def _migrate_or_refuse(database: Database, *, migrate: bool) -> None:
 async def _run_bot(settings: Settings, *, migrate: bool) -> int:
     from bot.app import build_services
     from bot.client import BletherBot
-    from bot.discord_ports import DiscordChannelDirectory, DiscordEventMirror, DiscordSender
+    from bot.discord_ports import DiscordChannelDirectory, DiscordEventMirror, DiscordMemberDirectory, DiscordSender
     from bot.endpoints import apply_endpoints
 
     database = Database(settings.database_url)
@@ -87,6 +87,7 @@ async def _run_bot(settings: Settings, *, migrate: bool) -> int:
                 limiter=limiter,
                 mirror=DiscordEventMirror(client),
                 channels=DiscordChannelDirectory(client),
+                members=DiscordMemberDirectory(client),
             )
 
         bot = BletherBot(settings=settings, database=database, services_factory=factory)

@@ -9,7 +9,7 @@ import discord
 
 from bot.core.delivery.limiter import RateLimiter
 from bot.core.messages import ButtonStyle, Embed, OutboundMessage, SentMessage
-from bot.core.ports import EventSpec, PermanentSendError, TransientSendError
+from bot.core.ports import EventSpec, PermanentSendError, RecipientUnreachableError, TransientSendError
 from bot.core.programme.domain import ChannelKind
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ class DiscordSender:
                 await self._slot(dm=True)
                 sent = await channel.send(**kwargs)  # type: ignore[call-overload]
         except discord.Forbidden as error:
-            raise PermanentSendError("This person does not accept direct messages from Blether.") from error
+            raise RecipientUnreachableError("This person does not accept direct messages from Blether.") from error
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, "send a direct message") from error
         return SentMessage(message_id=sent.id, channel_id=sent.channel.id)
@@ -276,3 +276,30 @@ class DiscordChannelDirectory:
         if isinstance(channel, discord.TextChannel):
             return ChannelKind.TEXT
         return ChannelKind.OTHER
+
+
+class DiscordMemberDirectory:
+    """Tell whether someone is still in a server (implements bot.core.ports.MemberDirectory).
+
+    Members the bot has seen come from its cache; anyone else costs one GET of the member (404 means gone).
+    The members intent keeps the cache right as people join and leave.
+    """
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def is_member(self, guild_id: int, user_id: int) -> bool | None:
+        """Return True or False; None when Blether is not in that server or Discord did not answer."""
+        guild = self._client.get_guild(guild_id)
+        if guild is None:
+            return None
+        if guild.get_member(user_id) is not None:
+            return True
+        try:
+            await guild.fetch_member(user_id)
+        except discord.NotFound:
+            return False
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
+            log.warning("Could not look up a member of server %s: %s", guild_id, type(error).__name__)
+            return None
+        return True

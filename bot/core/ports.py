@@ -70,3 +70,19 @@ class EventMirror(Protocol):
     async def cancel(self, guild_id: int, event_id: int) -> None:
         """Cancel (or delete) an event."""
         ...
+
+
+class RecipientUnreachableError(PermanentSendError):
+    """The person does not accept direct messages from the bot (DMs closed, the bot blocked, no shared server).
+
+    The dispatcher posts no facilitator notice per row for it: features that send many DMs at once count
+    these and tell the facilitators once per fan-out (see bot.core.programme.reminders).
+    """
+
+
+class MemberDirectory(Protocol):
+    """Tell whether someone is (still) a member of a server, as the platform knows it right now."""
+
+    async def is_member(self, guild_id: int, user_id: int) -> bool | None:
+        """Return True or False, or None when the platform cannot tell (the server is unknown, an outage)."""
+        ...

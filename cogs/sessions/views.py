@@ -65,7 +65,9 @@ class CalendarButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=IC
         await guarded(interaction, "the Add to calendar button", self._send_calendar(interaction))
 
     async def _send_calendar(self, interaction: discord.Interaction) -> None:
-        attachment = await _programme(interaction).session_ics(interaction.guild_id, self.session_id)
+        attachment = await _programme(interaction).session_ics(
+            interaction.guild_id, self.session_id, interaction.user.id
+        )
         await send_ephemeral(
             interaction,
             "Open this file to add the session to your calendar (Google, Outlook, Apple…).",

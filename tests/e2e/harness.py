@@ -20,7 +20,7 @@ from bot.core.clock import Clock
 from bot.core.delivery.limiter import RateLimiter
 from bot.core.storage.database import Database
 from bot.core.storage.migrations import upgrade_to_head
-from bot.discord_ports import DiscordChannelDirectory, DiscordEventMirror, DiscordSender
+from bot.discord_ports import DiscordChannelDirectory, DiscordEventMirror, DiscordMemberDirectory, DiscordSender
 from bot.endpoints import apply_endpoints
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -146,6 +146,7 @@ async def running_bot(
             limiter=limiter,
             mirror=DiscordEventMirror(client),
             channels=DiscordChannelDirectory(client),
+            members=DiscordMemberDirectory(client),
             clock=clock,
         )
         holder["services"] = services

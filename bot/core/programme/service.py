@@ -19,7 +19,8 @@ from bot.core.clock import Clock
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.errors import DomainError, ValidationError
 from bot.core.messages import FileAttachment
-from bot.core.ports import EventMirror
+from bot.core.participants.membership import Membership
+from bot.core.ports import EventMirror, MemberDirectory
 from bot.core.programme import ics
 from bot.core.programme.domain import (
     CANCEL_REASON_LIMIT,
@@ -121,8 +122,10 @@ class ProgrammeService:
         channels: ChannelDirectory | None = None,
         default_timezone: str = DEFAULT_TIMEZONE,
         followers: Sequence[SessionFollower] = (),
+        members: MemberDirectory | None = None,
     ) -> None:
         self._uow_factory = uow_factory
+        self._membership = Membership(uow_factory, members)
         self._followers = list(followers)
         self._dispatcher = dispatcher
         self._clock = clock
@@ -592,8 +595,12 @@ class ProgrammeService:
         data = ics.build_calendar(programme, sessions, now=self._clock.now(), name=name)
         return FileAttachment("programme.ics", data, "All sessions of the programme")
 
-    async def session_ics(self, guild_id: int | None, session_id: int) -> FileAttachment:
-        """Return an .ics file of one session (guild_id None for a button pressed in a DM)."""
+    async def session_ics(self, guild_id: int | None, session_id: int, user_id: int) -> FileAttachment:
+        """Return an .ics file of one session for user_id (guild_id None for a button pressed in a DM).
+
+        Raises SessionNotFoundError, and NotAMemberError when pressed in a DM by someone no longer in the server.
+        """
+        await self._membership.require_for_session(guild_id, session_id, user_id, "add it to your calendar")
         async with self._uow_factory() as uow:
             session = await self._session_in(uow, guild_id, session_id)
             programme = await self._require_programme(uow, session.guild_id)
@@ -605,8 +612,10 @@ class ProgrammeService:
     async def rsvp(self, guild_id: int | None, session_id: int, user_id: int, *, going: bool = True) -> RsvpStatus:
         """Say (going=True, idempotent) or unsay that user will come; guild_id None for DM buttons.
 
-        Raises SessionNotFoundError, and for going=True SessionCancelledError or SessionOverError.
+        Raises SessionNotFoundError, NotAMemberError (a DM button pressed by someone no longer in the
+        server), and for going=True SessionCancelledError or SessionOverError.
         """
+        await self._membership.require_for_session(guild_id, session_id, user_id, "say you'll be there")
         now = self._clock.now()
         async with self._uow_factory() as uow:
             session = await self._session_in(uow, guild_id, session_id)

@@ -15,7 +15,9 @@ from datetime import datetime, timedelta
 from bot.core.actors import Actor
 from bot.core.clock import Clock
 from bot.core.participants.errors import NotRegisteredError
+from bot.core.participants.membership import Membership
 from bot.core.participants.repository import SqlParticipantRepository
+from bot.core.ports import MemberDirectory
 from bot.core.programme.domain import LocationKind, Session
 from bot.core.programme.errors import SessionCancelledError, SessionNotFoundError
 from bot.core.programme.permissions import require_facilitator
@@ -116,9 +118,10 @@ async def load_session(uow: UnitOfWork, guild_id: int, session_id: int, *, from_
 class AttendanceService:
     """Record who attended each session, from every source; facilitators see and import the lists."""
 
-    def __init__(self, database: Database, clock: Clock) -> None:
+    def __init__(self, database: Database, clock: Clock, *, members: MemberDirectory | None = None) -> None:
         self._database = database
         self._clock = clock
+        self._membership = Membership(database.unit_of_work, members)
 
     async def _facilitator(self, uow: UnitOfWork, actor: Actor, action: str) -> None:
         programme = await uow.repo(SqlProgrammeRepository).get(actor.guild_id)
@@ -131,7 +134,9 @@ class AttendanceService:
             NotRegisteredError: the caller has not joined.
             SessionNotFoundError / SessionCancelledError: no such session, or it was cancelled.
             OutsideCheckInWindowError: before 15 minutes ahead of the start or after 2 hours past the end.
+            NotAMemberError: pressed in a direct message by someone no longer in the server.
         """
+        await self._membership.require_for_session(actor.guild_id, session_id, actor.user_id, "check in")
         now = self._clock.now()
         async with self._database.unit_of_work() as uow:
             session = await load_session(uow, actor.guild_id, session_id, from_dm=True)

@@ -84,7 +84,7 @@ def nudge_dm(session: Session, closes_at: datetime) -> OutboundMessage:
     content = (
         f"Hello! You attended **{session_heading(session)}** — thank you. Reflections close {t(closes_at, 'R')}; "
         "if you would like to share what worked well and what would make it even better, press **Reflect**.\n"
-        "-# You get this because you turned on DM reminders; turn them off with /me reminders."
+        "-# You get this because you turned on DM reminders; turn them off with /reminders dm off."
     )
     return OutboundMessage(
         content=content,

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from bot.core.actors import Actor
 from bot.core.clock import Clock
 from bot.core.participants.errors import NotRegisteredError
+from bot.core.participants.membership import Membership
 from bot.core.participants.repository import SqlParticipantRepository
-from bot.core.ports import Sender, SendError
+from bot.core.ports import MemberDirectory, Sender, SendError
 from bot.core.programme.domain import DEFAULT_POLL_CLOSE_DAYS, Programme, Session
 from bot.core.programme.errors import SessionCancelledError
 from bot.core.programme.permissions import require_facilitator
@@ -101,10 +102,12 @@ class ReflectionService:
         *,
         sender: Sender | None = None,
         dispatcher: DeliveryScheduler | None = None,
+        members: MemberDirectory | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._sender = sender
+        self._membership = Membership(database.unit_of_work, members)
         self.scheduler = PollScheduler(clock, dispatcher)
         self._writer = SubmissionWriter(database, clock, self.scheduler)
 
@@ -159,8 +162,10 @@ class ReflectionService:
         """Return the reflection modal of a session, pre-filled with the caller's earlier answers.
 
         Raises:
-            NotRegisteredError, SessionNotFoundError, SessionCancelledError, PollClosedError, PollNotOpenError.
+            NotRegisteredError, SessionNotFoundError, SessionCancelledError, PollClosedError, PollNotOpenError,
+            NotAMemberError (a button pressed in a direct message by someone no longer in the server).
         """
+        await self._membership.require_for_session(actor.guild_id, session_id, actor.user_id, "reflect on it")
         async with self._database.unit_of_work() as uow:
             session, _, poll = await self._participant_context(uow, actor, session_id)
             questions = await poll_questions(uow, poll)
@@ -184,7 +189,9 @@ class ReflectionService:
             PollClosedError: the poll closed (nothing saved). PollNotOpenError: the session has not started.
             TamperedAnswersError: unknown fields, ratings outside 1–5, choices not offered (logged; nothing saved).
             MissingAnswerError: a required answer is empty. SessionNotFoundError, SessionCancelledError.
+            NotAMemberError: submitted from a direct message by someone no longer in the server.
         """
+        await self._membership.require_for_session(actor.guild_id, session_id, actor.user_id, "reflect on it")
         return await self._writer.submit(actor, session_id, answers)
 
     # -- polls ---------------------------------------------------------------------------------------------

@@ -46,10 +46,10 @@ async def test_uid_is_stable_sequence_grows_and_cancelled_is_marked(
     """Edits keep the UID and bump SEQUENCE; a cancelled session stays with STATUS:CANCELLED and no alarms."""
     session = (await service.add_session(FACILITATOR, SessionDraft(1, "Welcome", "2026-02-05 18:30"))).session
     uid = f"session-{session.id}@blether"
-    before = events((await service.session_ics(GUILD, session.id)).data)[uid]
+    before = events((await service.session_ics(GUILD, session.id, 9)).data)[uid]
     await service.edit_session(FACILITATOR, session.id, SessionEdit(title="Welcome!"))
     await service.edit_session(FACILITATOR, session.id, SessionEdit(starts="2026-02-06 18:30"))
-    after = events((await service.session_ics(GUILD, session.id)).data)[uid]
+    after = events((await service.session_ics(GUILD, session.id, 9)).data)[uid]
     assert int(before["sequence"]) == 0 and int(after["sequence"]) == 2
     assert str(after["summary"]) == "Session 1: Welcome!"
     await service.cancel_session(FACILITATOR, session.id, "Snow")

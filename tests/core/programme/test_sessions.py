@@ -339,7 +339,7 @@ async def test_rsvp_is_idempotent_and_can_be_withdrawn(service: ProgrammeService
     session = (await service.add_session(FACILITATOR, draft())).session
     first = await service.rsvp(GUILD, session.id, 501)
     again = await service.rsvp(GUILD, session.id, 501)
-    await service.rsvp(None, session.id, 502)
+    await service.rsvp(GUILD, session.id, 502)
     assert (first.changed, again.changed, await service.rsvp_count(session.id)) == (True, False, 2)
     toggled = await service.toggle_rsvp(GUILD, session.id, 501)
     assert not toggled.going and toggled.count == 1

@@ -7,6 +7,7 @@ import pytest
 from bot.core.clock import ManualClock
 from bot.core.errors import PermissionDeniedError
 from bot.core.participants.errors import NotRegisteredError
+from bot.core.participants.membership import NotAMemberError
 from bot.core.participants.service import ParticipantService
 from bot.core.programme.domain import Programme
 from bot.core.reflections.attendance import AttendanceService
@@ -58,6 +59,18 @@ async def test_check_in_is_idempotent_and_needs_a_participant(
     assert (await attendance.check_in(member(1), session.id)).already
     with pytest.raises(NotRegisteredError):
         await attendance.check_in(member(42), session.id)
+
+
+async def test_checking_in_from_a_dm_refuses_someone_who_left(
+    attendance: AttendanceService, participants: ParticipantService, clock: ManualClock, session
+) -> None:
+    """ "I attended" pressed in a DM (guild 0) works for a current participant, not for one who left the server."""
+    clock.set(session.starts_at)
+    assert not (await attendance.check_in(member(1, guild_id=0), session.id)).already
+    await participants.mark_left(session.guild_id, 2)
+    with pytest.raises(NotAMemberError):
+        await attendance.check_in(member(2, guild_id=0), session.id)
+    assert (await attendance.attendance(FACILITATOR, session.id)).user_ids == (1,)
     listed = await attendance.attendance(FACILITATOR, session.id)
     assert listed.count == 1
     assert listed.sources == {1: (AttendanceSource.CHECK_IN,)}

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from bot.core.clock import ManualClock
 from bot.core.errors import ClosedError, ValidationError
 from bot.core.participants.errors import NotRegisteredError
+from bot.core.participants.membership import NotAMemberError
 from bot.core.participants.service import ParticipantService
 from bot.core.programme.domain import Programme
 from bot.core.programme.errors import SessionNotFoundError
@@ -227,3 +228,15 @@ async def test_concurrent_submits_each_get_their_own_outcome(
     assert await response_count(database) == 20
     records = {r.user_id: r.rating for r in await reflections.list_responses(ended.guild_id, ended.id)}
     assert records[6] == 1 and records[7] == 3
+
+
+async def test_reflecting_from_a_dm_refuses_someone_who_left(
+    reflections: ReflectionService, participants: ParticipantService, database: Database, ended
+) -> None:
+    """From a DM (guild 0) a participant who left the server can neither open the form nor submit it."""
+    await participants.mark_left(ended.guild_id, 1)
+    with pytest.raises(NotAMemberError, match="no longer a member"):
+        await reflections.reflection_form(member(1, guild_id=0), ended.id)
+    with pytest.raises(NotAMemberError):
+        await reflections.submit_reflection(member(1, guild_id=0), ended.id, answers())
+    assert await response_count(database) == 0
