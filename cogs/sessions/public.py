@@ -1,5 +1,7 @@
 """/sessions, /calendar and /reminders dm: what every member of the programme can use."""
 
+import logging
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -9,6 +11,8 @@ from cogs._shared.replies import send_ephemeral
 from cogs.programme.checks import in_guild
 from cogs.programme.render import to_file
 from cogs.sessions import render
+
+log = logging.getLogger(__name__)
 
 UPCOMING_LIMIT = 10
 
@@ -64,3 +68,25 @@ class Calendar(commands.Cog):
         enabled = setting.value == "on"
         changed = await self.programme.set_dm_reminders(interaction.guild_id or 0, interaction.user.id, enabled)
         await send_ephemeral(interaction, render.dm_reminders_text(enabled, changed))
+
+    @commands.Cog.listener()
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: app_commands.Command | app_commands.ContextMenu
+    ) -> None:
+        """After someone's command, tell them once, privately, that Blether turned their reminder DMs off."""
+        response = interaction.response
+        if (
+            interaction.guild_id is None
+            or not response.is_done()
+            or response.type is discord.InteractionResponseType.modal
+        ):
+            return  # a modal answer takes no follow-up: the note waits for their next command
+        note = await self.programme.take_dm_stopped_note(interaction.guild_id, interaction.user.id)
+        if note is None:
+            return
+        try:
+            await interaction.followup.send(note, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        except discord.HTTPException:
+            log.warning(
+                "Could not tell someone in server %s that their reminder DMs were turned off", interaction.guild_id
+            )

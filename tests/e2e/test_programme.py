@@ -182,6 +182,7 @@ async def test_a_session_is_reminded_on_time_with_working_buttons_and_follows_ed
         await fake.wait_commands_synced()
         programme = bot.services.programme
         await command(fake, "programme setup", setup_options(fake, reminder_offsets="1m"))
+        await command(fake, "join", user=fake.users.pat)  # only participants may turn reminder DMs on
         _, dm_text = await command(fake, "reminders dm", {"setting": "on"}, user=fake.users.pat)
         assert "Reminder DMs are on" in dm_text
 

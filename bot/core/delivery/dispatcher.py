@@ -16,7 +16,12 @@ handler registered for its kind and records the outcome:
   turns a delivery with days to go into a failure after a few minutes of errors; when a transient
   failure reaches ``max_attempts`` the facilitators get one "still trying" notice (``notice:retrying:<id>``);
 * ``PermanentSendError`` → ``failed``, and a facilitator notice carries its reason (how to fix it);
+  ``RecipientUnreachableError`` (a person who does not accept DMs) → ``failed`` with no notice of its own:
+  its ``last_error`` starts with ``UNREACHABLE_ERROR`` and the feature that sent the DMs tells the
+  facilitators once per fan-out (one notice for a reminder's twenty closed DMs, not twenty);
 * ``DeliverySkipped`` → ``cancelled``;
+* ``DeliveryDeferred`` → back to ``pending`` until the time it names, the attempt given back (a summary
+  waiting for the DMs it counts);
 * no handler for the kind → ``failed`` (logged).
 
 Delivery guarantee and idempotency contract
@@ -77,14 +82,16 @@ from bot.core.clock import Clock
 from bot.core.delivery.domain import (
     FACILITATOR_NOTICE,
     NONCE_WINDOW,
+    UNREACHABLE_ERROR,
     Delivery,
+    DeliveryDeferred,
     DeliveryHandler,
     DeliverySkipped,
     NewDelivery,
 )
 from bot.core.delivery.limiter import RateLimiter
 from bot.core.delivery.repository import SqlDeliveryRepository
-from bot.core.ports import PermanentSendError, TransientSendError
+from bot.core.ports import PermanentSendError, RecipientUnreachableError, TransientSendError
 from bot.core.storage.database import Database, UnitOfWork
 from bot.core.text import discord_timestamp
 
@@ -113,6 +120,7 @@ class DispatcherStats:
     cancelled: int = 0
     released: int = 0
     notices: int = 0
+    deferred: int = 0
 
 
 class _Action(StrEnum):
@@ -121,6 +129,7 @@ class _Action(StrEnum):
     FAILED = "failed"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
+    DEFERRED = "deferred"
 
 
 @dataclass(frozen=True, slots=True)
@@ -627,6 +636,13 @@ class Dispatcher:
         except DeliverySkipped as exc:
             log.info("Delivery %s (%s) skipped by its handler: %s", delivery.id, delivery.kind, exc)
             return _Outcome(delivery, _Action.CANCELLED, error=str(exc))
+        except DeliveryDeferred as exc:
+            until = min(exc.until, delivery.deliver_before)
+            log.info("Delivery %s (%s) deferred until %s: %s", delivery.id, delivery.kind, until, exc.reason)
+            return _Outcome(delivery, _Action.DEFERRED, error=exc.reason, next_attempt_at=until)
+        except RecipientUnreachableError as exc:
+            log.info("Delivery %s (%s): the recipient does not accept direct messages", delivery.id, delivery.kind)
+            return _Outcome(delivery, _Action.FAILED, error=f"{UNREACHABLE_ERROR}: {exc.reason}")
         except PermanentSendError as exc:
             log.warning("Delivery %s (%s) failed for good: %s", delivery.id, delivery.kind, exc.reason)
             return _Outcome(delivery, _Action.FAILED, error=exc.reason, notice=self._failure_text(delivery, exc.reason))
@@ -728,6 +744,8 @@ class Dispatcher:
                     await repo.mark_expired(d.id, o.error, now=now)
                 elif o.action is _Action.CANCELLED:
                     await repo.mark_cancelled(d.id, o.error, now=now)
+                elif o.action is _Action.DEFERRED:
+                    await repo.mark_deferred(d.id, o.error, o.next_attempt_at or now, now=now)
             expired = [o.delivery for o in outcomes if o.action is _Action.EXPIRED]
             notices.extend(
                 self._expiry_notices(
@@ -823,4 +841,5 @@ _COUNTER = {
     _Action.FAILED: "failed",
     _Action.EXPIRED: "expired",
     _Action.CANCELLED: "cancelled",
+    _Action.DEFERRED: "deferred",
 }

@@ -89,11 +89,29 @@ class DeliverySkipped(Exception):
     """Raised by a handler when the delivery no longer makes sense (its target was deleted); it is cancelled."""
 
 
+class DeliveryDeferred(Exception):
+    """Raised by a handler that is not ready yet (e.g. a summary still waiting for the rows it counts).
+
+    The row goes back to pending until ``until`` (never past its deliver_before); the attempt is given back,
+    no facilitator hears of it, and nothing is marked as possibly posted.
+    """
+
+    def __init__(self, until: datetime, reason: str) -> None:
+        super().__init__(reason)
+        self.until = until
+        self.reason = reason
+
+
+UNREACHABLE_ERROR = "Unreachable by direct message"
+"""How the last_error of a DM row refused by its recipient starts (RecipientUnreachableError); summaries count them."""
+
+
 class DeliveryHandler(Protocol):
     """Deliver one row of a kind. Return the platform message id (or None when nothing was posted).
 
     Raise ports.TransientSendError to retry with backoff, ports.PermanentSendError to fail the row
-    and tell the facilitators, DeliverySkipped to cancel it.
+    and tell the facilitators (ports.RecipientUnreachableError: fail it quietly, the feature summarises),
+    DeliverySkipped to cancel it, DeliveryDeferred to run it again later.
     """
 
     async def __call__(self, delivery: Delivery) -> int | None: ...

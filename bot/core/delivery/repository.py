@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select, 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.delivery.domain import NONCE_WINDOW, Delivery, DeliveryStatus, NewDelivery
+from bot.core.delivery.domain import NONCE_WINDOW, UNREACHABLE_ERROR, Delivery, DeliveryStatus, NewDelivery
 from bot.core.storage.models.delivery import DeliveryRow
 from bot.core.storage.types import UTCDateTime
 
@@ -328,6 +328,44 @@ class SqlDeliveryRepository:
                 "updated_at": now if now is not None else _C.updated_at,
             },
         )
+
+    async def mark_deferred(
+        self, delivery_id: int, reason: str, next_attempt_at: datetime, *, now: datetime | None = None
+    ) -> bool:
+        """Put a claimed delivery back to pending until next_attempt_at, giving its attempt back.
+
+        Unlike mark_retry nothing was tried, so the row is not marked as possibly posted.
+        """
+        return await self._finish(
+            delivery_id,
+            {
+                "status": PENDING,
+                "last_error": _clip(reason),
+                "next_attempt_at": next_attempt_at,
+                "lease_until": None,
+                "claimed_by": None,
+                "attempts": _C.attempts - 1,  # the claim counted one; it is given back
+                "updated_at": now if now is not None else _C.updated_at,
+            },
+        )
+
+    async def count_by_key_prefix(self, target: str, key_prefix: str) -> tuple[int, int]:
+        """Count a target's rows whose dedupe key starts with key_prefix: (still open, refused by the recipient).
+
+        Open rows are pending or claimed; refused ones failed with a last_error starting with UNREACHABLE_ERROR.
+        """
+        rows = (_C.target == target) & _C.dedupe_key.startswith(key_prefix, autoescape=True)
+        still_open = await self._session.scalar(select(func.count()).select_from(_T).where(rows & _OPEN))
+        refused = await self._session.scalar(
+            select(func.count())
+            .select_from(_T)
+            .where(
+                rows,
+                _C.status == DeliveryStatus.FAILED.value,
+                _C.last_error.startswith(UNREACHABLE_ERROR, autoescape=True),
+            )
+        )
+        return int(still_open or 0), int(refused or 0)
 
     async def mark_failed(self, delivery_id: int, error: str, *, now: datetime | None = None) -> bool:
         """Give up on a claimed delivery for good."""

@@ -36,7 +36,7 @@ from bot.core.participants.errors import (
 )
 from bot.core.participants.repository import SqlConsentRepository, SqlParticipantRepository
 from bot.core.programme.permissions import require_facilitator
-from bot.core.programme.repository import SqlProgrammeRepository
+from bot.core.programme.repository import SqlProgrammeRepository, SqlReminderPreferenceRepository
 from bot.core.storage.database import Database, UnitOfWork
 from bot.core.storage.state import SqlAuditRepository
 from bot.core.text import clean_text
@@ -219,14 +219,19 @@ class ParticipantService:
             return await uow.repo(SqlParticipantRepository).communities(guild_id)
 
     async def mark_left(self, guild_id: int, user_id: int) -> bool:
-        """Mark a participant inactive after they left the server (data stays); tell whether they were active."""
+        """Mark a participant inactive after they left the server (data stays) and turn their reminder DMs off.
+
+        Tell whether they were an active participant. Reminder DMs stay off if they come back (/reminders dm on).
+        """
+        now = self._clock.now()
         async with self._database.unit_of_work() as uow:
-            changed = await uow.repo(SqlParticipantRepository).set_active(
-                guild_id, user_id, False, now=self._clock.now()
-            )
+            changed = await uow.repo(SqlParticipantRepository).set_active(guild_id, user_id, False, now=now)
+            opted_out = await uow.repo(SqlReminderPreferenceRepository).opt_out(guild_id, user_id, now=now)
             await uow.commit()
         if changed:
-            log.info("Participant %s left guild %s; marked inactive", user_id, guild_id)
+            log.info("A participant left guild %s; marked inactive", guild_id)
+        if opted_out:
+            log.info("Someone who left guild %s no longer gets reminder DMs", guild_id)
         return changed
 
     async def mark_rejoined(self, guild_id: int, user_id: int) -> bool:

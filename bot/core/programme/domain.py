@@ -306,6 +306,22 @@ class RsvpStatus:
     changed: bool
 
 
+DM_FAILURE_LIMIT = 2
+"""Reminder DMs refused in a row after which Blether turns someone's reminder DMs off (and tells them)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPreference:
+    """Someone's reminder DM choice, and how many DMs in a row were refused (see DM_FAILURE_LIMIT)."""
+
+    guild_id: int
+    user_id: int
+    dm_enabled: bool
+    dm_failures: int
+    stopped_notice_pending: bool
+    updated_at: datetime
+
+
 @dataclass(frozen=True, slots=True)
 class SessionChoice:
     """One autocomplete choice: name is shown (≤ 100 characters), value is the session number.

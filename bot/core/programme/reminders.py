@@ -9,10 +9,15 @@ Delivery guarantees (at least once from the engine, at most once on the platform
 * session_reminder: one post in the announcements channel per (session, offset, start); skipped when
   the session was cancelled or moved since it was scheduled, or when a closer reminder is already due
   (after downtime only the latest goes out); useless (expired) after the start.
-  After posting it schedules one session_reminder_dm per opted-in person (idempotent dedupe keys,
-  so a retried reminder never doubles the DMs).
+  After posting it schedules one session_reminder_dm per opted-in active participant (idempotent dedupe
+  keys, so a retried reminder never doubles the DMs) and one session_reminder_dm_summary.
 * session_reminder_dm: one DM per (session, offset, start, person); skipped when the person opted
-  out or the session changed; the engine paces DMs at ≤ 1 a second.
+  out, left or the session changed; the engine paces DMs at ≤ 1 a second. A DM the person's settings
+  refuse fails quietly (no notice of its own) and counts against them: at DM_FAILURE_LIMIT refusals in a
+  row their reminder DMs are turned off and they are told at their next command. One that goes through
+  resets the count.
+* session_reminder_dm_summary: at most one facilitator notice per reminder, counting its refused DMs
+  (no names); waits while DMs are still on their way, posts nothing when none was refused.
 * session_cancelled: one announcement per cancellation.
 * facilitator_notice: payload["text"] in the facilitator channel.
 """
@@ -23,19 +28,33 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.core.clock import Clock
-from bot.core.delivery.domain import FACILITATOR_NOTICE, Delivery, DeliveryHandler, DeliverySkipped, NewDelivery
+from bot.core.delivery.domain import (
+    FACILITATOR_NOTICE,
+    Delivery,
+    DeliveryDeferred,
+    DeliveryHandler,
+    DeliverySkipped,
+    NewDelivery,
+)
 from bot.core.delivery.idempotent import dm_once, post_once
+from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.messages import OutboundMessage
-from bot.core.ports import PermanentSendError, Sender
-from bot.core.programme.domain import Programme, Session
-from bot.core.programme.render import cancellation_message, reminder_message
+from bot.core.participants.repository import SqlParticipantRepository
+from bot.core.ports import PermanentSendError, RecipientUnreachableError, Sender
+from bot.core.programme.domain import DM_FAILURE_LIMIT, Programme, Session
+from bot.core.programme.render import cancellation_message, dm_refusals_notice, reminder_message
 from bot.core.programme.repository import SqlProgrammeRepository, SqlReminderPreferenceRepository, SqlSessionRepository
 from bot.core.programme.scheduling import (
+    DM_PACE,
     SESSION_CANCELLED,
     SESSION_REMINDER,
     SESSION_REMINDER_DM,
+    SESSION_REMINDER_DM_SUMMARY,
+    SUMMARY_MARGIN,
     DeliveryScheduler,
+    dm_summary_delivery,
     reminder_dm_key,
+    reminder_dm_prefix,
     session_dm_target,
 )
 from bot.core.storage.database import UnitOfWork
@@ -89,7 +108,9 @@ class ReminderHandler:
             programme, session = await _load(uow, delivery)
             _check_current(session, delivery)
             active = await uow.repo(SqlSessionRepository).count_active(session.guild_id)
-            recipients = await uow.repo(SqlReminderPreferenceRepository).opted_in(session.guild_id)
+            opted_in = await uow.repo(SqlReminderPreferenceRepository).opted_in(session.guild_id)
+            participants = await uow.repo(SqlParticipantRepository).user_ids(session.guild_id, active_only=True)
+        recipients = [user_id for user_id in opted_in if user_id in participants]
         offset = int(delivery.payload["offset_minutes"])
         _check_not_superseded(programme, session, offset, self._clock.now())
         if programme.announcements_channel_id is None:
@@ -124,17 +145,35 @@ class ReminderHandler:
                         },
                     ),
                 )
+            await self._dispatcher.schedule(
+                uow, dm_summary_delivery(session, offset, starts_unix, len(recipients), now=now)
+            )
             await uow.commit()
         self._dispatcher.wake(now)
         log.info("Queued %d reminder DMs for session %s", len(recipients), session.id)
 
 
-class ReminderDmHandler:
-    """Send one person the reminder by direct message (if they still want it)."""
+async def record_refused_dm(uow_factory: Callable[[], UnitOfWork], clock: Clock, guild_id: int, user_id: int) -> bool:
+    """Count a reminder DM someone's settings refused; return True when that turned their reminder DMs off."""
+    async with uow_factory() as uow:
+        stopped = await uow.repo(SqlReminderPreferenceRepository).record_refused_dm(
+            guild_id, user_id, now=clock.now(), limit=DM_FAILURE_LIMIT
+        )
+        await uow.commit()
+    if stopped:
+        log.info(
+            "Reminder DMs turned off for a participant of guild %s after %d refused DMs", guild_id, DM_FAILURE_LIMIT
+        )
+    return stopped
 
-    def __init__(self, uow_factory: Callable[[], UnitOfWork], sender: Sender) -> None:
+
+class ReminderDmHandler:
+    """Send one person the reminder by direct message (if they still want it and are still a participant)."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], sender: Sender, clock: Clock) -> None:
         self._uow_factory = uow_factory
         self._sender = sender
+        self._clock = clock
 
     async def __call__(self, delivery: Delivery) -> int | None:
         """Deliver one session_reminder_dm row; return the DM's message id."""
@@ -142,12 +181,55 @@ class ReminderDmHandler:
         async with self._uow_factory() as uow:
             programme, session = await _load(uow, delivery)
             _check_current(session, delivery)
-            if not await uow.repo(SqlReminderPreferenceRepository).dm_enabled(session.guild_id, user_id):
+            preference = await uow.repo(SqlReminderPreferenceRepository).get(session.guild_id, user_id)
+            if preference is None or not preference.dm_enabled:
                 raise DeliverySkipped(f"user {user_id} turned reminder DMs off")
+            participant = await uow.repo(SqlParticipantRepository).get(session.guild_id, user_id)
+            if participant is None or not participant.active:
+                raise DeliverySkipped(f"user {user_id} is no longer an active participant")
             active = await uow.repo(SqlSessionRepository).count_active(session.guild_id)
         offset = int(delivery.payload["offset_minutes"])
         message = reminder_message(programme, session, active_count=active, offset_minutes=offset, direct=True)
-        return await dm_once(self._sender, user_id, message, delivery)
+        try:
+            message_id = await dm_once(self._sender, user_id, message, delivery)
+        except RecipientUnreachableError:
+            await record_refused_dm(self._uow_factory, self._clock, session.guild_id, user_id)
+            raise
+        if preference.dm_failures:
+            async with self._uow_factory() as uow:
+                await uow.repo(SqlReminderPreferenceRepository).clear_refused_dms(session.guild_id, user_id)
+                await uow.commit()
+        return message_id
+
+
+class ReminderDmSummaryHandler:
+    """Tell the facilitators once how many of a reminder's DMs their recipients refused (no names)."""
+
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], sender: Sender, clock: Clock) -> None:
+        self._uow_factory = uow_factory
+        self._sender = sender
+        self._clock = clock
+
+    async def __call__(self, delivery: Delivery) -> int | None:
+        """Deliver one session_reminder_dm_summary row; return the notice's message id."""
+        session_id = int(delivery.payload["session_id"])
+        offset = int(delivery.payload["offset_minutes"])
+        prefix = reminder_dm_prefix(session_id, offset, int(delivery.payload["starts_at"]))
+        async with self._uow_factory() as uow:
+            session = await uow.repo(SqlSessionRepository).get(session_id)
+            programme = await uow.repo(SqlProgrammeRepository).get(delivery.guild_id)
+            still_open, refused = await uow.repo(SqlDeliveryRepository).count_by_key_prefix(
+                session_dm_target(session_id), prefix
+            )
+        if still_open:
+            wait = max(SUMMARY_MARGIN, DM_PACE * still_open)
+            raise DeliveryDeferred(self._clock.now() + wait, f"{still_open} reminder DMs are still on their way")
+        if not refused:
+            raise DeliverySkipped("no reminder DM was refused")
+        if session is None or programme is None or programme.facilitator_channel_id is None:
+            raise DeliverySkipped("no session or no facilitator channel to tell")
+        notice = dm_refusals_notice(session, offset, refused)
+        return await post_once(self._sender, programme.facilitator_channel_id, notice, delivery)
 
 
 class SessionCancelledHandler:
@@ -202,13 +284,14 @@ def register_programme_handlers(
     *,
     facilitator_notices: bool = True,
 ) -> None:
-    """Register the four programme delivery kinds on the dispatcher (facilitator_notice optional).
+    """Register the programme's delivery kinds on the dispatcher (facilitator_notice optional).
 
     Pass facilitator_notices=False when another module already registers the facilitator_notice handler.
     """
     register = dispatcher.register
     register(SESSION_REMINDER, ReminderHandler(uow_factory, sender, dispatcher, clock))
-    register(SESSION_REMINDER_DM, ReminderDmHandler(uow_factory, sender), dm=True)
+    register(SESSION_REMINDER_DM, ReminderDmHandler(uow_factory, sender, clock), dm=True)
+    register(SESSION_REMINDER_DM_SUMMARY, ReminderDmSummaryHandler(uow_factory, sender, clock))
     register(SESSION_CANCELLED, SessionCancelledHandler(uow_factory, sender))
     if facilitator_notices:
         register(FACILITATOR_NOTICE, FacilitatorNoticeHandler(uow_factory, sender))
@@ -219,8 +302,10 @@ __all__ = [
     "SESSION_CANCELLED",
     "SESSION_REMINDER",
     "SESSION_REMINDER_DM",
+    "SESSION_REMINDER_DM_SUMMARY",
     "FacilitatorNoticeHandler",
     "ReminderDmHandler",
+    "ReminderDmSummaryHandler",
     "ReminderHandler",
     "SessionCancelledHandler",
     "register_programme_handlers",

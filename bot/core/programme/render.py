@@ -90,6 +90,27 @@ def reminder_message(
     )
 
 
+def dm_refusals_notice(session: Session, offset_minutes: int, refused: int) -> OutboundMessage:
+    """Return the one facilitator notice about a reminder's DMs that people's settings refused (no names)."""
+    people = "1 participant" if refused == 1 else f"{refused} participants"
+    return OutboundMessage(
+        content=(
+            f"{people} could not be reached by DM for the reminder {describe_offset(offset_minutes)} before "
+            f"Session {session.number} ({_title(session)}): they may have DMs closed.\n"
+            "Nothing is needed from you. Anyone refused twice in a row no longer gets reminder DMs, and is told "
+            "so privately the next time they use a Blether command."
+        )
+    )
+
+
+DM_STOPPED_NOTE = (
+    "Blether could not send you session reminders by direct message twice in a row (your DMs may be closed "
+    "to this server), so reminder DMs are now off for you. You still see every reminder in the announcements "
+    "channel; once you allow direct messages from server members, turn them back on with /reminders dm on."
+)
+"""What someone is told, privately and once, after Blether turned their reminder DMs off."""
+
+
 def cancellation_message(programme: Programme, session: Session) -> OutboundMessage:
     """Return the announcement that a session is cancelled (pings the participant role)."""
     role = programme.participant_role_id

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, String, cast, delete, func, or_, select
+from sqlalchemy import Select, String, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.programme.domain import (
@@ -15,6 +15,7 @@ from bot.core.programme.domain import (
     LocationKind,
     NewSession,
     Programme,
+    ReminderPreference,
     Session,
     SessionStatus,
 )
@@ -315,38 +316,105 @@ class SqlRsvpRepository:
         return [int(u) for u in (await self._session.scalars(stmt)).all()]
 
 
+_PREF = ReminderPreferenceRow
+
+
 class SqlReminderPreferenceRepository:
-    """Per-server, per-person DM reminder opt-in (a later feature adds full participant profiles)."""
+    """Per-server, per-person DM reminder opt-in, and the count of reminder DMs refused in a row."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
+    def _key(self, guild_id: int, user_id: int) -> Any:
+        return (_PREF.guild_id == guild_id) & (_PREF.user_id == user_id)
+
+    async def get(self, guild_id: int, user_id: int) -> ReminderPreference | None:
+        """Return someone's preference row, or None when they never chose."""
+        row = (await self._session.execute(select(_PREF.__table__).where(self._key(guild_id, user_id)))).first()
+        if row is None:
+            return None
+        return ReminderPreference(
+            guild_id=int(row.guild_id),
+            user_id=int(row.user_id),
+            dm_enabled=bool(row.dm_enabled),
+            dm_failures=int(row.dm_failures),
+            stopped_notice_pending=bool(row.stopped_notice_pending),
+            updated_at=row.updated_at,
+        )
+
     async def dm_enabled(self, guild_id: int, user_id: int) -> bool:
         """Tell whether the person opted in to DM reminders."""
-        row = await self._session.get(ReminderPreferenceRow, (guild_id, user_id))
-        return row is not None and row.dm_enabled
+        found = await self.get(guild_id, user_id)
+        return found is not None and found.dm_enabled
 
     async def set_dm(self, guild_id: int, user_id: int, enabled: bool, *, now: datetime) -> bool:
-        """Set the opt-in; return whether it changed."""
+        """Set the opt-in; return whether it changed. Turning it on also forgets earlier refused DMs."""
         row = await self._session.get(ReminderPreferenceRow, (guild_id, user_id))
         if row is None:
             self._session.add(
-                ReminderPreferenceRow(guild_id=guild_id, user_id=user_id, dm_enabled=enabled, updated_at=now)
+                ReminderPreferenceRow(
+                    guild_id=guild_id,
+                    user_id=user_id,
+                    dm_enabled=enabled,
+                    dm_failures=0,
+                    stopped_notice_pending=False,
+                    updated_at=now,
+                )
             )
             await self._session.flush()
             return enabled
-        if row.dm_enabled == enabled:
-            return False
+        changed = row.dm_enabled != enabled
+        if enabled:
+            row.dm_failures = 0
+            row.stopped_notice_pending = False
         row.dm_enabled = enabled
-        row.updated_at = now
+        if changed:
+            row.updated_at = now
         await self._session.flush()
-        return True
+        return changed
+
+    async def opt_out(self, guild_id: int, user_id: int, *, now: datetime) -> bool:
+        """Turn reminder DMs off for someone who left the server (no row is created); tell whether they were on."""
+        result = await self._session.execute(
+            update(_PREF)
+            .where(self._key(guild_id, user_id), _PREF.dm_enabled.is_(True))
+            .values(dm_enabled=False, stopped_notice_pending=False, updated_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def record_refused_dm(self, guild_id: int, user_id: int, *, now: datetime, limit: int) -> bool:
+        """Count one more refused reminder DM; at limit in a row, turn DMs off and remember to tell them.
+
+        Returns True when this refusal turned the person's reminder DMs off.
+        """
+        await self._session.execute(
+            update(_PREF).where(self._key(guild_id, user_id)).values(dm_failures=_PREF.dm_failures + 1)
+        )
+        stopped = await self._session.execute(
+            update(_PREF)
+            .where(self._key(guild_id, user_id), _PREF.dm_enabled.is_(True), _PREF.dm_failures >= limit)
+            .values(dm_enabled=False, stopped_notice_pending=True, updated_at=now)
+        )
+        return bool(stopped.rowcount)  # type: ignore[attr-defined]
+
+    async def clear_refused_dms(self, guild_id: int, user_id: int) -> None:
+        """Forget refused DMs after one went through (the count is of refusals in a row)."""
+        await self._session.execute(
+            update(_PREF).where(self._key(guild_id, user_id), _PREF.dm_failures > 0).values(dm_failures=0)
+        )
+
+    async def take_stopped_notice(self, guild_id: int, user_id: int) -> bool:
+        """Clear the "tell them their DMs were stopped" flag; True for the one caller that cleared it."""
+        result = await self._session.execute(
+            update(_PREF)
+            .where(self._key(guild_id, user_id), _PREF.stopped_notice_pending.is_(True))
+            .values(stopped_notice_pending=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def opted_in(self, guild_id: int) -> list[int]:
         """Return the user ids who want DM reminders in a server."""
         stmt = (
-            select(ReminderPreferenceRow.user_id)
-            .where(ReminderPreferenceRow.guild_id == guild_id, ReminderPreferenceRow.dm_enabled.is_(True))
-            .order_by(ReminderPreferenceRow.user_id)
+            select(_PREF.user_id).where(_PREF.guild_id == guild_id, _PREF.dm_enabled.is_(True)).order_by(_PREF.user_id)
         )
         return [int(u) for u in (await self._session.scalars(stmt)).all()]

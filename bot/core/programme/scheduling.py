@@ -19,7 +19,10 @@ from bot.core.storage.database import UnitOfWork
 SESSION_REMINDER = "session_reminder"
 SESSION_REMINDER_DM = "session_reminder_dm"
 SESSION_CANCELLED = "session_cancelled"
+SESSION_REMINDER_DM_SUMMARY = "session_reminder_dm_summary"
 NOTICE_LIFETIME = timedelta(days=7)
+DM_PACE = timedelta(seconds=1)  # the platform's pace for direct messages (bot.core.delivery.limiter)
+SUMMARY_MARGIN = timedelta(minutes=1)  # after the last DM should have gone, before counting the refusals
 CANCELLATION_GRACE = timedelta(hours=1)
 
 __all__ = [
@@ -29,11 +32,14 @@ __all__ = [
     "SESSION_CANCELLED",
     "SESSION_REMINDER",
     "SESSION_REMINDER_DM",
+    "SESSION_REMINDER_DM_SUMMARY",
     "DeliveryScheduler",
     "cancellation_delivery",
+    "dm_summary_delivery",
     "facilitator_notice",
     "pending_reminder_times",
     "reminder_dm_key",
+    "reminder_dm_prefix",
     "reminder_key",
     "session_dm_target",
     "session_target",
@@ -69,9 +75,39 @@ def reminder_key(session: Session, offset_minutes: int) -> str:
     return f"{SESSION_REMINDER}:{session.id}:{offset_minutes}:{int(session.starts_at.timestamp())}"
 
 
+def reminder_dm_prefix(session_id: int, offset_minutes: int, starts_unix: int) -> str:
+    """Return the start shared by the dedupe keys of one reminder's DMs."""
+    return f"{SESSION_REMINDER_DM}:{session_id}:{offset_minutes}:{starts_unix}:"
+
+
 def reminder_dm_key(session_id: int, offset_minutes: int, starts_unix: int, user_id: int) -> str:
     """Return the dedupe key of one person's reminder DM."""
-    return f"{SESSION_REMINDER_DM}:{session_id}:{offset_minutes}:{starts_unix}:{user_id}"
+    return f"{reminder_dm_prefix(session_id, offset_minutes, starts_unix)}{user_id}"
+
+
+def dm_summary_delivery(
+    session: Session, offset_minutes: int, starts_unix: int, recipients: int, *, now: datetime
+) -> NewDelivery:
+    """Build the one facilitator notice that counts a reminder's DMs refused by their recipients.
+
+    Due once every DM should have gone out at the DM pace (its handler waits longer if some have not);
+    it shares the DMs' target, so cancelling the session cancels it too.
+    """
+    due = now + DM_PACE * recipients + SUMMARY_MARGIN
+    return NewDelivery(
+        guild_id=session.guild_id,
+        kind=SESSION_REMINDER_DM_SUMMARY,
+        target=session_dm_target(session.id),
+        dedupe_key=f"{SESSION_REMINDER_DM_SUMMARY}:{session.id}:{offset_minutes}:{starts_unix}",
+        due_at=due,
+        deliver_before=max(session.starts_at, due) + NOTICE_LIFETIME,
+        payload={
+            "session_id": session.id,
+            "offset_minutes": offset_minutes,
+            "starts_at": starts_unix,
+            "summary": f"count of refused reminder DMs for session {session.number}",
+        },
+    )
 
 
 def facilitator_notice(guild_id: int, key: str, text: str, *, now: datetime) -> NewDelivery:

@@ -19,7 +19,9 @@ from bot.core.clock import Clock
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.errors import DomainError, ValidationError
 from bot.core.messages import FileAttachment
+from bot.core.participants.errors import NotRegisteredError
 from bot.core.participants.membership import Membership
+from bot.core.participants.repository import SqlParticipantRepository
 from bot.core.ports import EventMirror, MemberDirectory
 from bot.core.programme import ics
 from bot.core.programme.domain import (
@@ -57,6 +59,7 @@ from bot.core.programme.errors import (
 from bot.core.programme.importer import read_rows, rows_to_drafts
 from bot.core.programme.mirroring import EventMirroring
 from bot.core.programme.permissions import require_facilitator
+from bot.core.programme.render import DM_STOPPED_NOTE
 from bot.core.programme.repository import (
     SqlProgrammeRepository,
     SqlReminderPreferenceRepository,
@@ -649,13 +652,35 @@ class ProgrammeService:
             return await uow.repo(SqlRsvpRepository).users(session_id)
 
     async def set_dm_reminders(self, guild_id: int, user_id: int, enabled: bool) -> bool:
-        """Turn reminder DMs on or off for someone; return whether the setting changed."""
+        """Turn reminder DMs on or off for someone; return whether the setting changed.
+
+        Only active participants may turn them on (raises NotRegisteredError, which suggests /join);
+        anyone may turn them off. Turning them on forgets earlier refused DMs.
+        """
         async with self._uow_factory() as uow:
+            if enabled:
+                participant = await uow.repo(SqlParticipantRepository).get(guild_id, user_id)
+                if participant is None or not participant.active:
+                    raise NotRegisteredError("get session reminders by direct message")
             changed = await uow.repo(SqlReminderPreferenceRepository).set_dm(
                 guild_id, user_id, enabled, now=self._clock.now()
             )
             await uow.commit()
         return changed
+
+    async def take_dm_stopped_note(self, guild_id: int, user_id: int) -> str | None:
+        """Return, once, the note telling someone that Blether turned their reminder DMs off (refused twice).
+
+        None when there is nothing to tell; a cheap read when nothing is pending (called after every command).
+        """
+        async with self._uow_factory() as uow:
+            repo = uow.repo(SqlReminderPreferenceRepository)
+            preference = await repo.get(guild_id, user_id)
+            if preference is None or not preference.stopped_notice_pending:
+                return None
+            taken = await repo.take_stopped_notice(guild_id, user_id)
+            await uow.commit()
+        return DM_STOPPED_NOTE if taken else None
 
     async def dm_reminders_enabled(self, guild_id: int, user_id: int) -> bool:
         """Tell whether someone opted in to reminder DMs."""

@@ -18,8 +18,9 @@ from bot.core.clock import Clock
 from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped
 from bot.core.delivery.idempotent import dm_once, post_once
 from bot.core.participants.repository import SqlParticipantRepository
-from bot.core.ports import PermanentSendError, Sender
+from bot.core.ports import PermanentSendError, RecipientUnreachableError, Sender
 from bot.core.programme.domain import Programme, Session
+from bot.core.programme.reminders import record_refused_dm
 from bot.core.programme.repository import (
     SqlProgrammeRepository,
     SqlReminderPreferenceRepository,
@@ -164,7 +165,8 @@ class ReflectionNudgeHandler(_Handler):
 class ReflectionNudgeDmHandler(_Handler):
     """Send one person's reflection reminder DM (kind reflection_nudge_dm) unless it no longer applies
     (they reflected, turned DM reminders off, left, or the poll closed). A person who does not accept DMs
-    is skipped quietly rather than reported to the facilitators one by one.
+    is skipped quietly rather than reported to the facilitators one by one; the refusal counts towards
+    turning their reminder DMs off (bot.core.programme.reminders.record_refused_dm).
     """
 
     async def __call__(self, delivery: Delivery) -> int | None:
@@ -185,6 +187,10 @@ class ReflectionNudgeDmHandler(_Handler):
                 raise DeliverySkipped("no longer an active participant")
         try:
             return await dm_once(self._sender, user_id, render.nudge_dm(session, poll.closes_at), delivery)
+        except RecipientUnreachableError as error:
+            # Counts like a refused reminder DM: twice in a row turns the person's reminder DMs off.
+            await record_refused_dm(self._database.unit_of_work, self._clock, session.guild_id, user_id)
+            raise DeliverySkipped(error.reason) from error
         except PermanentSendError as error:
             log.info("Reflection reminder DM to user %s not sent: %s", user_id, error.reason)
             raise DeliverySkipped(error.reason) from error

@@ -11,12 +11,19 @@ import pytest
 
 from bot.core.clock import ManualClock
 from bot.core.delivery.dispatcher import MAYBE_POSTED, Dispatcher
-from bot.core.delivery.domain import FACILITATOR_NOTICE, Delivery, DeliverySkipped, DeliveryStatus
+from bot.core.delivery.domain import (
+    FACILITATOR_NOTICE,
+    UNREACHABLE_ERROR,
+    Delivery,
+    DeliveryDeferred,
+    DeliverySkipped,
+    DeliveryStatus,
+)
 from bot.core.delivery.idempotent import post_once
 from bot.core.delivery.limiter import RateLimiter
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.messages import OutboundMessage
-from bot.core.ports import PermanentSendError, TransientSendError
+from bot.core.ports import PermanentSendError, RecipientUnreachableError, TransientSendError
 from bot.core.storage.database import Database
 from tests.core.delivery.conftest import (
     CHANNEL,
@@ -149,6 +156,48 @@ async def test_skipped_delivery_is_cancelled(
     await make_dispatcher(handlers={"post": skip}).run_due()
     row = await fetch(database, "k1")
     assert (row.status, row.last_error) == (DeliveryStatus.CANCELLED, "session was deleted")
+
+
+async def test_a_refused_dm_fails_quietly_and_is_recognisable(
+    database: Database, clock: ManualClock, sender: FakeSender, make_dispatcher: DispatcherFactory
+) -> None:
+    """RecipientUnreachableError fails the row with the UNREACHABLE_ERROR prefix and schedules no notice of its own."""
+    await add_all(database, clock, new_delivery("k1", clock.now()))
+    sender.fail_next(RecipientUnreachableError("This person does not accept direct messages from Blether."))
+    dispatcher = make_dispatcher()
+    await dispatcher.run_due()
+    row = await fetch(database, "k1")
+    assert row.status is DeliveryStatus.FAILED
+    assert row.last_error is not None and row.last_error.startswith(UNREACHABLE_ERROR)
+    assert await listed(database, kind=FACILITATOR_NOTICE) == []
+    assert dispatcher.stats.failed == 1
+
+
+async def test_a_deferred_delivery_waits_without_spending_an_attempt(
+    database: Database, clock: ManualClock, sender: FakeSender, make_dispatcher: DispatcherFactory
+) -> None:
+    """DeliveryDeferred puts the row back until the time it names, gives the attempt back and tells nobody."""
+    ready: list[bool] = [False]
+
+    async def not_yet(delivery: Delivery) -> int:
+        if not ready[0]:
+            raise DeliveryDeferred(clock.now() + timedelta(minutes=2), "still counting")
+        return 42
+
+    await add_all(database, clock, new_delivery("k1", clock.now()))
+    dispatcher = make_dispatcher(handlers={"post": not_yet})
+    await dispatcher.run_due()
+    row = await fetch(database, "k1")
+    assert (row.status, row.attempts, row.last_error) == (DeliveryStatus.PENDING, 0, "still counting")
+    assert not row.interrupted and dispatcher.stats.deferred == 1
+    clock.advance(timedelta(minutes=1))
+    assert await dispatcher.run_due() == 0
+    ready[0] = True
+    clock.advance(timedelta(minutes=1))
+    assert await dispatcher.run_due() == 1
+    row = await fetch(database, "k1")
+    assert (row.status, row.message_id, row.attempts, row.recovered) == (DeliveryStatus.SENT, 42, 1, False)
+    assert await listed(database, kind=FACILITATOR_NOTICE) == []
 
 
 async def test_unknown_kind_fails_with_a_log(

@@ -10,6 +10,7 @@ from bot.core.clock import ManualClock
 from bot.core.delivery.dispatcher import Dispatcher
 from bot.core.delivery.domain import Delivery, DeliveryStatus
 from bot.core.delivery.repository import SqlDeliveryRepository
+from bot.core.participants.service import ParticipantService
 from bot.core.programme.domain import ChannelKind, Programme, ProgrammeSettingsUpdate
 from bot.core.programme.reminders import register_programme_handlers
 from bot.core.programme.service import ProgrammeService
@@ -93,3 +94,10 @@ async def deliveries(database: Database, **filters: Any) -> list[Delivery]:
 async def pending(database: Database, kind: str = "session_reminder", **filters: Any) -> list[Delivery]:
     """Return pending deliveries of a kind."""
     return await deliveries(database, kind=kind, status=DeliveryStatus.PENDING, **filters)
+
+
+async def join(database: Database, clock: ManualClock, *user_ids: int) -> None:
+    """Register people as participants of the test server (only participants may turn on reminder DMs)."""
+    participants = ParticipantService(database, clock)
+    for user_id in user_ids:
+        await participants.join(Actor(guild_id=GUILD, user_id=user_id))

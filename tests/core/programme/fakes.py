@@ -4,7 +4,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from bot.core.messages import OutboundMessage, SentMessage
-from bot.core.ports import EventSpec, PermanentSendError
+from bot.core.ports import EventSpec, PermanentSendError, RecipientUnreachableError
 from bot.core.programme.domain import ChannelKind
 
 
@@ -24,6 +24,7 @@ class FakeSender:
     """Record channel posts and DMs; a repeated nonce returns the earlier message, as on Discord."""
 
     sent: list[Sent] = field(default_factory=list)
+    closed_dms: set[int] = field(default_factory=set)  # people whose settings refuse Blether's DMs
     _ids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(5_000))
 
     @property
@@ -49,7 +50,9 @@ class FakeSender:
         return SentMessage(self._record(channel_id, None, message, nonce), channel_id)
 
     async def send_dm(self, user_id: int, message: OutboundMessage, *, nonce: str | None = None) -> SentMessage:
-        """Send a DM."""
+        """Send a DM (refused with RecipientUnreachableError for anyone in closed_dms)."""
+        if user_id in self.closed_dms:
+            raise RecipientUnreachableError("This person does not accept direct messages from Blether.")
         return SentMessage(self._record(None, user_id, message, nonce), 0)
 
     async def edit(self, channel_id: int, message_id: int, message: OutboundMessage) -> None:

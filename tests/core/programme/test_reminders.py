@@ -30,6 +30,7 @@ from tests.core.programme.conftest import (
     GUILD,
     PARTICIPANT_ROLE,
     deliveries,
+    join,
 )
 from tests.core.programme.fakes import FakeSender
 
@@ -100,6 +101,7 @@ async def test_due_reminder_is_posted_once_and_queues_opted_in_dms(
 ) -> None:
     """At the 1h mark the reminder is posted in announcements and each opted-in person gets one DM."""
     sessions = await add_ten(service)
+    await join(database, clock, 701, 702, 703)
     await service.set_dm_reminders(GUILD, 701, True)
     await service.set_dm_reminders(GUILD, 702, True)
     await service.set_dm_reminders(GUILD, 703, False)
@@ -193,6 +195,7 @@ async def test_dm_is_skipped_for_someone_who_opted_out_meanwhile(
 ) -> None:
     """A queued DM is cancelled, not sent, when its person turned DMs off before it went out."""
     await service.add_session(FACILITATOR, SessionDraft(1, "Welcome", "2026-03-05 18:30"))
+    await join(database, clock, 701)
     await service.set_dm_reminders(GUILD, 701, True)
     clock.set(START - timedelta(hours=1))
     await dispatcher.run_due()  # posts the reminder and queues the DM

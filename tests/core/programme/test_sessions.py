@@ -33,7 +33,17 @@ from bot.core.programme.errors import (
 )
 from bot.core.programme.service import ProgrammeService
 from bot.core.storage.database import Database
-from tests.core.programme.conftest import FACILITATOR, GUILD, PARTICIPANT, STAGE, TEXT, VOICE, deliveries, pending
+from tests.core.programme.conftest import (
+    FACILITATOR,
+    GUILD,
+    PARTICIPANT,
+    STAGE,
+    TEXT,
+    VOICE,
+    deliveries,
+    join,
+    pending,
+)
 from tests.core.programme.fakes import FakeEventMirror, missing_access
 
 LONDON = ZoneInfo("Europe/London")
@@ -349,8 +359,9 @@ async def test_rsvp_is_idempotent_and_can_be_withdrawn(service: ProgrammeService
         await service.rsvp(GUILD, session.id, 503)
 
 
-async def test_dm_reminder_preference(service: ProgrammeService) -> None:
+async def test_dm_reminder_preference(service: ProgrammeService, database: Database, clock: ManualClock) -> None:
     """The DM opt-in is off by default and reports whether it changed."""
+    await join(database, clock, 9)
     assert not await service.dm_reminders_enabled(GUILD, 9)
     assert await service.set_dm_reminders(GUILD, 9, True)
     assert not await service.set_dm_reminders(GUILD, 9, True)

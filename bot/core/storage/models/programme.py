@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.storage.models.base import Base, Snowflake
@@ -73,11 +73,17 @@ class RsvpRow(Base):
 
 
 class ReminderPreferenceRow(Base):
-    """Whether someone wants session reminders by direct message too (off unless they opt in)."""
+    """Whether someone wants session reminders by direct message too (off unless they opt in).
+
+    dm_failures counts reminder DMs refused in a row (reset by one that goes through); at two Blether turns
+    the DMs off and sets stopped_notice_pending until it has told the person, at their next command.
+    """
 
     __tablename__ = "reminder_preferences"
 
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True)
     user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True)
     dm_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    dm_failures: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    stopped_notice_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
