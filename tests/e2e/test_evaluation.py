@@ -205,6 +205,10 @@ async def test_me_data_then_delete_leaves_no_trace(fake: FakeDiscord, ev_bot: Ru
     (file,) = [a for a in _attachments(ix) if a.filename.endswith(".json")]
     data = json.loads(fake.attachment(file.id).data)
     assert COMMUNITIES["pat"] in json.dumps(data, ensure_ascii=False)
+    again = await fake.slash("me data", {}, user=fake.users.pat)  # a second request within the minute
+    text = await again.settle(timeout=20)
+    assert again.ephemeral and "less than a minute ago" in text and "You can ask again <t:" in text
+    assert _attachments(again) == []
 
     ix = await fake.slash("me delete", {}, user=fake.users.pat)
     await ix.settle()

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select, update
+from sqlalchemy import ColumnElement, Select, String, bindparam, cast, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -384,6 +384,20 @@ class SqlDeliveryRepository:
         values: dict[str, Any] = {"status": status.value, "last_error": _clip(error) or None, "lease_until": None}
         values["updated_at"] = now if now is not None else _C.updated_at
         return values
+
+    async def pending_mentioning(self, guild_id: int, text: str) -> list[Delivery]:
+        """Return a server's pending deliveries whose target or payload contains text (e.g. a user id).
+
+        A cheap superset for "addressed to this person": the caller checks each row exactly.
+        """
+        needle = f"%{text}%"
+        stmt = (
+            select(_T)
+            .where(_C.guild_id == guild_id, _C.status == PENDING)
+            .where(_C.target.like(needle) | cast(_C.payload, String).like(needle))
+            .order_by(_C.due_at, _C.id)
+        )
+        return await self._fetch(stmt)
 
     # -- listing (last: the method name shadows the builtin in the class body) -----------------------
 

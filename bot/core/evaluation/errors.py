@@ -1,8 +1,10 @@
 """Errors of the evaluation feature; every message is safe to show and says what to do next."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot.core.errors import NotConfiguredError, ValidationError
+from bot.core.text import discord_timestamp
 
 KEY_HELP = (
     'Generate one with `python3 -c "import secrets; print(secrets.token_hex(32))"`, add the line '
@@ -40,3 +42,14 @@ class WrongServerError(ValidationError):
 
     def __init__(self, command: str) -> None:
         super().__init__(f"Use {command} in the programme's server, so Blether knows which programme you mean.")
+
+
+class TooSoonError(ValidationError):
+    """A person asked for their data again too soon after the last time (limited per person)."""
+
+    def __init__(self, what: str, retry_at: datetime) -> None:
+        super().__init__(
+            f"You asked for {what} less than a minute ago. You can ask again {discord_timestamp(retry_at, 'R')} "
+            f"(at {discord_timestamp(retry_at, 'T')})."
+        )
+        self.retry_at = retry_at

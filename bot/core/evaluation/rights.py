@@ -172,16 +172,17 @@ async def collect_personal_data(
         found = sessions.get(session_id)
         return {"session_number": found.number if found else None, "session_title": found.title if found else None}
 
-    profile = next((p for p in await sources.participants.participants(uow, guild_id) if p.user_id == user_id), None)
+    # Only the caller's rows are read (every query is filtered by user), never the whole server's.
+    profile = await sources.participants.participant(uow, guild_id, user_id)
     history = await sources.participants.consent_history(uow, guild_id, user_id)
     current: dict[str, bool] = {}
     for event in history:
         current[event.purpose.value] = event.granted
     preference = await sources.programme.reminder_preference(uow, guild_id, user_id)
-    responses = [r for r in await sources.reflections.responses(uow, guild_id) if r.user_id == user_id]
-    attendance = [a for a in await sources.reflections.attendance(uow, guild_id) if a.user_id == user_id]
-    items = await sources.flash.items(uow, guild_id)
-    audit = [e for e in await uow.repo(SqlAuditRepository).list(guild_id=guild_id) if e.actor_id == user_id]
+    responses = await sources.reflections.responses(uow, guild_id, user_id)
+    attendance = await sources.reflections.attendance(uow, guild_id, user_id)
+    items = await sources.flash.items(uow, guild_id, user_id)
+    audit = await uow.repo(SqlAuditRepository).list(guild_id=guild_id, actor_id=user_id)
     pending = await sources.outbox.pending_for(uow, guild_id, user_id)
     return {
         "about": (

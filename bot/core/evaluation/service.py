@@ -6,13 +6,13 @@ Facilitator-only: exports and reports. Everyone: /privacy, /me data, /me delete 
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
 from bot.core.errors import NotConfiguredError
 from bot.core.evaluation.cohort import load_cohort
-from bot.core.evaluation.errors import WrongServerError
+from bot.core.evaluation.errors import TooSoonError, WrongServerError
 from bot.core.evaluation.exports import ExportFormat, ExportKind, ExportResult, build_files
 from bot.core.evaluation.figures import ProgrammeFigures, SessionFigures, programme_figures, session_figures
 from bot.core.evaluation.privacy import privacy_notice
@@ -36,6 +36,9 @@ from bot.core.storage.database import Database
 from bot.core.storage.state import SqlAuditRepository
 
 log = logging.getLogger(__name__)
+
+MY_DATA_INTERVAL = timedelta(minutes=1)
+"""How often one person may download their data (/me data) in one server."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +71,7 @@ class EvaluationService:
         self._export_key = export_key
         self._sources = sources or EvaluationSources()
         self._retention = None if dispatcher is None else RetentionSweeper(database, clock, dispatcher, self._sources)
+        self._my_data_at: dict[tuple[int, int], datetime] = {}  # (guild, user) -> last /me data, this process
 
     @property
     def retention(self) -> RetentionSweeper:
@@ -167,15 +171,30 @@ class EvaluationService:
     async def export_my_data(self, actor: Actor) -> FileAttachment:
         """Return a JSON file of everything Blether holds about the caller in this server (/me data).
 
+        Only the caller's rows are read. One request per person per minute (MY_DATA_INTERVAL), counted by
+        this process: enough to stop one person from loading the database in a loop.
+
         Raises:
             WrongServerError: used outside a server (e.g. in a direct message).
+            TooSoonError: asked again within a minute (the message says when they can retry).
         """
         if not actor.guild_id:
             raise WrongServerError("/me data")
         now = self._clock.now()
+        self._limit_my_data(actor.guild_id, actor.user_id, now)
         async with self._database.unit_of_work() as uow:
             data = await collect_personal_data(uow, self._sources, actor.guild_id, actor.user_id, now=now)
         return personal_data_file(data, now=now)
+
+    def _limit_my_data(self, guild_id: int, user_id: int, now: datetime) -> None:
+        """Refuse a second /me data within MY_DATA_INTERVAL; remember this one (forgetting expired entries)."""
+        key = (guild_id, user_id)
+        last = self._my_data_at.get(key)
+        if last is not None and now - last < MY_DATA_INTERVAL:
+            raise TooSoonError("your data", last + MY_DATA_INTERVAL)
+        for old in [k for k, at in self._my_data_at.items() if now - at >= MY_DATA_INTERVAL]:
+            del self._my_data_at[old]
+        self._my_data_at[key] = now
 
     async def erase_me(self, actor: Actor) -> ErasureReport:
         """Erase everything Blether holds about the caller in this server (/me delete); idempotent.

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import delete, func, select, update
 
-from bot.core.delivery.domain import Delivery, DeliveryStatus
+from bot.core.delivery.domain import Delivery
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.flash.content import IssueContent, Snapshot
 from bot.core.flash.domain import IssueStatus, ItemKind, ItemState
@@ -160,6 +160,8 @@ class ParticipantData(Protocol):
 
     async def participants(self, uow: UnitOfWork, guild_id: int) -> list[Participant]: ...
 
+    async def participant(self, uow: UnitOfWork, guild_id: int, user_id: int) -> Participant | None: ...
+
     async def consent_history(
         self, uow: UnitOfWork, guild_id: int, user_id: int | None = None
     ) -> list[ConsentEvent]: ...
@@ -172,9 +174,11 @@ class ReflectionData(Protocol):
 
     async def settle_attendance(self, uow: UnitOfWork, sessions: Iterable[Session], now: datetime) -> None: ...
 
-    async def responses(self, uow: UnitOfWork, guild_id: int) -> list[ResponseRecord]: ...
+    async def responses(self, uow: UnitOfWork, guild_id: int, user_id: int | None = None) -> list[ResponseRecord]: ...
 
-    async def attendance(self, uow: UnitOfWork, guild_id: int) -> list[AttendanceRecord]: ...
+    async def attendance(
+        self, uow: UnitOfWork, guild_id: int, user_id: int | None = None
+    ) -> list[AttendanceRecord]: ...
 
     async def voice_stays(self, uow: UnitOfWork, guild_id: int, user_id: int) -> list[VoiceStay]: ...
 
@@ -186,7 +190,7 @@ class ReflectionData(Protocol):
 class FlashData(Protocol):
     """Flash Report items and issues (read and redact; erasure goes through FlashEraser)."""
 
-    async def items(self, uow: UnitOfWork, guild_id: int) -> list[FlashRecord]: ...
+    async def items(self, uow: UnitOfWork, guild_id: int, user_id: int | None = None) -> list[FlashRecord]: ...
 
     async def published_count(self, uow: UnitOfWork, guild_id: int) -> int: ...
 
@@ -264,6 +268,10 @@ class SqlParticipantData:
         """Return every participant (active or not) in joining order."""
         return await uow.repo(SqlParticipantRepository).list_all(guild_id)
 
+    async def participant(self, uow: UnitOfWork, guild_id: int, user_id: int) -> Participant | None:
+        """Return one person's participant record, or None."""
+        return await uow.repo(SqlParticipantRepository).get(guild_id, user_id)
+
     async def consent_history(self, uow: UnitOfWork, guild_id: int, user_id: int | None = None) -> list[ConsentEvent]:
         """Return the consent log of the server (or one person), oldest first."""
         return await uow.repo(SqlConsentRepository).history(guild_id, user_id)
@@ -301,13 +309,13 @@ class SqlReflectionData:
         for session in sessions:
             await settle_voice(uow, session, now)
 
-    async def responses(self, uow: UnitOfWork, guild_id: int) -> list[ResponseRecord]:
-        """Return every response with its answers and questions."""
-        return await uow.repo(SqlReflectionRepository).responses(guild_id=guild_id)
+    async def responses(self, uow: UnitOfWork, guild_id: int, user_id: int | None = None) -> list[ResponseRecord]:
+        """Return every response (or one person's) with its answers and questions."""
+        return await uow.repo(SqlReflectionRepository).responses(guild_id=guild_id, user_id=user_id)
 
-    async def attendance(self, uow: UnitOfWork, guild_id: int) -> list[AttendanceRecord]:
-        """Return every attendance row (one per person, session and source)."""
-        return await uow.repo(SqlAttendanceRepository).rows(guild_id=guild_id)
+    async def attendance(self, uow: UnitOfWork, guild_id: int, user_id: int | None = None) -> list[AttendanceRecord]:
+        """Return every attendance row (or one person's): one per person, session and source."""
+        return await uow.repo(SqlAttendanceRepository).rows(guild_id=guild_id, user_id=user_id)
 
     async def voice_stays(self, uow: UnitOfWork, guild_id: int, user_id: int) -> list[VoiceStay]:
         """Return someone's voice channel stays, oldest first."""
@@ -356,14 +364,19 @@ class SqlReflectionData:
 class SqlFlashData:
     """FlashData over the Flash Report's repositories and tables."""
 
-    async def items(self, uow: UnitOfWork, guild_id: int) -> list[FlashRecord]:
-        """Return every collected item (waiting, published or left out), oldest first."""
+    async def items(self, uow: UnitOfWork, guild_id: int, user_id: int | None = None) -> list[FlashRecord]:
+        """Return every collected item (waiting, published or left out), oldest first.
+
+        With user_id, only the items that person wrote, or nominated.
+        """
         stmt = (
             select(FlashItemRow, FlashIssueRow.number, FlashIssueRow.status)
             .outerjoin(FlashIssueRow, FlashIssueRow.id == FlashItemRow.issue_id)
             .where(FlashItemRow.guild_id == guild_id)
             .order_by(FlashItemRow.id)
         )
+        if user_id is not None:
+            stmt = stmt.where((FlashItemRow.author_id == user_id) | (FlashItemRow.nominated_by_id == user_id))
         records = []
         for row, number, status in (await uow.session.execute(stmt)).all():
             kind = ItemKind(row.kind)
@@ -470,8 +483,8 @@ class SqlOutboxData:
         return any(a == "user" and b == str(user_id) for a, b in itertools.pairwise(parts))
 
     async def pending_for(self, uow: UnitOfWork, guild_id: int, user_id: int) -> list[Delivery]:
-        """Return the pending deliveries addressed to someone."""
-        rows = await uow.repo(SqlDeliveryRepository).list(guild_id=guild_id, status=DeliveryStatus.PENDING)
+        """Return the pending deliveries addressed to someone (only rows mentioning their id are read)."""
+        rows = await uow.repo(SqlDeliveryRepository).pending_mentioning(guild_id, str(user_id))
         return [d for d in rows if self.addressed_to(d, user_id)]
 
     async def cancel_for(self, uow: UnitOfWork, guild_id: int, user_id: int, now: datetime) -> int:

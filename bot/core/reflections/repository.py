@@ -228,8 +228,10 @@ class SqlReflectionRepository:
         ]
         await self._session.execute(stmt, params)
 
-    async def responses(self, *, guild_id: int, session_id: int | None = None) -> list[ResponseRecord]:
-        """Return stored responses (of one session, or the whole server) with their questions."""
+    async def responses(
+        self, *, guild_id: int, session_id: int | None = None, user_id: int | None = None
+    ) -> list[ResponseRecord]:
+        """Return stored responses (of one session or the whole server; of one person or all) with their questions."""
         stmt = (
             select(ResponseRow.__table__, _POLL.questions.label("poll_questions"))
             .join(PollRow.__table__, _POLL.id == _RESP.poll_id)
@@ -238,6 +240,8 @@ class SqlReflectionRepository:
         )
         if session_id is not None:
             stmt = stmt.where(_RESP.session_id == session_id)
+        if user_id is not None:
+            stmt = stmt.where(_RESP.user_id == user_id)
         records = []
         for row in (await self._session.execute(stmt)).all():
             questions = questions_from_json(row.poll_questions or [])
@@ -404,11 +408,15 @@ class SqlAttendanceRepository:
         stmt = select(func.count(func.distinct(_ATT.user_id))).where(_ATT.session_id == session_id)
         return int(await self._session.scalar(stmt) or 0)
 
-    async def rows(self, *, guild_id: int, session_id: int | None = None) -> list[AttendanceRecord]:
-        """Return attendance rows of a session (or the whole server) in recording order."""
+    async def rows(
+        self, *, guild_id: int, session_id: int | None = None, user_id: int | None = None
+    ) -> list[AttendanceRecord]:
+        """Return attendance rows of a session (or the whole server; of one person or all) in recording order."""
         stmt = select(AttendanceRow.__table__).where(_ATT.guild_id == guild_id).order_by(_ATT.session_id, _ATT.id)
         if session_id is not None:
             stmt = stmt.where(_ATT.session_id == session_id)
+        if user_id is not None:
+            stmt = stmt.where(_ATT.user_id == user_id)
         return [_attendance(r) for r in (await self._session.execute(stmt)).all()]
 
     # -- voice presence ----------------------------------------------------------------------------------

@@ -86,11 +86,15 @@ class SqlAuditRepository:
             await self._session.execute(insert(AuditEventRow), rows)
         return len(rows)
 
-    async def list(self, *, guild_id: int | None = None, action: str | None = None) -> list[AuditEvent]:
-        """Return audit entries, oldest first."""
+    async def list(
+        self, *, guild_id: int | None = None, action: str | None = None, actor_id: int | None = None
+    ) -> list[AuditEvent]:
+        """Return audit entries (of one server, action or actor when given), oldest first."""
         stmt = select(AuditEventRow).order_by(AuditEventRow.id)
         if guild_id is not None:
             stmt = stmt.where(AuditEventRow.guild_id == guild_id)
+        if actor_id is not None:
+            stmt = stmt.where(AuditEventRow.actor_id == actor_id)
         if action is not None:
             stmt = stmt.where(AuditEventRow.action == action)
         rows = (await self._session.scalars(stmt)).all()

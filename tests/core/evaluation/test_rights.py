@@ -3,13 +3,15 @@
 import json
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bot.core.actors import Actor
 from bot.core.delivery.domain import DeliveryStatus, NewDelivery
 from bot.core.delivery.repository import SqlDeliveryRepository
-from bot.core.evaluation.errors import WrongServerError
+from bot.core.evaluation.errors import TooSoonError, WrongServerError
 from bot.core.evaluation.figures import compute_programme_figures
 from bot.core.evaluation.privacy import PRIVACY_LIMIT, privacy_notice
 from bot.core.evaluation.pseudonyms import pseudonym
@@ -82,6 +84,56 @@ async def test_my_data_holds_everything_about_the_caller_and_nothing_about_other
     text = json.dumps(data)
     assert "participant B" not in text and str(uid(2)) not in text and NAMES[2] not in text
     assert [s["story"] for s in (await my_data(world, 3))["stories"]] == [STORY_TEXT]
+
+
+async def test_my_data_reads_only_the_callers_rows(world: World) -> None:
+    """Every query /me data runs on responses, attendance, Flash items, the audit log, participants and the
+    outbox is filtered by the caller's id: the whole server's rows are never loaded."""
+    personal = ("reflection_responses", "attendance", "flash_items", "audit_events", "participants", "deliveries")
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        seen.append((statement, parameters))
+
+    engine = world.database.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        await my_data(world, 1)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    reads = [(sql, params) for sql, params in seen if sql.lstrip().upper().startswith("SELECT")]
+    touched = {table for sql, _ in reads for table in personal if f"FROM {table}" in sql or f'FROM "{table}"' in sql}
+    assert touched == set(personal)
+    unfiltered = [
+        sql
+        for sql, params in reads
+        if any(f"FROM {table}" in sql or f'FROM "{table}"' in sql for table in personal)
+        and uid(1) not in _values(params)
+        and str(uid(1)) not in " ".join(map(str, _values(params)))
+    ]
+    assert unfiltered == [], unfiltered
+
+
+def _values(parameters: Any) -> list[Any]:
+    """Flatten a DBAPI parameter set (tuple, list or dict) into its values."""
+    if isinstance(parameters, dict):
+        return list(parameters.values())
+    if isinstance(parameters, list | tuple):
+        return [v for p in parameters for v in (_values(p) if isinstance(p, list | tuple | dict) else [p])]
+    return [parameters]
+
+
+async def test_my_data_once_a_minute_per_person(world: World) -> None:
+    """A second /me data within a minute is refused with when to retry; others are not held up; later it works."""
+    await my_data(world, 1)
+    world.clock.advance(timedelta(seconds=20))
+    with pytest.raises(TooSoonError) as refused:
+        await world.evaluation.export_my_data(person(1))
+    retry_at = int((world.clock.now() + timedelta(seconds=40)).timestamp())
+    assert f"<t:{retry_at}:R>" in str(refused.value) and "less than a minute ago" in str(refused.value)
+    assert (await my_data(world, 2))["user_id"] == str(uid(2))
+    world.clock.advance(timedelta(seconds=40))
+    assert (await my_data(world, 1))["user_id"] == str(uid(1))
 
 
 async def test_data_rights_commands_need_a_server(world: World) -> None:
