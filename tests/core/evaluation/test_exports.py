@@ -83,16 +83,29 @@ def check_value(kind: str, value: str) -> None:
         assert kind == "string"
 
 
+WEAK_KEYS = (
+    "too-short",
+    "z" * 48,  # long enough, one character
+    "abcabcabcabcabcabcabcabcabcabcabcabc",  # a pattern
+    "Correct horse battery staple, our programme key!",  # a phrase of words
+    "ourprogrammeexportkeyforblethertwentytwentysix",  # words run together
+)
+
+
 async def test_without_an_export_key_the_error_says_how_to_make_and_set_one(world: World) -> None:
-    """No key (or a short one) raises a DomainError naming BLETHER_EXPORT_KEY, the generator, .env and a restart."""
-    for key in ("", "   ", "too-short"):
+    """No key, or one too easy to guess, raises a DomainError naming BLETHER_EXPORT_KEY, the generator, .env and a
+    restart; no export is made."""
+    for key in ("", "   ", *WEAK_KEYS):
         with pytest.raises(MissingExportKeyError) as caught:
             await world.service(key).export(FACILITATOR, "responses")
         message = str(caught.value)
         assert isinstance(caught.value, DomainError)
         assert "BLETHER_EXPORT_KEY" in message
-        assert 'python3 -c "import secrets; print(secrets.token_hex(32))"' in message
+        assert 'python -c "import secrets; print(secrets.token_urlsafe(32))"' in message
         assert ".env" in message and "restart" in message
+        assert ("too easy to guess" in message) == bool(key.strip())
+    async with world.database.unit_of_work() as uow:
+        assert await uow.repo(SqlAuditRepository).list(guild_id=GUILD, action="evaluation_export") == []
 
 
 async def test_exports_need_a_facilitator_and_known_choices(world: World) -> None:
