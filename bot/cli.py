@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot import __version__
 from bot.config import ConfigError, Settings
 from bot.core.delivery.limiter import RateLimiter
+from bot.core.files import create_private_file, make_private_dir, write_private_file
 from bot.core.messages import FileAttachment, OutboundMessage, SentMessage
 from bot.core.ports import PermanentSendError
 from bot.core.storage.database import Database
@@ -163,7 +164,7 @@ def _flash_export(settings: Settings, number: int, guild_id: int, fmt: str, out:
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, encoding="utf-8")
+        write_private_file(out, text)
         _say(f"Wrote Flash Report #{number} ({fmt}) to {out}.")
     return 0
 
@@ -186,10 +187,9 @@ async def _read_flash_issue(settings: Settings, number: int, guild_id: int, fmt:
 
 def _evaluation_export(settings: Settings, guild_id: int, out: Path, fmt: str) -> int:
     files = asyncio.run(_build_evaluation_export(settings, guild_id, fmt))
-    out.mkdir(parents=True, exist_ok=True)
+    make_private_dir(out)
     for file in files:
-        path = out / Path(file.filename).name
-        path.write_bytes(file.data)
+        path = write_private_file(out / Path(file.filename).name, file.data)
         _say(f"Wrote {path}")
     return 0
 
@@ -245,8 +245,9 @@ async def _write_evaluation_report(settings: Settings, guild_id: int, out: Path)
 
 
 def sqlite_online_backup(source: str, target: Path) -> None:
-    """Copy a live SQLite database with SQLite's online backup API (safe while the bot writes)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Copy a live SQLite database with SQLite's online backup API (safe while the bot writes) to a new file
+    readable by its owner only (0600; SQLite gives its journal the same mode)."""
+    create_private_file(target)
     with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(target)) as dst:
         src.backup(dst)
 
