@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.core.delivery.leadership import connect_options_problem
 from bot.core.keys import key_weakness, weak_key_message
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///blether.db"
@@ -90,6 +91,13 @@ class Settings:
                 f"DATABASE_URL uses {url.drivername!r}: Blether supports "
                 "sqlite+aiosqlite:///path.db and postgresql+asyncpg://user:password@host/dbname."
             )
+        if url.drivername == "postgresql+asyncpg":
+            problem = connect_options_problem(url)
+            if problem is not None:
+                raise ConfigError(
+                    f"DATABASE_URL {problem}; Blether passes every ?option to asyncpg.connect as it is (see "
+                    "https://magicstack.github.io/asyncpg/current/api/index.html#connection)."
+                )
 
         guild_raw = get("DISCORD_GUILD_ID")
         guild_id: int | None = None

@@ -1,4 +1,4 @@
-"""What the command line writes is owner-only, and `blether check` refuses a guessable export key."""
+"""What the command line writes (backups, exports, reports, Flash Report exports) is owner-only."""
 
 import asyncio
 import contextlib
@@ -16,8 +16,6 @@ from bot.core.files import make_private_dir, write_private_file
 from bot.core.storage.database import Database
 from tests.core.evaluation.conftest import EXPORT_KEY, GUILD, World, build_world, populate
 
-SETTINGS = ("DISCORD_TOKEN", "DISCORD_GUILD_ID", "DISCORD_API_BASE_URL", "DISCORD_GATEWAY_URL", "LOG_LEVEL")
-
 
 def mode(path: Path) -> int:
     """Return a path's permission bits."""
@@ -32,14 +30,6 @@ def usual_umask() -> Iterator[None]:
         yield
     finally:
         os.umask(previous)
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
-    """Clear Blether's settings from the environment; return the argv prefix naming an absent .env."""
-    for name in (*SETTINGS, "DATABASE_URL", "BLETHER_EXPORT_KEY", "BLETHER_TIMEZONE"):
-        monkeypatch.delenv(name, raising=False)
-    return ["--env-file", str(tmp_path / "absent.env")]
 
 
 @pytest.fixture
@@ -104,16 +94,3 @@ def test_backup_is_owner_only(tmp_path: Path, cli_env: list[str], monkeypatch: p
     with contextlib.closing(sqlite3.connect(target)) as copy:
         assert copy.execute("SELECT answer FROM t").fetchall() == [("kept",)]
     assert main([*cli_env, "backup", str(target)]) == 2  # never overwrites
-
-
-def test_check_refuses_a_guessable_export_key_in_one_line(
-    tmp_path: Path, cli_env: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`blether check` with a repetitive BLETHER_EXPORT_KEY exits 2 with one line showing the generator."""
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'blether.db'}")
-    monkeypatch.setenv("BLETHER_EXPORT_KEY", "programme" * 4)
-    assert main([*cli_env, "check"]) == 2
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "BLETHER_EXPORT_KEY is too easy to guess" in err
-    assert 'python -c "import secrets; print(secrets.token_urlsafe(32))"' in err
-    assert "programme" * 4 not in err
