@@ -42,7 +42,7 @@ def key_weakness(key: str) -> str | None:
         return f"shorter than {MIN_KEY_LENGTH} characters"
     distinct = len(set(key))
     if distinct < MIN_DISTINCT_CHARACTERS and not _is_random_looking_hex(key):
-        return f"only {distinct} different characters; a random key has far more"
+        return f"only {distinct} different character{'' if distinct == 1 else 's'}; a random key has far more"
     if _is_phrase(key):
         return "only letters, like a phrase of words"
     return None

@@ -84,7 +84,7 @@ def test_describe_never_shows_secrets() -> None:
     ("key", "why"),
     [
         ("0123456789abcdef", "shorter than 32 characters"),
-        ("x" * 64, "only 1 different characters"),
+        ("x" * 64, "only 1 different character;"),
         ("abcdefgh" * 6, "only 8 different characters"),
         ("Correct-Horse-Battery-Staple-Is-Our-Export-Key", "like a phrase of words"),
         ("the quick brown fox jumps over the lazy dog again", "like a phrase of words"),
