@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.clock import SystemClock
-from bot.core.evaluation.cohort import Cohort, load_cohort
+from bot.core.evaluation.domain import Cohort
+from bot.core.evaluation.repository import load_cohort
 from bot.core.evaluation.sources import EvaluationSources
 from bot.core.flash.domain import ItemKind
 from bot.core.participants.domain import Area, AreaGroup, ConsentPurpose, ParticipantRole

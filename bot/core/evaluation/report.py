@@ -7,9 +7,10 @@ from pathlib import Path
 
 from bot.core.clock import SystemClock
 from bot.core.evaluation.charts import Chart, render_charts
-from bot.core.evaluation.cohort import Cohort, load_cohort
+from bot.core.evaluation.domain import Cohort
 from bot.core.evaluation.figures import ProgrammeFigures, programme_figures
 from bot.core.evaluation.render import render_html_report
+from bot.core.evaluation.repository import load_cohort
 from bot.core.evaluation.sources import EvaluationSources
 from bot.core.messages import FileAttachment
 from bot.core.storage.database import Database

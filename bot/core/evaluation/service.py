@@ -11,7 +11,6 @@ from datetime import datetime
 from bot.core.actors import Actor
 from bot.core.clock import Clock
 from bot.core.errors import NotConfiguredError
-from bot.core.evaluation.cohort import load_cohort
 from bot.core.evaluation.errors import WrongServerError
 from bot.core.evaluation.exports import ExportFormat, ExportKind, ExportResult, build_files
 from bot.core.evaluation.figures import ProgrammeFigures, SessionFigures, programme_figures, session_figures
@@ -19,6 +18,7 @@ from bot.core.evaluation.privacy import privacy_notice
 from bot.core.evaluation.pseudonyms import check_export_key
 from bot.core.evaluation.render import report_summary_embeds
 from bot.core.evaluation.report import ProgrammeReport, report_from_cohort
+from bot.core.evaluation.repository import load_cohort
 from bot.core.evaluation.retention import EvaluationDispatcher, RetentionSweeper
 from bot.core.evaluation.rights import (
     ErasureReport,

@@ -27,10 +27,6 @@ DEFAULT_INTRO = (
     "tools, resources and stories of change people have shared. Dip into whatever helps your own learning."
 )
 
-DRAFT_KIND = "flash_draft"
-PUBLISH_KIND = "flash_publish"
-AMEND_KIND = "flash_amend"
-
 
 class ItemKind(StrEnum):
     """What kind of thing was collected."""

@@ -1,7 +1,7 @@
 """Flash Report use-cases: collect resources, nominations and stories; curate, schedule, publish and read issues.
 
 Every method where a person acts takes their Actor; every refusal is a DomainError with a message for them.
-Posting is the delivery handlers' job (bot.core.flash.publishing): this service only schedules deliveries,
+Posting is the delivery handlers' job (bot.core.flash.deliveries): this service only schedules deliveries,
 inside the same transaction as the change that needs them, and wakes the dispatcher after committing.
 """
 
@@ -15,13 +15,13 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
-from bot.core.delivery.domain import OPEN_STATUSES, NewDelivery
+from bot.core.delivery.domain import OPEN_STATUSES
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.errors import PermissionDeniedError
 from bot.core.flash.cadence import parse_cadence
 from bot.core.flash.content import ResourceEntry, Snapshot
+from bot.core.flash.deliveries import PUBLISH_KIND, amend_delivery, issue_target, publish_now_key
 from bot.core.flash.domain import (
-    AMEND_KIND,
     DEFAULT_LEAD,
     EXCERPT_LIMIT,
     INTRO_LIMIT,
@@ -31,8 +31,6 @@ from bot.core.flash.domain import (
     NAME_LIMIT,
     NOTE_LIMIT,
     PAGE_SIZE,
-    PUBLISH_GRACE,
-    PUBLISH_KIND,
     STORY_LIMIT,
     TITLE_LIMIT,
     ArchivePage,
@@ -70,7 +68,7 @@ from bot.core.flash.errors import (
     StoryNotEditableError,
     TextTooLongError,
 )
-from bot.core.flash.planning import IssuePlanner, issue_target, publish_now_key
+from bot.core.flash.planning import IssuePlanner
 from bot.core.flash.render import render_draft, render_issue, render_share_preview
 from bot.core.flash.repository import (
     NewItem,
@@ -547,18 +545,7 @@ class FlashService:
                 marked.append(issue.number)
                 removed_from_snapshots += removed
                 if issue.message_ids or issue.status is IssueStatus.PUBLISHING:
-                    await self._planner.schedule(
-                        uow,
-                        NewDelivery(
-                            guild_id=guild_id,
-                            kind=AMEND_KIND,
-                            target=f"{issue_target(issue.id)}:amend",  # never cancelled by re-planning
-                            dedupe_key=f"flash:amend:{issue.id}:{len(content.removals)}",
-                            due_at=now,
-                            deliver_before=now + PUBLISH_GRACE,
-                            payload={"issue_id": issue.id, "summary": f"update of Flash Report #{issue.number}"},
-                        ),
-                    )
+                    await self._planner.schedule(uow, amend_delivery(issue, len(content.removals), now))
             await uow.commit()
         if marked:
             self._planner.wake(now)

@@ -19,7 +19,7 @@ from bot.core.participants.domain import (
     ParticipantRole,
     community_key,
 )
-from bot.core.participants.sql import dialect_insert
+from bot.core.storage.dialect import dialect_insert
 from bot.core.storage.models.participants import CommunityRow, ConsentEventRow, ConsentTextRow, ParticipantRow
 
 _P = ParticipantRow.__table__.c

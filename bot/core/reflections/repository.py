@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.participants.sql import dialect_insert
 from bot.core.reflections.domain import (
     AttendanceRecord,
     AttendanceSource,
@@ -23,6 +22,7 @@ from bot.core.reflections.questions import (
     questions_from_json,
     questions_to_json,
 )
+from bot.core.storage.dialect import dialect_insert
 from bot.core.storage.models.reflections import (
     AttendanceRow,
     PollRow,
