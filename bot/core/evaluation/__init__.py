@@ -36,7 +36,6 @@ from bot.core.evaluation.report import ProgrammeReport, build_report, write_repo
 from bot.core.evaluation.retention import RetentionSweeper
 from bot.core.evaluation.rights import ErasureReport
 from bot.core.evaluation.service import EvaluationService, ReportResult
-from bot.core.evaluation.sources import EvaluationSources
 
 __all__ = [
     "RETENTION_SWEEP",
@@ -44,7 +43,6 @@ __all__ = [
     "ChartSpec",
     "ErasureReport",
     "EvaluationService",
-    "EvaluationSources",
     "ExportFormat",
     "ExportKind",
     "ExportResult",

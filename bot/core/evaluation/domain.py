@@ -8,8 +8,7 @@ from datetime import datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from bot.core.evaluation.sources import FlashRecord
-from bot.core.flash.domain import ItemKind
+from bot.core.flash.domain import FlashRecord, ItemKind
 from bot.core.participants.domain import ConsentEvent, ConsentPurpose, Participant
 from bot.core.programme.domain import DEFAULT_RETENTION_MONTHS, DEFAULT_TIMEZONE, Programme, Session
 from bot.core.reflections.domain import AttendanceRecord, ResponseRecord

@@ -8,26 +8,28 @@ report, the Discord summary and the exports agree.
 from datetime import datetime
 
 from bot.core.evaluation.domain import Cohort, latest_consent
-from bot.core.evaluation.sources import EvaluationSources
+from bot.core.flash.repository import SqlFlashIssueRepository, SqlFlashItemRepository
+from bot.core.participants.repository import SqlConsentRepository, SqlParticipantRepository
+from bot.core.programme.repository import SqlProgrammeRepository, SqlSessionRepository
+from bot.core.reflections.attendance import settle_voice
+from bot.core.reflections.repository import SqlAttendanceRepository, SqlReflectionRepository
 from bot.core.storage.database import Database
 
 
-async def load_cohort(
-    database: Database, guild_id: int, *, now: datetime, sources: EvaluationSources | None = None
-) -> Cohort:
+async def load_cohort(database: Database, guild_id: int, *, now: datetime) -> Cohort:
     """Read a server's programme data in one unit of work (after settling voice attendance up to now)."""
-    sources = sources or EvaluationSources()
     async with database.unit_of_work() as uow:
-        programme = await sources.programme.programme(uow, guild_id)
-        sessions = await sources.programme.sessions(uow, guild_id)
-        held = [s for s in sessions if not s.is_cancelled and s.starts_at <= now]
-        await sources.reflections.settle_attendance(uow, held, now)
-        participants = await sources.participants.participants(uow, guild_id)
-        history = await sources.participants.consent_history(uow, guild_id)
-        responses = await sources.reflections.responses(uow, guild_id)
-        attendance = await sources.reflections.attendance(uow, guild_id)
-        items = await sources.flash.items(uow, guild_id)
-        published = await sources.flash.published_count(uow, guild_id)
+        programme = await uow.repo(SqlProgrammeRepository).get(guild_id)
+        sessions = await uow.repo(SqlSessionRepository).list(guild_id)
+        for session in sessions:  # as /reflection results does, so counts agree everywhere
+            if not session.is_cancelled and session.starts_at <= now:
+                await settle_voice(uow, session, now)
+        participants = await uow.repo(SqlParticipantRepository).list_all(guild_id)
+        history = await uow.repo(SqlConsentRepository).history(guild_id)
+        responses = await uow.repo(SqlReflectionRepository).responses(guild_id=guild_id)
+        attendance = await uow.repo(SqlAttendanceRepository).rows(guild_id=guild_id)
+        items = await uow.repo(SqlFlashItemRepository).records(guild_id)
+        published = await uow.repo(SqlFlashIssueRepository).count_published(guild_id)
         await uow.commit()  # keeps the voice attendance just settled
     return Cohort(
         guild_id=guild_id,

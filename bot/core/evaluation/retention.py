@@ -26,8 +26,11 @@ from zoneinfo import ZoneInfo
 from bot.core.clock import Clock
 from bot.core.delivery.domain import DeliveryHandler, NewDelivery
 from bot.core.evaluation.deliveries import sweep_delivery
-from bot.core.evaluation.sources import EvaluationSources, FlashRedaction
+from bot.core.flash.domain import FlashRedaction
+from bot.core.flash.service import redact_free_text
 from bot.core.programme.domain import Programme, Session
+from bot.core.programme.repository import SqlProgrammeRepository, SqlSessionRepository
+from bot.core.reflections.repository import SqlReflectionRepository
 from bot.core.storage.database import Database, UnitOfWork
 from bot.core.storage.state import SqlAuditRepository
 
@@ -117,27 +120,24 @@ class RetentionSweeper:
         database: Database,
         clock: Clock,
         dispatcher: EvaluationDispatcher,
-        sources: EvaluationSources | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._dispatcher = dispatcher
-        self._sources = sources or EvaluationSources()
 
     async def sweep(self, guild_id: int) -> SweepResult | None:
         """Remove free text past retention now and schedule tomorrow's sweep (None without a programme)."""
         now = self._clock.now()
-        sources = self._sources
         async with self._database.unit_of_work() as uow:
-            programme = await sources.programme.programme(uow, guild_id)
+            programme = await uow.repo(SqlProgrammeRepository).get(guild_id)
             if programme is None:
                 return None
-            sessions = await sources.programme.sessions(uow, guild_id)
+            sessions = await uow.repo(SqlSessionRepository).list(guild_id)
             cutoff = retention_cutoff(programme, sessions, now)
             answers, flash = 0, FlashRedaction()
             if cutoff is not None:
-                answers = await sources.reflections.redact_text(uow, guild_id, cutoff, now)
-                flash = await sources.flash.redact_text(uow, guild_id, cutoff, now)
+                answers = await uow.repo(SqlReflectionRepository).redact_text(guild_id, cutoff)
+                flash = await redact_free_text(uow, guild_id, before=cutoff, now=now)
             next_at = next_sweep_at(programme.zone, now)
             result = SweepResult(guild_id, now, cutoff, answers, flash, next_at)
             if result.removed or flash.issues:
@@ -155,7 +155,7 @@ class RetentionSweeper:
         """Schedule the server's next sweep unless it is (idempotent); return when it is due (None: no programme)."""
         now = self._clock.now()
         async with self._database.unit_of_work() as uow:
-            programme = await self._sources.programme.programme(uow, guild_id)
+            programme = await uow.repo(SqlProgrammeRepository).get(guild_id)
             if programme is None:
                 return None
             due = next_sweep_at(programme.zone, now)
@@ -167,7 +167,7 @@ class RetentionSweeper:
     async def ensure_all(self) -> int:
         """Make sure every server with a programme has its next sweep scheduled; return how many servers."""
         async with self._database.unit_of_work() as uow:
-            guild_ids = await self._sources.programme.guild_ids(uow)
+            guild_ids = await uow.repo(SqlProgrammeRepository).guild_ids()
         scheduled = 0
         for guild_id in guild_ids:
             if await self.ensure(guild_id) is not None:

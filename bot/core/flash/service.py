@@ -9,7 +9,7 @@ import logging
 import math
 import re
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
@@ -37,6 +37,7 @@ from bot.core.flash.domain import (
     DraftPreview,
     ErasureResult,
     FlashItem,
+    FlashRedaction,
     Issue,
     IssueStatus,
     IssueSummary,
@@ -572,3 +573,24 @@ async def published_issue(database: Database, guild_id: int, number: int) -> Pub
     if issue is None or snapshot is None or issue.status is IssueStatus.DRAFT:
         raise IssueNotFoundError(f"Flash Report #{number}")
     return PublishedIssue(issue, snapshot)
+
+
+async def redact_free_text(uow: UnitOfWork, guild_id: int, *, before: datetime, now: datetime) -> FlashRedaction:
+    """Blank the free text of items created at or before before, in the items and the published snapshots.
+
+    Runs in the caller's unit of work (the retention sweep's). Snapshots' stored messages are re-rendered;
+    messages already posted stay as they are.
+    """
+    resource_notes, stories, nominations, old_ids = await uow.repo(SqlFlashItemRepository).redact_text(guild_id, before)
+    issues = uow.repo(SqlFlashIssueRepository)
+    changed = 0
+    for issue in await issues.published(guild_id):
+        snapshot = await issues.snapshot(issue.id)
+        if snapshot is None:
+            continue
+        quotes_too = issue.published_at is not None and issue.published_at <= before
+        content = snapshot.content.without_text_of(old_ids, quotes_too=quotes_too)
+        if content != snapshot.content:
+            await issues.replace_snapshot(issue.id, Snapshot(content, tuple(render_issue(content))), now=now)
+            changed += 1
+    return FlashRedaction(resource_notes, stories, nominations, changed)
