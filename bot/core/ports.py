@@ -76,7 +76,7 @@ class RecipientUnreachableError(PermanentSendError):
     """The person does not accept direct messages from the bot (DMs closed, the bot blocked, no shared server).
 
     The dispatcher posts no facilitator notice per row for it: features that send many DMs at once count
-    these and tell the facilitators once per fan-out (see bot.core.programme.reminders).
+    these and tell the facilitators once per fan-out (see bot.core.programme.deliveries).
     """
 
 

@@ -8,7 +8,7 @@ import pytest
 from bot.core.clock import ManualClock
 from bot.core.delivery.domain import DeliveryStatus
 from bot.core.delivery.repository import SqlDeliveryRepository
-from bot.core.programme.scheduling import SESSION_REMINDER_DM
+from bot.core.programme.deliveries import SESSION_REMINDER_DM
 from tests.e2e.harness import RunningBot, running_bot
 from tests.e2e.test_programme import command, local, setup_options
 from tests.fakediscord import FakeDiscord

@@ -312,7 +312,7 @@ DM_FAILURE_LIMIT = 2
 
 @dataclass(frozen=True, slots=True)
 class ReminderPreference:
-    """Someone's reminder DM choice, and how many DMs in a row were refused (see DM_FAILURE_LIMIT)."""
+    """Someone's reminder DM choice and how many DMs in a row were refused (DM_FAILURE_LIMIT); for /me data too."""
 
     guild_id: int
     user_id: int
@@ -320,6 +320,14 @@ class ReminderPreference:
     dm_failures: int
     stopped_notice_pending: bool
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RsvpRecord:
+    """Someone said "I'll be there" for a session (for /me data)."""
+
+    session_id: int
+    said_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

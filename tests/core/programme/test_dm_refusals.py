@@ -10,10 +10,10 @@ from bot.core.delivery.domain import FACILITATOR_NOTICE, DeliveryStatus, NewDeli
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.participants.errors import NotRegisteredError
 from bot.core.participants.service import ParticipantService
+from bot.core.programme.deliveries import SESSION_REMINDER_DM, SESSION_REMINDER_DM_SUMMARY
 from bot.core.programme.domain import Programme, ProgrammeSettingsUpdate, SessionDraft
 from bot.core.programme.render import DM_STOPPED_NOTE
 from bot.core.programme.repository import SqlReminderPreferenceRepository
-from bot.core.programme.scheduling import SESSION_REMINDER_DM, SESSION_REMINDER_DM_SUMMARY
 from bot.core.programme.service import ProgrammeService
 from bot.core.storage.database import Database
 from tests.core.programme.conftest import ADMIN, FACILITATOR, FACILITATOR_CHANNEL, GUILD, deliveries, join
