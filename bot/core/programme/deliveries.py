@@ -22,7 +22,8 @@ Delivery guarantees (at least once from the engine, at most once on the platform
   row their reminder DMs are turned off and they are told at their next command. One that goes through
   resets the count.
 * session_reminder_dm_summary: at most one facilitator notice per reminder, counting its refused DMs
-  (no names); waits while DMs are still on their way, posts nothing when none was refused.
+  (no names); waits while DMs are still on their way; when none was refused (or there is no facilitator
+  channel) it is done without posting (sent, no message id).
 * session_cancelled: one announcement per cancellation.
 * facilitator_notice: payload["text"] in the facilitator channel.
 """
@@ -375,9 +376,12 @@ class ReminderDmSummaryHandler:
             wait = max(SUMMARY_MARGIN, DM_PACE * still_open)
             raise DeliveryDeferred(self._clock.now() + wait, f"{still_open} reminder DMs are still on their way")
         if not refused:
-            raise DeliverySkipped("no reminder DM was refused")
+            return None  # done: every DM went out, nothing to tell
         if session is None or programme is None or programme.facilitator_channel_id is None:
-            raise DeliverySkipped("no session or no facilitator channel to tell")
+            log.info(
+                "%d reminder DMs were refused in guild %s; no facilitator channel to tell", refused, delivery.guild_id
+            )
+            return None
         notice = dm_refusals_notice(session, offset, refused)
         return await post_once(self._sender, programme.facilitator_channel_id, notice, delivery)
 
