@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.delivery.domain import NewDelivery
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.flash.cadence import Cadence, parse_cadence
 from bot.core.flash.content import MAX_QUOTES, IssueContent, NextSession, NominationEntry, ResourceEntry, StoryEntry
@@ -28,7 +29,6 @@ from bot.core.flash.domain import FlashItem, Issue, ItemKind, ItemState
 from bot.core.flash.ports import (
     QUOTE_PURPOSE,
     ConsentSource,
-    DeliveryScheduler,
     ParticipantSource,
     ProgrammeSource,
     RecapSource,

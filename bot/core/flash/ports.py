@@ -8,10 +8,8 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Protocol
 
-from bot.core.delivery.domain import NewDelivery
 from bot.core.flash.content import Recap
 from bot.core.programme.domain import Programme, Session
-from bot.core.storage.database import UnitOfWork
 
 QUOTE_PURPOSE = "quote"
 """The consent purpose that lets someone's words appear in a digest."""
@@ -54,16 +52,4 @@ class ParticipantSource(Protocol):
 
     async def count_joined(self, guild_id: int, since: datetime | None, until: datetime) -> int:
         """Count participants who joined after since (from the start when None) and at or before until."""
-        ...
-
-
-class DeliveryScheduler(Protocol):
-    """The delivery dispatcher's scheduling side (bot.core.delivery.dispatcher.Dispatcher fits)."""
-
-    async def schedule(self, uow: UnitOfWork, new: NewDelivery) -> object:
-        """Add or update (idempotently on its dedupe key) a delivery inside the caller's unit of work."""
-        ...
-
-    def wake(self, at: datetime | None = None) -> None:
-        """Make sure the dispatcher runs at (or soon after) at; called after the commit."""
         ...

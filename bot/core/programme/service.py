@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.errors import DomainError, ValidationError
 from bot.core.messages import FileAttachment
 from bot.core.ports import EventMirror
 from bot.core.programme import ics
 from bot.core.programme.deliveries import (
-    DeliveryScheduler,
     cancellation_delivery,
     pending_reminder_times,
     session_dm_target,

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.participants.errors import NotRegisteredError
 from bot.core.participants.repository import SqlParticipantRepository
 from bot.core.ports import Sender, SendError
@@ -21,7 +22,6 @@ from bot.core.reflections.deliveries import (
     REFLECTION_CLOSE,
     REFLECTION_NUDGE,
     REFLECTION_NUDGE_DM,
-    DeliveryScheduler,
     card_delivery,
     close_delivery,
 )
