@@ -28,7 +28,6 @@ from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.delivery.domain import (
-    FACILITATOR_NOTICE,
     Delivery,
     DeliverySkipped,
     DeliveryStatus,
@@ -36,6 +35,7 @@ from bot.core.delivery.domain import (
 )
 from bot.core.delivery.idempotent import dm_once, post_once
 from bot.core.delivery.keys import delivery_key, key_time
+from bot.core.delivery.notices import FACILITATOR_NOTICE, NOTICE_MAX_CHARS
 from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.messages import OutboundMessage
@@ -51,7 +51,6 @@ log = logging.getLogger(__name__)
 SESSION_REMINDER = "session_reminder"
 SESSION_REMINDER_DM = "session_reminder_dm"
 SESSION_CANCELLED = "session_cancelled"
-NOTICE_LIFETIME = timedelta(days=7)
 CANCELLATION_GRACE = timedelta(hours=1)
 
 
@@ -73,19 +72,6 @@ def reminder_key(session: Session, offset_minutes: int) -> str:
 def reminder_dm_key(session_id: int, offset_minutes: int, starts_unix: int, user_id: int) -> str:
     """Return the dedupe key of one person's reminder DM."""
     return delivery_key(SESSION_REMINDER_DM, session_id, offset_minutes, starts_unix, user_id)
-
-
-def facilitator_notice(guild_id: int, key: str, text: str, *, now: datetime) -> NewDelivery:
-    """Build a facilitator notice (posted in the facilitator channel by FacilitatorNoticeHandler)."""
-    return NewDelivery(
-        guild_id=guild_id,
-        kind=FACILITATOR_NOTICE,
-        target=f"guild:{guild_id}:notices",
-        dedupe_key=key,
-        due_at=now,
-        deliver_before=now + NOTICE_LIFETIME,
-        payload={"text": text[:1900]},
-    )
 
 
 def cancellation_delivery(session: Session, *, now: datetime) -> NewDelivery:
@@ -299,7 +285,7 @@ class FacilitatorNoticeHandler:
             programme = await uow.repo(SqlProgrammeRepository).get(delivery.guild_id)
         if programme is None or programme.facilitator_channel_id is None:
             raise PermanentSendError(NO_FACILITATOR_CHANNEL)
-        text = str(delivery.payload.get("text", ""))[:1900]
+        text = str(delivery.payload.get("text", ""))[:NOTICE_MAX_CHARS]
         return await post_once(self._sender, programme.facilitator_channel_id, OutboundMessage(content=text), delivery)
 
 

@@ -10,10 +10,10 @@ from collections.abc import Callable
 
 from bot.core.clock import Clock
 from bot.core.delivery.keys import delivery_key
+from bot.core.delivery.notices import facilitator_notice
 from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.errors import DomainError
 from bot.core.ports import EventMirror, EventSpec, SendError
-from bot.core.programme.deliveries import facilitator_notice
 from bot.core.programme.domain import LocationKind, Session
 from bot.core.programme.repository import SqlSessionRepository
 from bot.core.storage.database import UnitOfWork
