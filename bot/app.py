@@ -15,7 +15,6 @@ from bot.core.delivery.limiter import RateLimiter
 from bot.core.evaluation import deliveries as evaluation_deliveries
 from bot.core.evaluation.service import EvaluationService
 from bot.core.flash import deliveries as flash_deliveries
-from bot.core.flash.adapters import ProgrammeServiceSource, ReflectionsRecapSource
 from bot.core.flash.planning import IssuePlanner
 from bot.core.flash.service import FlashService
 from bot.core.looplag import LoopLagWatch
@@ -124,11 +123,7 @@ def build_services(
     )
     participants = ParticipantService(database, clock)
     planner = IssuePlanner(
-        programmes=ProgrammeServiceSource(programme),
-        recaps=ReflectionsRecapSource(reflections),
-        consent=participants,
-        participants=participants,
-        deliveries=dispatcher,
+        programmes=programme, reflections=reflections, participants=participants, deliveries=dispatcher
     )
     flash = FlashService(database, clock, planner)
     evaluation = EvaluationService(database, clock, flash=flash, dispatcher=dispatcher, export_key=settings.export_key)

@@ -189,7 +189,7 @@ class FlashDeliveries:
                 raise DeliverySkipped(f"{issue.title} is already {issue.status.value}")
             if (slot := _slot(delivery)) is not None and issue.scheduled_for != slot:
                 raise DeliverySkipped(f"{issue.title} was moved to another date")
-            programme = await self._planner.programmes.programme(issue.guild_id)
+            programme = await self._planner.programme(issue.guild_id)
             channel_id = programme.facilitator_channel_id if programme is not None else None
             if channel_id is None:
                 raise PermanentSendError(
@@ -229,7 +229,7 @@ class FlashDeliveries:
     async def _freeze(self, uow: UnitOfWork, issue: Issue, delivery: Delivery, now: datetime) -> Issue:
         if (slot := _slot(delivery)) is not None and issue.scheduled_for != slot:
             raise DeliverySkipped(f"{issue.title} was moved to another date")
-        programme = await self._planner.programmes.programme(issue.guild_id)
+        programme = await self._planner.programme(issue.guild_id)
         channel_id = programme.flash_reports_channel_id if programme is not None else None
         if channel_id is None:
             raise PermanentSendError(

@@ -116,7 +116,7 @@ class FlashService:
     # -- helpers ---------------------------------------------------------------------------------------------
 
     async def _programme(self, guild_id: int) -> Programme | None:
-        return await self._planner.programmes.programme(guild_id)
+        return await self._planner.programme(guild_id)
 
     async def _facilitator(self, actor: Actor, action: str) -> Programme | None:
         programme = await self._programme(actor.guild_id)
