@@ -65,9 +65,14 @@ class Services:
     loop_lag: LoopLagWatch = field(default_factory=LoopLagWatch)
 
     async def start(self) -> None:
-        """Start background work: watch the event loop, reconcile and run the delivery dispatcher."""
+        """Start background work: watch the event loop, reconcile and run the delivery dispatcher.
+
+        Every server with a programme gets its daily retention sweep, also one the bot can no longer reach:
+        its data is still held here.
+        """
         self.loop_lag.start()
         await self.dispatcher.start()
+        await self.evaluation.ensure_all_retention_sweeps()
 
     async def prepare_guild(self, guild_id: int) -> None:
         """Bring a server's scheduled work up to date when the bot (re)connects to it."""

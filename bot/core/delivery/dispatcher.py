@@ -198,7 +198,6 @@ class Dispatcher:
         self._pump_again = False
         self._active: set[asyncio.Task[object]] = set()
         self._stopping = False
-        self._started = False
         self._next_sweep = datetime.min.replace(tzinfo=UTC)
 
         self._write_queue: list[tuple[_Outcome, asyncio.Future[None]]] = []
@@ -297,7 +296,6 @@ class Dispatcher:
             await self.reconcile()
         if not self._scheduler.running:
             self._scheduler.start()
-        self._started = True
         with self._wake_lock:
             self._wake_at = None
         self.wake()
@@ -348,7 +346,6 @@ class Dispatcher:
         if self._writer is not None and not self._writer.done():
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._writer), timeout=grace)
-        self._started = False
         log.info("Dispatcher %s stopped (%s)", self.worker_id, self.stats)
 
     async def _is_leader(self) -> bool:

@@ -655,16 +655,6 @@ class ProgrammeService:
 
     # -- reminders --------------------------------------------------------------------------------
 
-    async def reschedule_all(self, guild_id: int) -> int:
-        """Re-create the reminders of every future session from the current offsets; return how many sessions."""
-        now = self._clock.now()
-        async with self._uow_factory() as uow:
-            programme = await self._require_programme(uow, guild_id)
-            count, wake_at = await self._reschedule_guild(uow, programme, now)
-            await uow.commit()
-        self._wake(wake_at)
-        return count
-
     async def _reschedule_guild(
         self, uow: UnitOfWork, programme: Programme, now: datetime
     ) -> tuple[int, list[datetime]]:

@@ -38,7 +38,6 @@ from bot.core.reflections.domain import (
 )
 from bot.core.reflections.eligibility import reflection_refusal, virtual_poll
 from bot.core.reflections.errors import (
-    BuiltInQuestionSetError,
     DuplicateQuestionSetError,
     PollAlreadyClosedError,
     PollAlreadyOpenError,
@@ -350,11 +349,6 @@ class ReflectionService:
         async with self._database.unit_of_work() as uow:
             return await uow.repo(SqlReflectionRepository).responses(guild_id=guild_id, session_id=session_id)
 
-    async def list_polls(self, guild_id: int) -> list[Poll]:
-        """Return the server's polls (read-only)."""
-        async with self._database.unit_of_work() as uow:
-            return await uow.repo(SqlReflectionRepository).polls(guild_id)
-
     # -- question sets ----------------------------------------------------------------------------------------
 
     async def question_sets(self, guild_id: int) -> list[QuestionSet]:
@@ -434,38 +428,6 @@ class ReflectionService:
         if plan is not None:
             self.scheduler.wake(plan)
         return created
-
-    async def update_question_set(self, actor: Actor, name: str, questions: Sequence[Question | str]) -> QuestionSet:
-        """Replace a set's questions (facilitators only); polls already answered keep the questions they had.
-
-        Raises:
-            PermissionDeniedError, QuestionSetNotFoundError, BuiltInQuestionSetError, QuestionSetError.
-        """
-        await self.authorise(actor, "change question sets")
-        cleaned = self._questions(questions)
-        async with self._database.unit_of_work() as uow:
-            await self._facilitator(uow, actor, "change question sets")
-            found = await self._find_set(uow, actor.guild_id, name)
-            if found.builtin or found.id is None:
-                raise BuiltInQuestionSetError(found.name)
-            await uow.repo(SqlReflectionRepository).replace_questions(found.id, cleaned, now=self._clock.now())
-            await uow.commit()
-        return replace(found, questions=cleaned)
-
-    async def delete_question_set(self, actor: Actor, name: str) -> QuestionSet:
-        """Delete a set (facilitators only); sessions using it fall back to the default set.
-
-        Raises:
-            PermissionDeniedError, QuestionSetNotFoundError, BuiltInQuestionSetError.
-        """
-        async with self._database.unit_of_work() as uow:
-            await self._facilitator(uow, actor, "delete question sets")
-            found = await self._find_set(uow, actor.guild_id, name)
-            if found.builtin or found.id is None:
-                raise BuiltInQuestionSetError(found.name)
-            await uow.repo(SqlReflectionRepository).delete_question_set(found.id)
-            await uow.commit()
-        return found
 
     async def set_default_question_set(self, actor: Actor, name: str) -> QuestionSet:
         """Make a set the programme's default for sessions without their own (facilitators only)."""
