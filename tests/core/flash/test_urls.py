@@ -17,7 +17,7 @@ NORMALISED = [
     ("https://example.org/a?utm_source=news&utm_medium=email&id=7", "https://example.org/a?id=7"),
     ("https://example.org/a?fbclid=abc&b=2&gclid=x&UTM_Campaign=y", "https://example.org/a?b=2"),
     ("https://example.org/a?utm_source=x", "https://example.org/a"),
-    ("https://example.org/a?z=1&a=2", "https://example.org/a?z=1&a=2"),
+    ("https://example.org/a?z=1&a=2", "https://example.org/a?a=2&z=1"),
     ("  <https://example.org/a>  ", "https://example.org/a"),
     ("https://example.org./a", "https://example.org/a"),
     ("https://example.org/caf%c3%a9", "https://example.org/caf%C3%A9"),
