@@ -13,7 +13,7 @@ from bot.core.delivery.dispatcher import Dispatcher
 from bot.core.delivery.leadership import AdvisoryLockLeader
 from bot.core.delivery.limiter import RateLimiter
 from bot.core.evaluation import EvaluationService, register_evaluation_handlers
-from bot.core.flash.adapters import ProgrammeServiceSource, ReflectionsRecapSource
+from bot.core.flash.adapters import ParticipantsMembership, ProgrammeServiceSource, ReflectionsRecapSource
 from bot.core.flash.planning import IssuePlanner
 from bot.core.flash.publishing import FlashDeliveries
 from bot.core.flash.service import FlashService
@@ -132,6 +132,7 @@ def build_services(
         consent=participants,
         participants=participants,
         deliveries=dispatcher,
+        membership=ParticipantsMembership(participants),
     )
     FlashDeliveries(database, clock, sender, planner).register(dispatcher)
     flash = FlashService(database, clock, planner)

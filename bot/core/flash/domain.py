@@ -21,6 +21,8 @@ MAX_LEAD_HOURS = 14 * 24
 PUBLISH_GRACE = timedelta(days=3)
 """How late a scheduled publication may still go out (e.g. after the bot was offline)."""
 PAGE_SIZE = 10
+MAX_ITEM_ID = 2**31 - 1
+"""Item and issue ids are 32-bit on PostgreSQL; a larger id (typed or forged) names nothing."""
 DEFAULT_PER_PERSON_PER_DAY = 10
 """How many items (shares, stories and nominations together) one person may add per day, unless changed."""
 MIN_PER_PERSON_PER_DAY = 1

@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +29,7 @@ from bot.core.flash.domain import (
     INTRO_LIMIT,
     JUMP_URL_LIMIT,
     MAX_ISSUE_SIZE,
+    MAX_ITEM_ID,
     MAX_LEAD_HOURS,
     MAX_PER_PERSON_PER_DAY,
     MIN_ISSUE_SIZE,
@@ -120,11 +121,11 @@ def _name(actor_or_name: Actor | str) -> str:
 
 
 def local_day(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """Return the start of now's day in zone and the start of the next one (both aware; midnight to midnight)."""
+    """Return the start of now's day in zone and the start of the next one, in UTC (midnight to midnight local)."""
     today = now.astimezone(zone).date()
     start = datetime.combine(today, time(0), tzinfo=zone)
     following = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
-    return start, following
+    return start.astimezone(UTC), following.astimezone(UTC)
 
 
 def _limit_value(value: object, what: str, low: int, high: int) -> int:
@@ -166,6 +167,8 @@ class FlashService:
         return issue
 
     async def _item(self, uow: UnitOfWork, actor: Actor, item_id: int) -> FlashItem:
+        if not 0 < item_id <= MAX_ITEM_ID:
+            raise ItemNotFoundError(item_id)
         item = await uow.repo(SqlFlashItemRepository).get(actor.guild_id, item_id)
         if item is None:
             raise ItemNotFoundError(item_id)
@@ -443,13 +446,12 @@ class FlashService:
         await self._facilitator(actor, "choose what goes into the Flash Report")
         state = ItemState.INCLUDED if button.action.value == "include" else ItemState.EXCLUDED
         kind = ItemKind(button.kind) if button.kind is not None else None
+        first, last = max(1, button.first_id), min(button.last_id, MAX_ITEM_ID)
         async with self._database.unit_of_work() as uow:
             items = uow.repo(SqlFlashItemRepository)
-            if await items.count_in_range(actor.guild_id, button.first_id, button.last_id, kind) > PAGE_SIZE:
+            if await items.count_in_range(actor.guild_id, first, last, kind) > PAGE_SIZE:
                 raise PageChangedError()
-            changed = await items.set_state_in_range(
-                actor.guild_id, button.first_id, button.last_id, kind, state, now=self._clock.now()
-            )
+            changed = await items.set_state_in_range(actor.guild_id, first, last, kind, state, now=self._clock.now())
             await uow.commit()
             page = await self._page(uow, actor.guild_id, button.page, kind)
         return BulkResult(state, changed, page)
@@ -772,6 +774,8 @@ async def published_issue(database: Database, guild_id: int, number: int) -> Pub
     Raises:
         IssueNotFoundError: when there is no such issue, or it has not gone out.
     """
+    if not 0 < number <= MAX_ITEM_ID:
+        raise IssueNotFoundError(f"Flash Report #{number}")
     async with database.unit_of_work() as uow:
         issues = uow.repo(SqlFlashIssueRepository)
         issue = await issues.get_by_number(guild_id, number)
