@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.flash.content import Snapshot
-from bot.core.flash.domain import FlashItem, Issue, IssueStatus, ItemKind, ItemState
+from bot.core.flash.domain import FlashItem, FlashRecord, Issue, IssueStatus, ItemKind, ItemState
+from bot.core.storage.dialect import dialect_insert
 from bot.core.storage.models.flash import (
     FlashIssueRow,
     FlashItemRow,
@@ -264,6 +264,70 @@ class SqlFlashItemRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def records(self, guild_id: int) -> list[FlashRecord]:
+        """Return every collected item (waiting, published or left out) with its issue number, oldest first."""
+        stmt = (
+            select(FlashItemRow, FlashIssueRow.number, FlashIssueRow.status)
+            .outerjoin(FlashIssueRow, FlashIssueRow.id == FlashItemRow.issue_id)
+            .where(FlashItemRow.guild_id == guild_id)
+            .order_by(FlashItemRow.id)
+        )
+        records = []
+        for row, number, status in (await self._session.execute(stmt)).all():
+            kind = ItemKind(row.kind)
+            out = number is not None and status != IssueStatus.DRAFT.value
+            records.append(
+                FlashRecord(
+                    id=row.id,
+                    kind=kind,
+                    author_id=row.author_id,
+                    author_name=row.author_name or "",
+                    nominated_by_id=row.nominated_by_id,
+                    url=row.url,
+                    title=row.title or "",
+                    note=(row.body or "") if kind is not ItemKind.STORY else "",
+                    text=(row.body or "") if kind is ItemKind.STORY else "",
+                    excerpt=row.excerpt or "",
+                    tags=tuple(row.tags or ()),
+                    jump_url=row.jump_url,
+                    credit_by_name=bool(row.credit_by_name),
+                    included=row.state == ItemState.INCLUDED.value,
+                    issue_number=int(number) if out else None,
+                    created_at=row.created_at,
+                    updated_at=row.updated_at,
+                )
+            )
+        return records
+
+    async def redact_text(self, guild_id: int, before: datetime) -> tuple[int, int, int, set[int]]:
+        """Blank notes, stories and excerpts of items created at or before before (retention).
+
+        Return (resource notes, stories, nominations) blanked and the ids of every item that old.
+        """
+        where = (FlashItemRow.guild_id == guild_id) & (FlashItemRow.created_at <= before)
+        resource_notes = await self._session.execute(
+            update(FlashItemRow)
+            .where(where, FlashItemRow.kind == ItemKind.RESOURCE.value, FlashItemRow.body != "")
+            .values(body="")
+        )
+        stories = await self._session.execute(
+            update(FlashItemRow)
+            .where(where, FlashItemRow.kind == ItemKind.STORY.value, FlashItemRow.body != "")
+            .values(body="")
+        )
+        nominations = await self._session.execute(
+            update(FlashItemRow)
+            .where(
+                where,
+                FlashItemRow.kind == ItemKind.NOMINATION.value,
+                (FlashItemRow.body != "") | (FlashItemRow.excerpt != ""),
+            )
+            .values(body="", excerpt="")
+        )
+        old_ids = set((await self._session.scalars(select(FlashItemRow.id).where(where))).all())
+        counts = (resource_notes.rowcount, stories.rowcount, nominations.rowcount)  # type: ignore[attr-defined]
+        return int(counts[0] or 0), int(counts[1] or 0), int(counts[2] or 0), old_ids
+
 
 class SqlFlashIssueRepository:
     """Issues and their snapshots."""
@@ -431,16 +495,13 @@ class SqlFlashSettingsRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    def _dialect(self) -> Any:
-        return postgresql if self._session.get_bind().dialect.name == "postgresql" else sqlite
-
     async def lock_limits(self, guild_id: int, *, now: datetime) -> tuple[int | None, int | None]:
         """Lock the server's limits row until the transaction ends (creating it) and return its stored limits.
 
         An upsert that changes nothing: PostgreSQL locks the row, SQLite takes the write lock, so adds that count
         what a person added today take turns and each sees what the one before it committed.
         """
-        stmt = self._dialect().insert(FlashSettingsRow).values(guild_id=guild_id, updated_at=now)
+        stmt = dialect_insert(self._session, FlashSettingsRow).values(guild_id=guild_id, updated_at=now)
         stmt = stmt.on_conflict_do_update(
             index_elements=["guild_id"], set_={"updated_at": FlashSettingsRow.__table__.c.updated_at}
         )
@@ -461,7 +522,7 @@ class SqlFlashSettingsRepository:
     async def set_limits(self, guild_id: int, changes: Mapping[str, int | None], *, now: datetime) -> None:
         """Store per_person_per_day and/or issue_size (keys absent from changes are kept)."""
         values = {k: v for k, v in changes.items() if k in ("per_person_per_day", "issue_size")}
-        stmt = self._dialect().insert(FlashSettingsRow).values(guild_id=guild_id, updated_at=now, **values)
+        stmt = dialect_insert(self._session, FlashSettingsRow).values(guild_id=guild_id, updated_at=now, **values)
         stmt = stmt.on_conflict_do_update(index_elements=["guild_id"], set_={**values, "updated_at": now})
         await self._session.execute(stmt)
 
@@ -474,9 +535,10 @@ class SqlFlashSettingsRepository:
 
     async def use_tags(self, guild_id: int, tags: Iterable[str], *, now: datetime) -> None:
         """Count one more use of each tag (adding new ones to the vocabulary)."""
-        dialect = self._dialect()
         for tag in tags:
-            stmt = dialect.insert(FlashTagRow).values(guild_id=guild_id, name=tag, uses=1, created_at=now)
+            stmt = dialect_insert(self._session, FlashTagRow).values(
+                guild_id=guild_id, name=tag, uses=1, created_at=now
+            )
             stmt = stmt.on_conflict_do_update(
                 index_elements=["guild_id", "name"], set_={"uses": FlashTagRow.__table__.c.uses + 1}
             )
