@@ -82,7 +82,7 @@ from bot.core.flash.errors import (
     StoryNotEditableError,
     TextTooLongError,
 )
-from bot.core.flash.ids import PageButton
+from bot.core.flash.ids import PageAction, PageButton
 from bot.core.flash.planning import IssuePlanner, Limits
 from bot.core.flash.render import archive_pages, render_draft, render_issue, render_share_preview
 from bot.core.flash.repository import (
@@ -443,7 +443,7 @@ class FlashService:
             PageChangedError: the range holds more items than one page (nothing is changed).
         """
         await self._facilitator(actor, "choose what goes into the Flash Report")
-        state = ItemState.INCLUDED if button.action.value == "include" else ItemState.EXCLUDED
+        state = ItemState.INCLUDED if button.action is PageAction.INCLUDE else ItemState.EXCLUDED
         kind = ItemKind(button.kind) if button.kind is not None else None
         first, last = max(1, button.first_id), min(button.last_id, MAX_ITEM_ID)
         async with self._database.unit_of_work() as uow:
