@@ -38,7 +38,6 @@ _.mark_sent  # the single-row form of mark_sent_many, kept beside it (tests/core
 
 # Read APIs the tests observe the services through (and the command line / other adapters may use).
 _.get_session
-_.get_participant
 _.list_participants
 _.consent_texts
 _.my_consent_history
@@ -56,3 +55,22 @@ _.session_link
 _.FIELD_NAME_MAX
 _.FIELD_VALUE_MAX
 _.FIELDS_MAX
+
+# Merged from work in progress, used by its tests and benchmarks until its adapters call it: the small-group
+# assignment (bot/core/groups, no command yet) and the rich-text model the renderers adopt (bot/core/messages.py).
+_.assign_groups
+_.random_groups
+_.mix_figures
+_.groups_with_same_community_pair
+_.same_community_pairs
+_.repeat_pairs
+_.distinct_community_pairs
+_.SHORT
+_.DATE
+_.TIME
+_.RELATIVE
+_.emphasis
+_.strong
+_.italic
+_.struck
+_.code

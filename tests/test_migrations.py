@@ -61,7 +61,7 @@ async def test_reflection_delivery_keys_are_rewritten_in_the_one_format(fresh_da
     }
     kinds = {key: key.split(":")[0] for key in old}
     await upgrade_to_head(fresh_database_url)
-    await downgrade_to(fresh_database_url, "0005")
+    await downgrade_to(fresh_database_url, "0006_flash_floods")
     database = Database(fresh_database_url)
     try:
         async with database.engine.begin() as conn:
@@ -91,7 +91,7 @@ async def test_reflection_delivery_keys_are_rewritten_in_the_one_format(fresh_da
             close_key(7, closes): {"session_id": 7, "closes_at": key_time(closes)},
             nudge_dm_key(7, closes, user): {"session_id": 7, "user_id": user},
         }
-        await downgrade_to(fresh_database_url, "0005")
+        await downgrade_to(fresh_database_url, "0006_flash_floods")
         async with database.engine.connect() as conn:
             rows = {r.dedupe_key: r.payload for r in await conn.execute(select(DeliveryRow.__table__))}
         assert rows == old

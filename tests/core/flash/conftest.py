@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -116,10 +117,11 @@ class FakeRecaps:
 
 @dataclass
 class FakeParticipants:
-    """The participants service's reading side: who consents to which purpose, and when people joined."""
+    """The participants service's reading side: who consents to what, when people joined, who left."""
 
     by_purpose: dict[str, set[int]] = field(default_factory=dict)
     joined: list[datetime] = field(default_factory=list)
+    left: set[int] = field(default_factory=set)
 
     async def consenting_users(self, guild_id: int, purpose: str) -> Collection[int]:
         """Return the consenting user ids."""
@@ -128,6 +130,10 @@ class FakeParticipants:
     async def count_joined(self, guild_id: int, since: datetime | None, until: datetime) -> int:
         """Count joins in (since, until]."""
         return sum(1 for j in self.joined if (since is None or j > since) and j <= until)
+
+    async def get_participant(self, guild_id: int, user_id: int) -> SimpleNamespace | None:
+        """Return a participant record marked inactive for those who left (nobody else is known)."""
+        return SimpleNamespace(active=False) if user_id in self.left else None
 
 
 @dataclass
@@ -147,6 +153,11 @@ class Flash:
     @property
     def consent(self) -> FakeParticipants:
         """Return the participants fake, which also answers who consents to what."""
+        return self.participants
+
+    @property
+    def membership(self) -> FakeParticipants:
+        """Return the participants fake, which also knows who left the server."""
         return self.participants
 
     async def run(self) -> int:

@@ -1,7 +1,7 @@
 """Write reflection poll delivery keys and payload times as Unix seconds (the one delivery key format)
 
-Revision ID: 0006_one_delivery_key_format
-Revises: 0005
+Revision ID: 0007_one_delivery_key_format
+Revises: 0006_flash_floods
 Create Date: 2026-12-01 10:00:00.000000
 
 A data migration, no schema change. Until now the reflection poll's deliveries wrote times in their dedupe
@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_one_delivery_key_format"
-down_revision: str | None = "0005"
+revision: str = "0007_one_delivery_key_format"
+down_revision: str | None = "0006_flash_floods"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
