@@ -10,7 +10,6 @@ an opened ** or ` is always closed. Footers show no markdown on Discord, so they
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -30,7 +29,7 @@ from bot.core.messages import (
     TimeStyle,
     as_text,
 )
-from bot.core.text import clean_text
+from bot.core.text import clean_text, is_hidden
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +52,6 @@ _MASS_MENTION = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
 # "<" opening a mention, channel, role, timestamp, emoji or command token: <@1>, <#2>, <t:3>, <:e:4>, </c:5>.
 _TOKEN_OPENER = re.compile(r"<(?=[@#:/]|[ta]:|id:)", re.IGNORECASE)
 _URL_UNSAFE = {" ": "%20", "<": "%3C", ">": "%3E", "(": "%28", ")": "%29", '"': "%22"}
-_EXTRA_INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 _MENTION_TOKENS = {MentionKind.USER: "<@{}>", MentionKind.ROLE: "<@&{}>", MentionKind.CHANNEL: "<#{}>"}
 _MENTION_PLAIN = {MentionKind.USER: "@{}", MentionKind.ROLE: "@{}", MentionKind.CHANNEL: "#{}"}
 
@@ -84,15 +82,10 @@ class _Unit:
         return self.kind is _Kind.CHAR and self.text in (" ", "\n")
 
 
-def _is_hidden(char: str) -> bool:
-    category = unicodedata.category(char)
-    return category in ("Cc", "Cf", "Co", "Cs", "Cn") or char in _EXTRA_INVISIBLE
-
-
 def _strip_hidden(value: str) -> str:
     """Remove control, format and other invisible characters (keeping line breaks; tabs become spaces)."""
     value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
-    return "".join(" " if char == "\t" else char for char in value if char in "\n\t" or not _is_hidden(char))
+    return "".join(" " if char == "\t" else char for char in value if char in "\n\t" or not is_hidden(char))
 
 
 def _ascii_word(char: str) -> bool:
@@ -114,7 +107,7 @@ def _plain_time(when: datetime) -> str:
 
 def safe_url(url: str) -> str:
     """Return a link address that cannot break out of markup or spell a mass mention (same address)."""
-    url = "".join(char for char in url if not _is_hidden(char) and char != "\n")
+    url = "".join(char for char in url if not is_hidden(char) and char != "\n")
     url = _MASS_MENTION.sub("%40", url)
     return "".join(_URL_UNSAFE.get(char, char) for char in url)
 
