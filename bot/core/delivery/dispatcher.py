@@ -51,7 +51,8 @@ while a full batch is handled in under ``batch_seconds`` and halve when it is sl
 a backlog of ten thousand quick rows drain in under a second on SQLite, while rows slow to send keep
 batches small.
 
-Facilitator notices are deliveries of kind ``facilitator_notice`` with payload ``{"text": str}``; the app
+Facilitator notices are deliveries of kind ``facilitator_notice`` with payload ``notice_payload(text)``
+(the plain text, and the rich text with its times as data); the app
 registers their handler (the engine knows no channels). Features may put a short human description of a
 delivery in ``payload["summary"]``; notices use it when they list what was missed.
 """
@@ -81,19 +82,19 @@ from bot.core.delivery.domain import (
     DeliveryHandler,
     DeliverySkipped,
     NewDelivery,
+    notice_payload,
 )
 from bot.core.delivery.limiter import RateLimiter
 from bot.core.delivery.repository import SqlDeliveryRepository
+from bot.core.messages import Text, Time, TimeStyle, lines, text
 from bot.core.ports import PermanentSendError, TransientSendError
 from bot.core.storage.database import Database, UnitOfWork
-from bot.core.text import discord_timestamp
 
 log = logging.getLogger(__name__)
 
 WAKE_JOB_ID = "delivery:wake"
 NOTICE_LIFETIME = timedelta(days=7)
 NOTICE_MAX_LINES = 15
-NOTICE_MAX_CHARS = 1900  # under Discord's 2,000-character message limit
 DB_ERROR_RETRY = timedelta(seconds=5)
 SWEEP_INTERVAL = timedelta(seconds=5)  # how often a busy dispatcher looks for abandoned leases
 DM_CLAIM_HORIZON = 2.0  # seconds: claim no DM while the limiter's DM pace is paused for longer
@@ -130,13 +131,13 @@ class _Outcome:
     message_id: int | None = None
     error: str = ""
     next_attempt_at: datetime | None = None
-    notice: str | None = None  # text for the facilitators (failed rows; retried rows that reached max_attempts)
+    notice: Text | None = None  # for the facilitators (failed rows; retried rows that reached max_attempts)
 
 
-def _describe(delivery: Delivery) -> str:
+def _describe(delivery: Delivery) -> Text:
     summary = delivery.payload.get("summary") if isinstance(delivery.payload, dict) else None
     what = str(summary) if summary else f"{delivery.kind.replace('_', ' ')} ({delivery.target})"
-    return f"{what}, due {discord_timestamp(delivery.due_at, 'f')}"
+    return text(what, ", due ", Time(delivery.due_at, TimeStyle.SHORT))
 
 
 class Dispatcher:
@@ -748,7 +749,7 @@ class Dispatcher:
 
     # -- facilitator notices --------------------------------------------------------------------------
 
-    def _notice(self, guild_id: int, key: str, text: str, ids: Iterable[int], now: datetime) -> NewDelivery:
+    def _notice(self, guild_id: int, key: str, message: Text, ids: Iterable[int], now: datetime) -> NewDelivery:
         return NewDelivery(
             guild_id=guild_id,
             kind=FACILITATOR_NOTICE,
@@ -756,24 +757,29 @@ class Dispatcher:
             dedupe_key=key,
             due_at=now,
             deliver_before=now + NOTICE_LIFETIME,
-            payload={"text": text[:NOTICE_MAX_CHARS], "delivery_ids": sorted(ids)},
+            payload={**notice_payload(message), "delivery_ids": sorted(ids)},
         )
 
     @staticmethod
-    def _failure_text(delivery: Delivery, reason: str) -> str:
-        return (
-            f"Blether could not post the {_describe(delivery)} and will not try again.\n"
-            f"Reason: {reason}\n"
-            "Fix the cause, then reschedule it (or let the next one go out)."
+    def _failure_text(delivery: Delivery, reason: str) -> Text:
+        return lines(
+            text("Blether could not post the ", _describe(delivery), " and will not try again."),
+            f"Reason: {reason}",
+            "Fix the cause, then reschedule it (or let the next one go out).",
         )
 
     @staticmethod
-    def _still_trying_text(delivery: Delivery, error: str) -> str:
-        return (
-            f"Blether has tried {delivery.attempts} times to post the {_describe(delivery)} and keeps trying "
-            f"until {discord_timestamp(delivery.deliver_before, 'f')}.\n"
-            f"Last error: {error}\n"
-            "Nothing is needed from you; you will hear again only if it cannot be sent in time."
+    def _still_trying_text(delivery: Delivery, error: str) -> Text:
+        return lines(
+            text(
+                f"Blether has tried {delivery.attempts} times to post the ",
+                _describe(delivery),
+                " and keeps trying until ",
+                Time(delivery.deliver_before, TimeStyle.SHORT),
+                ".",
+            ),
+            f"Last error: {error}",
+            "Nothing is needed from you; you will hear again only if it cannot be sent in time.",
         )
 
     def _expiry_notices(
@@ -798,22 +804,28 @@ class Dispatcher:
                 head = f"While Blether was offline, {count} scheduled {noun} passed the point where sending was useful:"
             else:
                 head = f"{count} scheduled {noun} could not be sent before the point where sending was useful:"
-            lines = [head]
+            said: list[Text | str] = [head]
             for d in rows[:NOTICE_MAX_LINES]:
                 detail = (errors or {}).get(d.id)
-                line = f"• {_describe(d)}" + (f" ({detail})" if detail and "last error" in detail else "")
-                lines.append(line + (f" — {MAYBE_POSTED}" if d.interrupted else ""))
+                said.append(
+                    text(
+                        "• ",
+                        _describe(d),
+                        f" ({detail})" if detail and "last error" in detail else "",
+                        f" — {MAYBE_POSTED}" if d.interrupted else "",
+                    )
+                )
             if count > NOTICE_MAX_LINES:
-                lines.append(f"…and {count - NOTICE_MAX_LINES} more.")
+                said.append(f"…and {count - NOTICE_MAX_LINES} more.")
             if any(d.interrupted for d in rows):
-                lines.append(
+                said.append(
                     "Nothing was posted for the others; check the channel for those marked before reposting them."
                 )
             else:
-                lines.append("Nothing was posted for these; repost by hand anything that still matters.")
+                said.append("Nothing was posted for these; repost by hand anything that still matters.")
             ids = [d.id for d in rows]
             digest = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:32]
-            notices.append(self._notice(guild_id, f"{EXPIRY_NOTICE_PREFIX}{digest}", "\n".join(lines), ids, now))
+            notices.append(self._notice(guild_id, f"{EXPIRY_NOTICE_PREFIX}{digest}", lines(*said), ids, now))
         return notices
 
 

@@ -14,7 +14,7 @@ Delivery guarantees (at least once from the engine, at most once on the platform
 * session_reminder_dm: one DM per (session, offset, start, person); skipped when the person opted
   out or the session changed; the engine paces DMs at ≤ 1 a second.
 * session_cancelled: one announcement per cancellation.
-* facilitator_notice: payload["text"] in the facilitator channel.
+* facilitator_notice: the notice's text (delivery.domain.notice_text) in the facilitator channel.
 """
 
 import logging
@@ -23,7 +23,14 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.core.clock import Clock
-from bot.core.delivery.domain import FACILITATOR_NOTICE, Delivery, DeliveryHandler, DeliverySkipped, NewDelivery
+from bot.core.delivery.domain import (
+    FACILITATOR_NOTICE,
+    Delivery,
+    DeliveryHandler,
+    DeliverySkipped,
+    NewDelivery,
+    notice_text,
+)
 from bot.core.delivery.idempotent import dm_once, post_once
 from bot.core.messages import OutboundMessage
 from bot.core.ports import PermanentSendError, Sender
@@ -170,7 +177,7 @@ class SessionCancelledHandler:
 
 
 class FacilitatorNoticeHandler:
-    """Post payload["text"] in the programme's facilitator channel (no pings)."""
+    """Post a notice's text in the programme's facilitator channel (no pings)."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], sender: Sender) -> None:
         self._uow_factory = uow_factory
@@ -182,8 +189,8 @@ class FacilitatorNoticeHandler:
             programme = await uow.repo(SqlProgrammeRepository).get(delivery.guild_id)
         if programme is None or programme.facilitator_channel_id is None:
             raise PermanentSendError(NO_FACILITATOR_CHANNEL)
-        text = str(delivery.payload.get("text", ""))[:1900]
-        return await post_once(self._sender, programme.facilitator_channel_id, OutboundMessage(content=text), delivery)
+        message = OutboundMessage(content=notice_text(delivery.payload))
+        return await post_once(self._sender, programme.facilitator_channel_id, message, delivery)
 
 
 class RegisteringDispatcher(DeliveryScheduler, Protocol):

@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.core.delivery.domain import FACILITATOR_NOTICE, Delivery, DeliveryStatus, NewDelivery
+from bot.core.delivery.domain import FACILITATOR_NOTICE, Delivery, DeliveryStatus, NewDelivery, notice_payload
 from bot.core.delivery.repository import SqlDeliveryRepository
+from bot.core.messages import RichText
 from bot.core.programme.domain import Programme, Session
 from bot.core.programme.times import describe_offset
 from bot.core.storage.database import UnitOfWork
@@ -74,7 +75,7 @@ def reminder_dm_key(session_id: int, offset_minutes: int, starts_unix: int, user
     return f"{SESSION_REMINDER_DM}:{session_id}:{offset_minutes}:{starts_unix}:{user_id}"
 
 
-def facilitator_notice(guild_id: int, key: str, text: str, *, now: datetime) -> NewDelivery:
+def facilitator_notice(guild_id: int, key: str, message: RichText, *, now: datetime) -> NewDelivery:
     """Build a facilitator notice (posted in the facilitator channel by FacilitatorNoticeHandler)."""
     return NewDelivery(
         guild_id=guild_id,
@@ -83,7 +84,7 @@ def facilitator_notice(guild_id: int, key: str, text: str, *, now: datetime) -> 
         dedupe_key=key,
         due_at=now,
         deliver_before=now + NOTICE_LIFETIME,
-        payload={"text": text[:1900]},
+        payload=notice_payload(message),
     )
 
 
