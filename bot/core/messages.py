@@ -270,6 +270,7 @@ def clip(value: RichText | None, limit: int) -> RichText:
 _TOKEN_ALLOWANCE = 24  # the longest time or mention token: "<@&" + 20 digits + ">"
 _BLOCK_ALLOWANCE = 9  # markers around a styled run ("**…**", "```\n…\n```") and a line break before a block
 _LINE_ALLOWANCE = 3  # a per-line marker ("> ", "-# ")
+_URL_ESCAPED = frozenset('@ <>()"')  # characters an adapter may percent-encode in an address ("%40")
 
 
 def _escapable(value: str) -> int:
@@ -280,7 +281,8 @@ def markup_size(value: RichText | None) -> int:
     """Return an upper bound of value's length once an adapter has written it with markup.
 
     Every ASCII punctuation character may need an escape (it counts twice), a time or a mention becomes a
-    token of at most 24 characters, a link its label and address with brackets, and emphasis adds its
+    token of at most 24 characters, a link its label and address (each character that may need
+    percent-encoding counted three times) with brackets, and emphasis adds its
     markers (3 per line for quotes and small print). The Discord renderer never exceeds it (a test checks),
     so the core can lay long messages out within a platform's limits without knowing its markup.
     """
@@ -293,7 +295,9 @@ def markup_size(value: RichText | None) -> int:
         elif isinstance(span, Time | Mention):
             total += _TOKEN_ALLOWANCE
         elif isinstance(span, Link):
-            total += 2 * (len(span.label) + len(span.url)) + _BLOCK_ALLOWANCE
+            address = len(span.url) + 2 * sum(char in _URL_ESCAPED for char in span.url)
+            label = span.label.strip()
+            total += address if label in ("", span.url) else address + len(label) + _escapable(label) + 4
         else:
             inner = span.content.plain()
             total += markup_size(span.content) + _BLOCK_ALLOWANCE + _LINE_ALLOWANCE * (inner.count("\n") + 1)

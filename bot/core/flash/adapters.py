@@ -5,7 +5,6 @@ DeliveryScheduler and HandlerRegistry, as they are. The programme and reflection
 wrappers below.
 """
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
@@ -14,7 +13,6 @@ from bot.core.errors import NotFoundError
 from bot.core.flash.content import Recap, RecapQuote
 from bot.core.programme.domain import Programme, Session
 
-_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 _QUOTE_MARKS = "“”\"'"
 
 
@@ -85,24 +83,19 @@ class ReflectionsService(Protocol):
         ...
 
 
-def unescape_quote(shown: str) -> str:
-    """Undo bot.core.text.sanitise_inline and the quotation marks around a reflections quote.
-
-    The reflections feature hands out quotes ready for Discord; the Flash Report keeps raw text and escapes it
-    for each medium (Discord, Markdown, HTML). Escaping is a backslash before a character, or a zero-width
-    space after "@"/"<" (the original text cannot contain one: cleaning removes them), so this is exact.
-    """
+def unquote(shown: str) -> str:
+    """Return a reflections quote without its quotation marks (quotes are literal text, never escaped)."""
     text = shown.strip()
     if len(text) >= 2 and text[0] in _QUOTE_MARKS and text[-1] in _QUOTE_MARKS:
         text = text[1:-1]
-    return _ESCAPED.sub(r"\1", text.replace("\u200b", ""))
+    return text
 
 
 def recap_from_reflections(source: ReflectionsRecap) -> Recap:
     """Convert the reflections feature's session recap into the Flash Report's Recap."""
     authors = tuple(source.quoted_user_ids)
     quotes = tuple(
-        RecapQuote(unescape_quote(text), authors[index] if index < len(authors) else None)
+        RecapQuote(unquote(text), authors[index] if index < len(authors) else None)
         for index, text in enumerate(source.quotes)
     )
     return Recap(
