@@ -304,6 +304,24 @@ def markup_size(value: RichText | None) -> int:
     return total
 
 
+@overload
+def fit(value: str, size: int) -> str: ...
+@overload
+def fit(value: Text, size: int) -> Text: ...
+def fit(value: RichText, size: int) -> RichText:
+    """Return value clipped (as clip does) so that its markup_size is at most size: it fits any adapter's limit."""
+    if markup_size(value) <= size:
+        return value
+    low, high = 1, max(1, len(plain(value)))
+    while low < high:  # the longest clip that fits
+        middle = (low + high + 1) // 2
+        if markup_size(clip(value, middle)) <= size:
+            low = middle
+        else:
+            high = middle - 1
+    return clip(value, low)
+
+
 # --- Storage: rich text as JSON (facilitator notices wait in the deliveries table) -------------------------
 
 

@@ -3,11 +3,15 @@
 from collections.abc import Sequence
 
 from bot.core.errors import NotConfiguredError, ValidationError
+from bot.core.messages import code, text
 
-KEY_HELP = (
-    'Generate one with `python3 -c "import secrets; print(secrets.token_hex(32))"`, add the line '
-    "`BLETHER_EXPORT_KEY=<that value>` to Blether's .env file, then restart Blether. Keep the key secret and "
-    "keep it the same for the whole programme: a different key gives everyone different pseudonyms."
+KEY_HELP = text(
+    "Generate one with ",
+    code('python3 -c "import secrets; print(secrets.token_hex(32))"'),
+    ", add the line ",
+    code("BLETHER_EXPORT_KEY=<that value>"),
+    " to Blether's .env file, then restart Blether. Keep the key secret and keep it the same for the whole "
+    "programme: a different key gives everyone different pseudonyms.",
 )
 MIN_KEY_LENGTH = 32
 
@@ -23,7 +27,7 @@ class MissingExportKeyError(NotConfiguredError):
             )
         else:
             head = "Evaluation exports need a secret export key (BLETHER_EXPORT_KEY), and none is set."
-        super().__init__(f"{head} {KEY_HELP}")
+        super().__init__(text(head, " ", KEY_HELP))
 
 
 class UnknownChoiceError(ValidationError):

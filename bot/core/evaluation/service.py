@@ -29,7 +29,7 @@ from bot.core.evaluation.rights import (
     record_erasure,
 )
 from bot.core.evaluation.sources import EvaluationSources, FlashEraser
-from bot.core.messages import Embed, FileAttachment
+from bot.core.messages import Embed, FileAttachment, Text
 from bot.core.programme.errors import SessionNotFoundError
 from bot.core.programme.permissions import require_facilitator
 from bot.core.storage.database import Database
@@ -158,7 +158,7 @@ class EvaluationService:
 
     # -- data rights -------------------------------------------------------------------------------------------
 
-    async def privacy(self, guild_id: int) -> str:
+    async def privacy(self, guild_id: int) -> Text:
         """Return the /privacy notice for a server (its retention period; defaults before setup)."""
         async with self._database.unit_of_work() as uow:
             programme = await self._sources.programme.programme(uow, guild_id)

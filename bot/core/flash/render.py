@@ -34,6 +34,7 @@ from bot.core.messages import (
     channel,
     clip,
     code,
+    fit,
     italic,
     lines,
     markup_size,
@@ -365,7 +366,7 @@ def render_draft(
             f"\n{withheld} stor{'ies' if withheld != 1 else 'y'} of change will wait until "
             f"{'their authors agree' if withheld != 1 else 'its author agrees'} to be quoted."
         )
-    messages[0] = replace(messages[0], content=clip(note, CONTENT_MAX // 2))
+    messages[0] = replace(messages[0], content=fit(note, CONTENT_MAX))
     messages[-1] = replace(messages[-1], buttons=draft_buttons(issue_id, can_skip=publish_at is not None))
     return messages
 

@@ -13,6 +13,7 @@ from bot.core.messages import (
     TimeStyle,
     clip,
     code_block,
+    fit,
     quote,
     small,
     strong,
@@ -167,7 +168,7 @@ def quotes_text(quotes: tuple[str, ...], limit: int) -> Text:
             break
         kept.append(line)
         used += len(line) + 3
-    return clip(text(quote("\n".join(kept))), limit)
+    return fit(text(quote("\n".join(kept))), limit)
 
 
 def close_summary(session: Session, results: PollResults) -> OutboundMessage:
