@@ -13,6 +13,7 @@ import discord
 
 from bot.core.flash import ids
 from bot.core.flash.domain import INTRO_LIMIT
+from bot.core.messages import text
 from cogs._shared.actors import actor_from
 from cogs._shared.interactions import ModalValue, guarded, open_modal
 from cogs._shared.replies import send_ephemeral
@@ -107,8 +108,8 @@ async def submit_intro(
     interaction: discord.Interaction, match: re.Match[str], values: Mapping[str, ModalValue]
 ) -> None:
     """Save the intro typed in the form (router handler; works after restarts too)."""
-    text = values.get(INTRO_FIELD)
+    typed = values.get(INTRO_FIELD)
     issue = await _bot(interaction).services.flash.set_intro(
-        actor_from(interaction), int(match.group("issue_id")), text if isinstance(text, str) else ""
+        actor_from(interaction), int(match.group("issue_id")), typed if isinstance(typed, str) else ""
     )
-    await send_ephemeral(interaction, f"Intro of {issue.title} saved. /flash draft shows the draft with it.")
+    await send_ephemeral(interaction, text(f"Intro of {issue.title} saved. /flash draft shows the draft with it."))
