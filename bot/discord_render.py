@@ -194,21 +194,16 @@ class _Writer:
 
     def literal(self, value: str) -> None:
         value = _strip_hidden(value)
-        if self.mode is Mode.PLAIN:
-            for char in value:
+        mass = {m.start() for m in _MASS_MENTION.finditer(value)}  # defused everywhere, even where nothing pings
+        if self.mode is Mode.PLAIN or self.code:
+            for index, char in enumerate(value):
                 if char == "\n":
-                    self.units.append(_Unit("\n"))
+                    self.units.append(_Unit("\n")) if self.mode is Mode.PLAIN else self.newline()
+                elif index in mass:
+                    self.char(char + ZWSP)
                 else:
-                    self.units.append(_Unit(char))
+                    self.char("ˋ" if self.code and char == "`" else char)
             return
-        if self.code:
-            for char in value:
-                if char == "\n":
-                    self.newline()
-                else:
-                    self.char("ˋ" if char == "`" else char)
-            return
-        mass = {m.start() for m in _MASS_MENTION.finditer(value)}
         openers = {m.start() for m in _TOKEN_OPENER.finditer(value)}
         for index, char in enumerate(value):
             if char == "\n":

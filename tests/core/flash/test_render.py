@@ -19,13 +19,18 @@ from bot.core.flash.content import (
 )
 from bot.core.flash.ids import parse_custom_id
 from bot.core.flash.render import render_draft, render_issue, render_share_preview, split_text
-from bot.core.flash.safetext import discord_text
+from bot.core.flash.safetext import rich_text
 from bot.core.flash.tags import SEED_TAGS
 from bot.core.flash.urls import URL_LIMIT
-from tests.core.flash.limits import all_text, check_limits
+from tests.core.flash.limits import all_text, check_limits, written
 
 NOW = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 WORDS = ["community", "bereavement", "toolkit", "café", "ünïcödé", "support", "grief", "kindness", "volunteer"]
+
+
+def discord_text(text: str, limit: int) -> str:
+    """Return user text as a Flash Report shows it on Discord (within a budget of limit characters)."""
+    return written(rich_text(text, limit))
 
 
 def sentence(rng: random.Random, length: int) -> str:
@@ -158,7 +163,7 @@ def test_masked_links_in_user_text_show_the_real_address() -> None:
     entry = ResourceEntry(
         1, "https://good.example/", "Guide", "Sign in [at your bank](https://evil.example/x_y)", (), "Pat", 1
     )
-    text = render_share_preview(entry).description or ""
+    text = written(render_share_preview(entry).description)
     assert "at your bank (https://evil.example/x_y)" in text
     assert "](https://evil" not in text
 
@@ -168,8 +173,8 @@ def test_draft_has_a_note_and_the_three_buttons_on_its_last_message() -> None:
     content = content_with(80, random.Random(4))
     messages = render_draft(content, issue_id=9, publish_at=NOW, withheld=2)
     check_limits(messages)
-    assert "Draft of Flash Report #7" in (messages[0].content or "")
-    assert "2 stories of change will wait" in (messages[0].content or "")
+    assert "Draft of Flash Report #7" in written(messages[0].content)
+    assert "2 stories of change will wait" in written(messages[0].content)
     assert [parse_custom_id(b.custom_id or "").action.value for b in messages[-1].buttons] == [
         "publish",
         "intro",
