@@ -117,7 +117,7 @@ def text(*parts: "Text | Span") -> Text:
     """Build rich text from strings, times, mentions, links and styled runs."""
     spans: list[Span] = []
     for part in parts:
-        spans.extend(as_text(part).spans)
+        spans.extend(span for span in as_text(part).spans if span != "")
     return Text(tuple(spans))
 
 

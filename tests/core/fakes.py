@@ -35,6 +35,10 @@ class Posted:
         """Return everything readable in the message as Discord would get it (content, embed texts and footers)."""
         return render_message(self.message).text()
 
+    def content(self) -> str:
+        """Return the message's content as Discord would get it ("" when it has none)."""
+        return render_message(self.message).content or ""
+
 
 @dataclass
 class FakeSender:
