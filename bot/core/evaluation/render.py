@@ -175,7 +175,8 @@ def _fit(embeds: list[Embed], footer: str) -> list[Embed]:
     embeds = [e for e in embeds if e.title != "In their words"]
     embeds[-1] = _with_footer(embeds[-1], footer)
     dropped = 0
-    while (total() > MESSAGE_EMBED_CHARS - 80 or len(embeds) > EMBEDS_PER_MESSAGE) and len(embeds) > 1:
+    room = MESSAGE_EMBED_CHARS - 80 - markup_size(footer)  # the footer may move to a new last embed, with a note
+    while (total() > room or len(embeds) > EMBEDS_PER_MESSAGE) and len(embeds) > 1:
         last = embeds[-1]
         if len(last.fields) <= 1:
             embeds.pop()

@@ -1,14 +1,8 @@
 """Discord's message limits, checked on messages as the Discord renderer writes them (with no cutting)."""
 
-from bot.core.messages import OutboundMessage, RichText
-from bot.discord_render import Mode, render
-
-UNLIMITED = 10**9
-
-
-def written(value: RichText | None, *, mode: Mode = Mode.MARKDOWN) -> str:
-    """Return value as the Discord renderer writes it, uncut (so a layout that relies on a cut shows)."""
-    return render(value, UNLIMITED, mode=mode)
+from bot.core.messages import OutboundMessage
+from bot.discord_render import Mode
+from tests.rendering import written
 
 
 def embed_total(message: OutboundMessage) -> int:
