@@ -15,6 +15,7 @@ from bot.core.flash.content import (
     RecapQuote,
     Removal,
     ResourceEntry,
+    Snapshot,
     StoryEntry,
 )
 from bot.core.flash.ids import parse_custom_id
@@ -259,3 +260,15 @@ def test_random_text_never_breaks_limits_or_pings(
         assert "\u202e" not in text and "\u0000" not in text
         for i in range(len(titles)):
             assert f"https://r{i}.example.org/p" in text
+
+
+def test_snapshots_keep_rich_text_and_version_1_is_rendered_again() -> None:
+    """A snapshot round-trips its rich text; one written as Discord markup (version 1) is rendered from its content."""
+    content = content_with(3, random.Random(5), intro="Hello *all* @everyone")
+    stored = Snapshot(content, tuple(render_issue(content))).to_json()
+    assert stored["version"] == 2
+    assert Snapshot.from_json(stored).messages == tuple(render_issue(content))
+    legacy = {**stored, "version": 1, "messages": [{"content": "**old** \\*markup\\*", "embeds": [], "buttons": []}]}
+    again = Snapshot.from_json(legacy).messages
+    assert again == tuple(render_issue(content))
+    assert "Hello \\*all\\* @\u200beveryone" in all_text(again)
