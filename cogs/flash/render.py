@@ -4,6 +4,10 @@ import discord
 
 from bot.core.flash.domain import (
     ArchivePage,
+    BulkResult,
+    FlashLimits,
+    IssueArchivePage,
+    ItemState,
     NominationResult,
     PublishedIssue,
     PublishOutcome,
@@ -14,7 +18,7 @@ from bot.core.flash.domain import (
 )
 from bot.core.flash.render import COLOUR
 from bot.core.flash.safetext import rich_text
-from bot.core.messages import Embed, Link, Text, Time, TimeStyle, channel, strong, text
+from bot.core.messages import Embed, Link, Text, Time, TimeStyle, channel, code, strong, text, user
 from bot.discord_ports import to_discord_embed
 from bot.discord_render import render
 
@@ -101,14 +105,15 @@ def archive_embed(page: ArchivePage, guild_id: int) -> discord.Embed:
     for summary in page.issues:
         link = jump_url(guild_id, summary.channel_id, summary.message_ids[0] if summary.message_ids else None)
         name = f"Flash Report #{summary.number}"
-        lines.append(
-            text(
-                Link(name, link) if link else name,
-                " · ",
-                Time(summary.published_at, TimeStyle.DATE),
-                f" · {summary.resources} resources, {summary.nominations} nominations, {summary.stories} stories",
-            )
+        line = text(
+            Link(name, link) if link else name,
+            " · ",
+            Time(summary.published_at, TimeStyle.DATE),
+            f" · {summary.resources} resources, {summary.nominations} nominations, {summary.stories} stories",
         )
+        if summary.archive_only:
+            line += text(f" ({summary.archive_only} only here: ", code(f"/flash archive issue:{summary.number}"), ")")
+        lines.append(line)
     return to_discord_embed(
         Embed(
             title=f"Flash Report archive ({page.total})",
@@ -132,3 +137,56 @@ def latest(found: PublishedIssue) -> str:
     if parts > 1:
         said += f"\nBelow is part 1 of {parts}."
     return render(said)
+
+
+def issue_archive_embed(found: IssueArchivePage) -> discord.Embed:
+    """Show a page of what an issue holds beyond its posted messages."""
+    issue = found.issue
+    if found.archive_only:
+        title = f"{issue.title}: {found.archive_only} more beyond the {found.posted} posted"
+        description: Text | str = found.text
+    else:
+        title = f"{issue.title} in the archive"
+        description = f"Everything in {issue.title} was posted ({found.posted} items); /flash latest shows the latest."
+    return to_discord_embed(
+        Embed(title=title, description=description, colour=COLOUR, footer=f"Page {found.page} of {found.pages}")
+    )
+
+
+def bulk(result: BulkResult, user_id: int) -> str:
+    """Confirm a bulk include or exclude of one person's items (named by a mention that pings nobody)."""
+    things, are = ("item", "is") if result.changed == 1 else ("items", "are")
+    if result.state is ItemState.INCLUDED:
+        said = text(f"{result.changed} waiting {things} of ", user(user_id), f" {are} now in the next Flash Report.")
+    else:
+        said = text(
+            f"{result.changed} waiting {things} of ", user(user_id), " will be left out of the next Flash Report."
+        )
+    return render(said)
+
+
+def page_done(result: BulkResult) -> str:
+    """Confirm an "Include page" / "Exclude page" press."""
+    things = "item" if result.changed == 1 else "items"
+    verb = "included" if result.state is ItemState.INCLUDED else "excluded"
+    return f"{result.changed} {things} on this page {verb}."
+
+
+def limits(found: FlashLimits) -> str:
+    """Describe the flood limits in force."""
+    per_person = text(strong(str(found.per_person_per_day)), " items per person per day") + (
+        " (the default)" if found.is_default_per_person else ""
+    )
+    size = text(strong(str(found.issue_size)), " items per published issue") + (
+        " (the default)" if found.is_default_issue_size else ""
+    )
+    return render(
+        text(
+            "Flash Report limits: ",
+            per_person,
+            f", counted from midnight to midnight {found.timezone} time (shares, stories and nominated messages "
+            "together; facilitators are not limited); ",
+            size,
+            ", the rest listed by /flash archive issue:<number>. Change them with /flash limits.",
+        )
+    )
