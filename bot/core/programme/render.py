@@ -67,9 +67,9 @@ def session_buttons(session: Session) -> tuple[Button, ...]:
 
 def session_embed(session: Session, *, active_count: int, footer: str | None = None) -> Embed:
     """Return the card that describes a session: place in the programme, theme, times, place, speaker."""
-    blocks: list[Text | str] = [strong(f"Session {session.number} of {active_count}")]
+    blocks: list[Text | str] = [text(strong(f"Session {session.number} of {active_count}"))]
     if session.is_cancelled:
-        blocks = [strong(f"Session {session.number} — cancelled")]
+        blocks = [text(strong(f"Session {session.number} — cancelled"))]
         if session.cancel_reason:
             blocks.append(paragraphs(session.cancel_reason, 500))
     if session.description:
