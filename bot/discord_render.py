@@ -47,7 +47,11 @@ BLANK = "\u200b"
 
 ZWSP = "\u200b"
 # Markdown characters that Discord renders anywhere in a line; a backslash before ASCII punctuation shows it.
-_ESCAPE_ANYWHERE = frozenset("\\*~`|[]")
+_ESCAPE_ANYWHERE = frozenset("\\*_~`|[]")
+# A web address in literal text: Discord links it as typed, so it is written unescaped (a backslash would
+# become part of the address). Sentence punctuation after it, and an unmatched ")", stay outside.
+_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+_URL_TRAILING = ".,;:!?'\"”’»*_~|"
 _MASS_MENTION = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
 # "<" opening a mention, channel, role, timestamp, emoji or command token: <@1>, <#2>, <t:3>, <:e:4>, </c:5>.
 _TOKEN_OPENER = re.compile(r"<(?=[@#:/]|[ta]:|id:)", re.IGNORECASE)
@@ -92,10 +96,6 @@ def _ascii_word(char: str) -> bool:
     return char.isascii() and (char.isalnum() or char == "_")
 
 
-def _ascii_alnum(char: str) -> bool:
-    return char.isascii() and char.isalnum()
-
-
 def timestamp(when: datetime, style: TimeStyle | str = TimeStyle.FULL) -> str:
     """Return Discord's timestamp markup (<t:UNIX:STYLE>), shown in each reader's own time zone."""
     return f"<t:{int(when.timestamp())}:{TimeStyle(style).value}>"
@@ -103,6 +103,18 @@ def timestamp(when: datetime, style: TimeStyle | str = TimeStyle.FULL) -> str:
 
 def _plain_time(when: datetime) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _url_ends(value: str) -> dict[int, int]:
+    """Return {start: end} of each web address in value (trailing punctuation excluded)."""
+    found = {}
+    for match in _URL.finditer(value):
+        url = match.group(0)
+        while url and (url[-1] in _URL_TRAILING or (url[-1] == ")" and url.count("(") < url.count(")"))):
+            url = url[:-1]
+        if len(url) > len("https://"):
+            found[match.start()] = match.start() + len(url)
+    return found
 
 
 def safe_url(url: str) -> str:
@@ -113,7 +125,7 @@ def safe_url(url: str) -> str:
 
 
 class _Writer:
-    """Turn spans into units, tracking what escaping depends on (line starts, code, italics)."""
+    """Turn spans into units, tracking what escaping depends on (line starts, code, block prefixes)."""
 
     def __init__(self, mode: Mode) -> None:
         self.mode = mode
@@ -122,7 +134,6 @@ class _Writer:
         self.prefixes: list[str] = []
         self.code = False
         self.code_inline = False
-        self.strict_underscore = 0
 
     # -- spans --------------------------------------------------------------------------------------
 
@@ -205,23 +216,24 @@ class _Writer:
                     self.char("ˋ" if self.code and char == "`" else char)
             return
         openers = {m.start() for m in _TOKEN_OPENER.finditer(value)}
-        for index, char in enumerate(value):
+        urls = _url_ends(value)
+        index = 0
+        while index < len(value):
+            char = value[index]
+            after = value[index + 1] if index + 1 < len(value) else ""
+            if index in urls:
+                self.atom(_MASS_MENTION.sub("%40", value[index : urls[index]]))
+                index = urls[index]
+                continue
             if char == "\n":
                 self.newline()
-                continue
-            before = value[index - 1] if index else ""
-            after = value[index + 1] if index + 1 < len(value) else ""
-            if index in mass or index in openers:
-                unit = char + ZWSP  # "@\u200beveryone" and "<\u200b@123>" read as typed but never ping
-            elif char in _ESCAPE_ANYWHERE:
-                unit = "\\" + char
-            elif char == "_" and (self.strict_underscore or not (_ascii_alnum(before) and _ascii_alnum(after))):
-                unit = "\\_"  # a "_" between two letters or digits can neither open nor close emphasis
-            elif self.line_start and self._starts_block(char, after):
-                unit = "\\" + char
+            elif index in mass or index in openers:
+                self.char(char + ZWSP)  # "@\u200beveryone" and "<\u200b@123>" read as typed but never ping
+            elif char in _ESCAPE_ANYWHERE or (self.line_start and self._starts_block(char, after)):
+                self.char("\\" + char)
             else:
-                unit = char
-            self.char(unit)
+                self.char(char)
+            index += 1
 
     @staticmethod
     def _starts_block(char: str, after: str) -> bool:
@@ -264,11 +276,7 @@ class _Writer:
             # "_" closes emphasis only before a non-word character; before a letter use "*".
             marker = "*" if _ascii_word(_first_char(following)) else "_"
         self.units.append(_Unit(marker, _Kind.OPEN, marker))
-        if marker == "_":
-            self.strict_underscore += 1
         self.spans(span.content.spans)
-        if marker == "_":
-            self.strict_underscore -= 1
         self._close()
         self.line_start = False
 

@@ -274,13 +274,17 @@ _URL_ESCAPED = frozenset('@ <>()"')  # characters an adapter may percent-encode 
 
 
 def _escapable(value: str) -> int:
-    return sum(1 for char in value if char.isascii() and not char.isalnum() and not char.isspace())
+    """Count what escaping may add: one per ASCII punctuation character, two more per "@" ("%40" in an address)."""
+    return sum(1 for char in value if char.isascii() and not char.isalnum() and not char.isspace()) + 2 * value.count(
+        "@"
+    )
 
 
 def markup_size(value: RichText | None) -> int:
     """Return an upper bound of value's length once an adapter has written it with markup.
 
-    Every ASCII punctuation character may need an escape (it counts twice), a time or a mention becomes a
+    Every ASCII punctuation character may need an escape (it counts twice; "@" three times, as "%40" in an
+    address), a time or a mention becomes a
     token of at most 24 characters, a link its label and address (each character that may need
     percent-encoding counted three times) with brackets, and emphasis adds its
     markers (3 per line for quotes and small print). The Discord renderer never exceeds it (a test checks),

@@ -75,7 +75,7 @@ LITERAL = st.lists(
                 "[a](b)",
             ]
         ),
-        st.sampled_from(["# ", "> ", "- ", "-# ", "+ ", "\n", " ", "x_y", "é_"]),
+        st.sampled_from(["# ", "> ", "- ", "-# ", "+ ", "\n", " ", "x_y", "é_", "https://e.org/a_b(", "http://@here_"]),
     ),
     max_size=12,
 ).map("".join)
@@ -172,10 +172,11 @@ def test_plain_spans_are_literal_text() -> None:
     )
 
 
-def test_underscores_inside_words_stay_readable_and_others_are_escaped() -> None:
-    """snake_case cannot start or end emphasis on Discord, so only underscores at word edges get a backslash."""
-    assert render("set facilitator_channel") == "set facilitator_channel"
-    assert render("_it_ a__b__c x_") == "\\_it\\_ a\\_\\_b\\_\\_c x\\_"
+def test_web_addresses_in_literal_text_stay_usable() -> None:
+    """An address in plain text is written as typed (a backslash would join it), its sentence punctuation escaped."""
+    out = render("See https://e.org/a_b*c~d_(x). and *this* @everyone https://e.org/@everyone_")
+    assert out == "See https://e.org/a_b*c~d_(x). and \\*this\\* @\u200beveryone https://e.org/%40everyone\\_"
+    assert render("set facilitator_channel") == "set facilitator\\_channel"
 
 
 def test_line_starts_are_escaped_only_where_they_make_blocks() -> None:
