@@ -20,11 +20,10 @@ from bot.core.text import one_line
 from bot.discord_ports import discord_embed, message_kwargs
 from bot.discord_render import render_embeds
 from cogs._shared.actors import actor_from
+from cogs._shared.checks import FACILITATOR
 from cogs._shared.replies import send_ephemeral
 from cogs.flash import render
 from cogs.flash.options import tag_choices
-
-FACILITATOR = {"facilitator": True}
 
 KindChoice = Literal["resource", "nomination", "story"]
 

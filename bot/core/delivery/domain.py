@@ -1,14 +1,11 @@
 """Delivery domain types shared by the engine and the features that schedule deliveries."""
 
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
-
-from bot.core.messages import RichText, Span, Text, Time, TimeStyle, as_text, clip, text_from_data, text_to_data
 
 
 class DeliveryStatus(StrEnum):
@@ -25,35 +22,7 @@ class DeliveryStatus(StrEnum):
 OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
 
 FACILITATOR_NOTICE = "facilitator_notice"
-"""The kind of the notices the engine schedules for facilitators; payload see notice_payload."""
-NOTICE_MAX_CHARS = 1900
-"""A notice's length (plain) stays under the 2,000 characters of a Discord message, with room for markup."""
-_LEGACY_TIME = re.compile(r"<t:(-?\d{1,12}):([FfDdTtR])>")
-
-
-def notice_payload(message: RichText) -> dict[str, Any]:
-    """Return a facilitator notice's payload: "text" (plain, for logs and tests) and "rich" (the rich text)."""
-    clipped = clip(as_text(message), NOTICE_MAX_CHARS)
-    return {"text": clipped.plain(), "rich": text_to_data(clipped)}
-
-
-def notice_text(payload: Mapping[str, Any]) -> Text:
-    """Return a notice's rich text (a row stored before notices were rich holds markup: its times are kept)."""
-    if "rich" in payload:
-        return text_from_data(payload["rich"])
-    legacy = str(payload.get("text", ""))[:NOTICE_MAX_CHARS]
-    spans: list[Span] = []
-    position = 0
-    for match in _LEGACY_TIME.finditer(legacy):
-        spans += [
-            legacy[position : match.start()],
-            Time(datetime.fromtimestamp(int(match[1]), UTC), TimeStyle(match[2])),
-        ]
-        position = match.end()
-    spans.append(legacy[position:])
-    return Text(tuple(span for span in spans if span))
-
-
+"""The kind of the notices the engine schedules for facilitators (built by bot.core.delivery.notices)."""
 NONCE_WINDOW = timedelta(minutes=4)
 """How long the platform is trusted to dedupe a create by its nonce (Discord: "a few minutes")."""
 

@@ -21,6 +21,7 @@ from bot.core.messages import (
     text_from_data,
     text_to_data,
 )
+from bot.core.reflections.domain import SessionRecap
 
 STORY_REDACTED = "(This story was removed after the programme's data retention period.)"
 """What a published Flash Report shows instead of a story whose text passed the retention period."""
@@ -28,6 +29,7 @@ SNAPSHOT_VERSION = 2
 """2: messages hold rich text (spans as data). Version 1 held Discord markup; such messages are rendered again."""
 MIN_RATINGS = 5
 MAX_QUOTES = 3
+_QUOTE_MARKS = "“”\"'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,32 @@ class Recap:
     def shows_rating(self) -> bool:
         """Tell whether enough people rated the session for the average to be shown."""
         return self.average_rating is not None and self.rating_count >= MIN_RATINGS
+
+
+def unquote(shown: str) -> str:
+    """Return a reflections quote without its quotation marks (quotes are literal text, never escaped)."""
+    text = shown.strip()
+    if len(text) >= 2 and text[0] in _QUOTE_MARKS and text[-1] in _QUOTE_MARKS:
+        text = text[1:-1]
+    return text
+
+
+def recap_from_reflections(source: SessionRecap) -> Recap:
+    """Convert the reflections feature's session recap into the Flash Report's Recap."""
+    authors = tuple(source.quoted_user_ids)
+    quotes = tuple(
+        RecapQuote(unquote(text), authors[index] if index < len(authors) else None)
+        for index, text in enumerate(source.quotes)
+    )
+    return Recap(
+        session_number=source.session_number or None,
+        session_title=source.session_title,
+        attendance=source.attendance_count,
+        reflections=source.reflections_count,
+        rating_count=source.rating_count,
+        average_rating=source.average_rating,
+        quotes=quotes,
+    )
 
 
 @dataclass(frozen=True, slots=True)
