@@ -42,10 +42,6 @@ class Emphasis(StrEnum):
     CODE_BLOCK = "code_block"  # block: monospaced lines (bar charts), shown as typed
 
 
-BLOCK_EMPHASES = frozenset({Emphasis.QUOTE, Emphasis.SMALL, Emphasis.CODE_BLOCK})
-"""Emphases that start on a new line and take whole lines."""
-
-
 @dataclass(frozen=True, slots=True)
 class Time:
     """A moment in time (aware datetime), shown in each reader's or the programme's zone."""

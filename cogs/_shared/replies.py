@@ -74,7 +74,7 @@ async def report_error(interaction: discord.Interaction, error: BaseException, *
         original = getattr(original, "original", None) or original.__cause__  # type: ignore[assignment]
     reply: Text | str
     if isinstance(original, DomainError):
-        reply = domain_error_text(original)
+        reply = describe_domain_error(original)
         log.info("Refused %s for user %s: %s", where, interaction.user.id, type(original).__name__)
     elif isinstance(original, app_commands.NoPrivateMessage):
         reply = GUILD_ONLY

@@ -326,11 +326,6 @@ def split_rich(block: Text, limit: int) -> list[Text]:
     return [chunk for chunk in _pack(pieces, "\n", limit) if chunk.plain().strip()]
 
 
-def split_text(value: str, limit: int) -> list[str]:
-    """Split plain text into chunks of ≤ limit characters (once escaped) at line breaks, else between words."""
-    return [chunk.plain() for chunk in split_rich(Text((value,)), limit)]
-
-
 def _section_embeds(section: _Section, colour: int) -> list[Embed]:
     pieces = [piece for block in section.blocks if block for piece in split_rich(block, DESCRIPTION_MAX)]
     descriptions = _pack(pieces, "\n\n", DESCRIPTION_MAX)

@@ -19,10 +19,11 @@ from bot.core.flash.content import (
     StoryEntry,
 )
 from bot.core.flash.ids import parse_custom_id
-from bot.core.flash.render import render_draft, render_issue, render_share_preview, split_text
+from bot.core.flash.render import render_draft, render_issue, render_share_preview, split_rich
 from bot.core.flash.safetext import rich_text
 from bot.core.flash.tags import SEED_TAGS
 from bot.core.flash.urls import URL_LIMIT
+from bot.core.messages import Text
 from tests.core.flash.limits import all_text, check_limits, written
 
 NOW = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
@@ -189,7 +190,7 @@ def test_draft_has_a_note_and_the_three_buttons_on_its_last_message() -> None:
 def test_split_text_splits_at_lines_then_words() -> None:
     """Chunks respect the limit, break at line ends first and never inside a word."""
     text = "\n".join(" ".join(f"word{i}x{j}" for j in range(40)) for i in range(30))
-    chunks = split_text(text, 500)
+    chunks = [written(chunk) for chunk in split_rich(Text((text,)), 500)]
     assert all(len(c) <= 500 for c in chunks)
     assert " ".join(" ".join(chunks).split()) == " ".join(text.split())
 
