@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.delivery.domain import notice_payload, notice_text
+from bot.core.delivery.notices import notice_payload, notice_text
 from bot.core.messages import (
     ELLIPSIS,
     Embed,
