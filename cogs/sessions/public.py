@@ -92,7 +92,7 @@ class Calendar(commands.Cog):
         if note is None:
             return
         try:
-            await interaction.followup.send(note, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+            await send_ephemeral(interaction, note)  # a followup: the command has answered already
         except discord.HTTPException:
             log.warning(
                 "Could not tell someone in server %s that their reminder DMs were turned off", interaction.guild_id

@@ -5,12 +5,15 @@ from datetime import datetime
 
 from bot.core.errors import NotConfiguredError, ValidationError
 from bot.core.keys import GENERATE_KEY_COMMAND
-from bot.core.text import discord_timestamp
+from bot.core.messages import Time, TimeStyle, code, text
 
-KEY_HELP = (
-    f"Generate one with `{GENERATE_KEY_COMMAND}`, add the line "
-    "`BLETHER_EXPORT_KEY=<that value>` to Blether's .env file, then restart Blether. Keep the key secret and "
-    "keep it the same for the whole programme: a different key gives everyone different pseudonyms."
+KEY_HELP = text(
+    "Generate one with ",
+    code(GENERATE_KEY_COMMAND),
+    ", add the line ",
+    code("BLETHER_EXPORT_KEY=<that value>"),
+    " to Blether's .env file, then restart Blether. Keep the key secret and keep it the same for the whole "
+    "programme: a different key gives everyone different pseudonyms.",
 )
 
 
@@ -22,7 +25,7 @@ class MissingExportKeyError(NotConfiguredError):
             head = f"The export key (BLETHER_EXPORT_KEY) is too easy to guess ({weakness}), so no export was made."
         else:
             head = "Evaluation exports need a secret export key (BLETHER_EXPORT_KEY), and none is set."
-        super().__init__(f"{head} {KEY_HELP}")
+        super().__init__(text(head, " ", KEY_HELP))
 
 
 class UnknownChoiceError(ValidationError):
@@ -46,7 +49,12 @@ class TooSoonError(ValidationError):
 
     def __init__(self, what: str, retry_at: datetime) -> None:
         super().__init__(
-            f"You asked for {what} less than a minute ago. You can ask again {discord_timestamp(retry_at, 'R')} "
-            f"(at {discord_timestamp(retry_at, 'T')})."
+            text(
+                f"You asked for {what} less than a minute ago. You can ask again ",
+                Time(retry_at, TimeStyle.RELATIVE),
+                " (at ",
+                Time(retry_at, TimeStyle.TIME),
+                ").",
+            )
         )
         self.retry_at = retry_at

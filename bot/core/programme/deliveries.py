@@ -25,7 +25,7 @@ Delivery guarantees (at least once from the engine, at most once on the platform
   (no names); waits while DMs are still on their way; when none was refused (or there is no facilitator
   channel) it is done without posting (sent, no message id).
 * session_cancelled: one announcement per cancellation.
-* facilitator_notice: payload["text"] in the facilitator channel.
+* facilitator_notice: the notice's text (delivery.notices.notice_text) in the facilitator channel.
 """
 
 import logging
@@ -42,7 +42,7 @@ from bot.core.delivery.domain import (
 )
 from bot.core.delivery.idempotent import dm_once, post_once
 from bot.core.delivery.keys import delivery_key, key_time
-from bot.core.delivery.notices import FACILITATOR_NOTICE, NOTICE_LIFETIME, NOTICE_MAX_CHARS
+from bot.core.delivery.notices import FACILITATOR_NOTICE, NOTICE_LIFETIME, notice_text
 from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.messages import OutboundMessage
@@ -380,7 +380,7 @@ class SessionCancelledHandler:
 
 
 class FacilitatorNoticeHandler:
-    """Post payload["text"] in the programme's facilitator channel (no pings)."""
+    """Post a notice's text in the programme's facilitator channel (no pings)."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], sender: Sender) -> None:
         self._uow_factory = uow_factory
@@ -392,8 +392,8 @@ class FacilitatorNoticeHandler:
             programme = await uow.repo(SqlProgrammeRepository).get(delivery.guild_id)
         if programme is None or programme.facilitator_channel_id is None:
             raise PermanentSendError(NO_FACILITATOR_CHANNEL)
-        text = str(delivery.payload.get("text", ""))[:NOTICE_MAX_CHARS]
-        return await post_once(self._sender, programme.facilitator_channel_id, OutboundMessage(content=text), delivery)
+        message = OutboundMessage(content=notice_text(delivery.payload))
+        return await post_once(self._sender, programme.facilitator_channel_id, message, delivery)
 
 
 def register(

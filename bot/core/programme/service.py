@@ -19,7 +19,7 @@ from bot.core.clock import Clock
 from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.errors import DomainError, ValidationError
-from bot.core.messages import FileAttachment
+from bot.core.messages import FileAttachment, Text
 from bot.core.participants.errors import NotRegisteredError
 from bot.core.participants.membership import Membership
 from bot.core.participants.repository import SqlParticipantRepository
@@ -668,7 +668,7 @@ class ProgrammeService:
             await uow.commit()
         return changed
 
-    async def take_dm_stopped_note(self, guild_id: int, user_id: int) -> str | None:
+    async def take_dm_stopped_note(self, guild_id: int, user_id: int) -> Text | None:
         """Return, once, the note telling someone that Blether turned their reminder DMs off (refused twice).
 
         None when there is nothing to tell; a cheap read when nothing is pending (called after every command).

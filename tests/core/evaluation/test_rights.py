@@ -16,6 +16,7 @@ from bot.core.evaluation.figures import compute_programme_figures
 from bot.core.evaluation.privacy import PRIVACY_LIMIT, privacy_notice
 from bot.core.evaluation.pseudonyms import pseudonym
 from bot.core.evaluation.report import build_report
+from bot.core.messages import Time, TimeStyle, text
 from bot.core.programme.domain import Programme
 from bot.core.storage.state import SqlAuditRepository
 from tests.core.evaluation.conftest import (
@@ -30,6 +31,7 @@ from tests.core.evaluation.conftest import (
     uid,
 )
 from tests.core.evaluation.test_exports import export_all
+from tests.rendering import written
 
 
 async def schedule_dm(world: World, user: int, key: str) -> None:
@@ -129,8 +131,9 @@ async def test_my_data_once_a_minute_per_person(world: World) -> None:
     world.clock.advance(timedelta(seconds=20))
     with pytest.raises(TooSoonError) as refused:
         await world.evaluation.export_my_data(person(1))
-    retry_at = int((world.clock.now() + timedelta(seconds=40)).timestamp())
-    assert f"<t:{retry_at}:R>" in str(refused.value) and "less than a minute ago" in str(refused.value)
+    assert refused.value.retry_at == world.clock.now() + timedelta(seconds=40)
+    assert "less than a minute ago" in str(refused.value)
+    assert Time(refused.value.retry_at, TimeStyle.RELATIVE) in text(refused.value.message).spans
     assert (await my_data(world, 2))["user_id"] == str(uid(2))
     world.clock.advance(timedelta(seconds=40))
     assert (await my_data(world, 1))["user_id"] == str(uid(1))
@@ -246,7 +249,7 @@ def replace_profile(**changes: str):
 
 async def test_privacy_notice_says_what_why_how_long_who_and_how(world: World) -> None:
     """The notice names the data, the retention period, who sees what and the three /me commands."""
-    text = await world.evaluation.privacy(GUILD)
+    text = written(await world.evaluation.privacy(GUILD))
     assert len(text) <= PRIVACY_LIMIT
     for phrase in (
         "What Blether keeps",
@@ -261,9 +264,9 @@ async def test_privacy_notice_says_what_why_how_long_who_and_how(world: World) -
         "P-3f2a9c0b1d4e",
     ):
         assert phrase in text
-    custom = privacy_notice(replace(Programme(id=1, guild_id=GUILD), retention_months=1))
+    custom = written(privacy_notice(replace(Programme(id=1, guild_id=GUILD), retention_months=1)))
     assert "1 month after the" in custom
-    assert "12 months" in privacy_notice(None)
+    assert "12 months" in written(privacy_notice(None))
 
 
 async def test_without_the_flash_eraser_or_dispatcher_those_methods_refuse(world: World) -> None:

@@ -18,7 +18,7 @@ from bot.core.programme.service import ProgrammeService
 from bot.core.storage.database import Database
 from tests.core.programme.conftest import ADMIN, FACILITATOR, FACILITATOR_CHANNEL, GUILD, deliveries, join
 from tests.core.programme.fakes import FakeSender
-from tests.core.programme.test_reminders import START
+from tests.core.programme.test_reminders import START, content_of
 
 OPEN = (801, 802)
 CLOSED = tuple(range(901, 908))  # seven people whose settings refuse DMs from the server's bots
@@ -61,7 +61,7 @@ async def hold_back_dms(database: Database, clock: ManualClock, delay: timedelta
 
 def facilitator_posts(sender: FakeSender) -> list[str]:
     """Return what was posted in the facilitator channel."""
-    return [p.message.content or "" for p in sender.posts if p.channel_id == FACILITATOR_CHANNEL]
+    return [content_of(p.message) for p in sender.posts if p.channel_id == FACILITATOR_CHANNEL]
 
 
 async def test_only_active_participants_can_turn_reminder_dms_on(
