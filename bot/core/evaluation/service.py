@@ -199,6 +199,7 @@ class EvaluationService:
             report = erasure_report(guild_id, now=now, removed=removed, flash=flash, deliveries_cancelled=cancelled)
             await record_erasure(uow, report)
             await uow.commit()
+        await self._database.checkpoint()  # no old page image in the SQLite write-ahead log keeps their words
         log.info(
             "Erased a participant's data in guild %s (receipt %s, %d records)", guild_id, report.receipt, report.total
         )

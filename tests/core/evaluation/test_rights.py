@@ -3,6 +3,7 @@
 import json
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +27,7 @@ from tests.core.evaluation.conftest import (
     World,
     person,
     uid,
+    worked,
 )
 from tests.core.evaluation.test_exports import export_all
 
@@ -226,3 +228,34 @@ async def test_without_the_flash_eraser_or_dispatcher_those_methods_refuse(world
         await bare.ensure_retention_sweep(GUILD)
     assert (await bare.export(FACILITATOR, "participants")).rows == {"participants": 12}
     assert (await my_data(world, 1))["profile"] is not None  # nothing was erased
+
+
+def database_bytes(world: World) -> bytes:
+    """Return the SQLite file's bytes followed by its write-ahead log's (if any)."""
+    path = Path(world.database.url.database or "")
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+async def test_erased_text_cannot_be_read_back_from_the_sqlite_file(world: World) -> None:
+    """After /me delete none of the person's words, shares or name remain in blether.db or its -wal, byte for byte
+    (secure_delete zeroes freed space; the write-ahead log is checkpointed and truncated)."""
+    if not world.database.is_sqlite:
+        pytest.skip("reads the SQLite file")
+    secrets = [
+        worked(1, 1).encode(),  # a reflection answer
+        worked(5, 1).encode(),
+        b"Handy for our cafe",  # the note and title of the resource person 1 shared
+        b"Compassion toolkit",
+        NAMES[1].encode(),  # the display name kept to credit the resource
+        b"Glen Tiny",  # a community only person 1 named
+    ]
+    await world.participants.update_profile(person(1), replace_profile(community="Glen Tiny"))
+    await world.flash.share_story(person(1), "The kettle club grew to thirty neighbours in Glen Tiny")
+    secrets.append(b"The kettle club grew to thirty neighbours")
+    assert all(s in database_bytes(world) for s in secrets[:4])  # stored before (the rest may be in the -wal)
+    await world.evaluation.erase_me(person(1))
+    await world.dispatcher.run_due()
+    found = database_bytes(world)
+    assert [s for s in secrets if s in found] == []
+    assert worked(1, 2).encode() in found or b"participant B" in found  # everyone else's words are still there
