@@ -181,9 +181,10 @@ class ParticipantService:
         if "role" in parsed:
             changes["role"] = parsed["role"]
         if changes:
-            await uow.repo(SqlParticipantRepository).update(
-                actor.guild_id, actor.user_id, changes, now=self._clock.now()
-            )
+            repo = uow.repo(SqlParticipantRepository)
+            await repo.update(actor.guild_id, actor.user_id, changes, now=self._clock.now())
+            if "community_id" in changes:  # the old name goes once nobody names it
+                await repo.delete_unused_communities(actor.guild_id)
 
     async def community_choices(self, guild_id: int, typed: str = "", *, limit: int = AUTOCOMPLETE_LIMIT) -> list[str]:
         """Return community names for autocomplete: those starting with typed first, then containing it.
