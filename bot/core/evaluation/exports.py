@@ -16,8 +16,9 @@ UTC (``…Z``) with a ``*_local`` twin in the programme's zone (with its offset)
 files hold an array of objects with the same keys as the CSV header, numbers and booleans typed.
 
 People appear only as pseudonyms (bot.core.evaluation.pseudonyms); no Discord ids, usernames or display names
-are written (a resource's sharer is a pseudonym). responses.csv and stories.csv hold only people whose current
-evaluation consent is yes. Free text is kept verbatim and flagged as possibly identifying in
+are written (a resource's sharer is a pseudonym). Every file that is about people one by one (participants,
+attendance, responses, resources, stories) holds only people whose current evaluation consent is yes;
+sessions.csv counts everyone who took part. Free text is kept verbatim and flagged as possibly identifying in
 data_dictionary.csv. Exports are not small-number suppressed: handle them as personal data.
 """
 
@@ -198,8 +199,13 @@ def sessions_table(cohort: Cohort) -> Table:
     return Table(ExportKind.SESSIONS, "One row per session", columns, rows)
 
 
+def consenting(cohort: Cohort, user_id: int | None) -> bool:
+    """Tell whether someone's rows may go into an export: their current evaluation consent is yes."""
+    return user_id is not None and cohort.consents(user_id, ConsentPurpose.EVALUATION)
+
+
 def participants_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
-    """Return one row per registered participant (everyone, with their consent state per purpose)."""
+    """Return one row per registered participant who consents to the evaluation, with their consent answers."""
     columns = (
         PSEUDONYM,
         Column("community", "string", "The community the person named (free text)", identifying=True),
@@ -234,6 +240,8 @@ def participants_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Ta
         given[record.user_id] += 1
     rows = []
     for p in cohort.participants:
+        if not consenting(cohort, p.user_id):
+            continue
         area = NOT_SAID if p.area is None or p.area is Area.PREFER_NOT_TO_SAY else p.area.value
         rows.append(
             (
@@ -253,11 +261,13 @@ def participants_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Ta
             )
         )
     rows.sort(key=lambda r: str(r[0]))
-    return Table(ExportKind.PARTICIPANTS, "One row per registered participant", columns, tuple(rows))
+    return Table(
+        ExportKind.PARTICIPANTS, "One row per registered participant (consenting people only)", columns, tuple(rows)
+    )
 
 
 def attendance_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
-    """Return one row per person × session attended."""
+    """Return one row per consenting person × session attended."""
     columns = (
         PSEUDONYM,
         SESSION_NUMBER,
@@ -272,7 +282,8 @@ def attendance_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Tabl
     order = [s.value for s in AttendanceSource]
     grouped: dict[tuple[int, int], list] = defaultdict(list)
     for row in cohort.attendance:
-        grouped[(row.session_id, row.user_id)].append(row)
+        if consenting(cohort, row.user_id):
+            grouped[(row.session_id, row.user_id)].append(row)
     rows = []
     for (session_id, user_id), records in grouped.items():
         session = cohort.sessions_by_id.get(session_id)
@@ -293,7 +304,12 @@ def attendance_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Tabl
             )
         )
     rows.sort(key=lambda r: (int(r[1] or 0), str(r[0])))
-    return Table(ExportKind.ATTENDANCE, "One row per person and session attended", columns, tuple(rows))
+    return Table(
+        ExportKind.ATTENDANCE,
+        "One row per person and session attended (consenting people only)",
+        columns,
+        tuple(rows),
+    )
 
 
 def responses_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
@@ -359,7 +375,7 @@ def responses_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table
 
 
 def resources_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
-    """Return one row per shared resource."""
+    """Return one row per resource shared by someone who consents to the evaluation."""
     columns = (
         Column("resource_id", "integer", "Blether's number for the item (not a person's id)"),
         Column("shared_by", "string", "The sharer's pseudonym"),
@@ -386,8 +402,9 @@ def resources_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table
             _local(item.created_at, zone),
         )
         for item in cohort.items(ItemKind.RESOURCE)
+        if consenting(cohort, item.author_id)
     )
-    return Table(ExportKind.RESOURCES, "One row per shared resource", columns, rows)
+    return Table(ExportKind.RESOURCES, "One row per shared resource (consenting sharers only)", columns, rows)
 
 
 def stories_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
@@ -414,7 +431,7 @@ def stories_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
             _local(item.created_at, zone),
         )
         for item in cohort.items(ItemKind.STORY)
-        if item.author_id is not None and cohort.consents(item.author_id, ConsentPurpose.EVALUATION)
+        if consenting(cohort, item.author_id)
     )
     return Table(ExportKind.STORIES, "One row per story of change (consenting authors only)", columns, rows)
 
@@ -506,8 +523,9 @@ People: each person is a pseudonym, "P-" + the first 12 hex characters of
 HMAC-SHA256(key = BLETHER_EXPORT_KEY as UTF-8 text, message = "<server id>:<user id>" in decimal ASCII).
 The same key gives the same pseudonyms in every export. No Discord ids, usernames or display names are included.
 
-Consent: responses and stories hold only people whose current evaluation consent is yes. participants lists
-everyone registered with their consent answers; attendance and sessions are counts of who took part.
+Consent: participants, attendance, responses, resources and stories hold only people whose
+current evaluation consent is yes (someone who says no, or withdraws, is left out of every export made from
+then on). sessions counts everyone who took part.
 
 Retention: free text (reflection answers, stories, resource notes) is removed {cohort.retention_months} months
 after the programme's last session; empty text may mean it was removed.

@@ -28,10 +28,10 @@ the evaluation team also uses your reflections and stories to learn what differe
 
 **Who sees it**
 • Facilitators see attendance lists and reflection results (counts, ratings, and quotes you allowed).
-• The evaluation team gets pseudonymised files: you appear only as a code like P-3f2a9c0b1d4e. Your reflections
-and stories are included only while your evaluation consent is "yes".
+• The evaluation team gets pseudonymised files: you appear only as a code like P-3f2a9c0b1d4e, and only while
+your evaluation consent is "yes" (your profile, attendance, reflections, resources and stories alike).
 • Quotes appear in reports only if you agreed to quotes *and* ticked "you may quote" on that reflection.
-• Reports never show counts of fewer than 5 people.
+• Reports never show counts of fewer than 5 people, nor a community's name unless 5 who agreed belong to it.
 • Flash Reports are posted in the server for everyone in it.
 
 **How long**
