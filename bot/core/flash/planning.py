@@ -105,11 +105,13 @@ class Plan:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Compiled:
-    """An issue's content as it stands, the items it consumes when frozen, and stories held back for consent."""
+    """An issue's content as it stands, the items it consumes when frozen, and what waits for its author's consent
+    (stories, and messages nominated from restricted channels)."""
 
     content: IssueContent
     consumed_ids: tuple[int, ...]
     withheld: int
+    withheld_nominations: int = 0
 
 
 class IssuePlanner:
@@ -224,7 +226,8 @@ class IssuePlanner:
         """Build the issue's content from what waits for it now, plus the programme's figures and sessions.
 
         Stories appear only when their author consents to be quoted (else they wait); nominated excerpts
-        are shown only with their author's consent. Excluded items are consumed by the issue without showing.
+        are shown only with their author's consent, and a message nominated from a restricted channel waits for
+        that consent altogether. Excluded items are consumed by the issue without showing.
         """
         guild_id = issue.guild_id
         programme = await self.programmes.programme(guild_id)
@@ -235,12 +238,14 @@ class IssuePlanner:
         nominations: list[NominationEntry] = []
         stories: list[StoryEntry] = []
         consumed: list[int] = []
-        withheld = 0
+        withheld = withheld_nominations = 0
         for item in items:
             if item.state is ItemState.EXCLUDED:
                 consumed.append(item.id)
             elif item.kind is ItemKind.STORY and item.author_id not in quotable:
                 withheld += 1
+            elif item.kind is ItemKind.NOMINATION and item.restricted and item.author_id not in quotable:
+                withheld_nominations += 1
             else:
                 consumed.append(item.id)
                 self._add_entry(item, quotable, resources, nominations, stories)
@@ -276,7 +281,7 @@ class IssuePlanner:
             stories=tuple(stories),
             welcome_count=max(0, welcome),
         )
-        return Compiled(content, tuple(consumed), withheld)
+        return Compiled(content, tuple(consumed), withheld, withheld_nominations)
 
     @staticmethod
     def _add_entry(

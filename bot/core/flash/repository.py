@@ -37,6 +37,7 @@ def _item(row: FlashItemRow) -> FlashItem:
         jump_url=row.jump_url,
         credit_by_name=bool(row.credit_by_name),
         issue_id=row.issue_id,
+        restricted=bool(row.restricted),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -79,6 +80,7 @@ class NewItem:
     source_message_id: int | None = None
     jump_url: str | None = None
     credit_by_name: bool = False
+    restricted: bool = False
 
 
 class SqlFlashItemRepository:
@@ -106,6 +108,7 @@ class SqlFlashItemRepository:
             source_message_id=new.source_message_id,
             jump_url=new.jump_url,
             credit_by_name=new.credit_by_name,
+            restricted=new.restricted,
             created_at=now,
             updated_at=now,
         )

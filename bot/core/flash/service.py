@@ -207,13 +207,19 @@ class FlashService:
         return suggest(text, vocabulary(used))
 
     async def nominate_message(self, actor: Actor, message: MessageRef) -> NominationResult:
-        """Add a chat message to the next issue ("Add to Flash Report"); the same message twice is one item."""
+        """Add a chat message to the next issue ("Add to Flash Report"); the same message twice is one item.
+
+        A message from a channel that neither @everyone nor the participant role can see is marked restricted:
+        it goes out only once its author agrees to be quoted (its author expected a small audience).
+        """
         if message.guild_id != actor.guild_id:
             raise PermissionDeniedError("Only messages from this server can go into its Flash Report.")
         jump = (message.jump_url or "").strip()
         if len(jump) > JUMP_URL_LIMIT or not _JUMP_URL.match(jump):
             raise InvalidUrlError("I couldn't make a link back to that message, so it was not added.")
         content = plain_text(message.content)
+        programme = await self._programme(actor.guild_id)
+        restricted = message.is_restricted(programme.participant_role_id if programme is not None else None)
         new = NewItem(
             guild_id=actor.guild_id,
             kind=ItemKind.NOMINATION,
@@ -226,6 +232,7 @@ class FlashService:
             source_channel_id=message.channel_id,
             source_message_id=message.message_id,
             jump_url=jump,
+            restricted=restricted,
         )
         async with self._database.unit_of_work() as uow:
             item, created = await self._add_unique(uow, new)
@@ -274,7 +281,7 @@ class FlashService:
             i.id
             for i in items
             if i.author_id not in quotable
-            and (i.kind is ItemKind.STORY or (i.kind is ItemKind.NOMINATION and i.excerpt))
+            and (i.kind is ItemKind.STORY or (i.kind is ItemKind.NOMINATION and (i.excerpt or i.restricted)))
         )
         return ItemsPage(tuple(items), page, pages, total, unquotable)
 
@@ -374,7 +381,11 @@ class FlashService:
             await uow.commit()
             compiled = await self._planner.compile(uow, issue, now=now)
         messages = render_draft(
-            compiled.content, issue_id=issue.id, publish_at=issue.scheduled_for, withheld=compiled.withheld
+            compiled.content,
+            issue_id=issue.id,
+            publish_at=issue.scheduled_for,
+            withheld=compiled.withheld,
+            withheld_nominations=compiled.withheld_nominations,
         )
         return DraftPreview(issue, tuple(messages))
 
