@@ -337,10 +337,10 @@ def render_draft(
             f"{'their authors agree' if withheld != 1 else 'its author agrees'} to be quoted."
         )
     if withheld_nominations:
+        several = withheld_nominations != 1
         note += (
-            f"\n{withheld_nominations} nominated message{'s' if withheld_nominations != 1 else ''} from channels "
-            f"not everyone can see will wait until {'their authors agree' if withheld_nominations != 1 else 'its author agrees'} "
-            "to be quoted."
+            f"\n{withheld_nominations} nominated message{'s' * several} from channels not everyone can see will "
+            f"wait until {'their authors agree' if several else 'its author agrees'} to be quoted."
         )
     messages[0] = replace(messages[0], content=_clip(note, CONTENT_MAX))
     messages[-1] = replace(messages[-1], buttons=draft_buttons(issue_id, can_skip=publish_at is not None))

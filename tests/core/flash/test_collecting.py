@@ -16,8 +16,8 @@ from bot.core.flash.errors import (
     TextTooLongError,
     TooManyTagsError,
 )
-from bot.core.storage.models.flash import FlashItemRow, FlashTagRow
 from bot.core.flash.render import render_items_page
+from bot.core.storage.models.flash import FlashItemRow, FlashTagRow
 from tests.core.flash.conftest import FACILITATOR, FACILITATOR_ROLE, GUILD, OTHER, PARTICIPANT, Flash, programme
 from tests.core.flash.limits import all_text
 

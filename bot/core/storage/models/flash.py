@@ -43,8 +43,8 @@ class FlashItemRow(Base):
     body is a resource's or nomination's note, or a story's words; excerpt is a nominated message's start.
     author_id is whose words these are (sharer, message author, storyteller), which erasure relies on.
     restricted marks a nomination from a channel that neither @everyone nor the participant role can see: it is
-    published only once its author agrees to be quoted. dedupe_key makes a second share of one URL ("url:<normalised>") or a second nomination of one message
-    ("message:<id>") clash per server; stories have none. issue_id is set when an issue is frozen with
+    published only once its author agrees to be quoted. dedupe_key makes a second share of one URL
+    ("url:<normalised>") or a second nomination of one message ("message:<id>") clash per server; stories have none. issue_id is set when an issue is frozen with
     the item (or consumed it while excluded); until then the item waits for the next issue.
     """
 
