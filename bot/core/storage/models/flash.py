@@ -44,8 +44,9 @@ class FlashItemRow(Base):
     author_id is whose words these are (sharer, message author, storyteller), which erasure relies on.
     restricted marks a nomination from a channel that neither @everyone nor the participant role can see: it is
     published only once its author agrees to be quoted. dedupe_key makes a second share of one URL
-    ("url:<normalised>") or a second nomination of one message ("message:<id>") clash per server; stories have none. issue_id is set when an issue is frozen with
-    the item (or consumed it while excluded); until then the item waits for the next issue.
+    ("url:<normalised>") or a second nomination of one message ("message:<id>") clash per server; stories have
+    none. issue_id is set when an issue is frozen with the item (or consumed it while excluded); until then the
+    item waits for the next issue.
     """
 
     __tablename__ = "flash_items"
