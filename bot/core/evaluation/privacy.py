@@ -35,14 +35,16 @@ your evaluation consent is "yes" (your profile, attendance, reflections, resourc
 • Flash Reports are posted in the server for everyone in it.
 
 **How long**
-Free text (what you wrote in reflections, stories, notes on resources) is deleted {_months(months)} after the
-programme's last session. Ratings and attendance counts are kept for the evaluation. If you leave the server you
+Free text (what you wrote in reflections and stories, the titles and notes of resources you shared, excerpts of
+your messages, and your name where it credits you) is deleted {_months(months)} after the programme's last
+session, in the messages Blether posted too. Ratings and attendance counts are kept for the evaluation. If you leave the server you
 are marked inactive; use /me delete to have everything removed.
 
 **Your choices**
 • **/me data** — get a file of everything Blether holds about you.
 • **/me consent** — see or change what you agreed to; a change applies to every export made from then on.
-• **/me delete** — erase everything Blether holds about you here. It cannot be undone. Your words are also removed
-from published Flash Reports (marked "removed at the person's request"). Files already sent to the evaluators
+• **/me delete** — erase everything Blether holds about you here. It cannot be undone. Your words and name are
+also removed from what Blether already posted: published Flash Reports (marked "removed at the person's
+request"), drafts and reflection summaries. Files already sent to the evaluators
 before that can't be recalled by Blether; ask a facilitator to tell them.
 """

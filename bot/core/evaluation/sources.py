@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select, update
 
 from bot.core.delivery.domain import Delivery, DeliveryStatus
 from bot.core.delivery.repository import SqlDeliveryRepository
-from bot.core.flash.content import IssueContent, Snapshot
+from bot.core.flash.content import STORY_REDACTED, IssueContent, Snapshot
 from bot.core.flash.domain import IssueStatus, ItemKind, ItemState
 from bot.core.flash.render import render_issue
 from bot.core.flash.repository import SqlFlashIssueRepository
@@ -49,9 +49,6 @@ MISSING_APIS = (
     "delivery: SqlDeliveryRepository.cancel_addressed_to(guild_id, user_id) (payload user_id / user:<id> target)",
 )
 """Read-only queries and deletions the adapters below do on other features' tables until those features own them."""
-
-STORY_REDACTED = "(This story was removed after the programme's data retention period.)"
-"""What a published Flash Report shows instead of a story whose text passed the retention period."""
 
 TEXT_KINDS = frozenset({"short_text", "long_text"})
 
@@ -113,12 +110,14 @@ class FlashRecord:
 
 @dataclass(frozen=True, slots=True)
 class FlashRedaction:
-    """What a retention sweep removed from the Flash Report side."""
+    """What a retention sweep removed from the Flash Report side: items whose text went, by kind, and the
+    published issues whose snapshot changed (issue_ids: their posted messages are to be amended)."""
 
     resource_notes: int = 0
     stories: int = 0
     nominations: int = 0
     issues: int = 0
+    issue_ids: tuple[int, ...] = ()
 
 
 class FlashErasure(Protocol):
@@ -396,39 +395,35 @@ class SqlFlashData:
         return await uow.repo(SqlFlashIssueRepository).count_published(guild_id)
 
     async def redact_text(self, uow: UnitOfWork, guild_id: int, before: datetime, now: datetime) -> FlashRedaction:
-        """Blank notes, stories and excerpts of items created at or before before, in the items and in the
-        published snapshots (whose stored messages are re-rendered; messages already posted stay as they are)."""
-        old = FlashItemRow.created_at <= before
-        where = (FlashItemRow.guild_id == guild_id) & old
-        resource_notes = await uow.session.execute(
-            update(FlashItemRow)
-            .where(where, FlashItemRow.kind == ItemKind.RESOURCE.value, FlashItemRow.body != "")
-            .values(body="")
+        """Blank every free-text field of items created at or before before — resource titles and notes, stories,
+        nominated excerpts, titles and notes, and the display names kept for credits — in the items and in the
+        published snapshots (whose stored messages are re-rendered; the caller amends the posted ones)."""
+        where = (FlashItemRow.guild_id == guild_id) & (FlashItemRow.created_at <= before)
+        has_text = (
+            (FlashItemRow.title != "")
+            | (FlashItemRow.body != "")
+            | (FlashItemRow.excerpt != "")
+            | (FlashItemRow.author_name != "")
         )
-        stories = await uow.session.execute(
-            update(FlashItemRow)
-            .where(where, FlashItemRow.kind == ItemKind.STORY.value, FlashItemRow.body != "")
-            .values(body="")
-        )
-        nominations = await uow.session.execute(
-            update(FlashItemRow)
-            .where(
-                where,
-                FlashItemRow.kind == ItemKind.NOMINATION.value,
-                (FlashItemRow.body != "") | (FlashItemRow.excerpt != ""),
+        blank = {"title": "", "body": "", "excerpt": "", "author_name": "", "updated_at": now}
+        counts = {}
+        for kind in (ItemKind.RESOURCE, ItemKind.STORY, ItemKind.NOMINATION):
+            result = await uow.session.execute(
+                update(FlashItemRow).where(where, FlashItemRow.kind == kind.value, has_text).values(**blank)
             )
-            .values(body="", excerpt="")
-        )
+            counts[kind] = _count(result)
         old_ids = set((await uow.session.scalars(select(FlashItemRow.id).where(where))).all())
         issues = await self._redact_snapshots(uow, guild_id, old_ids, before, now)
-        return FlashRedaction(_count(resource_notes), _count(stories), _count(nominations), issues)
+        return FlashRedaction(
+            counts[ItemKind.RESOURCE], counts[ItemKind.STORY], counts[ItemKind.NOMINATION], len(issues), tuple(issues)
+        )
 
     @staticmethod
     async def _redact_snapshots(
         uow: UnitOfWork, guild_id: int, old_ids: set[int], before: datetime, now: datetime
-    ) -> int:
+    ) -> list[int]:
         repo = uow.repo(SqlFlashIssueRepository)
-        changed = 0
+        changed = []
         for issue in await repo.published(guild_id):
             snapshot = await repo.snapshot(issue.id)
             if snapshot is None:
@@ -437,17 +432,23 @@ class SqlFlashData:
             content = redact_content(snapshot.content, old_ids, quotes_too=quotes_too)
             if content != snapshot.content:
                 await repo.replace_snapshot(issue.id, Snapshot(content, tuple(render_issue(content))), now=now)
-                changed += 1
+                changed.append(issue.id)
         return changed
 
 
 def redact_content(content: IssueContent, old_ids: set[int], *, quotes_too: bool) -> IssueContent:
-    """Return issue content without the free text of the items in old_ids (and its recap quotes if quotes_too)."""
-    resources = tuple(dataclasses.replace(r, note="") if r.item_id in old_ids else r for r in content.resources)
-    nominations = tuple(
-        dataclasses.replace(n, note="", excerpt="") if n.item_id in old_ids else n for n in content.nominations
+    """Return issue content without the free text of the items in old_ids (titles, notes, excerpts, stories and
+    the names credited) and its recap quotes if quotes_too."""
+    resources = tuple(
+        dataclasses.replace(r, title="", note="", credit="") if r.item_id in old_ids else r for r in content.resources
     )
-    stories = tuple(dataclasses.replace(s, text=STORY_REDACTED) if s.item_id in old_ids else s for s in content.stories)
+    nominations = tuple(
+        dataclasses.replace(n, title="", note="", excerpt="") if n.item_id in old_ids else n
+        for n in content.nominations
+    )
+    stories = tuple(
+        dataclasses.replace(s, text=STORY_REDACTED, credit=None) if s.item_id in old_ids else s for s in content.stories
+    )
     recap = content.recap
     if recap is not None and quotes_too and recap.quotes:
         recap = dataclasses.replace(recap, quotes=())

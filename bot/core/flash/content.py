@@ -13,6 +13,8 @@ from typing import Any
 from bot.core.messages import Button, ButtonStyle, Embed, EmbedField, OutboundMessage
 
 SNAPSHOT_VERSION = 1
+STORY_REDACTED = "(This story was removed after the programme's data retention period.)"
+"""What a published Flash Report shows instead of a story whose text passed the retention period."""
 MIN_RATINGS = 5
 MAX_QUOTES = 3
 
@@ -126,6 +128,23 @@ class IssueContent:
     def is_empty(self) -> bool:
         """Tell whether nobody shared anything for this issue."""
         return not (self.resources or self.nominations or self.stories)
+
+    def authors(self) -> frozenset[int]:
+        """Return everyone whose words or name an entry carries (sharers, message authors, storytellers, quoted)."""
+        found = {e.author_id for e in (*self.resources, *self.nominations, *self.stories)}
+        if self.recap is not None:
+            found |= {q.author_id for q in self.recap.quotes}
+        return frozenset(a for a in found if a is not None)
+
+    @property
+    def has_free_text(self) -> bool:
+        """Tell whether any entry still holds someone's free text or name (what retention removes)."""
+        return (
+            any(r.title or r.note or r.credit for r in self.resources)
+            or any(n.title or n.excerpt or n.note for n in self.nominations)
+            or any((s.text and s.text != STORY_REDACTED) or s.credit for s in self.stories)
+            or (self.recap is not None and any(q.text.strip() for q in self.recap.quotes))
+        )
 
     def without_author(self, user_id: int, on: datetime) -> tuple["IssueContent", int]:
         """Return this content without user_id's words, plus how many entries went (a Removal records it)."""

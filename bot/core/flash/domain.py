@@ -30,6 +30,7 @@ DEFAULT_INTRO = (
 DRAFT_KIND = "flash_draft"
 PUBLISH_KIND = "flash_publish"
 AMEND_KIND = "flash_amend"
+DRAFT_EDIT_KIND = "flash_draft_edit"
 
 
 class ItemKind(StrEnum):

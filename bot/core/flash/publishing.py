@@ -14,6 +14,8 @@ Guarantees (on top of the dispatcher's at-least-once with nonce + marker, see bo
   posts only the parts still missing (and looks for them first). After the last part the issue becomes
   published and the next issue is planned from the cadence.
 * ``flash_amend`` — edits the posted messages to the amended snapshot after an erasure (idempotent).
+* ``flash_draft_edit`` — renders a posted draft again after an erasure or a retention sweep (bot.core.flash.redraft;
+  every posted draft is recorded with whose words it carries, bot.core.delivery.posted).
 """
 
 import dataclasses
@@ -25,10 +27,12 @@ from typing import Protocol
 from bot.core.clock import Clock
 from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped
 from bot.core.delivery.idempotent import post_once
+from bot.core.delivery.posted import PostedEditor, record_posting
 from bot.core.flash.content import Snapshot
-from bot.core.flash.domain import AMEND_KIND, DRAFT_KIND, PUBLISH_KIND, Issue, IssueStatus
+from bot.core.flash.domain import AMEND_KIND, DRAFT_EDIT_KIND, DRAFT_KIND, PUBLISH_KIND, Issue, IssueStatus
 from bot.core.flash.planning import IssuePlanner
-from bot.core.flash.render import render_draft, render_issue
+from bot.core.flash.redraft import DRAFT_OVERFLOW, DraftRenderer, draft_rendering
+from bot.core.flash.render import render_issue
 from bot.core.flash.repository import SqlFlashIssueRepository, SqlFlashItemRepository
 from bot.core.messages import Embed, OutboundMessage
 from bot.core.ports import PermanentSendError, Sender, TransientSendError
@@ -64,10 +68,14 @@ class FlashDeliveries:
         self._planner = planner
 
     def register(self, dispatcher: HandlerRegistry) -> None:
-        """Register the three handlers (kinds flash_draft, flash_publish, flash_amend)."""
+        """Register the handlers (kinds flash_draft, flash_publish, flash_amend, flash_draft_edit)."""
         dispatcher.register(DRAFT_KIND, self.deliver_draft)
         dispatcher.register(PUBLISH_KIND, self.deliver_publication)
         dispatcher.register(AMEND_KIND, self.deliver_amendment)
+        redraw = DraftRenderer(self._planner)
+        dispatcher.register(
+            DRAFT_EDIT_KIND, PostedEditor(self._database, self._clock, self._sender, redraw, overflow=DRAFT_OVERFLOW)
+        )
 
     async def _issue(self, issues: SqlFlashIssueRepository, delivery: Delivery) -> Issue:
         issue = await issues.get(int(delivery.payload["issue_id"]))
@@ -122,14 +130,19 @@ class FlashDeliveries:
                     "with /programme setup; the issue is still published on time (/flash draft shows it now)."
                 )
             compiled = await self._planner.compile(uow, issue, now=now)
-        messages = render_draft(
-            compiled.content,
-            issue_id=issue.id,
-            publish_at=issue.scheduled_for,
-            withheld=compiled.withheld,
-            withheld_nominations=compiled.withheld_nominations,
+        rendering = draft_rendering(issue, compiled)
+        posted = await self._post_parts(channel_id, rendering.messages, delivery)
+        await record_posting(  # erasure and retention edit it later (whose words it carries)
+            self._database,
+            guild_id=issue.guild_id,
+            edit_kind=DRAFT_EDIT_KIND,
+            ref=delivery.dedupe_key,
+            subject_id=issue.id,
+            channel_id=channel_id,
+            message_ids=posted,
+            rendering=rendering,
+            now=self._clock.now(),
         )
-        posted = await self._post_parts(channel_id, messages, delivery)
         log.info("Posted the draft of %s (guild %s) in %d parts", issue.title, issue.guild_id, len(posted))
         return posted[0]
 
