@@ -37,8 +37,8 @@ your evaluation consent is "yes" (your profile, attendance, reflections, resourc
 **How long**
 Free text (what you wrote in reflections and stories, the titles and notes of resources you shared, excerpts of
 your messages, and your name where it credits you) is deleted {_months(months)} after the programme's last
-session, in the messages Blether posted too. Ratings and attendance counts are kept for the evaluation. If you leave the server you
-are marked inactive; use /me delete to have everything removed.
+session, in the messages Blether posted too. Ratings and attendance counts are kept for the evaluation. If you
+leave the server you are marked inactive; use /me delete to have everything removed.
 
 **Your choices**
 • **/me data** — get a file of everything Blether holds about you.
