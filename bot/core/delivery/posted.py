@@ -13,9 +13,10 @@ snapshot and are amended by ``flash_amend`` (bot.core.flash).
 
 Edit deliveries (kind = the posting's edit kind; handled by ``PostedEditor`` with the feature's renderer):
 
-* target ``posted:<id>``, dedupe key ``posted:<id>:edit:<unix ms>`` — a new key for each request, and a
-  request cancels the posting's edits still pending (one rendering from the current data covers them all; a
-  claimed one finishes, and the new one runs after it);
+* target ``posted:<id>``, dedupe key ``posted:<id>:edit:<n>`` (n counts the posting's edit requests) — a new
+  key for each request, and a request cancels the posting's edits still pending (one rendering from the current
+  data covers them all; a claimed one finishes, and the new one runs after it). A key that turns out to be taken
+  by a claimed or finished edit (two requests at once) moves on to the next n, so no request is lost;
 * deliver_before 7 days after due; payload ``{"posted_id": id, "summary": ...}``;
 * the handler renders the posting again from what is stored now (erased rows are gone, expired text is blank),
   edits each message with ``Sender.edit`` — idempotent, so a retry after a failure part-way just edits again —
@@ -34,7 +35,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
-from bot.core.delivery.domain import Delivery, DeliverySkipped, NewDelivery
+from bot.core.delivery.domain import Delivery, DeliverySkipped, DeliveryStatus, NewDelivery
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.messages import OutboundMessage
 from bot.core.ports import MessageGoneError, Sender
@@ -44,6 +45,7 @@ from bot.core.storage.models.delivery import PostedAuthorRow, PostedMessageRow
 log = logging.getLogger(__name__)
 
 EDIT_LIFETIME = timedelta(days=7)
+PENDING = DeliveryStatus.PENDING
 NO_LONGER_NEEDED = OutboundMessage(content="-# This part is no longer needed.")
 
 
@@ -198,13 +200,18 @@ class SqlPostedRepository:
         return int(result.rowcount or 0)
 
 
-def edit_delivery(posted: PostedMessage, *, now: datetime, why: str) -> NewDelivery:
-    """Return the delivery that renders a posting again now (why: "erasure" or "retention", for notices)."""
+def edit_target(posted: PostedMessage) -> str:
+    """Return the delivery target shared by a posting's edits."""
+    return f"posted:{posted.id}"
+
+
+def edit_delivery(posted: PostedMessage, number: int, *, now: datetime, why: str) -> NewDelivery:
+    """Return the number-th edit request of a posting, due now (why: "erasure" or "retention", for notices)."""
     return NewDelivery(
         guild_id=posted.guild_id,
         kind=posted.edit_kind,
-        target=f"posted:{posted.id}",
-        dedupe_key=f"posted:{posted.id}:edit:{int(now.timestamp() * 1000)}",
+        target=edit_target(posted),
+        dedupe_key=f"{edit_target(posted)}:edit:{number}",
         due_at=now,
         deliver_before=now + EDIT_LIFETIME,
         payload={"posted_id": posted.id, "summary": f"update of a message posted earlier ({why})"},
@@ -217,8 +224,10 @@ async def schedule_edits(uow: UnitOfWork, postings: Iterable[PostedMessage], *, 
     repo = uow.repo(SqlDeliveryRepository)
     count = 0
     for posted in postings:
-        await repo.cancel_target(f"posted:{posted.id}", now=now)
-        await repo.add(edit_delivery(posted, now=now, why=why), now=now)
+        await repo.cancel_target(edit_target(posted), now=now)
+        number = len(await repo.list(target=edit_target(posted))) + 1
+        while (await repo.add(edit_delivery(posted, number, now=now, why=why), now=now)).status is not PENDING:
+            number += 1  # taken by a request made at the same moment that is already running or done
         count += 1
     return count
 
