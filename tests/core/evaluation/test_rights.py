@@ -296,6 +296,9 @@ async def test_erasure_edits_the_posted_draft_and_the_reflection_summary_that_ca
     drafts = [p for p in world.sender.channel_posts if p.message_id in before and "Draft of" in p.text()]
     assert drafts and NAMES[4] in drafts[0].text() and "Kettle club guide" in drafts[0].text()
 
+    data = json.loads((await world.evaluation.export_my_data(person(4))).data)
+    (mine,) = data["posted_messages_with_your_words"]  # /me data says where they are
+    assert mine["channel_id"] == str(CHANNELS["facilitators"]) and str(drafts[0].message_id) in mine["message_ids"]
     report = await world.evaluation.erase_me(person(4))
     assert report.posted_messages_edited == 1 and any("earlier posts" in line for line in report.lines())
     await world.dispatcher.run_due()
