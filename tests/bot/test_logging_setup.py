@@ -54,8 +54,13 @@ def test_embed_titles_and_descriptions_in_discord_payload_logs_are_redacted() ->
     body = _to_json({"embeds": [embed.to_dict()], "allowed_mentions": {"parse": []}})
     http.debug("%s %s with %s has returned %s", "POST", "https://discord.com/api/v10/channels/1/messages", body, 200)
     gateway = logging.getLogger("discord.gateway")
-    event = {"t": "MESSAGE_CREATE", "d": {"id": "5", "embeds": [embed.to_dict()], "content": ""}}
-    gateway.debug("For Shard ID %s: WebSocket Event: %s", None, event)
+    quiet = gateway.level  # an earlier setup at INFO may have quietened it
+    gateway.setLevel(logging.DEBUG)
+    try:
+        event = {"t": "MESSAGE_CREATE", "d": {"id": "5", "embeds": [embed.to_dict()], "content": ""}}
+        gateway.debug("For Shard ID %s: WebSocket Event: %s", None, event)
+    finally:
+        gateway.setLevel(quiet)
     output = stream.getvalue()
     assert "kettle club" not in output
     assert output.count("MESSAGE_CREATE") == 1 and "has returned 200" in output  # the lines themselves stay

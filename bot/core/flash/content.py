@@ -12,9 +12,9 @@ from typing import Any
 
 from bot.core.messages import Button, ButtonStyle, Embed, EmbedField, OutboundMessage
 
-SNAPSHOT_VERSION = 1
 STORY_REDACTED = "(This story was removed after the programme's data retention period.)"
 """What a published Flash Report shows instead of a story whose text passed the retention period."""
+SNAPSHOT_VERSION = 1
 MIN_RATINGS = 5
 MAX_QUOTES = 3
 
@@ -145,6 +145,25 @@ class IssueContent:
             or any((s.text and s.text != STORY_REDACTED) or s.credit for s in self.stories)
             or (self.recap is not None and any(q.text.strip() for q in self.recap.quotes))
         )
+
+    def without_text_of(self, item_ids: set[int], *, quotes_too: bool) -> "IssueContent":
+        """Return this content without the free text of the items in item_ids — titles, notes, excerpts, stories
+        and the names credited — (and its recap quotes if quotes_too)."""
+        resources = tuple(
+            dataclasses.replace(r, title="", note="", credit="") if r.item_id in item_ids else r for r in self.resources
+        )
+        nominations = tuple(
+            dataclasses.replace(n, title="", note="", excerpt="") if n.item_id in item_ids else n
+            for n in self.nominations
+        )
+        stories = tuple(
+            dataclasses.replace(s, text=STORY_REDACTED, credit=None) if s.item_id in item_ids else s
+            for s in self.stories
+        )
+        recap = self.recap
+        if recap is not None and quotes_too and recap.quotes:
+            recap = dataclasses.replace(recap, quotes=())
+        return dataclasses.replace(self, resources=resources, nominations=nominations, stories=stories, recap=recap)
 
     def without_author(self, user_id: int, on: datetime) -> tuple["IssueContent", int]:
         """Return this content without user_id's words, plus how many entries went (a Removal records it)."""

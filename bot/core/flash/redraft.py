@@ -7,21 +7,24 @@ that has gone out, or no longer exists, becomes a short note without anyone's wo
 """
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.core.delivery.posted import PostedMessage, Rendering
 from bot.core.flash.domain import Issue, IssueStatus
-from bot.core.flash.planning import Compiled, IssuePlanner
 from bot.core.flash.render import render_draft
 from bot.core.flash.repository import SqlFlashIssueRepository
 from bot.core.messages import OutboundMessage
 from bot.core.storage.database import UnitOfWork
+
+if TYPE_CHECKING:  # the planner imports the deliveries module, which imports this one
+    from bot.core.flash.planning import Compiled, IssuePlanner
 
 DRAFT_OVERFLOW = OutboundMessage(
     content="📝 This draft has grown since it was posted, so not all of it fits here: /flash draft shows it whole."
 )
 
 
-def draft_rendering(issue: Issue, compiled: Compiled) -> Rendering:
+def draft_rendering(issue: Issue, compiled: "Compiled") -> Rendering:
     """Return the draft's messages with whose words they carry and whether they hold free text."""
     messages = render_draft(
         compiled.content,
@@ -43,7 +46,7 @@ def draft_note(issue: Issue | None) -> OutboundMessage:
 class DraftRenderer:
     """Render a posted draft from what is stored now (a bot.core.delivery.posted.Renderer)."""
 
-    def __init__(self, planner: IssuePlanner) -> None:
+    def __init__(self, planner: "IssuePlanner") -> None:
         self._planner = planner
 
     async def __call__(self, uow: UnitOfWork, posted: PostedMessage, now: datetime) -> Rendering:

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.flash.content import Snapshot
-from bot.core.flash.domain import FlashItem, Issue, IssueStatus, ItemKind, ItemState
+from bot.core.flash.domain import FlashItem, FlashRecord, Issue, IssueStatus, ItemKind, ItemState
 from bot.core.storage.models.flash import FlashIssueRow, FlashItemRow, FlashScheduleRow, FlashTagRow
 
 
@@ -201,6 +201,64 @@ class SqlFlashItemRepository:
             .values(nominated_by_id=None, updated_at=now)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def records(self, guild_id: int) -> list[FlashRecord]:
+        """Return every collected item (waiting, published or left out) with its issue number, oldest first."""
+        stmt = (
+            select(FlashItemRow, FlashIssueRow.number, FlashIssueRow.status)
+            .outerjoin(FlashIssueRow, FlashIssueRow.id == FlashItemRow.issue_id)
+            .where(FlashItemRow.guild_id == guild_id)
+            .order_by(FlashItemRow.id)
+        )
+        records = []
+        for row, number, status in (await self._session.execute(stmt)).all():
+            kind = ItemKind(row.kind)
+            out = number is not None and status != IssueStatus.DRAFT.value
+            records.append(
+                FlashRecord(
+                    id=row.id,
+                    kind=kind,
+                    author_id=row.author_id,
+                    author_name=row.author_name or "",
+                    nominated_by_id=row.nominated_by_id,
+                    url=row.url,
+                    title=row.title or "",
+                    note=(row.body or "") if kind is not ItemKind.STORY else "",
+                    text=(row.body or "") if kind is ItemKind.STORY else "",
+                    excerpt=row.excerpt or "",
+                    tags=tuple(row.tags or ()),
+                    jump_url=row.jump_url,
+                    credit_by_name=bool(row.credit_by_name),
+                    included=row.state == ItemState.INCLUDED.value,
+                    issue_number=int(number) if out else None,
+                    created_at=row.created_at,
+                    updated_at=row.updated_at,
+                )
+            )
+        return records
+
+    async def redact_text(self, guild_id: int, before: datetime, *, now: datetime) -> tuple[int, int, int, set[int]]:
+        """Blank every free-text field of items created at or before before (retention): resource titles and
+        notes, stories, nominated excerpts, titles and notes, and the display names kept for credits.
+
+        Return how many resources, stories and nominations lost text, and the ids of every item that old.
+        """
+        where = (FlashItemRow.guild_id == guild_id) & (FlashItemRow.created_at <= before)
+        has_text = (
+            (FlashItemRow.title != "")
+            | (FlashItemRow.body != "")
+            | (FlashItemRow.excerpt != "")
+            | (FlashItemRow.author_name != "")
+        )
+        blank = {"title": "", "body": "", "excerpt": "", "author_name": "", "updated_at": now}
+        counts = []
+        for kind in (ItemKind.RESOURCE, ItemKind.STORY, ItemKind.NOMINATION):
+            result = await self._session.execute(
+                update(FlashItemRow).where(where, FlashItemRow.kind == kind.value, has_text).values(**blank)
+            )
+            counts.append(int(result.rowcount or 0))  # type: ignore[attr-defined]
+        old_ids = set((await self._session.scalars(select(FlashItemRow.id).where(where))).all())
+        return counts[0], counts[1], counts[2], old_ids
 
 
 class SqlFlashIssueRepository:

@@ -19,7 +19,6 @@ from bot.core.reflections.repository import SqlReflectionRepository
 from bot.core.reflections.tally import tally_with_authors
 from bot.core.storage.database import UnitOfWork
 
-REFLECTION_SUMMARY_EDIT = "reflection_summary_edit"
 SUMMARY_GONE = OutboundMessage(
     embeds=(Embed(description="This reflection summary was removed: its session no longer exists."),)
 )

@@ -6,9 +6,11 @@ import pytest
 
 from bot.core.delivery.domain import DeliveryStatus, NewDelivery
 from bot.core.delivery.repository import SqlDeliveryRepository
+from bot.core.evaluation.deliveries import RETENTION_SWEEP
 from bot.core.evaluation.figures import compute_programme_figures
-from bot.core.evaluation.retention import RETENTION_SWEEP, add_months, retention_cutoff
-from bot.core.evaluation.sources import STORY_REDACTED, EvaluationSources
+from bot.core.evaluation.retention import add_months, retention_cutoff
+from bot.core.flash.content import STORY_REDACTED
+from bot.core.flash.repository import SqlFlashItemRepository
 from bot.core.programme.domain import Programme
 from bot.core.storage.state import SqlAuditRepository
 from tests.core.evaluation.conftest import (
@@ -196,7 +198,7 @@ async def test_retention_blanks_every_free_text_field_and_edits_what_was_posted_
     result = await world.sweeper.sweep(GUILD)
     assert result is not None and result.posted_edits == 3  # issue #1, the draft and the summary
     async with world.database.unit_of_work() as uow:
-        (item,) = [i for i in await EvaluationSources().flash.items(uow, GUILD) if i.url == RESOURCE_URL]
+        (item,) = [i for i in await uow.repo(SqlFlashItemRepository).records(GUILD) if i.url == RESOURCE_URL]
     assert (item.title, item.note, item.author_name) == ("", "", "")
     await world.dispatcher.run_due()
     now_shown = {}
