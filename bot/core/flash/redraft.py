@@ -31,6 +31,7 @@ def draft_rendering(issue: Issue, compiled: "Compiled") -> Rendering:
         issue_id=issue.id,
         publish_at=issue.scheduled_for,
         withheld=compiled.withheld,
+        held=compiled.held,
         withheld_nominations=compiled.withheld_nominations,
     )
     return Rendering(tuple(messages), compiled.content.authors(), compiled.content.has_free_text)

@@ -1,7 +1,7 @@
 """Mark messages nominated from restricted channels (they wait for their author's quote consent)
 
-Revision ID: 0006_restricted_nominations
-Revises: 0005
+Revision ID: 0007_restricted_nominations
+Revises: 0006_flash_floods
 Create Date: 2026-12-08 10:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_restricted_nominations"
-down_revision: str | None = "0005"
+revision: str = "0007_restricted_nominations"
+down_revision: str | None = "0006_flash_floods"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
