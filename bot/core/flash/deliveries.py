@@ -145,7 +145,12 @@ def retention_amend_delivery(guild_id: int, issue_id: int, now: datetime) -> New
 
 
 REMOVED_PART = OutboundMessage(
-    embeds=(Embed(description="This part of the Flash Report was removed at a participant's request."),)
+    embeds=(
+        Embed(
+            description="This part of the Flash Report was removed (at a participant's request, or after the "
+            "programme's data retention period)."
+        ),
+    )
 )
 
 
