@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.clock import Clock
 from bot.core.delivery.domain import Delivery, DeliverySkipped, DeliveryStatus, NewDelivery
+from bot.core.delivery.keys import delivery_key
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.messages import OutboundMessage
 from bot.core.ports import MessageGoneError, Sender
@@ -202,7 +203,7 @@ class SqlPostedRepository:
 
 def edit_target(posted: PostedMessage) -> str:
     """Return the delivery target shared by a posting's edits."""
-    return f"posted:{posted.id}"
+    return delivery_key("posted", posted.id)
 
 
 def edit_delivery(posted: PostedMessage, number: int, *, now: datetime, why: str) -> NewDelivery:
@@ -211,7 +212,7 @@ def edit_delivery(posted: PostedMessage, number: int, *, now: datetime, why: str
         guild_id=posted.guild_id,
         kind=posted.edit_kind,
         target=edit_target(posted),
-        dedupe_key=f"{edit_target(posted)}:edit:{number}",
+        dedupe_key=delivery_key("posted", posted.id, "edit", number),
         due_at=now,
         deliver_before=now + EDIT_LIFETIME,
         payload={"posted_id": posted.id, "summary": f"update of a message posted earlier ({why})"},

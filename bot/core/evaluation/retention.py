@@ -24,11 +24,10 @@ import calendar
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
-from bot.core.delivery.domain import DeliveryHandler, NewDelivery
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.delivery.posted import edit_postings_with_text
 from bot.core.evaluation.deliveries import sweep_delivery
 from bot.core.flash.deliveries import retention_amend_delivery
@@ -44,16 +43,6 @@ log = logging.getLogger(__name__)
 
 RETENTION_ACTION = "retention_sweep"
 SWEEP_AT = time(3, 30)
-
-
-class EvaluationDispatcher(Protocol):
-    """The parts of bot.core.delivery.dispatcher.Dispatcher the evaluation uses."""
-
-    def register(self, kind: str, handler: DeliveryHandler) -> None: ...
-
-    async def schedule(self, uow: UnitOfWork, new: NewDelivery) -> object: ...
-
-    def wake(self, at: datetime | None = None) -> None: ...
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -128,7 +117,7 @@ class RetentionSweeper:
         self,
         database: Database,
         clock: Clock,
-        dispatcher: EvaluationDispatcher,
+        dispatcher: DeliveryScheduler,
     ) -> None:
         self._database = database
         self._clock = clock

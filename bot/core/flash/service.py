@@ -152,7 +152,7 @@ class FlashService:
     # -- helpers ---------------------------------------------------------------------------------------------
 
     async def _programme(self, guild_id: int) -> Programme | None:
-        return await self._planner.programmes.programme(guild_id)
+        return await self._planner.programme(guild_id)
 
     async def _facilitator(self, actor: Actor, action: str) -> Programme | None:
         programme = await self._programme(actor.guild_id)
@@ -286,7 +286,7 @@ class FlashService:
         content = plain_text(message.content)
         programme = await self._programme(actor.guild_id)
         restricted = message.is_restricted(programme.participant_role_id if programme is not None else None)
-        left = await self._planner.membership.has_left(actor.guild_id, message.author_id)
+        left = await self._planner.has_left(actor.guild_id, message.author_id)
         new = NewItem(
             guild_id=actor.guild_id,
             kind=ItemKind.NOMINATION,

@@ -1,7 +1,7 @@
 """Record messages already posted that carry people's words (erasure and retention edit them)
 
-Revision ID: 0008_posted_messages
-Revises: 0007_restricted_nominations
+Revision ID: 0009_posted_messages
+Revises: 0008_restricted_nominations
 Create Date: 2026-12-08 11:00:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import bot.core.storage.types
 
-revision: str = "0008_posted_messages"
-down_revision: str | None = "0007_restricted_nominations"
+revision: str = "0009_posted_messages"
+down_revision: str | None = "0008_restricted_nominations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Mark messages nominated from restricted channels (they wait for their author's quote consent)
 
-Revision ID: 0007_restricted_nominations
-Revises: 0006_flash_floods
+Revision ID: 0008_restricted_nominations
+Revises: 0007_one_delivery_key_format
 Create Date: 2026-12-08 10:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_restricted_nominations"
-down_revision: str | None = "0006_flash_floods"
+revision: str = "0008_restricted_nominations"
+down_revision: str | None = "0007_one_delivery_key_format"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
