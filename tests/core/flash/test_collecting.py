@@ -191,7 +191,7 @@ async def test_a_message_from_a_restricted_channel_waits_for_its_authors_consent
     assert (private.item.restricted, unknown.item.restricted, members.item.restricted) == (True, True, False)
     page = await flash.service.list_items(FACILITATOR)
     assert {private.item.id, unknown.item.id} <= page.unquotable_ids
-    assert "restricted channel" in (render_items_page(page).description or "")
+    assert "restricted channel" in written(render_items_page(page).description)
     draft = all_text((await flash.service.build_draft(FACILITATOR)).messages)
     assert "2 nominated messages from channels not everyone can see will wait" in draft
     await flash.service.publish_now(FACILITATOR)
