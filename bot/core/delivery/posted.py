@@ -38,7 +38,7 @@ from bot.core.clock import Clock
 from bot.core.delivery.domain import Delivery, DeliverySkipped, DeliveryStatus, NewDelivery
 from bot.core.delivery.keys import delivery_key
 from bot.core.delivery.repository import SqlDeliveryRepository
-from bot.core.messages import OutboundMessage
+from bot.core.messages import OutboundMessage, small, text
 from bot.core.ports import MessageGoneError, Sender
 from bot.core.storage.database import Database, UnitOfWork
 from bot.core.storage.models.delivery import PostedAuthorRow, PostedMessageRow
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 
 EDIT_LIFETIME = timedelta(days=7)
 PENDING = DeliveryStatus.PENDING
-NO_LONGER_NEEDED = OutboundMessage(content="-# This part is no longer needed.")
+NO_LONGER_NEEDED = OutboundMessage(content=text(small("This part is no longer needed.")))
 
 
 @dataclass(frozen=True, slots=True)
