@@ -1,0 +1,279 @@
+"""/share, /story, the /flash group, and the Flash Report draft's buttons (Publish now, Edit intro, Skip)."""
+
+import re
+from typing import Any
+
+from bot.core.flash import ids
+from bot.core.flash.domain import (
+    INTRO_LIMIT,
+    STORY_LIMIT,
+    ArchivePage,
+    ItemKind,
+    PublishedIssue,
+    PublishOutcome,
+    PublishRequest,
+    ScheduleResult,
+    SkipResult,
+    StoryResult,
+)
+from bot.core.flash.render import COLOUR, render_items_page
+from bot.core.messages import Embed, Text, Time, TimeStyle, channel, strong, text
+from bot.core.text import clean_text
+from bot.shell.commands import Context, Registry
+from bot.shell.forms import Field, FieldKind, Form
+from bot.shell.options import Choice, Kind, Option
+from bot.shell.ports import Shown
+
+KINDS = (Choice("resource"), Choice("nomination"), Choice("story"))
+_OUTCOMES = {
+    PublishOutcome.STARTED: ("", " is going out to ", " now."),
+    PublishOutcome.RESUMED: ("", " stopped part-way earlier; the missing parts are going out to ", " now."),
+    PublishOutcome.ALREADY_GOING_OUT: ("", " is already going out to ", "; nothing new was started."),
+}
+
+
+def publish_text(request: PublishRequest, channel_id: int | None) -> Text:
+    """Say what "publish now" did."""
+    title = request.issue.title
+    if request.outcome is PublishOutcome.ALREADY_PUBLISHED:
+        return text(f"{title} is already published; nothing was posted again.")
+    _, middle, tail = _OUTCOMES[request.outcome]
+    return text(title, middle, channel(channel_id or request.issue.channel_id or 0), tail)
+
+
+def story_text(result: StoryResult) -> str:
+    """Confirm a story, saying whether quote consent lets it appear."""
+    head = f"Thank you for your story (item #{result.item.id})."
+    if result.will_appear:
+        credit = "with your name" if result.item.credit_by_name else "without your name"
+        return f"{head} It will appear in the next Flash Report {credit}."
+    return f"{head} It will wait until you agree to be quoted (see /me consent); until then it is not published."
+
+
+def schedule_text(result: ScheduleResult) -> Text:
+    """Confirm a cadence with the next draft and publication times."""
+    lines = [
+        text(
+            "Flash Reports now go out ",
+            strong(clean_text(result.cadence, keep_newlines=False)),
+            f" ({result.timezone}).",
+        ),
+        text(
+            f"{result.issue.title}: draft to facilitators ",
+            Time(result.draft_at),
+            ", published ",
+            Time(result.publish_at),
+            ".",
+        ),
+    ]
+    if result.following:
+        dates = Text((", ",)).join(Time(when, TimeStyle.DATE) for when in result.following)
+        lines.append(text("After that: ", dates, "."))
+    return Text(("\n",)).join(lines)
+
+
+def skipped_text(result: SkipResult) -> Text:
+    """Confirm a skipped month."""
+    return text(
+        f"{result.issue.title} will not go out ",
+        Time(result.skipped_date, TimeStyle.DATE),
+        "; it moves to ",
+        Time(result.next_date),
+        " and its items wait for it.",
+    )
+
+
+def archive_embed(page: ArchivePage) -> Embed:
+    """List published issues, newest first."""
+    lines = [
+        text(
+            f"Flash Report #{s.number} · ",
+            Time(s.published_at, TimeStyle.DATE),
+            f" · {s.resources} resources, {s.nominations} nominations, {s.stories} stories",
+        )
+        for s in page.issues
+    ]
+    return Embed(
+        title=f"Flash Report archive ({page.total})",
+        description=Text(("\n",)).join(lines) if lines else "No Flash Report has been published yet.",
+        colour=COLOUR,
+        footer=f"Page {page.page} of {max(page.pages, 1)}",
+    )
+
+
+def latest_text(found: PublishedIssue) -> Text:
+    """Introduce the latest issue."""
+    issue = found.issue
+    parts: list[Any] = [strong(issue.title)]
+    if issue.published_at is not None:
+        parts += [", published ", Time(issue.published_at, TimeStyle.DATE)]
+    if issue.channel_id is not None:
+        parts += [" in ", channel(issue.channel_id)]
+    count = len(found.snapshot.messages)
+    if count > 1:
+        parts.append(f"\nBelow is part 1 of {count}.")
+    return text(*parts)
+
+
+def intro_form(intro: str) -> Form:
+    """The "Edit intro" form, pre-filled with the issue's current intro."""
+    field = Field(
+        "intro",
+        "Intro (leave empty for the default)",
+        FieldKind.PARAGRAPH,
+        default=intro[:INTRO_LIMIT],
+        max_length=INTRO_LIMIT,
+    )
+    return Form("Edit the Flash Report intro", (field,))
+
+
+async def _publish(context: Context, issue_id: int | None) -> None:
+    request = await context.services.flash.publish_now(context.actor, issue_id)
+    programme = await context.services.programme.get_programme(context.actor.guild_id)
+    await context.reply(publish_text(request, programme and programme.flash_reports_channel_id))
+
+
+def register(registry: Registry) -> None:
+    """Add the Flash Report commands and the draft's buttons."""
+    item = Option("item", "The item's number from /flash items", Kind.INTEGER, required=True, min=1)
+
+    @registry.command(
+        "share",
+        "Share a useful tool or resource for the next Flash Report.",
+        Option("url", "The link (http or https)", required=True, min=1, max=2000),
+        Option("title", "A short name for it", max=1000, default=""),
+        Option("note", "Why it is useful, in a sentence or two", max=1000, default=""),
+        Option("tags", 'Comma-separated topics, e.g. "toolkit, funding"', default=""),
+    )
+    async def share(context: Context, values: dict[str, Any]) -> None:
+        result = await context.services.flash.share_resource(
+            context.actor, values["url"], values["title"], values["note"], values["tags"]
+        )
+        thanks = f"Thank you, {context.member.name}! Your resource is in the next Flash Report."
+        await context.reply(thanks, embeds=[result.preview])
+
+    @registry.command(
+        "story",
+        "Tell a story of change in your community for the next Flash Report.",
+        Option("text", "What changed, for whom, and how", required=True, min=1, max=STORY_LIMIT + 500),
+        Option(
+            "credit_me_by_name",
+            "Show your name with the story (only if you agreed to be quoted)",
+            Kind.BOOLEAN,
+            default=False,
+        ),
+    )
+    async def story(context: Context, values: dict[str, Any]) -> None:
+        result = await context.services.flash.share_story(
+            context.actor, values["text"], credit_by_name=values["credit_me_by_name"]
+        )
+        await context.reply(story_text(result))
+
+    @registry.command(
+        "flash items",
+        "List what is collected for the next Flash Report.",
+        Option("page", "Which page (10 items each)", Kind.INTEGER, min=1, default=1),
+        Option("kind", "Only resources, nominations or stories", Kind.CHOICE, choices=KINDS),
+        facilitator=True,
+    )
+    async def flash_items(context: Context, values: dict[str, Any]) -> None:
+        kind = ItemKind(values["kind"]) if values["kind"] else None
+        found = await context.services.flash.list_items(context.actor, values["page"], kind=kind)
+        await context.reply(embeds=[render_items_page(found)])
+
+    @registry.command("flash include", "Put an item back into the next Flash Report.", item, facilitator=True)
+    async def flash_include(context: Context, values: dict[str, Any]) -> None:
+        found = await context.services.flash.include_item(context.actor, values["item"])
+        await context.reply(f"Item #{found.id} ({found.label}) is in the next Flash Report.")
+
+    @registry.command("flash exclude", "Leave an item out of the next Flash Report.", item, facilitator=True)
+    async def flash_exclude(context: Context, values: dict[str, Any]) -> None:
+        found = await context.services.flash.exclude_item(context.actor, values["item"])
+        await context.reply(f"Item #{found.id} ({found.label}) will be left out.")
+
+    @registry.command(
+        "flash edit",
+        "Change an item's title, note or tags.",
+        item,
+        Option("title", "The new title"),
+        Option("note", "The new note"),
+        Option("tags", "The new comma-separated tags"),
+        facilitator=True,
+    )
+    async def flash_edit(context: Context, values: dict[str, Any]) -> None:
+        found = await context.services.flash.edit_item(
+            context.actor, values["item"], title=values["title"], note=values["note"], tags=values["tags"]
+        )
+        await context.reply(f"Item #{found.id} saved: {found.label}.")
+
+    @registry.command(
+        "flash schedule",
+        'Publish on a cadence, e.g. "first Monday of the month at 09:00".',
+        Option("rule", "When each issue goes out, in the programme's time zone", required=True, min=1, max=200),
+        Option(
+            "lead_hours",
+            "How many hours before that the draft goes to facilitators",
+            Kind.INTEGER,
+            min=1,
+            max=336,
+            default=48,
+        ),
+        facilitator=True,
+    )
+    async def flash_schedule(context: Context, values: dict[str, Any]) -> None:
+        result = await context.services.flash.set_schedule(
+            context.actor, values["rule"], lead_hours=values["lead_hours"]
+        )
+        await context.reply(schedule_text(result))
+
+    @registry.command(
+        "flash clear-schedule", "Stop publishing on a cadence; /flash publish still works.", facilitator=True
+    )
+    async def flash_clear_schedule(context: Context, values: dict[str, Any]) -> None:
+        had = await context.services.flash.clear_schedule(context.actor)
+        head = "The Flash Report schedule is cleared." if had else "There was no schedule to clear."
+        await context.reply(head + " Publish by hand with /flash publish.")
+
+    @registry.command(
+        "flash draft", "Preview the next Flash Report as it would go out now, with its buttons.", facilitator=True
+    )
+    async def flash_draft(context: Context, values: dict[str, Any]) -> None:
+        preview = await context.services.flash.build_draft(context.actor)
+        for message in preview.messages:
+            await context.send(message)
+
+    @registry.command(
+        "flash publish", "Publish the next Flash Report now (pressing twice posts once).", facilitator=True
+    )
+    async def flash_publish(context: Context, values: dict[str, Any]) -> None:
+        await _publish(context, None)
+
+    @registry.command("flash latest", "Show the latest Flash Report.")
+    async def flash_latest(context: Context, values: dict[str, Any]) -> None:
+        found = await context.services.flash.latest(context.actor)
+        first = found.snapshot.messages[0] if found.snapshot.messages else None
+        await context.reply(latest_text(found), embeds=first.embeds[:10] if first else ())
+
+    @registry.command(
+        "flash archive",
+        "List the published Flash Reports, newest first.",
+        Option("page", "Which page (10 issues each)", Kind.INTEGER, min=1, default=1),
+    )
+    async def flash_archive(context: Context, values: dict[str, Any]) -> None:
+        found = await context.services.flash.archive(context.actor, values["page"])
+        await context.reply(embeds=[archive_embed(found)])
+
+    @registry.button(ids.CUSTOM_ID_TEMPLATE, "Flash Report draft")
+    async def draft_button(context: Context, match: re.Match[str], shown: Shown) -> None:
+        button = ids.parse_custom_id(match.group(0))
+        flash = context.services.flash
+        if button.action is ids.FlashAction.PUBLISH:
+            await _publish(context, button.issue_id)
+        elif button.action is ids.FlashAction.SKIP:
+            await context.reply(skipped_text(await flash.skip_issue(context.actor, button.issue_id)))
+        else:
+            intro = await flash.get_intro(context.actor, button.issue_id)
+            answers = await context.form(intro_form(intro))
+            typed = answers.get("intro")
+            issue = await flash.set_intro(context.actor, button.issue_id, typed if isinstance(typed, str) else "")
+            await context.reply(f"Intro of {issue.title} saved. /flash draft shows the draft with it.")
