@@ -213,9 +213,7 @@ class Shell:
             self.console.write(MARGIN + "│ " + form.note)
         values: dict[str, FormValue] = {}
         for field in form.fields:
-            self.console.write(
-                self.renderer.block(field.prompt(), prefix=MARGIN + "│ " + paint("? ", BOLD), indent="  ")
-            )
+            self.console.write(self.renderer.block("? " + field.prompt(), prefix=MARGIN + "│ ", indent="  "))
             raw = await self.answers(field)
             if self.echo_answers:
                 self.console.write(MARGIN + "│ > " + (raw if raw is not None else ""))
