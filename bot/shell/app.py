@@ -118,8 +118,7 @@ class Shell:
     def error(self, text: str) -> None:
         """Print a refusal or an error."""
         paint = self.renderer.palette.paint
-        lines = text.split("\n")
-        self.console.write([MARGIN + paint("✖ " + lines[0], RED), *(MARGIN + "  " + rest for rest in lines[1:])])
+        self.console.write([paint(line, RED) for line in self.renderer.block("✖ " + text, prefix=MARGIN, indent="  ")])
 
     def note(self, text: str) -> None:
         """Print a note from the shell itself (not from Blether)."""
@@ -216,7 +215,7 @@ class Shell:
             self.console.write(self.renderer.block("? " + field.prompt(), prefix=MARGIN + "│ ", indent="  "))
             raw = await self.answers(field)
             if self.echo_answers:
-                self.console.write(MARGIN + "│ > " + (raw if raw is not None else ""))
+                self.console.write((MARGIN + "│ > " + (raw or "")).rstrip())
             values[field.id] = read_answer(field, raw)
         self.console.write(MARGIN + paint("└ sent", DIM))
         return values

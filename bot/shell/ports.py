@@ -123,8 +123,8 @@ class Timeline:
         lines = renderer.message(message, buttons=shown.buttons, files=written, margin=margin)
         self._console.write(lines or [margin + "(an empty message)"])
 
-    def _heading(self, shown: Shown, what: str = "") -> str:
-        when = self._console.renderer.time(shown.at)
+    def _heading(self, shown: Shown, what: str = "", at: datetime | None = None) -> str:
+        when = self._console.renderer.time(at or shown.at)
         if shown.channel_id > DM_CHANNEL_BASE:
             where = f"✉ DM to {self._world.user_name(shown.channel_id - DM_CHANNEL_BASE)}"
         else:
@@ -161,7 +161,7 @@ class Timeline:
             shown.message = message
         self._number(shown, previous)
         if shown.channel_id:
-            self._print(shown, self._heading(shown, "✎ edited"), before=before)
+            self._print(shown, self._heading(shown, "✎ edited", self._world.clock.now()), before=before)
         else:
             self._console.write(MARGIN + "✎ (your message above was updated)")
             self._print(shown, None, before=before)

@@ -233,7 +233,7 @@ class Renderer:
                 parts.append(self.palette.paint(f"[{number}] {label} (disabled)", DIM))
             else:
                 parts.append(self.palette.paint(f"[{number}]", BOLD, YELLOW) + f" {label}")
-        return wrap(margin + "   ".join(parts), self.width) if parts else []
+        return [line.rstrip() for line in wrap(margin + "   ".join(parts), self.width)] if parts else []
 
     def message(
         self,
@@ -248,5 +248,5 @@ class Renderer:
         for embed in message.embeds:
             lines += self.embed(embed, margin=margin)
         lines += self.buttons(buttons, margin=margin)
-        lines += [margin + f"📎 {path}" for path in files]
+        lines += [margin + f"📎 wrote {path}" for path in files]
         return lines
