@@ -9,6 +9,7 @@ Status moves (everything else is refused by compare-and-set on status):
     cancelled (re-opened by add)   release_abandoned (lease ran out): claimed --> pending, abandoned_at kept
 """
 
+import itertools
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,6 +55,18 @@ def _to_delivery(row: Mapping[str, Any], *, recovered: bool = False) -> Delivery
         recovered=recovered,
         interrupted=row.get("abandoned_at") is not None,
     )
+
+
+def addressed_to(delivery: Delivery, user_id: int) -> bool:
+    """Tell whether a delivery is addressed to user_id (payload "user_id", or a "user:<id>" target part)."""
+    payload: Mapping[str, Any] = delivery.payload if isinstance(delivery.payload, Mapping) else {}
+    value = payload.get("user_id")
+    if isinstance(value, int) and not isinstance(value, bool) and value == user_id:
+        return True
+    if isinstance(value, str) and value.isdigit() and int(value) == user_id:
+        return True
+    parts = delivery.target.split(":")
+    return any(a == "user" and b == str(user_id) for a, b in itertools.pairwise(parts))
 
 
 class SqlDeliveryRepository:
@@ -346,6 +359,22 @@ class SqlDeliveryRepository:
         values: dict[str, Any] = {"status": status.value, "last_error": _clip(error) or None, "lease_until": None}
         values["updated_at"] = now if now is not None else _C.updated_at
         return values
+
+    # -- deliveries addressed to one person (data rights) ------------------------------------------
+
+    async def pending_addressed_to(self, guild_id: int, user_id: int) -> list[Delivery]:
+        """Return the server's pending deliveries addressed to user_id (see addressed_to)."""
+        rows = await self._fetch(
+            select(_T).where((_C.guild_id == guild_id) & (_C.status == PENDING)).order_by(_C.due_at, _C.id)
+        )
+        return [d for d in rows if addressed_to(d, user_id)]
+
+    async def cancel_addressed_to(self, guild_id: int, user_id: int, *, now: datetime) -> int:
+        """Cancel the pending deliveries addressed to user_id (in-flight ones finish); return how many."""
+        cancelled = 0
+        for delivery in await self.pending_addressed_to(guild_id, user_id):
+            cancelled += await self.cancel(delivery.dedupe_key, now=now)
+        return cancelled
 
     # -- listing (last: the method name shadows the builtin in the class body) -----------------------
 

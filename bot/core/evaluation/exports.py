@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.core.evaluation.cohort import Cohort
+from bot.core.evaluation.domain import Cohort
 from bot.core.evaluation.errors import UnknownChoiceError
 from bot.core.evaluation.figures import NOT_SAID, group_of
 from bot.core.evaluation.pseudonyms import Pseudonymiser

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from bot.core.clock import SystemClock
 from bot.core.evaluation.charts import Chart, render_charts
-from bot.core.evaluation.cohort import Cohort, load_cohort
+from bot.core.evaluation.domain import Cohort
 from bot.core.evaluation.figures import ProgrammeFigures, programme_figures
 from bot.core.evaluation.render import render_html_report
-from bot.core.evaluation.sources import EvaluationSources
+from bot.core.evaluation.repository import load_cohort
 from bot.core.messages import FileAttachment
 from bot.core.storage.database import Database
 
@@ -39,11 +39,9 @@ async def report_from_cohort(cohort: Cohort) -> ProgrammeReport:
     return ProgrammeReport(figures, charts, render_html_report(figures, charts))
 
 
-async def build_report(
-    database: Database, guild_id: int, *, now: datetime | None = None, sources: EvaluationSources | None = None
-) -> ProgrammeReport:
+async def build_report(database: Database, guild_id: int, *, now: datetime | None = None) -> ProgrammeReport:
     """Build the programme report of a server from the database."""
-    cohort = await load_cohort(database, guild_id, now=now or SystemClock().now(), sources=sources)
+    cohort = await load_cohort(database, guild_id, now=now or SystemClock().now())
     return await report_from_cohort(cohort)
 
 
@@ -59,7 +57,6 @@ async def write_report(
     out_path: str | Path,
     *,
     now: datetime | None = None,
-    sources: EvaluationSources | None = None,
 ) -> list[Path]:
     """Write report.html and the chart PNGs beside it; return the paths written (the HTML first).
 
@@ -68,7 +65,7 @@ async def write_report(
     """
     target = Path(out_path)
     page = target if target.suffix.lower() in (".html", ".htm") else target / HTML_NAME
-    report = await build_report(database, guild_id, now=now, sources=sources)
+    report = await build_report(database, guild_id, now=now)
     files = [(page, report.html.encode("utf-8"))] + [(page.parent / c.filename, c.png) for c in report.charts]
     await asyncio.to_thread(_write, files)
     return [path for path, _ in files]

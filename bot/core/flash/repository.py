@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.flash.content import Snapshot
-from bot.core.flash.domain import FlashItem, Issue, IssueStatus, ItemKind, ItemState
+from bot.core.flash.domain import FlashItem, FlashRecord, Issue, IssueStatus, ItemKind, ItemState
 from bot.core.storage.models.flash import FlashIssueRow, FlashItemRow, FlashScheduleRow, FlashTagRow
 
 
@@ -198,6 +198,70 @@ class SqlFlashItemRepository:
             .values(nominated_by_id=None, updated_at=now)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def records(self, guild_id: int) -> list[FlashRecord]:
+        """Return every collected item (waiting, published or left out) with its issue number, oldest first."""
+        stmt = (
+            select(FlashItemRow, FlashIssueRow.number, FlashIssueRow.status)
+            .outerjoin(FlashIssueRow, FlashIssueRow.id == FlashItemRow.issue_id)
+            .where(FlashItemRow.guild_id == guild_id)
+            .order_by(FlashItemRow.id)
+        )
+        records = []
+        for row, number, status in (await self._session.execute(stmt)).all():
+            kind = ItemKind(row.kind)
+            out = number is not None and status != IssueStatus.DRAFT.value
+            records.append(
+                FlashRecord(
+                    id=row.id,
+                    kind=kind,
+                    author_id=row.author_id,
+                    author_name=row.author_name or "",
+                    nominated_by_id=row.nominated_by_id,
+                    url=row.url,
+                    title=row.title or "",
+                    note=(row.body or "") if kind is not ItemKind.STORY else "",
+                    text=(row.body or "") if kind is ItemKind.STORY else "",
+                    excerpt=row.excerpt or "",
+                    tags=tuple(row.tags or ()),
+                    jump_url=row.jump_url,
+                    credit_by_name=bool(row.credit_by_name),
+                    included=row.state == ItemState.INCLUDED.value,
+                    issue_number=int(number) if out else None,
+                    created_at=row.created_at,
+                    updated_at=row.updated_at,
+                )
+            )
+        return records
+
+    async def redact_text(self, guild_id: int, before: datetime) -> tuple[int, int, int, set[int]]:
+        """Blank notes, stories and excerpts of items created at or before before (retention).
+
+        Return (resource notes, stories, nominations) blanked and the ids of every item that old.
+        """
+        where = (FlashItemRow.guild_id == guild_id) & (FlashItemRow.created_at <= before)
+        resource_notes = await self._session.execute(
+            update(FlashItemRow)
+            .where(where, FlashItemRow.kind == ItemKind.RESOURCE.value, FlashItemRow.body != "")
+            .values(body="")
+        )
+        stories = await self._session.execute(
+            update(FlashItemRow)
+            .where(where, FlashItemRow.kind == ItemKind.STORY.value, FlashItemRow.body != "")
+            .values(body="")
+        )
+        nominations = await self._session.execute(
+            update(FlashItemRow)
+            .where(
+                where,
+                FlashItemRow.kind == ItemKind.NOMINATION.value,
+                (FlashItemRow.body != "") | (FlashItemRow.excerpt != ""),
+            )
+            .values(body="", excerpt="")
+        )
+        old_ids = set((await self._session.scalars(select(FlashItemRow.id).where(where))).all())
+        counts = (resource_notes.rowcount, stories.rowcount, nominations.rowcount)  # type: ignore[attr-defined]
+        return int(counts[0] or 0), int(counts[1] or 0), int(counts[2] or 0), old_ids
 
 
 class SqlFlashIssueRepository:
