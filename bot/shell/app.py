@@ -213,10 +213,17 @@ class Shell:
         values: dict[str, FormValue] = {}
         for field in form.fields:
             self.console.write(self.renderer.block("? " + field.prompt(), prefix=MARGIN + "│ ", indent="  "))
-            raw = await self.answers(field)
-            if self.echo_answers:
-                self.console.write((MARGIN + "│ > " + (raw or "")).rstrip())
-            values[field.id] = read_answer(field, raw)
+            while True:
+                raw = await self.answers(field)
+                if self.echo_answers:
+                    self.console.write((MARGIN + "│ > " + (raw or "")).rstrip())
+                try:
+                    values[field.id] = read_answer(field, raw)
+                    break
+                except ShellInputError as error:
+                    if self.echo_answers:  # a script's answer is wrong: the line fails
+                        raise
+                    self.error(error.message)  # a person at the terminal is asked again
         self.console.write(MARGIN + paint("└ sent", DIM))
         return values
 

@@ -47,7 +47,7 @@ class Field:
             extras.append("required")
         if self.default not in (None, "", False):
             shown = "yes" if self.default is True else str(self.default)
-            extras.append(f"now: {shown[:60]}")
+            extras.append(f"now: {shown if len(shown) <= 60 else shown[:59] + '…'}")
         tail = f" ({'; '.join(extras)})" if extras else ""
         return f"{self.label} [{how}]{tail}"
 

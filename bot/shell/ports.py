@@ -188,7 +188,10 @@ class Timeline:
             for _, button in shown.buttons:
                 if button.label.lower() == wanted and not button.disabled:
                     return self._pressable(shown, button, user_id)
-        raise ButtonError(f"No button labelled {label!r} that you can press; press a button by its [number].")
+        raise ButtonError(
+            f"No button labelled {label!r} that you can press in this run; press one by its [number], or use the "
+            "slash command instead (e.g. /reflect)."
+        )
 
     @staticmethod
     def _pressable(shown: Shown, button: Button, user_id: int) -> tuple[Shown, Button]:
