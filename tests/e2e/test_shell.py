@@ -5,10 +5,12 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.e2e.harness import REPO_ROOT
+from tests.e2e.harness import REPO_ROOT, RunningBot
+from tests.fakediscord import FakeDiscord
 
 pytestmark = pytest.mark.e2e
 
@@ -118,3 +120,51 @@ async def test_a_failing_script_line_exits_non_zero(tmp_path: Path) -> None:
     assert process.returncode == 1
     assert f"{script}:2: this line failed; stopped here." in out.decode()
     assert "✖ This server has no programme yet." in out.decode()
+
+
+def _discord_commands(payloads: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Flatten synced chat-input commands to {"session add": [option payloads]}."""
+    found: dict[str, list[dict[str, Any]]] = {}
+
+    def walk(path: str, options: list[dict[str, Any]]) -> None:
+        subs = [o for o in options if o["type"] in (1, 2)]
+        if not subs:
+            found[path] = options
+        for sub in subs:
+            walk(f"{path} {sub['name']}", sub.get("options", []))
+
+    for payload in payloads:
+        if payload.get("type", 1) == 1:
+            walk(payload["name"], payload.get("options", []))
+    return found
+
+
+def _limits(option: dict[str, Any]) -> tuple[object, ...]:
+    """What Discord enforces on an option: name, required, length or value range, choices."""
+    low = option.get("min_length", option.get("min_value"))
+    high = option.get("max_length", option.get("max_value"))
+    choices = tuple(str(c["value"]) for c in option.get("choices", ()))
+    return option["name"], bool(option.get("required")), low, high, choices
+
+
+async def test_the_shell_offers_every_discord_command_with_the_same_options(fake: FakeDiscord, bot: RunningBot) -> None:
+    """Each slash command the bot syncs to Discord exists in the shell, with the same options and limits."""
+    from bot.shell.features import build_registry
+    from bot.shell.options import Kind
+
+    discord_side = _discord_commands(fake.commands())
+    registry = build_registry()
+    assert sorted(registry.commands) == sorted(discord_side)
+    for path, options in discord_side.items():
+        shell_options = registry.commands[path].options
+        expected = [_limits(o) for o in options]
+        actual = []
+        for option in shell_options:
+            if option.kind is Kind.SESSION:
+                low, high = 1, None  # the session number, an integer from 1
+            elif option.kind in (Kind.TEXT, Kind.INTEGER):
+                low, high = option.min, option.max
+            else:
+                low = high = None
+            actual.append((option.name, option.required, low, high, tuple(c.value for c in option.choices)))
+        assert actual == expected, path

@@ -141,8 +141,8 @@ def register(registry: Registry) -> None:
         "share",
         "Share a useful tool or resource for the next Flash Report.",
         Option("url", "The link (http or https)", required=True, min=1, max=2000),
-        Option("title", "A short name for it", max=1000, default=""),
-        Option("note", "Why it is useful, in a sentence or two", max=1000, default=""),
+        Option("title", "A short name for it", min=0, max=1000, default=""),
+        Option("note", "Why it is useful, in a sentence or two", min=0, max=1000, default=""),
         Option("tags", 'Comma-separated topics, e.g. "toolkit, funding"', default=""),
     )
     async def share(context: Context, values: dict[str, Any]) -> None:
