@@ -11,6 +11,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.app import Services
@@ -18,6 +19,7 @@ from bot.core.errors import DomainError, ValidationError
 from bot.core.programme.times import parse_local_datetime
 from bot.shell.commands import Context, Registry
 from bot.shell.forms import AnswerSource, Form, FormValue, read_answer
+from bot.shell.options import bind
 from bot.shell.parser import Line, ShellInputError, split_options
 from bot.shell.ports import MARGIN, ButtonError, Console, FileStore, Timeline
 from bot.shell.render import BOLD, DIM, RED, Renderer
@@ -69,7 +71,7 @@ class Shell:
         files: FileStore,
         registry: Registry,
         answers: AnswerSource,
-        search_dirs: Sequence[object] = (),
+        search_dirs: Sequence[Path] = (),
     ) -> None:
         self.services = services
         self.world = world
@@ -175,8 +177,6 @@ class Shell:
             raise ShellInputError(f"There is no command {words[0]}; `help` lists the commands you may use.")
         command, size = found
         arguments = split_options(words[size:], [o.name for o in command.options])
-        from bot.shell.options import bind
-
         values = await bind(context, command.options, arguments, command=command.path, facilitator=command.facilitator)
         await command.handler(context, values)
 

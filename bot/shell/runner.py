@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.app import build_services
@@ -156,7 +156,7 @@ class Interactive:
 
     def __init__(self, shell: Shell) -> None:
         self.shell = shell
-        self._session = None
+        self._session: Any = None
         try:
             from prompt_toolkit import PromptSession
             from prompt_toolkit.history import InMemoryHistory
@@ -231,11 +231,11 @@ def run_shell(
     if script is not None:
         with script.open(encoding="utf-8") as source:
             lines: ScriptLines | None = [(n, text.rstrip("\n")) for n, text in enumerate(source, start=1)]
-        name, search_dirs = str(script), (script.resolve().parent,)
+        name, search_dirs = str(script), [script.resolve().parent]
     elif not stdin.isatty():
-        lines, name, search_dirs = [(n, text.rstrip("\n")) for n, text in enumerate(stdin, start=1)], "<stdin>", ()
+        lines, name, search_dirs = [(n, text.rstrip("\n")) for n, text in enumerate(stdin, start=1)], "<stdin>", []
     else:
-        lines, name, search_dirs = None, "", ()
+        lines, name, search_dirs = None, "", []
     interactive = lines is None
     colour = interactive and stream.isatty() and not os.environ.get("NO_COLOR")
     width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if interactive else DEFAULT_WIDTH
@@ -243,7 +243,7 @@ def run_shell(
         for path in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
             path.unlink(missing_ok=True)
     db_path.resolve().parent.mkdir(parents=True, exist_ok=True)
-    plan = Plan(db_path, db_path.resolve().parent / f"{db_path.stem}-files", lines, name, search_dirs)
+    plan = Plan(db_path, db_path.resolve().parent / f"{db_path.stem}-files", lines, name, tuple(search_dirs))
     lock = SingleProcessLock(str(db_path))
     lock.acquire()
     try:

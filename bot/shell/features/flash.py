@@ -130,7 +130,7 @@ def intro_form(intro: str) -> Form:
 async def _publish(context: Context, issue_id: int | None) -> None:
     request = await context.services.flash.publish_now(context.actor, issue_id)
     programme = await context.services.programme.get_programme(context.actor.guild_id)
-    await context.reply(publish_text(request, programme and programme.flash_reports_channel_id))
+    await context.reply(publish_text(request, programme.flash_reports_channel_id if programme else None))
 
 
 def register(registry: Registry) -> None:
