@@ -158,6 +158,10 @@ class Shell:
             self.people()
         elif verb in ("channels", "channel"):
             self.channels(line.words[1:])
+        elif verb == "say":
+            self.say(context, line.words[1:])
+        elif verb in self.registry.actions:
+            await self.message_action(context, verb, line.words[1:])
         elif verb in ("quit", "exit"):
             raise Quit
         else:
@@ -201,6 +205,24 @@ class Shell:
                 return
         log.warning("Refused an unknown component id from user %s", context.member.id)
         raise ButtonError("That button is not valid (any more). Nothing was changed.")
+
+    # -- chat messages -----------------------------------------------------------------------------
+
+    def say(self, context: Context, words: Sequence[str]) -> None:
+        """Write a chat message as the acting person: `say #general Hello everyone`."""
+        if len(words) < 2 or not words[0].startswith("#"):
+            raise ShellInputError("Say where and what: `say #general Have a look at https://example.org`.")
+        channel = self.world.channel(words[0])
+        self.timeline.say(channel.id, context.member.id, " ".join(words[1:]))
+
+    async def message_action(self, context: Context, verb: str, words: Sequence[str]) -> None:
+        """Act on a chat message by its number (`nominate 1043`), as Discord's message menu or a reaction would."""
+        if len(words) != 1 or not words[0].isdigit():
+            raise ShellInputError(f"Name the message by its number: `{verb} 1043` (chat messages show it).")
+        shown = self.timeline.get(int(words[0]))
+        if shown is None or shown.audience is not None:
+            raise ShellInputError(f"There is no channel message {words[0]} in this run.")
+        await self.registry.actions[verb].handler(context, shown)
 
     # -- forms -------------------------------------------------------------------------------------
 

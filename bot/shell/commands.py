@@ -53,6 +53,7 @@ class Context:
 
 Handler = Callable[[Context, dict[str, Any]], Awaitable[None]]
 ButtonHandler = Callable[[Context, re.Match[str], Shown], Awaitable[None]]
+MessageHandler = Callable[[Context, Shown], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +80,22 @@ class ButtonRoute:
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class MessageAction:
+    """Something done to a chat message (Discord's message menu or a reaction): `nominate 1043`."""
+
+    verb: str
+    description: str
+    handler: MessageHandler
+
+
 @dataclass
 class Registry:
-    """The shell's commands and button routes, gathered from each feature module."""
+    """The shell's commands, button routes and message actions, gathered from each feature module."""
 
     commands: dict[str, Command] = field(default_factory=dict)
     buttons: list[ButtonRoute] = field(default_factory=list)
+    actions: dict[str, MessageAction] = field(default_factory=dict)
 
     def command(
         self, path: str, description: str, *options: Option, facilitator: bool = False
@@ -104,6 +115,15 @@ class Registry:
 
         def add(handler: ButtonHandler) -> ButtonHandler:
             self.buttons.append(ButtonRoute(re.compile(pattern), handler, name))
+            return handler
+
+        return add
+
+    def message_action(self, verb: str, description: str) -> Callable[[MessageHandler], MessageHandler]:
+        """Declare a message action (decorator): `VERB MESSAGE_ID` as the acting person."""
+
+        def add(handler: MessageHandler) -> MessageHandler:
+            self.actions[verb] = MessageAction(verb, description, handler)
             return handler
 
         return add

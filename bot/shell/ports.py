@@ -38,6 +38,7 @@ class Shown:
     at: datetime
     nonce: str | None = None
     buttons: list[tuple[int, Button]] = field(default_factory=list)
+    author_id: int | None = None  # set for what a member said; None for Blether's own messages
 
 
 def unchanged_text_elided(before: OutboundMessage, after: OutboundMessage) -> OutboundMessage:
@@ -137,6 +138,18 @@ class Timeline:
         self._number(shown)
         self.messages.append(shown)
         self._print(shown, self._heading(shown))
+        return shown
+
+    def say(self, channel_id: int, author_id: int, content: str) -> Shown:
+        """Record and print a chat message a member wrote (it can be nominated for the Flash Report)."""
+        shown = Shown(self._world.new_id(), channel_id, None, OutboundMessage(content=content), self._world.clock.now())
+        shown.author_id = author_id
+        self.messages.append(shown)
+        self._console.rule(self._heading(shown, f"message {shown.message_id}"))
+        author = self._world.user_name(author_id)
+        self._console.write(
+            [f"@{author}: {line}" if n == 0 else f"  {line}" for n, line in enumerate(content.split("\n"))]
+        )
         return shown
 
     def reply(self, user_id: int, message: OutboundMessage) -> Shown:

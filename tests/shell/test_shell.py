@@ -107,3 +107,27 @@ async def test_a_script_stops_at_a_failing_line_and_at_an_expected_failure_that_
     assert "bad:1: this line failed; stopped here." in driven.transcript()
     assert await run_script(driven.shell, [(1, "! /sessions")], name="odd") == 1
     assert "odd:1: this line was expected to fail but did not" in driven.transcript()
+
+
+async def test_a_chat_message_is_nominated_from_the_menu_and_by_a_facilitators_pin_only(driven: Driven) -> None:
+    """`nominate N` adds a said message once; a participant's 📌 does nothing, a facilitator's nominates."""
+    assert await driven.run(SETUP, "as morag /join community:Oban")
+    assert await driven.run(
+        "as morag say #general Have a look at https://example.org/guide", "as callum say #general Hi"
+    )
+    guide, hello = (m.message_id for m in driven.shell.timeline.messages if m.author_id is not None)
+    assert f"── #general · message {guide} · Mon 4 Jan 2027 09:00 GMT" in driven.transcript()
+    mark = len(driven.transcript())
+    assert await driven.run(f"as callum nominate {guide}", f"as callum nominate {guide}", f"as callum pin {hello}")
+    out = driven.since(mark)
+    assert "Added that message to the next Flash Report (item #1)." in out
+    assert "That message is already in the next Flash Report (item #1)." in out
+    assert "nothing else happens" in out
+    assert await driven.run(f"pin {hello}")
+    assert "the message is item #2 of the next Flash Report" in driven.transcript()
+    actor = driven.shell.world.actor(driven.shell.world.member("facilitator"))
+    page = await driven.shell.services.flash.list_items(actor)
+    assert [item.author_id for item in page.items] == [
+        driven.shell.world.member("morag").id,
+        driven.shell.world.member("callum").id,
+    ]

@@ -15,6 +15,7 @@ SHELL_COMMANDS = (
         "move the simulated clock; what comes due is sent",
     ),
     ("clock [YYYY-MM-DD HH:MM]", "say the simulated time, or set it (forward only once the programme is set up)"),
+    ("say #CHANNEL TEXT", "write a chat message (it shows its number, for nominate and pin)"),
     ("people, channels, channel add NAME [text|voice|stage]", "the simulated server"),
     ("quit", "leave (everything is kept in the database)"),
 )
@@ -51,6 +52,7 @@ def register(registry: Registry) -> None:
         lines = [text(strong(c.usage()), f" — {c.description}") for c in commands]
         title = "Blether commands" + (" (including facilitator commands)" if facilitator else "")
         shell = [text(strong(usage), f" — {what}") for usage, what in SHELL_COMMANDS]
+        shell += [text(strong(f"{a.verb} MESSAGE"), f" — {a.description}") for a in registry.actions.values()]
         await context.reply(
             embeds=[
                 Embed(title=title, description=Text(("\n",)).join(lines), colour=BRAND),

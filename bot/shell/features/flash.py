@@ -9,6 +9,8 @@ from bot.core.flash.domain import (
     STORY_LIMIT,
     ArchivePage,
     ItemKind,
+    MessageRef,
+    NominationResult,
     PublishedIssue,
     PublishOutcome,
     PublishRequest,
@@ -17,7 +19,7 @@ from bot.core.flash.domain import (
     StoryResult,
 )
 from bot.core.flash.render import COLOUR, render_items_page
-from bot.core.messages import Embed, Text, Time, TimeStyle, channel, strong, text
+from bot.core.messages import Embed, Text, Time, TimeStyle, channel, plain, strong, text
 from bot.core.text import clean_text
 from bot.shell.commands import Context, Registry
 from bot.shell.forms import Field, FieldKind, Form
@@ -30,6 +32,32 @@ _OUTCOMES = {
     PublishOutcome.RESUMED: ("", " stopped part-way earlier; the missing parts are going out to ", " now."),
     PublishOutcome.ALREADY_GOING_OUT: ("", " is already going out to ", "; nothing new was started."),
 }
+
+
+JUMP_URL = "https://blether.invalid/shell/channels/{guild}/{channel}/{message}"
+"""Where a nominated message's link back points: nowhere (.invalid), as the shell has no web client."""
+
+
+def message_ref(context: Context, shown: Shown) -> MessageRef:
+    """Describe a chat message for the core, as the Discord adapter does from a discord.Message."""
+    world = context.shell.world
+    author = shown.author_id or 0
+    return MessageRef(
+        guild_id=world.guild_id,
+        channel_id=shown.channel_id,
+        message_id=shown.message_id,
+        jump_url=JUMP_URL.format(guild=world.guild_id, channel=shown.channel_id, message=shown.message_id),
+        author_id=author,
+        author_name=world.user_name(author) if shown.author_id else "Blether",
+        content=plain(shown.message.content),
+    )
+
+
+def nominated_text(result: NominationResult) -> str:
+    """Confirm a nomination from the message menu."""
+    if not result.created:
+        return f"That message is already in the next Flash Report (item #{result.item.id})."
+    return f"Added that message to the next Flash Report (item #{result.item.id})."
 
 
 def publish_text(request: PublishRequest, channel_id: int | None) -> Text:
@@ -262,6 +290,23 @@ def register(registry: Registry) -> None:
     async def flash_archive(context: Context, values: dict[str, Any]) -> None:
         found = await context.services.flash.archive(context.actor, values["page"])
         await context.reply(embeds=[archive_embed(found)])
+
+    @registry.message_action(
+        "nominate", 'add a chat message to the next Flash Report (Discord\'s "Add to Flash Report")'
+    )
+    async def nominate(context: Context, shown: Shown) -> None:
+        result = await context.services.flash.nominate_message(context.actor, message_ref(context, shown))
+        await context.reply(nominated_text(result))
+
+    @registry.message_action(
+        "pin", "react with 📌: a facilitator's pin nominates the message; anyone else's does nothing"
+    )
+    async def pin(context: Context, shown: Shown) -> None:
+        result = await context.services.flash.nominate_by_reaction(context.actor, message_ref(context, shown))
+        if result is None:
+            context.shell.note("📌 added (only a facilitator's 📌 nominates a message, so nothing else happens).")
+        else:
+            context.shell.note(f"📌 added: the message is item #{result.item.id} of the next Flash Report.")
 
     @registry.button(ids.CUSTOM_ID_TEMPLATE, "Flash Report draft")
     async def draft_button(context: Context, match: re.Match[str], shown: Shown) -> None:
