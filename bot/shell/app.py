@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 
 from bot.app import Services
 from bot.core.errors import DomainError, ValidationError
+from bot.core.messages import RichText, Text, plain
 from bot.core.programme.times import parse_local_datetime
 from bot.shell.commands import Context, Registry
 from bot.shell.forms import AnswerSource, Form, FormValue, read_answer
 from bot.shell.options import bind
 from bot.shell.parser import Line, ShellInputError, split_options
 from bot.shell.ports import MARGIN, ButtonError, Console, FileStore, Timeline
-from bot.shell.render import BOLD, DIM, RED, Renderer
+from bot.shell.render import BOLD, DIM, RED, Renderer, as_rich
 from bot.shell.world import World, save_world
 
 log = logging.getLogger(__name__)
@@ -46,16 +47,16 @@ def parse_duration(text: str) -> timedelta:
     return sum((int(m.group(1)) * _UNITS[m.group(2).lower()] for m in matches), timedelta())
 
 
-def describe_error(error: DomainError) -> str:
+def describe_error(error: DomainError) -> RichText:
     """Say a domain error as the Discord adapter does, listing problems the message does not already state."""
-    text = error.message
-    said = isinstance(error, ValidationError) and len(error.problems) == 1 and error.problems[0] in text
-    if isinstance(error, ValidationError) and error.problems and not said:
-        lines = [text, *(f"• {p}" for p in error.problems[:20])]
-        if len(error.problems) > 20:
-            lines.append(f"…and {len(error.problems) - 20} more.")
-        text = "\n".join(lines)
-    return text
+    message = error.message
+    problems = error.problems if isinstance(error, ValidationError) else []
+    if not problems or (len(problems) == 1 and problems[0] in plain(message)):
+        return message
+    listed = [f"• {p}" for p in problems[:20]]
+    if len(problems) > 20:
+        listed.append(f"…and {len(problems) - 20} more.")
+    return as_rich(message) + "\n" + "\n".join(listed)
 
 
 class Shell:
@@ -117,10 +118,11 @@ class Shell:
             await self.refresh()
         return ok
 
-    def error(self, text: str) -> None:
-        """Print a refusal or an error."""
+    def error(self, message: RichText) -> None:
+        """Print a refusal or an error (rich text: times in the programme's zone, mentions by name)."""
         paint = self.renderer.palette.paint
-        self.console.write([paint(line, RED) for line in self.renderer.block("✖ " + text, prefix=MARGIN, indent="  ")])
+        lines = self.renderer.block(Text(("✖ ",)) + as_rich(message), prefix=MARGIN, indent="  ")
+        self.console.write([paint(line, RED) for line in lines])
 
     def note(self, text: str) -> None:
         """Print a note from the shell itself (not from Blether)."""

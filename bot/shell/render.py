@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 from bot.core.messages import (
     Button,
     Embed,
-    Emphasis,
     Link,
     Mention,
     MentionKind,
     OutboundMessage,
     RichText,
     Span,
+    Styled,
     Text,
     Time,
     TimeStyle,
@@ -30,6 +30,8 @@ from bot.shell.markup import from_markup
 
 DEFAULT_WIDTH = 100
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+BLOCKS = frozenset({"quote", "small", "code_block"})
+"""Emphases (by value) that take whole lines: a quotation, small print, a code block shown as typed."""
 
 BOLD, DIM, ITALIC, STRIKE = "1", "2", "3", "9"
 CYAN, GREEN, YELLOW, RED, MAGENTA = "36", "32", "33", "31", "35"
@@ -161,7 +163,20 @@ class Renderer:
         """Render rich or plain text as one string (newlines kept)."""
         if value is None:
             return ""
-        return "".join(self._span(span) for span in as_rich(value).spans)
+        return self._spans(as_rich(value).spans)
+
+    def _spans(self, spans: tuple[Span, ...]) -> str:
+        """Join rendered spans; a block (quote, small print, code block) takes whole lines of its own."""
+        out = ""
+        after_block = False
+        for span in spans:
+            block = isinstance(span, Styled) and span.emphasis.value in BLOCKS
+            piece = self._span(span)
+            if (block or after_block) and out and not out.endswith("\n") and not piece.startswith("\n"):
+                out += "\n"
+            out += piece
+            after_block = block
+        return out
 
     def _span(self, span: Span) -> str:
         paint = self.palette.paint
@@ -180,9 +195,12 @@ class Renderer:
             if not label or label == span.url:
                 return paint(span.url, CYAN)
             return f"{label} {paint('<' + span.url + '>', CYAN)}"
-        inner = "".join(self._span(s) for s in span.content.spans)
-        codes = {Emphasis.STRONG: BOLD, Emphasis.ITALIC: ITALIC, Emphasis.STRIKE: STRIKE, Emphasis.CODE: MAGENTA}
-        return "\n".join(paint(part, codes[span.emphasis]) for part in inner.split("\n"))
+        inner = self._spans(span.content.spans)
+        kind = span.emphasis.value
+        if kind == "quote":
+            return "\n".join(f"> {part}" if part else ">" for part in inner.split("\n"))
+        codes = {"strong": BOLD, "italic": ITALIC, "strike": STRIKE, "code": MAGENTA, "small": DIM}
+        return "\n".join(paint(part, *((codes[kind],) if kind in codes else ())) for part in inner.split("\n"))
 
     def block(self, value: RichText | None, *, prefix: str = "", indent: str = "") -> list[str]:
         """Render text as wrapped lines, each starting with prefix (continuations also with indent)."""

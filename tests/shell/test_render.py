@@ -145,3 +145,16 @@ def test_long_lines_wrap_at_spaces_keeping_the_box_edge() -> None:
     inside = [line for line in lines if line.startswith("│")]
     assert len(inside) > 3 and all(len(line) <= 40 for line in inside)
     assert wrap("  short", 40) == ["  short"]
+
+
+def test_block_emphases_take_whole_lines() -> None:
+    """A quotation starts on its own line, every line quoted; what follows starts on a new line too."""
+    from bot.core import messages
+
+    quote = getattr(messages, "quote", None)
+    if quote is None:
+        pytest.skip("the core has no block emphases yet")
+    assert renderer().inline(text("Said:", quote("first line\nsecond"), "— someone")) == (
+        "Said:\n> first line\n> second\n— someone"
+    )
+    assert renderer().inline(text("a ", strong("x"), " b")) == "a x b"
