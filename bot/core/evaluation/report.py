@@ -11,6 +11,7 @@ from bot.core.evaluation.domain import Cohort
 from bot.core.evaluation.figures import ProgrammeFigures, programme_figures
 from bot.core.evaluation.render import render_html_report
 from bot.core.evaluation.repository import load_cohort
+from bot.core.files import write_private_file
 from bot.core.messages import FileAttachment
 from bot.core.storage.database import Database
 
@@ -47,8 +48,7 @@ async def build_report(database: Database, guild_id: int, *, now: datetime | Non
 
 def _write(files: list[tuple[Path, bytes]]) -> None:
     for path, data in files:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        write_private_file(path, data)  # owner-only (0600), in directories created 0700
 
 
 async def write_report(
@@ -61,7 +61,8 @@ async def write_report(
     """Write report.html and the chart PNGs beside it; return the paths written (the HTML first).
 
     out_path is a directory (it is created; the page is <dir>/report.html) or the HTML file's own path
-    (anything ending in .html or .htm); the PNGs go into the same directory.
+    (anything ending in .html or .htm); the PNGs go into the same directory. Files are written 0600 and the
+    directories created for them 0700 (bot.core.files).
     """
     target = Path(out_path)
     page = target if target.suffix.lower() in (".html", ".htm") else target / HTML_NAME

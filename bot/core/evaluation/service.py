@@ -95,7 +95,7 @@ class EvaluationService:
 
         Raises:
             UnknownChoiceError: an unknown kind or format. PermissionDeniedError: not a facilitator.
-            MissingExportKeyError: BLETHER_EXPORT_KEY is not set (or shorter than 32 characters); the
+            MissingExportKeyError: BLETHER_EXPORT_KEY is not set (or too easy to guess, bot.core.keys); the
                 message says how to generate and set it.
         """
         parsed_kind, parsed_fmt = ExportKind.parse(kind), ExportFormat.parse(fmt)

@@ -46,7 +46,7 @@ CHANNELS = {
     "facilitators": 2_000_000_000_000_000_004,
 }
 EXPORT_KEY = "k" * 16 + "0123456789abcdef0123456789abcdef"
-OTHER_KEY = "z" * 48
+OTHER_KEY = "another-export-key-ZYXWVUTSRQPONMLK-9876543210"
 ADMIN = Actor(guild_id=GUILD, user_id=999_000_000_000_000_001, display_name="Operator Admin", is_admin=True)
 FACILITATOR = Actor(
     guild_id=GUILD,
