@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core.errors import DomainError
+from bot.core.files import write_private_file
 from bot.core.messages import Button, FileAttachment, OutboundMessage, SentMessage, plain
 from bot.core.ports import EventSpec, PermanentSendError
 from bot.shell.render import DIM, Renderer
@@ -74,16 +75,14 @@ class Console:
 
 
 class FileStore:
-    """Write the files Blether attaches (calendars, exports, reports) into one folder."""
+    """Write the files Blether attaches (calendars, exports, reports) into one folder, owner-only like the CLI's."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
     def write(self, attachment: FileAttachment) -> str:
         """Write one attachment (a later file of the same name replaces it) and return its path for people."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / (Path(attachment.filename).name or "file")
-        path.write_bytes(attachment.data)
+        path = write_private_file(self.folder / (Path(attachment.filename).name or "file"), attachment.data)
         try:
             return str(path.relative_to(Path.cwd()))
         except ValueError:

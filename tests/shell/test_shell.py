@@ -131,3 +131,12 @@ async def test_a_chat_message_is_nominated_from_the_menu_and_by_a_facilitators_p
         driven.shell.world.member("morag").id,
         driven.shell.world.member("callum").id,
     ]
+
+
+async def test_files_are_written_for_their_owner_only(driven: Driven, tmp_path: Path) -> None:
+    """/me data holds personal data: the file is 0600 in a 0700 folder, as the CLI's exports are."""
+    assert await driven.run(SETUP, "as morag /join community:Oban", "as morag /me data")
+    folder = tmp_path / "files"
+    written = next(folder.glob("blether-my-data-*.json"))
+    assert written.stat().st_mode & 0o777 == 0o600
+    assert folder.stat().st_mode & 0o777 == 0o700
