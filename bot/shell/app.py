@@ -109,7 +109,8 @@ class Shell:
             ok = False
         except Exception as error:
             reference = secrets.token_hex(4).upper()
-            log.error("Unhandled error in %r (reference %s)", line.words[:3], reference, exc_info=error)
+            # Only the command's name: its options may hold what people typed, which never reaches the logs.
+            log.error("Unhandled error in %s (reference %s)", line.words[:1], reference, exc_info=error)
             self.error(f"Sorry, something went wrong on Blether's side. It has been logged (reference {reference}).")
             ok = False
         try:
@@ -169,7 +170,7 @@ class Shell:
         else:
             raise ShellInputError(
                 f"Unknown command {line.words[0]!r}. Slash commands start with / (e.g. /sessions); "
-                "the shell's own are press, wait, clock, as, people, channels, help and quit."
+                "the shell's own are as, press, wait, clock, say, nominate, pin, people, channels, help and quit."
             )
 
     async def slash(self, context: Context, words: Sequence[str]) -> None:
