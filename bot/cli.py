@@ -419,13 +419,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _shell(settings: Settings, args: argparse.Namespace) -> int:
     from bot.shell.runner import run_shell
+    from bot.shell.world import NotAShellDatabaseError
 
     if "LOG_LEVEL" not in os.environ:  # keep the terminal for the transcript: warnings and errors only
         setup_logging("WARNING", secrets=[settings.export_key])
     if args.script is not None and not args.script.is_file():
         raise CommandFailed(f"there is no script {args.script}.")
-    with contextlib.suppress(KeyboardInterrupt):
-        return run_shell(settings, args.db, script=args.script, fresh=args.fresh)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            return run_shell(settings, args.db, script=args.script, fresh=args.fresh)
+    except NotAShellDatabaseError as error:
+        raise CommandFailed(str(error)) from None
     return 0
 
 

@@ -30,7 +30,7 @@ from bot.shell.forms import Field
 from bot.shell.parser import ShellInputError, answer_text, is_answer, parse_line
 from bot.shell.ports import Console, FileStore, ShellEventMirror, ShellSender, Timeline
 from bot.shell.render import DEFAULT_WIDTH, Renderer
-from bot.shell.world import GUILD_ID, ShellChannelDirectory, load_world
+from bot.shell.world import GUILD_ID, ShellChannelDirectory, check_shell_database, load_world
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,11 @@ async def open_shell(settings: Settings, plan: Plan, *, stream: TextIO, colour: 
     if await current_revision(database) != head_revision():
         log.info("Applying migrations to %s", plan.db_path)
         await upgrade_to_head(database.url.render_as_string(hide_password=False))
+    try:
+        await check_shell_database(database)
+    except BaseException:
+        await database.dispose()
+        raise
     world, _ = await load_world(database, round_down(datetime.now(UTC)))
     zone = ZoneInfo(settings.timezone)
     shell: Shell | None = None

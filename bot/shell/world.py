@@ -15,6 +15,7 @@ from bot.core.actors import Actor
 from bot.core.clock import ManualClock
 from bot.core.errors import DomainError
 from bot.core.programme.domain import ChannelKind
+from bot.core.programme.repository import SqlProgrammeRepository
 from bot.core.storage.database import Database
 from bot.core.storage.state import SqlStateRepository
 
@@ -35,6 +36,10 @@ DEFAULT_CHANNELS = (
     ("sessions", ChannelKind.VOICE),
     ("stage", ChannelKind.STAGE),
 )
+
+
+class NotAShellDatabaseError(Exception):
+    """The database holds a real server's programme: the shell would send its deliveries to the terminal."""
 
 
 class WorldError(DomainError):
@@ -202,6 +207,17 @@ class World:
         world.members = {str(n).lower(): Member(str(n), int(i), bool(f)) for n, i, f in data["members"]}
         world.channels = {str(n): Channel(str(n), int(i), ChannelKind(k)) for n, i, k in data["channels"]}
         return world
+
+
+async def check_shell_database(database: Database) -> None:
+    """Refuse a database that holds any other server's programme (a bot's), whose deliveries the shell would take."""
+    async with database.unit_of_work() as uow:
+        others = [g for g in await uow.repo(SqlProgrammeRepository).guild_ids() if g != GUILD_ID]
+    if others:
+        raise NotAShellDatabaseError(
+            f"{database.describe()} holds the programme of a Discord server ({len(others)} in all): the shell would "
+            "take over its reminders. Give the shell a file of its own, e.g. --db blether-shell.db."
+        )
 
 
 async def load_world(database: Database, start: datetime) -> tuple[World, bool]:

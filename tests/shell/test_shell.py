@@ -1,8 +1,18 @@
 """The shell as a second adapter: the same permission checks, buttons by number, forms, scripts' exit codes."""
 
+import io
+import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.shell.runner import run_script
+import pytest
+
+from bot.config import Settings
+from bot.core.programme.domain import Programme
+from bot.core.programme.repository import SqlProgrammeRepository
+from bot.core.storage.database import Database
+from bot.shell.runner import Plan, open_shell, run_script
+from bot.shell.world import NotAShellDatabaseError
 from tests.shell.conftest import SETUP, Driven
 
 SESSION = '/session add number:1 title:"Mapping" starts:"2027-01-14 18:30" location:https://meet.example.org/x'
@@ -140,3 +150,19 @@ async def test_files_are_written_for_their_owner_only(driven: Driven, tmp_path: 
     written = next(folder.glob("blether-my-data-*.json"))
     assert written.stat().st_mode & 0o777 == 0o600
     assert folder.stat().st_mode & 0o777 == 0o700
+
+
+async def test_a_bots_database_is_refused(tmp_path: Path, migrated_template: Path) -> None:
+    """A database with a real server's programme is refused: the shell would take over its reminders."""
+    db_path = tmp_path / "bot.db"
+    shutil.copy(migrated_template, db_path)
+    database = Database(f"sqlite+aiosqlite:///{db_path}")
+    async with database.unit_of_work() as uow:
+        await uow.repo(SqlProgrammeRepository).create(
+            Programme(id=0, guild_id=123456789012345678), now=datetime(2027, 1, 1, tzinfo=UTC)
+        )
+        await uow.commit()
+    await database.dispose()
+    plan = Plan(db_path, tmp_path / "files", None, "test")
+    with pytest.raises(NotAShellDatabaseError, match="holds the programme of a Discord server"):
+        await open_shell(Settings.from_env({}, require_token=False), plan, stream=io.StringIO(), colour=False, width=80)
