@@ -168,3 +168,21 @@ async def test_the_shell_offers_every_discord_command_with_the_same_options(fake
                 low = high = None
             actual.append((option.name, option.required, low, high, tuple(c.value for c in option.choices)))
         assert actual == expected, path
+
+
+async def test_lines_piped_in_run_as_a_script(tmp_path: Path) -> None:
+    """Without --script and without a terminal, the shell reads its standard input as a script."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "BLETHER_", "DATABASE_URL", "LOG_"))}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--env-file", str(tmp_path / "none.env"), "shell", "--db", "piped.db",
+        cwd=tmp_path, env=env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    script = "clock 2027-01-04 09:00\n/about\nas morag /join community:Oban\npeople\n"
+    out, err = await asyncio.wait_for(process.communicate(script.encode()), timeout=300)
+    text = out.decode()
+    assert process.returncode == 0, text + err.decode()
+    assert "╭─ Blether" in text and "Welcome to the programme!" in text
+    assert "@morag (participant)" in text
+    assert "\x1b[" not in text
