@@ -142,6 +142,10 @@ class Shell:
 
     async def _dispatch(self, line: Line) -> None:
         context = self.context(line)
+        if context.member.left and line.words[:1] != ("rejoin",):
+            raise ShellInputError(
+                f"@{context.member.name} has left the server; `as {context.member.name} rejoin` brings them back."
+            )
         if not line.words:
             self.person = context.member
             self.note(f"From now on you act as {context.member.name}.")
@@ -161,6 +165,8 @@ class Shell:
             self.people()
         elif verb in ("channels", "channel"):
             self.channels(line.words[1:])
+        elif verb in ("leave", "rejoin"):
+            await self.membership(context, leaving=verb == "leave")
         elif verb == "say":
             self.say(context, line.words[1:])
         elif verb in self.registry.actions:
@@ -169,8 +175,8 @@ class Shell:
             raise Quit
         else:
             raise ShellInputError(
-                f"Unknown command {line.words[0]!r}. Slash commands start with / (e.g. /sessions); "
-                "the shell's own are as, press, wait, clock, say, nominate, pin, people, channels, help and quit."
+                f"Unknown command {line.words[0]!r}. Slash commands start with / (e.g. /sessions); the shell's "
+                "own are as, press, wait, clock, say, nominate, pin, leave, rejoin, people, channels, help and quit."
             )
 
     async def slash(self, context: Context, words: Sequence[str]) -> None:
@@ -208,6 +214,27 @@ class Shell:
                 return
         log.warning("Refused an unknown component id from user %s", context.member.id)
         raise ButtonError("That button is not valid (any more). Nothing was changed.")
+
+    # -- members leaving and coming back -------------------------------------------------------------
+
+    async def membership(self, context: Context, *, leaving: bool) -> None:
+        """`leave` / `rejoin`: what the Discord adapter does when a member leaves or joins the server again."""
+        member, guild_id = context.member, self.world.guild_id
+        if member.facilitator:
+            raise ShellInputError("The facilitator stays in the server: someone has to run it.")
+        if leaving == member.left:
+            raise ShellInputError(f"@{member.name} {'has already left' if leaving else 'is in the server'}.")
+        member.left = leaving
+        if leaving:
+            inactive = await self.services.participants.mark_left(guild_id, member.id)
+            held = await self.services.flash.member_left(guild_id, member.id)
+            self.note(
+                f"@{member.name} left the server{' (their profile is now inactive)' if inactive else ''}"
+                + (f"; {held} of their Flash Report items are held for a facilitator." if held else ".")
+            )
+        else:
+            back = await self.services.participants.mark_rejoined(guild_id, member.id)
+            self.note(f"@{member.name} is back in the server{' (their profile is active again)' if back else ''}.")
 
     # -- chat messages -----------------------------------------------------------------------------
 

@@ -53,6 +53,7 @@ class Member:
     name: str
     id: int
     facilitator: bool = False
+    left: bool = False  # left the server (`leave`); back with `rejoin`
 
 
 @dataclass
@@ -188,7 +189,7 @@ class World:
         return json.dumps(
             {
                 "clock": self.clock.now().isoformat(),
-                "members": [[m.name, m.id, m.facilitator] for m in self.members.values()],
+                "members": [[m.name, m.id, m.facilitator, m.left] for m in self.members.values()],
                 "channels": [[c.name, c.id, c.kind.value] for c in self.channels.values()],
                 "roles": self.roles,
                 "next_id": self.next_id,
@@ -204,7 +205,10 @@ class World:
             roles={str(k): int(v) for k, v in data["roles"].items()},
             next_id=int(data["next_id"]),
         )
-        world.members = {str(n).lower(): Member(str(n), int(i), bool(f)) for n, i, f in data["members"]}
+        world.members = {
+            str(m[0]).lower(): Member(str(m[0]), int(m[1]), bool(m[2]), bool(m[3]) if len(m) > 3 else False)
+            for m in data["members"]
+        }
         world.channels = {str(n): Channel(str(n), int(i), ChannelKind(k)) for n, i, k in data["channels"]}
         return world
 

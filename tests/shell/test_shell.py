@@ -166,3 +166,30 @@ async def test_a_bots_database_is_refused(tmp_path: Path, migrated_template: Pat
     plan = Plan(db_path, tmp_path / "files", None, "test")
     with pytest.raises(NotAShellDatabaseError, match="holds the programme of a Discord server"):
         await open_shell(Settings.from_env({}, require_token=False), plan, stream=io.StringIO(), colour=False, width=80)
+
+
+async def test_a_page_of_flash_items_is_excluded_with_its_button_and_a_persons_items_come_back(driven: Driven) -> None:
+    """ "Exclude page" under /flash items updates the listing in place; /flash include-by brings them back."""
+    assert await driven.run(
+        SETUP, "as morag /join community:Oban", "as morag /share url:https://example.org/a", "/flash items"
+    )
+    mark = len(driven.transcript())
+    assert await driven.run('press "Exclude page"')
+    assert "1 item on this page excluded." in driven.since(mark) and "· excluded ·" in driven.since(mark)
+    assert await driven.run("/flash include-by member:@morag")
+    assert "1 waiting item of @morag is now in the next Flash Report." in driven.transcript()
+
+
+async def test_a_member_who_leaves_is_inactive_their_items_held_until_they_rejoin(driven: Driven) -> None:
+    """`leave` does what the Discord adapter does on a member's leaving: profile inactive, Flash items held."""
+    assert await driven.run(SETUP, "as morag /join community:Oban", "as morag /share url:https://example.org/a")
+    mark = len(driven.transcript())
+    assert await driven.run("as morag leave")
+    assert "@morag left the server (their profile is now inactive); 1 of their Flash Report items are held" in (
+        driven.since(mark)
+    )
+    assert not await driven.run("as morag /sessions")
+    assert "has left the server" in driven.transcript()
+    assert await driven.run("as morag rejoin", "as morag /me profile")
+    participant = await driven.shell.services.participants.get_participant(1, driven.shell.world.member("morag").id)
+    assert participant is not None and participant.active

@@ -16,6 +16,7 @@ SHELL_COMMANDS = (
     ),
     ("clock [YYYY-MM-DD HH:MM]", "say the simulated time, or set it (forward only once the programme is set up)"),
     ("say #CHANNEL TEXT", "write a chat message (it shows its number, for nominate and pin)"),
+    ("leave, rejoin", "the acting member leaves the server, or comes back"),
     ("people, channels, channel add NAME [text|voice|stage]", "the simulated server"),
     ("quit", "leave (everything is kept in the database)"),
 )

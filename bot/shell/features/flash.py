@@ -6,9 +6,16 @@ from typing import Any
 from bot.core.flash import ids
 from bot.core.flash.domain import (
     INTRO_LIMIT,
+    MAX_ISSUE_SIZE,
+    MAX_PER_PERSON_PER_DAY,
+    MIN_ISSUE_SIZE,
     STORY_LIMIT,
     ArchivePage,
+    BulkResult,
+    FlashLimits,
+    IssueArchivePage,
     ItemKind,
+    ItemState,
     MessageRef,
     NominationResult,
     PublishedIssue,
@@ -18,8 +25,8 @@ from bot.core.flash.domain import (
     SkipResult,
     StoryResult,
 )
-from bot.core.flash.render import COLOUR, render_items_page
-from bot.core.messages import Embed, Text, Time, TimeStyle, channel, plain, strong, text
+from bot.core.flash.render import COLOUR, render_items_message
+from bot.core.messages import Embed, Text, Time, TimeStyle, channel, plain, strong, text, user
 from bot.core.text import clean_text
 from bot.shell.commands import Context, Registry
 from bot.shell.forms import Field, FieldKind, Form
@@ -112,12 +119,13 @@ def skipped_text(result: SkipResult) -> Text:
 
 
 def archive_embed(page: ArchivePage) -> Embed:
-    """List published issues, newest first."""
+    """List published issues, newest first (and how many of each issue's items only the archive holds)."""
     lines = [
         text(
             f"Flash Report #{s.number} · ",
             Time(s.published_at, TimeStyle.DATE),
             f" · {s.resources} resources, {s.nominations} nominations, {s.stories} stories",
+            f" ({s.archive_only} only here: /flash archive issue:{s.number})" if s.archive_only else "",
         )
         for s in page.issues
     ]
@@ -126,6 +134,50 @@ def archive_embed(page: ArchivePage) -> Embed:
         description=Text(("\n",)).join(lines) if lines else "No Flash Report has been published yet.",
         colour=COLOUR,
         footer=f"Page {page.page} of {max(page.pages, 1)}",
+    )
+
+
+def issue_archive_embed(found: IssueArchivePage) -> Embed:
+    """Show a page of what an issue holds beyond its posted messages."""
+    issue = found.issue
+    if found.archive_only:
+        title = f"{issue.title}: {found.archive_only} more beyond the {found.posted} posted"
+        description: str = found.text
+    else:
+        title = f"{issue.title} in the archive"
+        description = f"Everything in {issue.title} was posted ({found.posted} items); /flash latest shows the latest."
+    return Embed(title=title, description=description, colour=COLOUR, footer=f"Page {found.page} of {found.pages}")
+
+
+def bulk_text(result: BulkResult, user_id: int) -> Text:
+    """Confirm a bulk include or exclude of one person's items."""
+    things, are = ("item", "is") if result.changed == 1 else ("items", "are")
+    if result.state is ItemState.INCLUDED:
+        tail = f" {are} now in the next Flash Report."
+    else:
+        tail = " will be left out of the next Flash Report."
+    return text(f"{result.changed} waiting {things} of ", user(user_id), tail)
+
+
+def page_done(result: BulkResult) -> str:
+    """Confirm an "Include page" / "Exclude page" press."""
+    things = "item" if result.changed == 1 else "items"
+    verb = "included" if result.state is ItemState.INCLUDED else "excluded"
+    return f"{result.changed} {things} on this page {verb}."
+
+
+def limits_text(found: FlashLimits) -> Text:
+    """Describe the flood limits in force."""
+    per_person = " (the default)" if found.is_default_per_person else ""
+    size = " (the default)" if found.is_default_issue_size else ""
+    return text(
+        "Flash Report limits: ",
+        strong(str(found.per_person_per_day)),
+        f" items per person per day{per_person}, counted from midnight to midnight {found.timezone} time "
+        "(shares, stories and nominated messages together; facilitators are not limited); ",
+        strong(str(found.issue_size)),
+        f" items per published issue{size}, the rest listed by /flash archive issue:<number>. "
+        "Change them with /flash limits.",
     )
 
 
@@ -207,7 +259,7 @@ def register(registry: Registry) -> None:
     async def flash_items(context: Context, values: dict[str, Any]) -> None:
         kind = ItemKind(values["kind"]) if values["kind"] else None
         found = await context.services.flash.list_items(context.actor, values["page"], kind=kind)
-        await context.reply(embeds=[render_items_page(found)])
+        await context.send(render_items_message(found))
 
     @registry.command("flash include", "Put an item back into the next Flash Report.", item, facilitator=True)
     async def flash_include(context: Context, values: dict[str, Any]) -> None:
@@ -218,6 +270,47 @@ def register(registry: Registry) -> None:
     async def flash_exclude(context: Context, values: dict[str, Any]) -> None:
         found = await context.services.flash.exclude_item(context.actor, values["item"])
         await context.reply(f"Item #{found.id} ({found.label}) will be left out.")
+
+    member = Option("member", "Whose items: what they shared, told or nominated, and their messages", Kind.MEMBER, True)
+
+    @registry.command(
+        "flash include-by",
+        "Put every waiting item of one person into the next Flash Report, held ones too.",
+        member,
+        facilitator=True,
+    )
+    async def flash_include_by(context: Context, values: dict[str, Any]) -> None:
+        result = await context.services.flash.include_by(context.actor, values["member"])
+        await context.reply(bulk_text(result, values["member"]))
+
+    @registry.command(
+        "flash exclude-by",
+        "Leave every waiting item of one person out of the next Flash Report.",
+        member,
+        facilitator=True,
+    )
+    async def flash_exclude_by(context: Context, values: dict[str, Any]) -> None:
+        result = await context.services.flash.exclude_by(context.actor, values["member"])
+        await context.reply(bulk_text(result, values["member"]))
+
+    @registry.command(
+        "flash limits",
+        "Show or change how much one person may add per day and how many items an issue posts.",
+        Option(
+            "per_person_per_day", "Items one person may add per day", Kind.INTEGER, min=1, max=MAX_PER_PERSON_PER_DAY
+        ),
+        Option("issue_size", "Items a published issue shows", Kind.INTEGER, min=MIN_ISSUE_SIZE, max=MAX_ISSUE_SIZE),
+        facilitator=True,
+    )
+    async def flash_limits(context: Context, values: dict[str, Any]) -> None:
+        flash = context.services.flash
+        if values["per_person_per_day"] is None and values["issue_size"] is None:
+            found = await flash.limits(context.actor)
+        else:
+            found = await flash.set_limits(
+                context.actor, per_person_per_day=values["per_person_per_day"], issue_size=values["issue_size"]
+            )
+        await context.reply(limits_text(found))
 
     @registry.command(
         "flash edit",
@@ -284,12 +377,25 @@ def register(registry: Registry) -> None:
 
     @registry.command(
         "flash archive",
-        "List the published Flash Reports, newest first.",
-        Option("page", "Which page (10 issues each)", Kind.INTEGER, min=1, default=1),
+        "List the published Flash Reports, newest first, or what one issue holds beyond its post.",
+        Option("page", "Which page (10 issues each, or a page of the issue's items)", Kind.INTEGER, min=1, default=1),
+        Option("issue", "An issue's number: the items it holds that did not fit in its post", Kind.INTEGER, min=1),
     )
     async def flash_archive(context: Context, values: dict[str, Any]) -> None:
+        if values["issue"] is not None:
+            found_issue = await context.services.flash.archive_issue(context.actor, values["issue"], values["page"])
+            await context.reply(embeds=[issue_archive_embed(found_issue)])
+            return
         found = await context.services.flash.archive(context.actor, values["page"])
         await context.reply(embeds=[archive_embed(found)])
+
+    @registry.button(ids.PAGE_TEMPLATE, "Include page / Exclude page")
+    async def page_button(context: Context, match: re.Match[str], shown: Shown) -> None:
+        result = await context.services.flash.set_page_state(context.actor, ids.parse_page_id(match.group(0)))
+        if result.page is None:  # not reached: the service always returns the page
+            await context.reply(page_done(result))
+            return
+        context.shell.timeline.edit(shown.message_id, render_items_message(result.page, note=page_done(result)))
 
     @registry.message_action(
         "nominate", 'add a chat message to the next Flash Report (Discord\'s "Add to Flash Report")'
