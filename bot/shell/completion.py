@@ -35,7 +35,7 @@ class ShellCompleter(Completer):
             return ["@" + m.name for m in world.members.values()]
         return []
 
-    def get_completions(self, document: Document, complete_event: CompleteEvent) -> Iterator[Completion]:
+    def get_completions(self, document: Document, _complete_event: CompleteEvent) -> Iterator[Completion]:
         """Yield completions for the word before the cursor."""
         before = document.text_before_cursor.lstrip("! ")
         word = document.get_word_before_cursor(WORD=True)

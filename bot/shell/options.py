@@ -4,7 +4,7 @@ Discord checks an option's type, range and choices before the bot sees it; the s
 with the same limits (taken from the core's constants), then the core validates as it always does.
 """
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -137,9 +137,6 @@ async def convert(context: "Context", option: Option, raw: str, *, command: str,
     if facilitator:
         await programme.authorise(context.actor, f"use /{command}")
     return (await programme.get_session_by_number(world.guild_id, number)).id
-
-
-Converter = Callable[["Context", Option, str], Awaitable[Any]]
 
 
 async def bind(

@@ -1,9 +1,10 @@
 """/programme, /session, /sessions, /calendar and /reminders dm, and the buttons under reminders."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.core.errors import ValidationError
-from bot.core.messages import Embed, EmbedField, Text, Time, TimeStyle, strong, text
+from bot.core.messages import Embed, EmbedField, Text, Time, TimeStyle, strong, text, user
 from bot.core.programme.domain import (
     CANCEL_REASON_LIMIT,
     DEFAULT_DURATION_MINUTES,
@@ -180,6 +181,23 @@ def dm_reminders_text(enabled: bool, changed: bool) -> str:
     return f"{head}: you'll see reminders in the announcements channel only. Turn them on with /reminders dm on."
 
 
+def dm_reminders_status(enabled: bool) -> str:
+    """Say whether reminder DMs are on for the person."""
+    if enabled:
+        return (
+            "Reminder DMs are on: each session reminder also comes by direct message. Stop them with /reminders dm off."
+        )
+    return "Reminder DMs are off: you see reminders in the announcements channel. Turn them on with /reminders dm on."
+
+
+def rsvps_text(user_ids: Sequence[int]) -> Text:
+    """List who said they will come."""
+    if not user_ids:
+        return text("Nobody has said they'll be there yet.")
+    head = f"{len(user_ids)} {'person has' if len(user_ids) == 1 else 'people have'} said they'll be there:"
+    return Text(("\n",)).join([text(head), *(text(user(uid)) for uid in user_ids)])
+
+
 def register(registry: Registry) -> None:
     """Add the programme and session commands and the reminder buttons."""
 
@@ -323,6 +341,16 @@ def register(registry: Registry) -> None:
         )
         await context.reply(embeds=[cancelled_embed(change)])
 
+    @registry.command(
+        "session rsvps",
+        'See who said "I\'ll be there" for a session.',
+        Option("session", "The session (its number)", Kind.SESSION, required=True),
+        facilitator=True,
+    )
+    async def session_rsvps(context: Context, values: dict[str, Any]) -> None:
+        user_ids = await context.services.programme.list_rsvps(context.actor, values["session"])
+        await context.reply(rsvps_text(user_ids))
+
     @registry.command("sessions", "List the upcoming sessions.")
     async def sessions(context: Context, values: dict[str, Any]) -> None:
         guild_id = context.actor.guild_id
@@ -341,16 +369,19 @@ def register(registry: Registry) -> None:
 
     @registry.command(
         "reminders dm",
-        "Turn session reminders by direct message on or off for you.",
+        "Turn session reminders by direct message on or off for you (or see which it is).",
         Option(
             "setting",
-            "on: also get each reminder by DM; off: channel only",
+            "on: also get each reminder by DM; off: channel only. Leave out to check.",
             Kind.CHOICE,
-            True,
             choices=(Choice("on"), Choice("off")),
         ),
     )
     async def reminders_dm(context: Context, values: dict[str, Any]) -> None:
+        if values["setting"] is None:
+            enabled = await context.services.programme.dm_reminders_enabled(context.actor.guild_id, context.member.id)
+            await context.reply(dm_reminders_status(enabled))
+            return
         enabled = values["setting"] == "on"
         changed = await context.services.programme.set_dm_reminders(context.actor.guild_id, context.member.id, enabled)
         await context.reply(dm_reminders_text(enabled, changed))

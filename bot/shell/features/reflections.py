@@ -202,6 +202,37 @@ def register(registry: Registry) -> None:
             reply.append(text("It is now the default for new sessions."))
         await context.reply(Text(("\n",)).join(reply))
 
+    set_name = Option("name", "The question set (appreciative, quick or one you created)", required=True, min=1, max=60)
+
+    @registry.command(
+        "reflection use",
+        "Ask a session's reflections with a question set (until someone has answered).",
+        session,
+        set_name,
+        facilitator=True,
+    )
+    async def reflection_use(context: Context, values: dict[str, Any]) -> None:
+        found = await context.services.reflections.assign_question_set(context.actor, values["session"], values["name"])
+        name = strong(clean_text(found.name, keep_newlines=False))
+        await context.reply(text("The session's reflections will ask the questions of ", name, "."))
+
+    @registry.command(
+        "reflection default",
+        "Make a question set the default for sessions without their own.",
+        set_name,
+        facilitator=True,
+    )
+    async def reflection_default(context: Context, values: dict[str, Any]) -> None:
+        found = await context.services.reflections.set_default_question_set(context.actor, values["name"])
+        name = strong(clean_text(found.name, keep_newlines=False))
+        await context.reply(
+            text(
+                name,
+                " is now the default for sessions without their own set "
+                "(sessions already answered keep their questions).",
+            )
+        )
+
     @registry.command(
         "attendance mark",
         "Mark someone as present at a session.",
