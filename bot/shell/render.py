@@ -26,7 +26,6 @@ from bot.core.messages import (
     Time,
     TimeStyle,
 )
-from bot.shell.markup import from_markup
 
 DEFAULT_WIDTH = 100
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -93,7 +92,7 @@ def wrap(line: str, width: int) -> list[str]:
 def relative(when: datetime, now: datetime) -> str:
     """Say how far when is from now, like Discord's relative timestamps ("in 3 days", "2 hours ago")."""
     seconds = (when - now).total_seconds()
-    future = seconds >= 0
+    future = seconds > 0  # the very moment (a simulated clock often stands on it) is already past
     seconds = abs(seconds)
     if seconds < 45:
         amount = "a few seconds"
@@ -129,10 +128,8 @@ def format_time(when: datetime, style: TimeStyle, zone: ZoneInfo, now: datetime)
 
 
 def as_rich(value: RichText) -> Text:
-    """Return value as Text; a plain str from the core is (still) read as Discord markup."""
-    if isinstance(value, Text):
-        return value
-    return from_markup(value)  # TEMPORARY (bot/shell/markup.py): becomes Text((value,)) once the core is neutral
+    """Return value as Text (a plain str is literal text: the core writes no markup)."""
+    return value if isinstance(value, Text) else Text((value,))
 
 
 class Renderer:
@@ -209,8 +206,11 @@ class Renderer:
             return []
         lines: list[str] = []
         for raw in rendered.split("\n"):
-            for number, piece in enumerate(wrap(raw, max(20, self.width - visible_len(prefix) - len(indent)))):
-                lines.append((prefix + (indent if number else "") + piece).rstrip())
+            quoted = raw.startswith("> ")  # a quotation keeps its marker on every wrapped line
+            body, lead = (raw[2:], "> ") if quoted else (raw, "")
+            width = max(20, self.width - visible_len(prefix) - len(indent) - len(lead))
+            for number, piece in enumerate(wrap(body, width)):
+                lines.append((prefix + (indent if number else "") + lead + piece).rstrip())
         return lines
 
     # -- embeds and messages ---------------------------------------------------------------------

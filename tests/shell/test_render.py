@@ -20,7 +20,6 @@ from bot.core.messages import (
     text,
     user,
 )
-from bot.shell.markup import from_markup
 from bot.shell.render import Renderer, format_time, relative, wrap
 
 LONDON = ZoneInfo("Europe/London")
@@ -59,6 +58,7 @@ def test_times_show_in_the_programme_zone_with_summer_time() -> None:
     ("delta", "said"),
     [
         (timedelta(seconds=10), "in a few seconds"),
+        (timedelta(0), "a few seconds ago"),
         (timedelta(hours=1), "in 1 hour"),
         (timedelta(days=1), "in 1 day"),
         (timedelta(days=3, hours=6), "in 3 days"),
@@ -91,8 +91,9 @@ def test_rich_text_renders_times_mentions_links_and_emphasis_plainly() -> None:
 
 
 def test_plain_str_spans_are_literal() -> None:
-    """A str span inside Text is never read as markup (asterisks stay)."""
+    """Plain str from the core, alone or inside Text, is literal: never read as markup (asterisks stay)."""
     assert renderer().inline(Text(("a *b* <t:0:F>",))) == "a *b* <t:0:F>"
+    assert renderer().inline("a *b* [x](https://y.example) \\*") == "a *b* [x](https://y.example) \\*"
 
 
 def test_colour_is_only_added_when_asked() -> None:
@@ -100,15 +101,6 @@ def test_colour_is_only_added_when_asked() -> None:
     value = text(Time(NOW), " ", user(1001))
     assert "\x1b[" not in renderer().inline(value)
     assert "\x1b[" in renderer(colour=True).inline(value)
-
-
-def test_discord_markup_in_core_strings_is_read_by_the_temporary_converter() -> None:
-    """<t:…>, <@&…>, <#…>, **bold**, [label](url) and escapes become spans (until the core is neutral)."""
-    unix = int(datetime(2027, 3, 4, 18, 30, tzinfo=UTC).timestamp())
-    value = from_markup(f"<@&202> **Session 1** starts <t:{unix}:F> in <#102>: [join](https://x.example) \\*now\\*")
-    assert renderer().inline(value) == (
-        "@Participant Session 1 starts Thu 4 Mar 2027 18:30 GMT in #announcements: join <https://x.example> *now*"
-    )
 
 
 def test_an_embed_is_a_box_with_fields_and_footer() -> None:
@@ -147,13 +139,18 @@ def test_long_lines_wrap_at_spaces_keeping_the_box_edge() -> None:
     assert wrap("  short", 40) == ["  short"]
 
 
+def test_a_wrapped_quotation_keeps_its_marker_on_every_line() -> None:
+    """A long quoted line wraps into lines that all start with "> "."""
+    from bot.core.messages import quote
+
+    lines = renderer(width=30).block(text(quote("word " * 12)))
+    assert len(lines) > 1 and all(line.startswith("> ") for line in lines)
+
+
 def test_block_emphases_take_whole_lines() -> None:
     """A quotation starts on its own line, every line quoted; what follows starts on a new line too."""
-    from bot.core import messages
+    from bot.core.messages import quote
 
-    quote = getattr(messages, "quote", None)
-    if quote is None:
-        pytest.skip("the core has no block emphases yet")
     assert renderer().inline(text("Said:", quote("first line\nsecond"), "— someone")) == (
         "Said:\n> first line\n> second\n— someone"
     )
