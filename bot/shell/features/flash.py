@@ -26,7 +26,7 @@ from bot.core.flash.domain import (
     StoryResult,
 )
 from bot.core.flash.render import COLOUR, render_items_message
-from bot.core.messages import Embed, Text, Time, TimeStyle, channel, plain, strong, text, user
+from bot.core.messages import Embed, RichText, Text, Time, TimeStyle, channel, plain, strong, text, user
 from bot.core.text import clean_text
 from bot.shell.commands import Context, Registry
 from bot.shell.forms import Field, FieldKind, Form
@@ -142,7 +142,7 @@ def issue_archive_embed(found: IssueArchivePage) -> Embed:
     issue = found.issue
     if found.archive_only:
         title = f"{issue.title}: {found.archive_only} more beyond the {found.posted} posted"
-        description: str = found.text
+        description: RichText = found.text
     else:
         title = f"{issue.title} in the archive"
         description = f"Everything in {issue.title} was posted ({found.posted} items); /flash latest shows the latest."
