@@ -308,10 +308,10 @@ class ReminderDmHandler:
             _check_current(session, delivery)
             preference = await uow.repo(SqlReminderPreferenceRepository).get(session.guild_id, user_id)
             if preference is None or not preference.dm_enabled:
-                raise DeliverySkipped(f"user {user_id} turned reminder DMs off")
+                raise DeliverySkipped("the person turned reminder DMs off")
             participant = await uow.repo(SqlParticipantRepository).get(session.guild_id, user_id)
             if participant is None or not participant.active:
-                raise DeliverySkipped(f"user {user_id} is no longer an active participant")
+                raise DeliverySkipped("the person is no longer an active participant")
             active = await uow.repo(SqlSessionRepository).count_active(session.guild_id)
         offset = int(delivery.payload["offset_minutes"])
         message = reminder_message(programme, session, active_count=active, offset_minutes=offset, direct=True)

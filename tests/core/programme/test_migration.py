@@ -1,4 +1,4 @@
-"""Migration 0003 creates the programme tables the models describe and downgrades cleanly; 0008 fixes opt-ins."""
+"""Migration 0003 creates the programme tables the models describe and downgrades cleanly; 0010 fixes opt-ins."""
 
 import asyncio
 from datetime import UTC, datetime
@@ -57,10 +57,10 @@ async def test_upgrade_matches_models_and_downgrade_removes_tables(fresh_databas
         await database.dispose()
 
 
-async def test_0008_turns_off_reminder_dms_of_people_who_are_not_active_participants(fresh_database_url: str) -> None:
+async def test_0010_turns_off_reminder_dms_of_people_who_are_not_active_participants(fresh_database_url: str) -> None:
     """Opt-ins stored without /join, or by someone who left, are turned off; an active participant's stays on."""
     config = alembic_config(fresh_database_url)
-    await asyncio.to_thread(command.upgrade, config, "0007_one_delivery_key_format")
+    await asyncio.to_thread(command.upgrade, config, "0009_posted_messages")
     database = Database(fresh_database_url)
     now = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
     participants = table(
