@@ -26,6 +26,8 @@ from bot.core.programme import deliveries as programme_deliveries
 from bot.core.programme.domain import ChannelDirectory
 from bot.core.programme.permissions import is_facilitator
 from bot.core.programme.service import ProgrammeService
+from bot.core.questionnaires import deliveries as questionnaire_deliveries
+from bot.core.questionnaires.service import QuestionnaireService
 from bot.core.reflections import deliveries as reflection_deliveries
 from bot.core.reflections.attendance import AttendanceService
 from bot.core.reflections.follower import ReflectionPollFollower
@@ -62,6 +64,7 @@ class Services:
     attendance: AttendanceService
     flash: FlashService
     evaluation: EvaluationService
+    questionnaires: QuestionnaireService
     leader: AdvisoryLockLeader | None = field(default=None)
     loop_lag: LoopLagWatch = field(default_factory=LoopLagWatch)
 
@@ -141,6 +144,7 @@ def build_services(
     participant_deliveries.register(dispatcher)
     flash_deliveries.register(dispatcher, database=database, clock=clock, sender=sender, planner=planner)
     evaluation_deliveries.register(dispatcher, database=database, clock=clock)
+    questionnaire_deliveries.register(dispatcher, database=database, clock=clock, sender=sender)
     return Services(
         settings=settings,
         database=database,
@@ -155,5 +159,6 @@ def build_services(
         attendance=AttendanceService(database, clock),
         flash=flash,
         evaluation=evaluation,
+        questionnaires=QuestionnaireService(database, clock, dispatcher=dispatcher),
         leader=leader,
     )

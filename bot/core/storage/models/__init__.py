@@ -7,6 +7,7 @@ from bot.core.storage.models import delivery as delivery
 from bot.core.storage.models import flash as flash
 from bot.core.storage.models import participants as participants
 from bot.core.storage.models import programme as programme
+from bot.core.storage.models import questionnaires as questionnaires
 from bot.core.storage.models import reflections as reflections
 from bot.core.storage.models import state
 from bot.core.storage.models.base import Base

@@ -1,0 +1,46 @@
+"""Fixtures for questionnaires: the reflections fixtures (programme, people, fake platform) plus the service."""
+
+import pytest
+
+from bot.core.clock import ManualClock
+from bot.core.programme.repository import SqlOutcomeRepository
+from bot.core.questionnaires import deliveries as questionnaire_deliveries
+from bot.core.questionnaires.service import QuestionnaireService
+from bot.core.storage.database import Database
+from tests.core.fakes import FakeSender
+from tests.core.reflections.conftest import (  # noqa: F401  (fixtures)
+    GUILD,
+    FakeDispatcher,
+    dispatcher,
+    participants,
+    programme,
+    sender,
+)
+
+OUTCOMES = (
+    "explore the personal attributes and conditions to re-imagine place",
+    "understand how to work with different communities and their assets",
+    "explore and adapt tools for engaging and influencing people",
+    "value, empower, support and sustain volunteering",
+)
+
+
+@pytest.fixture
+def questionnaires(database: Database, clock: ManualClock, dispatcher: FakeDispatcher) -> QuestionnaireService:
+    """Return the questionnaire service on the test database."""
+    return QuestionnaireService(database, clock, dispatcher=dispatcher)
+
+
+@pytest.fixture
+def handlers(database: Database, clock: ManualClock, sender: FakeSender, dispatcher: FakeDispatcher) -> FakeDispatcher:
+    """Register the questionnaire delivery handlers on the fake dispatcher."""
+    questionnaire_deliveries.register(dispatcher, database=database, clock=clock, sender=sender)
+    return dispatcher
+
+
+async def add_outcomes(database: Database, clock: ManualClock) -> None:
+    """Give the programme the four outcomes of the example file."""
+    async with database.unit_of_work() as uow:
+        for text in OUTCOMES:
+            await uow.repo(SqlOutcomeRepository).add(GUILD, text, now=clock.now())
+        await uow.commit()
