@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
+from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.participants.domain import AreaGroup, ParticipantRole
 from bot.core.participants.errors import NotRegisteredError
 from bot.core.participants.repository import SqlParticipantRepository
@@ -17,7 +18,6 @@ from bot.core.programme.domain import Programme
 from bot.core.programme.errors import ProgrammeNotSetUpError
 from bot.core.programme.permissions import is_facilitator, require_facilitator
 from bot.core.programme.repository import SqlOutcomeRepository, SqlProgrammeRepository, SqlSessionRepository
-from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.questionnaires.deliveries import DeliveryScheduler, close_delivery, open_delivery, target
 from bot.core.questionnaires.domain import (
     CHOICE_LIMIT,

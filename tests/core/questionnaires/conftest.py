@@ -8,14 +8,14 @@ from bot.core.questionnaires import deliveries as questionnaire_deliveries
 from bot.core.questionnaires.service import QuestionnaireService
 from bot.core.storage.database import Database
 from tests.core.fakes import FakeSender
-from tests.core.reflections.conftest import (  # noqa: F401  (fixtures)
-    GUILD,
-    FakeDispatcher,
-    dispatcher,
-    participants,
-    programme,
-    sender,
-)
+from tests.core.reflections import conftest as _reflections
+from tests.core.reflections.conftest import GUILD, FakeDispatcher
+
+# The reflections fixtures, shared: a programme, people, a fake platform and dispatcher.
+dispatcher = _reflections.dispatcher
+participants = _reflections.participants
+programme = _reflections.programme
+sender = _reflections.sender
 
 OUTCOMES = (
     "explore the personal attributes and conditions to re-imagine place",
