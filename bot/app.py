@@ -159,6 +159,6 @@ def build_services(
         attendance=AttendanceService(database, clock),
         flash=flash,
         evaluation=evaluation,
-        questionnaires=QuestionnaireService(database, clock, dispatcher=dispatcher),
+        questionnaires=QuestionnaireService(database, clock, dispatcher=dispatcher, consent=participants),
         leader=leader,
     )

@@ -3,10 +3,11 @@
 import discord
 
 from bot.core.participants import ConsentPrompt, ConsentPurpose, ConsentState, ConsentText, Participant
+from bot.core.participants.domain import JOIN_PURPOSES
 from bot.core.text import sanitise_block, sanitise_inline
 
 BRAND = 0x2E8B57
-PURPOSES = tuple(ConsentPurpose)
+PURPOSES = JOIN_PURPOSES
 
 
 def consent_button_id(purpose: ConsentPurpose, granted: bool, version: int) -> str:

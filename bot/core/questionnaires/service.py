@@ -6,12 +6,19 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
 from bot.core.delivery.repository import SqlDeliveryRepository
-from bot.core.participants.domain import AreaGroup, ParticipantRole
+from bot.core.participants.domain import (
+    AreaGroup,
+    ConsentPurpose,
+    ConsentSource,
+    ConsentState,
+    ConsentText,
+    ParticipantRole,
+)
 from bot.core.participants.errors import NotRegisteredError
 from bot.core.participants.repository import SqlParticipantRepository
 from bot.core.programme.domain import Programme
@@ -72,13 +79,36 @@ def _value_text(item: Item, value: Any) -> str:
     return str(value)
 
 
+class ConsentRecorder(Protocol):
+    """The part of ParticipantService that records a consent answer (the mentoring contact purpose)."""
+
+    async def consent_text(self, guild_id: int) -> ConsentText: ...
+
+    async def record_consent(
+        self,
+        actor: Actor,
+        answers: Mapping[ConsentPurpose | str, bool],
+        *,
+        text_version: int,
+        source: ConsentSource = ConsentSource.PROMPT,
+    ) -> ConsentState: ...
+
+
 class QuestionnaireService:
     """Everything facilitators and respondents do with questionnaires; posting happens through deliveries."""
 
-    def __init__(self, database: Database, clock: Clock, *, dispatcher: DeliveryScheduler | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        *,
+        dispatcher: DeliveryScheduler | None = None,
+        consent: ConsentRecorder | None = None,
+    ) -> None:
         self._database = database
         self._clock = clock
         self._dispatcher = dispatcher
+        self._consent = consent
 
     # -- helpers -----------------------------------------------------------------------------------------
 
@@ -454,6 +484,29 @@ class QuestionnaireService:
             await uow.commit()
         log.debug("Saved questionnaire %s page %s of user %s (seen %s)", q.id, page, actor.user_id, seen)
         return PageSaved(q.id, q.name, page, len(pages), next_page, q.closes_at, summary, mentor)
+
+    async def mentor_contact(self, actor: Actor, questionnaire_id: int, granted: bool) -> str:
+        """Record the mentoring contact consent (yes only after answering yes or maybe); return the reply."""
+        async with self._database.unit_of_work() as uow:
+            q = await uow.repo(SqlQuestionnaireRepository).get(questionnaire_id)
+            if q is None or actor.guild_id not in (0, q.guild_id):
+                raise QuestionnaireNotFoundError()
+            if await uow.repo(SqlParticipantRepository).get(q.guild_id, actor.user_id) is None:
+                raise NotRegisteredError("answer the questionnaire")
+            previous = await self._previous(uow, q, actor.user_id)
+        if granted and previous.get(MENTOR_KEY) not in ("yes", "maybe"):
+            raise ItemError("Answer yes or maybe to the mentoring question first; nothing was recorded.")
+        if self._consent is None:
+            raise ItemError("Consent cannot be recorded here.")
+        person = Actor(q.guild_id, actor.user_id, actor.display_name, actor.role_ids)
+        text = await self._consent.consent_text(q.guild_id)
+        await self._consent.record_consent(person, {ConsentPurpose.MENTORING: granted}, text_version=text.version)
+        if granted:
+            return (
+                "Thank you — the programme team may contact you about the second cohort. "
+                "Change your mind any time with the No thanks button."
+            )
+        return "Noted: nobody will contact you about mentoring."
 
     async def finish_later(self, actor: Actor, questionnaire_id: int) -> Questionnaire:
         """Return the questionnaire for the "Finish later" reply (nothing to store: every page is saved)."""

@@ -3,6 +3,7 @@
 import pytest
 
 from bot.core.clock import ManualClock
+from bot.core.participants.service import ParticipantService
 from bot.core.programme.repository import SqlOutcomeRepository
 from bot.core.questionnaires import deliveries as questionnaire_deliveries
 from bot.core.questionnaires.service import QuestionnaireService
@@ -26,9 +27,11 @@ OUTCOMES = (
 
 
 @pytest.fixture
-def questionnaires(database: Database, clock: ManualClock, dispatcher: FakeDispatcher) -> QuestionnaireService:
+def questionnaires(
+    database: Database, clock: ManualClock, dispatcher: FakeDispatcher, participants: ParticipantService
+) -> QuestionnaireService:
     """Return the questionnaire service on the test database."""
-    return QuestionnaireService(database, clock, dispatcher=dispatcher)
+    return QuestionnaireService(database, clock, dispatcher=dispatcher, consent=participants)
 
 
 @pytest.fixture

@@ -258,3 +258,31 @@ async def test_status_counts_by_area_and_role_suppress_under_five(
     await handlers.registered[QUESTIONNAIRE_CLOSE](row)
     summary = sender.channel_posts[-1]
     assert "8 people started it and 0 finished" in str(summary.message.embeds[0].description)
+
+
+async def test_mentoring_contact_is_a_fourth_consent_purpose_not_asked_at_join(
+    questionnaires: QuestionnaireService,
+    handlers: FakeDispatcher,
+    participants: ParticipantService,
+    programme: Programme,
+    database: Database,
+    clock: ManualClock,
+) -> None:
+    """Yes to mentoring records the mentoring purpose; the join prompt still asks only the three."""
+    from bot.core.participants.domain import ConsentPurpose
+
+    await join(participants, 101, quote=False)
+    qid = await _open(questionnaires, handlers, database)
+    person = member(101)
+    with pytest.raises(Exception, match="yes or maybe"):
+        await questionnaires.mentor_contact(person, qid, True)
+    form = await questionnaires.start(person, qid)
+    while True:
+        saved = await questionnaires.submit_page(person, qid, form.version, form.page, _page(form))
+        if saved.next_page is None:
+            break
+        form = await questionnaires.page(person, qid, saved.next_page)
+    assert saved.mentor_offer
+    await questionnaires.mentor_contact(Actor(0, 101), qid, True)
+    state = await participants.current_consent(GUILD, 101)
+    assert state.granted(ConsentPurpose.MENTORING) and state.missing == ()
