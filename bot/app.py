@@ -18,6 +18,8 @@ from bot.core.flash import deliveries as flash_deliveries
 from bot.core.flash.adapters import ParticipantsMembership, ProgrammeServiceSource, ReflectionsRecapSource
 from bot.core.flash.planning import IssuePlanner
 from bot.core.flash.service import FlashService
+from bot.core.interviews import deliveries as interview_deliveries
+from bot.core.interviews.service import InterviewService
 from bot.core.looplag import LoopLagWatch
 from bot.core.participants import deliveries as participant_deliveries
 from bot.core.participants.service import ParticipantService
@@ -65,6 +67,7 @@ class Services:
     flash: FlashService
     evaluation: EvaluationService
     questionnaires: QuestionnaireService
+    interviews: InterviewService
     leader: AdvisoryLockLeader | None = field(default=None)
     loop_lag: LoopLagWatch = field(default_factory=LoopLagWatch)
 
@@ -145,6 +148,7 @@ def build_services(
     flash_deliveries.register(dispatcher, database=database, clock=clock, sender=sender, planner=planner)
     evaluation_deliveries.register(dispatcher, database=database, clock=clock)
     questionnaire_deliveries.register(dispatcher, database=database, clock=clock, sender=sender)
+    interview_deliveries.register(dispatcher, database=database, sender=sender)
     return Services(
         settings=settings,
         database=database,
@@ -160,5 +164,6 @@ def build_services(
         flash=flash,
         evaluation=evaluation,
         questionnaires=QuestionnaireService(database, clock, dispatcher=dispatcher, consent=participants),
+        interviews=InterviewService(database, clock, dispatcher=dispatcher),
         leader=leader,
     )

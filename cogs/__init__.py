@@ -12,4 +12,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.reflections",
     "cogs.evaluation",
     "cogs.questionnaires",
+    "cogs.interviews",
 )
