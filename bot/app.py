@@ -35,6 +35,7 @@ from bot.core.reflections.attendance import AttendanceService
 from bot.core.reflections.follower import ReflectionPollFollower
 from bot.core.reflections.service import ReflectionService
 from bot.core.storage.database import Database
+from bot.core.stories.service import StoryService
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class Services:
     evaluation: EvaluationService
     questionnaires: QuestionnaireService
     interviews: InterviewService
+    stories: StoryService
     leader: AdvisoryLockLeader | None = field(default=None)
     loop_lag: LoopLagWatch = field(default_factory=LoopLagWatch)
 
@@ -165,5 +167,6 @@ def build_services(
         evaluation=evaluation,
         questionnaires=QuestionnaireService(database, clock, dispatcher=dispatcher, consent=participants),
         interviews=InterviewService(database, clock, dispatcher=dispatcher),
+        stories=StoryService(database, clock),
         leader=leader,
     )

@@ -13,4 +13,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.evaluation",
     "cogs.questionnaires",
     "cogs.interviews",
+    "cogs.stories",
 )
