@@ -10,6 +10,7 @@ from typing import Protocol
 
 from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped, NewDelivery
 from bot.core.delivery.idempotent import dm_once
+from bot.core.delivery.keys import delivery_key
 from bot.core.interviews import render
 from bot.core.interviews.domain import InterviewStatus
 from bot.core.interviews.repository import SqlInterviewRepository
@@ -35,7 +36,7 @@ def invite_delivery(guild_id: int, user_id: int, now: datetime) -> NewDelivery:
         guild_id=guild_id,
         kind=INTERVIEW_INVITE,
         target=f"interviews:{guild_id}",
-        dedupe_key=f"{INTERVIEW_INVITE}:{guild_id}:{user_id}:{now:%Y%m%dT%H%M%SZ}",
+        dedupe_key=delivery_key(INTERVIEW_INVITE, guild_id, user_id, now),
         due_at=now,
         deliver_before=now + timedelta(days=14),
         payload={"user_id": user_id, "summary": "interview invitation DM"},

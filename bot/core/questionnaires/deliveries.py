@@ -4,7 +4,7 @@ Delivery kinds (target "questionnaire:<id>"):
 
 * ``questionnaire_open`` — due at opens_at (after the last session by default); opens it, posts the
   "Start" post in the reflections channel and plans the invitation DMs, the nudge and the close.
-  Key ``questionnaire_open:<id>:<opens_at>``.
+  Key ``questionnaire_open:<id>:<opens_at>`` (keys and payload times from bot.core.delivery.keys).
 * ``questionnaire_nudge`` — due nudge_before_close_days (default 2) before closing: one post naming
   nobody, and a DM to each opted-in person of the audience who has not finished.
 * ``questionnaire_dm`` — one person's invitation or reminder DM with the "Start" button
@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from bot.core.clock import Clock
 from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped, NewDelivery
 from bot.core.delivery.idempotent import dm_once, post_once
+from bot.core.delivery.keys import delivery_key, key_time
 from bot.core.participants.repository import SqlParticipantRepository
 from bot.core.ports import PermanentSendError, Sender
 from bot.core.programme.domain import DEFAULT_NUDGE_BEFORE_CLOSE_DAYS
@@ -57,9 +58,9 @@ class DeliveryRegistry(DeliveryScheduler, Protocol):
     def register(self, kind: str, handler: DeliveryHandler, *, dm: bool = False) -> None: ...
 
 
-def stamp(when: datetime) -> str:
-    """Return a compact UTC timestamp for keys and payloads."""
-    return f"{when:%Y%m%dT%H%M%SZ}"
+def stamp(when: datetime) -> int:
+    """Return a moment as payloads store it (Unix seconds, bot.core.delivery.keys)."""
+    return key_time(when)
 
 
 def target(questionnaire_id: int) -> str:
@@ -73,7 +74,7 @@ def open_delivery(q: Questionnaire, opens_at: datetime) -> NewDelivery:
         guild_id=q.guild_id,
         kind=QUESTIONNAIRE_OPEN,
         target=target(q.id),
-        dedupe_key=f"{QUESTIONNAIRE_OPEN}:{q.id}:{stamp(opens_at)}",
+        dedupe_key=delivery_key(QUESTIONNAIRE_OPEN, q.id, opens_at),
         due_at=opens_at,
         deliver_before=opens_at + timedelta(days=21),
         payload={"questionnaire_id": q.id, "opens_at": stamp(opens_at), "summary": f"open questionnaire {q.id}"},
@@ -86,7 +87,7 @@ def nudge_delivery(q: Questionnaire, nudge_at: datetime, closes_at: datetime) ->
         guild_id=q.guild_id,
         kind=QUESTIONNAIRE_NUDGE,
         target=target(q.id),
-        dedupe_key=f"{QUESTIONNAIRE_NUDGE}:{q.id}:{stamp(nudge_at)}",
+        dedupe_key=delivery_key(QUESTIONNAIRE_NUDGE, q.id, nudge_at),
         due_at=nudge_at,
         deliver_before=closes_at,
         payload={"questionnaire_id": q.id, "nudge_at": stamp(nudge_at), "summary": f"questionnaire {q.id} nudge"},
@@ -99,7 +100,7 @@ def close_delivery(q: Questionnaire, closes_at: datetime) -> NewDelivery:
         guild_id=q.guild_id,
         kind=QUESTIONNAIRE_CLOSE,
         target=target(q.id),
-        dedupe_key=f"{QUESTIONNAIRE_CLOSE}:{q.id}:{stamp(closes_at)}",
+        dedupe_key=delivery_key(QUESTIONNAIRE_CLOSE, q.id, closes_at),
         due_at=closes_at,
         deliver_before=closes_at + GRACE,
         payload={"questionnaire_id": q.id, "closes_at": stamp(closes_at), "summary": f"close questionnaire {q.id}"},
@@ -113,7 +114,7 @@ def dm_delivery(q: Questionnaire, user_id: int, purpose: str, now: datetime) -> 
         guild_id=q.guild_id,
         kind=QUESTIONNAIRE_DM,
         target=target(q.id),
-        dedupe_key=f"{QUESTIONNAIRE_DM}:{q.id}:{purpose}:{user_id}",
+        dedupe_key=delivery_key(QUESTIONNAIRE_DM, q.id, purpose, user_id),
         due_at=now,
         deliver_before=max(until, now + timedelta(minutes=5)),
         payload={"questionnaire_id": q.id, "user_id": user_id, "purpose": purpose, "summary": "questionnaire DM"},

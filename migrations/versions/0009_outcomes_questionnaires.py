@@ -1,7 +1,7 @@
 """Create questionnaires, questionnaire_items, questionnaire_responses and questionnaire_answers
 
-Revision ID: 0008_outcomes_questionnaires
-Revises: 0007_outcomes_programme_outcomes
+Revision ID: outcomes_questionnaires
+Revises: outcomes_programme_outcomes
 Create Date: 2026-12-06 00:40:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import bot.core.storage.types
 
-revision: str = "0008_outcomes_questionnaires"
-down_revision: str | None = "0007_outcomes_programme_outcomes"
+revision: str = "outcomes_questionnaires"
+down_revision: str | None = "outcomes_programme_outcomes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Create interview_candidates (the interview shortlist) and story_highlights (most significant change)
 
-Revision ID: 0009_outcomes_interviews_stories
-Revises: 0008_outcomes_questionnaires
+Revision ID: outcomes_interviews_stories
+Revises: outcomes_questionnaires
 Create Date: 2026-12-06 00:50:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import bot.core.storage.types
 
-revision: str = "0009_outcomes_interviews_stories"
-down_revision: str | None = "0008_outcomes_questionnaires"
+revision: str = "outcomes_interviews_stories"
+down_revision: str | None = "outcomes_questionnaires"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Create programme_outcomes (the programme's learning outcomes, at most eight per server)
 
-Revision ID: 0007_outcomes_programme_outcomes
-Revises: 0006_flash_floods
+Revision ID: outcomes_programme_outcomes
+Revises: 0007_one_delivery_key_format
 Create Date: 2026-12-06 00:30:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import bot.core.storage.types
 
-revision: str = "0007_outcomes_programme_outcomes"
-down_revision: str | None = "0006_flash_floods"
+revision: str = "outcomes_programme_outcomes"
+down_revision: str | None = "0007_one_delivery_key_format"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
