@@ -244,3 +244,13 @@ class QuestionnaireView:
     pages: int
     answered: int = 0
     notes: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionnaireData:
+    """A questionnaire with every version's items, its responses and every saved answer (for the evaluation)."""
+
+    questionnaire: Questionnaire
+    items: tuple[Item, ...]
+    responses: tuple[Response, ...]
+    answers: tuple[StoredAnswer, ...]

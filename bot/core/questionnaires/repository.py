@@ -13,6 +13,7 @@ from bot.core.questionnaires.domain import (
     ItemDraft,
     ItemKind,
     Questionnaire,
+    QuestionnaireData,
     QuestionnaireStatus,
     Response,
     StoredAnswer,
@@ -295,3 +296,14 @@ class SqlQuestionnaireRepository:
             )
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def load(self, guild_id: int) -> list[QuestionnaireData]:
+        """Return every questionnaire of a server with its items, responses and answers (oldest first)."""
+        found = []
+        for q in reversed(await self.all(guild_id)):
+            found.append(
+                QuestionnaireData(
+                    q, tuple(await self.items(q.id)), tuple(await self.responses(q.id)), tuple(await self.answers(q.id))
+                )
+            )
+        return found
