@@ -81,6 +81,7 @@ class AgreementRow:
     label: str
     n: int
     agreeing: int
+    disagreeing: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +208,11 @@ def outcome_figures(cohort: Cohort) -> OutcomeFigures | None:
     for key, (kind, text, _) in labels.items():
         if kind is ItemKind.AGREEMENT:
             values = _ints(a.get(key) for a in answers.values())
-            agreement.append(AgreementRow(key, text, len(values), sum(1 for v in values if v in AGREE)))
+            agreement.append(
+                AgreementRow(
+                    key, text, len(values), sum(1 for v in values if v in AGREE), sum(1 for v in values if v <= 2)
+                )
+            )
     mentor_values = [a.get(MENTOR_KEY) for a in answers.values()]
     mentor = tuple((choice, mentor_values.count(choice)) for choice in YES_MAYBE_NO) if MENTOR_KEY in labels else ()
     attended: dict[int, set[int]] = defaultdict(set)

@@ -5,6 +5,7 @@ import statistics
 from datetime import timedelta
 
 from bot.core.clock import ManualClock
+from bot.core.evaluation.charts import PNG_MAGIC, chart_specs, render_chart
 from bot.core.evaluation.figures import programme_figures
 from bot.core.evaluation.outcome_tables import agreement_rows, band_rows, mentor_rows, outcome_rows
 from bot.core.evaluation.render import render_html_report
@@ -130,6 +131,10 @@ async def test_outcome_table_matches_an_independent_computation(
         assert shown_mentor[choice.capitalize()] in ({"<5"} if 0 < count < 5 else {str(count), "*"})
     bands = {label: n for label, n, _ in band_rows(figures.outcomes)}
     assert set(bands) == {"1–3", "4–6", "7–10"}
+    specs = {spec.name: spec for spec in chart_specs(figures)}
+    assert {"outcomes_before_now", "agreement"} <= set(specs)
+    assert render_chart(specs["outcomes_before_now"]).startswith(PNG_MAGIC)
+    assert render_chart(specs["agreement"]).startswith(PNG_MAGIC)
     html = render_html_report(figures, ())
     assert "Learning outcomes: before the programme and now" in html and OUTCOMES[0] in html
 
