@@ -1,5 +1,6 @@
 """Questionnaire domain: items and their kinds, questionnaires, pages and the values the service returns."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -254,3 +255,14 @@ class QuestionnaireData:
     items: tuple[Item, ...]
     responses: tuple[Response, ...]
     answers: tuple[StoredAnswer, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageWrite:
+    """One checked page to store: answers by item id (None removes one), and what it supersedes."""
+
+    user_id: int
+    page: int
+    values: Mapping[int, Any]
+    stale_item_ids: tuple[int, ...]
+    finished: bool

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.questionnaires.domain import (
@@ -12,6 +12,7 @@ from bot.core.questionnaires.domain import (
     Item,
     ItemDraft,
     ItemKind,
+    PageWrite,
     Questionnaire,
     QuestionnaireData,
     QuestionnaireStatus,
@@ -263,6 +264,110 @@ class SqlQuestionnaireRepository:
         )
         await self._session.flush()
         return _response(row)
+
+    async def save_pages(
+        self, questionnaire: Questionnaire, writes: Sequence[PageWrite], known: Mapping[int, Response], *, now: datetime
+    ) -> dict[int, Response]:
+        """Store many pages at once (a few statements for the whole batch); return everyone's progress after.
+
+        known holds the responses read before (people without one get a new row). For one person and item,
+        the last write in the batch wins. Empty answers remove earlier ones; stale_item_ids are older versions'
+        items whose answers the page supersedes.
+        """
+        progress: dict[int, tuple[int, bool]] = {}
+        for w in writes:
+            last, finished = progress.get(w.user_id, (0, False))
+            progress[w.user_id] = (max(last, w.page), finished or w.finished)
+        new_users = [u for u in progress if u not in known]
+        if new_users:
+            self._session.add_all(
+                QuestionnaireResponseRow(
+                    questionnaire_id=questionnaire.id,
+                    guild_id=questionnaire.guild_id,
+                    user_id=u,
+                    last_page=progress[u][0],
+                    finished_at=now if progress[u][1] else None,
+                    started_at=now,
+                    updated_at=now,
+                )
+                for u in new_users
+            )
+            await self._session.flush()
+        rows = await self._session.scalars(
+            select(QuestionnaireResponseRow).where(
+                QuestionnaireResponseRow.questionnaire_id == questionnaire.id,
+                QuestionnaireResponseRow.user_id.in_(list(progress)),
+            )
+        )
+        by_user = {r.user_id: r for r in rows.all()}
+        changes = []
+        for user_id, (page, finished) in progress.items():
+            row = by_user[user_id]
+            if user_id in known:
+                changes.append(
+                    {
+                        "id": row.id,
+                        "last_page": max(row.last_page, page),
+                        "finished_at": row.finished_at or (now if finished else None),
+                        "updated_at": now,
+                    }
+                )
+        if changes:
+            await self._session.execute(update(QuestionnaireResponseRow), changes)
+        answers: dict[tuple[int, int], tuple[Any, int]] = {}
+        replaced: set[tuple[int, int]] = set()
+        for w in writes:
+            response_id = by_user[w.user_id].id
+            for item_id in (*w.values, *w.stale_item_ids):
+                replaced.add((response_id, item_id))
+                answers.pop((response_id, item_id), None)
+            for item_id, value in w.values.items():
+                if value is not None:
+                    answers[(response_id, item_id)] = (value, w.page)
+        if replaced:
+            await self._session.execute(
+                delete(QuestionnaireAnswerRow).where(
+                    tuple_(QuestionnaireAnswerRow.response_id, QuestionnaireAnswerRow.item_id).in_(sorted(replaced))
+                )
+            )
+        if answers:
+            await self._session.execute(
+                insert(QuestionnaireAnswerRow),
+                [
+                    {"response_id": r, "item_id": i, "value": v, "page": page, "saved_at": now}
+                    for (r, i), (v, page) in answers.items()
+                ],
+            )
+        self._session.expire_all()
+        rows = await self._session.scalars(
+            select(QuestionnaireResponseRow).where(
+                QuestionnaireResponseRow.questionnaire_id == questionnaire.id,
+                QuestionnaireResponseRow.user_id.in_(list(progress)),
+            )
+        )
+        return {r.user_id: _response(r) for r in rows.all()}
+
+    async def answers_of(self, questionnaire_id: int, user_ids: Iterable[int]) -> dict[int, list[StoredAnswer]]:
+        """Return the saved answers of some people, by person (oldest version first)."""
+        wanted = list(user_ids)
+        found: dict[int, list[StoredAnswer]] = {u: [] for u in wanted}
+        if not wanted:
+            return found
+        rows = await self._session.execute(
+            select(QuestionnaireAnswerRow, QuestionnaireItemRow, QuestionnaireResponseRow.user_id)
+            .join(QuestionnaireItemRow, QuestionnaireItemRow.id == QuestionnaireAnswerRow.item_id)
+            .join(QuestionnaireResponseRow, QuestionnaireResponseRow.id == QuestionnaireAnswerRow.response_id)
+            .where(
+                QuestionnaireResponseRow.questionnaire_id == questionnaire_id,
+                QuestionnaireResponseRow.user_id.in_(wanted),
+            )
+            .order_by(QuestionnaireItemRow.version, QuestionnaireItemRow.position)
+        )
+        for a, i, uid in rows.all():
+            found[int(uid)].append(
+                StoredAnswer(a.response_id, int(uid), a.item_id, i.key, i.version, a.value, a.page, a.saved_at)
+            )
+        return found
 
     async def answers(self, questionnaire_id: int, user_id: int | None = None) -> list[StoredAnswer]:
         """Return saved answers (one person's, or everyone's), oldest version first."""

@@ -5,12 +5,14 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
 from bot.core.delivery.repository import SqlDeliveryRepository
+from bot.core.errors import DomainError
 from bot.core.participants.domain import (
     AreaGroup,
     ConsentPurpose,
@@ -43,9 +45,11 @@ from bot.core.questionnaires.domain import (
     ItemKind,
     PageForm,
     PageSaved,
+    PageWrite,
     Questionnaire,
     QuestionnaireStatus,
     QuestionnaireView,
+    Response,
     StatusReport,
 )
 from bot.core.questionnaires.errors import (
@@ -61,6 +65,7 @@ from bot.core.questionnaires.errors import (
 )
 from bot.core.questionnaires.pages import SubmittedValue, build_page, check_page, paginate
 from bot.core.questionnaires.repository import SqlQuestionnaireRepository
+from bot.core.questionnaires.submissions import GroupWriter
 from bot.core.questionnaires.templates import TEMPLATES, template_items
 from bot.core.storage.database import Database, UnitOfWork
 from bot.core.storage.state import SqlAuditRepository
@@ -71,6 +76,36 @@ log = logging.getLogger(__name__)
 
 def _suppress(value: int) -> int | None:
     return value if value >= SUPPRESS_BELOW else None
+
+
+def _summary_label(item: Item) -> str:
+    if item.kind in (ItemKind.BEFORE, ItemKind.NOW):
+        return f"{item.kind.value.capitalize()}: {item.text}"
+    return item.text
+
+
+@dataclass(frozen=True, slots=True)
+class _PageRequest:
+    """One submitted page, queued for the group writer."""
+
+    actor: Actor
+    questionnaire_id: int
+    version: int
+    page: int
+    values: dict[str, SubmittedValue]
+
+
+@dataclass(slots=True)
+class _PageContext:
+    """What a batch of pages of one questionnaire shares, read once per batch."""
+
+    q: Questionnaire | None
+    programme: Programme | None
+    all_items: list[Item]
+    current: list[Item]
+    pages: list[list[Item]]
+    registered: set[int]
+    responses: dict[int, Response]
 
 
 def _value_text(item: Item, value: Any) -> str:
@@ -109,6 +144,7 @@ class QuestionnaireService:
         self._clock = clock
         self._dispatcher = dispatcher
         self._consent = consent
+        self._writer: GroupWriter[_PageRequest, PageSaved] = GroupWriter(database, self._save_pages)
 
     # -- helpers -----------------------------------------------------------------------------------------
 
@@ -377,20 +413,28 @@ class QuestionnaireService:
     async def _respondent(self, uow: UnitOfWork, actor: Actor, questionnaire_id: int) -> Questionnaire:
         """Load a questionnaire someone may answer now, or raise why not (nothing is stored on any error)."""
         q = await uow.repo(SqlQuestionnaireRepository).get(questionnaire_id)
+        programme = await uow.repo(SqlProgrammeRepository).get(q.guild_id) if q is not None else None
+        registered = False
+        if q is not None and q.audience is Audience.PARTICIPANT:
+            registered = await uow.repo(SqlParticipantRepository).get(q.guild_id, actor.user_id) is not None
+        return self._may_answer(q, programme, actor, registered=registered)
+
+    def _may_answer(
+        self, q: Questionnaire | None, programme: Programme | None, actor: Actor, *, registered: bool
+    ) -> Questionnaire:
+        """Return q when actor may answer it now, or raise why not."""
         if q is None or (actor.guild_id not in (0, q.guild_id)):
             raise QuestionnaireNotFoundError()
-        now = self._clock.now()
-        if q.is_closed(now):
+        if q.is_closed(self._clock.now()):
             raise QuestionnaireClosedError(q.name, q.closed_at or q.closes_at)
         if q.status is not QuestionnaireStatus.OPEN:
             raise QuestionnaireNotOpenError(q.name, q.opens_at)
-        programme = await uow.repo(SqlProgrammeRepository).get(q.guild_id)
         in_server = actor.guild_id == q.guild_id
         if q.audience is Audience.FACILITATOR:
             if not in_server or not is_facilitator(programme, actor):
                 raise WrongAudienceError(q.audience.value)
             return q
-        if await uow.repo(SqlParticipantRepository).get(q.guild_id, actor.user_id) is None:
+        if not registered:
             raise NotRegisteredError("answer the questionnaire")
         if (
             in_server
@@ -436,54 +480,90 @@ class QuestionnaireService:
     ) -> PageSaved:
         """Save one page of answers; return where to go next (or, after the last page, the summary).
 
+        Pages submitted together are committed together (bot.core.questionnaires.submissions); each caller
+        gets its own result or error, and a refused page stores nothing.
+
         Raises:
             QuestionnaireClosedError (nothing stored), NotRegisteredError (offers /join), WrongAudienceError,
             TamperedPageError (page outside the questionnaire, unknown fields, values out of range; logged),
             StaleVersionError (the items changed since the page was opened).
         """
-        now = self._clock.now()
-        async with self._database.unit_of_work() as uow:
-            q = await self._respondent(uow, actor, questionnaire_id)
-            repo = uow.repo(SqlQuestionnaireRepository)
-            all_items = await repo.items(q.id)
-            current = [i for i in all_items if i.version == q.version]
-            pages = paginate(current)
-            if not 1 <= page <= len(pages) or version > q.version:
-                log.warning(
-                    "Refused questionnaire %s page %s v%s (of %s, v%s) from user %s",
-                    q.id, page, version, len(pages), q.version, actor.user_id,
-                )  # fmt: skip
-                raise TamperedPageError([f"page {page} of {len(pages)}, version {version}"])
-            if version != q.version:
-                raise StaleVersionError()
-            items = pages[page - 1]
-            checked = check_page(items, values, user_id=actor.user_id, questionnaire_id=q.id, page=page)
-            keys = {i.key for i in items}
-            stale = [i.id for i in all_items if i.version != q.version and i.key in keys]
-            response = await repo.response(q.id, actor.user_id)
-            seen = max(page, response.last_page if response else 0)
-            finished = page == len(pages) or (response is not None and response.finished_at is not None)
-            await repo.save_page(q, actor.user_id, page, checked, stale_item_ids=stale, finished=finished, now=now)
-            summary: tuple[tuple[str, str], ...] = ()
-            mentor = False
-            next_page: int | None = None if page == len(pages) else page + 1
-            if next_page is None:
-                previous = await self._previous(uow, q, actor.user_id)
-                by_key = {i.key: i for i in current}
-                summary = tuple(
-                    (
-                        by_key[k].text
-                        if by_key[k].kind not in (ItemKind.BEFORE, ItemKind.NOW)
-                        else f"{by_key[k].kind.value.capitalize()}: {by_key[k].text}",
-                        _value_text(by_key[k], v),
+        return await self._writer.submit(_PageRequest(actor, questionnaire_id, version, page, dict(values)))
+
+    async def _save_pages(self, uow: UnitOfWork, requests: list["_PageRequest"]) -> list[PageSaved | BaseException]:
+        """Check every page of a batch, then store the good ones together; what they share is read once.
+
+        A refused page (closed, not registered, tampered, stale) stores nothing; the others are unaffected.
+        """
+        contexts: dict[int, _PageContext] = {}
+        results: list[PageSaved | BaseException | None] = []
+        accepted: dict[int, list[tuple[int, PageWrite]]] = {}
+        for index, request in enumerate(requests):
+            try:
+                context = contexts.get(request.questionnaire_id)
+                if context is None:
+                    users = [r.actor.user_id for r in requests if r.questionnaire_id == request.questionnaire_id]
+                    context = contexts[request.questionnaire_id] = await self._page_context(
+                        uow, request.questionnaire_id, users
                     )
-                    for k, v in previous.items()
-                    if k in by_key
-                )
-                mentor = previous.get(MENTOR_KEY) in ("yes", "maybe")
-            await uow.commit()
-        log.debug("Saved questionnaire %s page %s of user %s (seen %s)", q.id, page, actor.user_id, seen)
-        return PageSaved(q.id, q.name, page, len(pages), next_page, q.closes_at, summary, mentor)
+                accepted.setdefault(request.questionnaire_id, []).append((index, self._check_page(context, request)))
+                results.append(None)
+            except DomainError as error:
+                results.append(error)
+        now = self._clock.now()
+        for questionnaire_id, writes in accepted.items():
+            context = contexts[questionnaire_id]
+            assert context.q is not None
+            q = context.q
+            repo = uow.repo(SqlQuestionnaireRepository)
+            await repo.save_pages(q, [w for _, w in writes], context.responses, now=now)
+            last = len(context.pages)
+            finishing = {w.user_id for _, w in writes if w.page == last}
+            previous = await repo.answers_of(q.id, finishing)
+            by_key = {i.key: i for i in context.current}
+            for index, write in writes:
+                summary: tuple[tuple[str, str], ...] = ()
+                mentor = False
+                if write.page == last:
+                    mine = {a.item_key: a.value for a in previous[write.user_id]}
+                    summary = tuple(
+                        (_summary_label(by_key[k]), _value_text(by_key[k], v)) for k, v in mine.items() if k in by_key
+                    )
+                    mentor = mine.get(MENTOR_KEY) in ("yes", "maybe")
+                next_page = None if write.page == last else write.page + 1
+                results[index] = PageSaved(q.id, q.name, write.page, last, next_page, q.closes_at, summary, mentor)
+        return [r for r in results if r is not None]
+
+    async def _page_context(self, uow: UnitOfWork, questionnaire_id: int, users: list[int]) -> "_PageContext":
+        repo = uow.repo(SqlQuestionnaireRepository)
+        q = await repo.get(questionnaire_id)
+        if q is None:
+            return _PageContext(None, None, [], [], [], set(), {})
+        programme = await uow.repo(SqlProgrammeRepository).get(q.guild_id)
+        all_items = await repo.items(q.id)
+        current = [i for i in all_items if i.version == q.version]
+        registered = await uow.repo(SqlParticipantRepository).registered(q.guild_id, users)
+        responses = {r.user_id: r for r in await repo.responses(q.id)}
+        return _PageContext(q, programme, all_items, current, paginate(current), registered, responses)
+
+    def _check_page(self, context: "_PageContext", request: "_PageRequest") -> PageWrite:
+        """Check one page against the questionnaire and return what to store (raise why not)."""
+        actor, version, page = request.actor, request.version, request.page
+        q = self._may_answer(context.q, context.programme, actor, registered=actor.user_id in context.registered)
+        pages = context.pages
+        if not 1 <= page <= len(pages) or version > q.version:
+            log.warning(
+                "Refused questionnaire %s page %s v%s (of %s, v%s) from user %s",
+                q.id, page, version, len(pages), q.version, actor.user_id,
+            )  # fmt: skip
+            raise TamperedPageError([f"page {page} of {len(pages)}, version {version}"])
+        if version != q.version:
+            raise StaleVersionError()
+        items = pages[page - 1]
+        checked = check_page(items, request.values, user_id=actor.user_id, questionnaire_id=q.id, page=page)
+        keys = {i.key for i in items}
+        stale = tuple(i.id for i in context.all_items if i.version != q.version and i.key in keys)
+        return PageWrite(actor.user_id, page, checked, stale, page == len(pages))
 
     async def mentor_contact(self, actor: Actor, questionnaire_id: int, granted: bool) -> str:
         """Record the mentoring contact consent (yes only after answering yes or maybe); return the reply."""

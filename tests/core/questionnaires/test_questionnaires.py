@@ -286,3 +286,34 @@ async def test_mentoring_contact_is_a_fourth_consent_purpose_not_asked_at_join(
     await questionnaires.mentor_contact(Actor(0, 101), qid, True)
     state = await participants.current_consent(GUILD, 101)
     assert state.granted(ConsentPurpose.MENTORING) and state.missing == ()
+
+
+async def test_pages_submitted_together_are_saved_together_and_a_bad_one_alone_is_refused(
+    questionnaires: QuestionnaireService,
+    handlers: FakeDispatcher,
+    participants: ParticipantService,
+    programme: Programme,
+    database: Database,
+    clock: ManualClock,
+) -> None:
+    """Concurrent pages (two of one person's, one tampered, one unregistered) share a batch; each gets its own result."""
+    import asyncio
+
+    await add_outcomes(database, clock)
+    people = list(range(401, 411))
+    await join(participants, *people)
+    qid = await _open(questionnaires, handlers, database)
+    first = await questionnaires.page(member(401), qid, 1)
+    second = await questionnaires.page(member(401), qid, 2)
+    calls = [questionnaires.submit_page(member(u), qid, 1, 1, _page(first)) for u in people]
+    calls.append(questionnaires.submit_page(member(401), qid, 1, 2, _page(second)))
+    calls.append(questionnaires.submit_page(member(402), qid, 1, 1, _page(first) | {"q1": ["9"]}))
+    calls.append(questionnaires.submit_page(member(999), qid, 1, 1, _page(first)))
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    assert all(r.next_page == 2 for r in results[:10])  # type: ignore[union-attr]
+    assert results[10].next_page == 3  # type: ignore[union-attr]
+    assert isinstance(results[11], TamperedPageError) and isinstance(results[12], NotRegisteredError)
+    async with database.unit_of_work() as uow:
+        stored = await uow.repo(SqlQuestionnaireRepository).answers(qid)
+    assert len(stored) == 10 * 4 + 4
+    assert {a.value for a in stored if a.user_id == 402} == {4}  # the tampered resubmit changed nothing
