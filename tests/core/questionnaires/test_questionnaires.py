@@ -296,7 +296,7 @@ async def test_pages_submitted_together_are_saved_together_and_a_bad_one_alone_i
     database: Database,
     clock: ManualClock,
 ) -> None:
-    """Concurrent pages (two of one person's, one tampered, one unregistered) share a batch; each gets its own result."""
+    """Concurrent pages (two from one person, one tampered, one unregistered) share a batch; each gets its own."""
     import asyncio
 
     await add_outcomes(database, clock)
