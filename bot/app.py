@@ -34,6 +34,7 @@ from bot.core.reflections.attendance import AttendanceService
 from bot.core.reflections.follower import ReflectionPollFollower
 from bot.core.reflections.service import ReflectionService
 from bot.core.storage.database import Database
+from bot.core.stories import deliveries as story_deliveries
 from bot.core.stories.service import StoryService
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,7 @@ def build_services(
     evaluation_deliveries.register(dispatcher, database=database, clock=clock)
     questionnaire_deliveries.register(dispatcher, database=database, clock=clock, sender=sender)
     interview_deliveries.register(dispatcher, database=database, sender=sender)
+    story_deliveries.register(dispatcher)
     return Services(
         settings=settings,
         database=database,

@@ -5,6 +5,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BletherBot
+from bot.core.stories import render as core
 from cogs._shared.actors import actor_from
 from cogs._shared.replies import send_ephemeral
 from cogs.stories import render
@@ -41,7 +42,7 @@ class Stories(
             month: YYYY-MM (the story's own month if left out).
         """
         highlight = await self.bot.services.stories.mark_significant(actor_from(interaction), item, reason, month)
-        await send_ephemeral(interaction, render.marked(highlight))
+        await send_ephemeral(interaction, core.marked(highlight))
 
     @app_commands.command(name="list", extras=FACILITATOR)
     async def listing(self, interaction: discord.Interaction) -> None:

@@ -10,11 +10,6 @@ from bot.core.text import sanitise_inline
 COLOUR = 0xC27C0E
 
 
-def marked(highlight: Highlight) -> str:
-    """Confirm a marked story."""
-    return f"Story {highlight.item_id} is the most significant change of {highlight.month}. The report lists it."
-
-
 def highlights_embed(highlights: Sequence[Highlight]) -> discord.Embed:
     """List each month's story and reason."""
     lines = [f"**{h.month}** — story {h.item_id}: {sanitise_inline(h.reason, 300)}" for h in highlights]
