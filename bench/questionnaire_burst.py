@@ -34,7 +34,7 @@ from bot.core.participants.domain import ConsentPurpose, ConsentSource
 from bot.core.participants.repository import SqlConsentRepository
 from bot.core.programme.domain import Programme
 from bot.core.programme.repository import SqlOutcomeRepository, SqlProgrammeRepository
-from bot.core.questionnaires.domain import ItemKind, QuestionnaireStatus
+from bot.core.questionnaires.domain import ItemKind, PageWrite, QuestionnaireStatus
 from bot.core.questionnaires.pages import paginate
 from bot.core.questionnaires.repository import SqlQuestionnaireRepository
 from bot.core.questionnaires.service import QuestionnaireService
@@ -186,6 +186,7 @@ async def _report(directory: Path) -> dict[str, Any]:
             q = await repo.get(qid)
             assert q is not None
             items = await repo.items(qid, q.version)
+            writes = []
             for i in range(PEOPLE):
                 values = {
                     item.id: (1 + (i + n) % 5)
@@ -193,7 +194,8 @@ async def _report(directory: Path) -> dict[str, Any]:
                     else ("yes" if item.kind is ItemKind.YES_MAYBE_NO else "x")
                     for n, item in enumerate(items)
                 }
-                await repo.save_page(q, 10_000 + i, 1, values, stale_item_ids=(), finished=True, now=now)
+                writes.append(PageWrite(10_000 + i, 1, values, (), True))
+            await repo.save_pages(q, writes, {}, now=now)
             await uow.commit()
         start = time.perf_counter()
         report = await build_report(database, GUILD)

@@ -23,7 +23,7 @@ Figures here are exact; renderers suppress small numbers exactly as for the rest
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -242,13 +242,3 @@ def outcome_figures(cohort: Cohort) -> OutcomeFigures | None:
         by_role=by_role,
         by_attendance=bands,
     )
-
-
-def mentor_count(figures: OutcomeFigures, choice: str) -> int:
-    """Return how many answered choice to "would you mentor a second cohort?"."""
-    return dict(figures.mentor).get(choice, 0)
-
-
-def as_mapping(figures: OutcomeFigures) -> Mapping[str, OutcomeRow]:
-    """Return the outcome rows by key ("o3")."""
-    return {row.key: row for row in figures.outcomes}

@@ -115,12 +115,6 @@ def _decode(data: bytes) -> str:
         ) from error
 
 
-def read_rows(data: bytes, filename: str | None = None) -> tuple[list[ImportRow], list[ImportProblem]]:
-    """Read the session rows of a CSV or YAML file, and the problems of single rows (outcomes ignored)."""
-    rows, _, problems = read_file(data, filename)
-    return rows, problems
-
-
 def read_file(
     data: bytes, filename: str | None = None
 ) -> tuple[list[ImportRow], list[ImportOutcome], list[ImportProblem]]:

@@ -684,11 +684,6 @@ class ProgrammeService:
 
     # -- learning outcomes ------------------------------------------------------------------------
 
-    async def list_outcomes(self, guild_id: int) -> list[Outcome]:
-        """Return the programme's learning outcomes in order (anyone may read them)."""
-        async with self._uow_factory() as uow:
-            return await uow.repo(SqlOutcomeRepository).list(guild_id)
-
     async def change_outcomes(self, actor: Actor, action: str, *, number: int = 0, text: str = "") -> OutcomeChange:
         """Add, edit or remove a learning outcome (facilitators), or list them; at most eight, 150 characters each."""
         now = self._clock.now()

@@ -192,14 +192,6 @@ class PageForm:
 
 
 @dataclass(frozen=True, slots=True)
-class StartResult:
-    """What pressing Start gives: the page to open, or (finished and nothing left) the summary instead."""
-
-    form: PageForm
-    resumed: bool
-
-
-@dataclass(frozen=True, slots=True)
 class PageSaved:
     """What a page submit stored: the next page (None after the last) and, at the end, the summary."""
 

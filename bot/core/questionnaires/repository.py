@@ -213,58 +213,6 @@ class SqlQuestionnaireRepository:
         )
         return [_response(r) for r in rows.all()]
 
-    async def save_page(
-        self,
-        questionnaire: Questionnaire,
-        user_id: int,
-        page: int,
-        values: Mapping[int, Any],
-        *,
-        stale_item_ids: Iterable[int],
-        finished: bool,
-        now: datetime,
-    ) -> Response:
-        """Store one page of answers (an empty answer removes an earlier one) and move the person's progress.
-
-        stale_item_ids are older versions' items with the same keys as this page's, whose answers this
-        page supersedes.
-        """
-        row = await self._session.scalar(
-            select(QuestionnaireResponseRow).where(
-                QuestionnaireResponseRow.questionnaire_id == questionnaire.id,
-                QuestionnaireResponseRow.user_id == user_id,
-            )
-        )
-        if row is None:
-            row = QuestionnaireResponseRow(
-                questionnaire_id=questionnaire.id,
-                guild_id=questionnaire.guild_id,
-                user_id=user_id,
-                last_page=page,
-                started_at=now,
-                updated_at=now,
-            )
-            self._session.add(row)
-            await self._session.flush()
-        else:
-            row.last_page = max(row.last_page, page)
-            row.updated_at = now
-        if finished and row.finished_at is None:
-            row.finished_at = now
-        replaced = [*values, *stale_item_ids]
-        await self._session.execute(
-            delete(QuestionnaireAnswerRow).where(
-                QuestionnaireAnswerRow.response_id == row.id, QuestionnaireAnswerRow.item_id.in_(replaced)
-            )
-        )
-        self._session.add_all(
-            QuestionnaireAnswerRow(response_id=row.id, item_id=item_id, value=value, page=page, saved_at=now)
-            for item_id, value in values.items()
-            if value is not None
-        )
-        await self._session.flush()
-        return _response(row)
-
     async def save_pages(
         self, questionnaire: Questionnaire, writes: Sequence[PageWrite], known: Mapping[int, Response], *, now: datetime
     ) -> dict[int, Response]:

@@ -8,6 +8,11 @@ from bot.core.programme.errors import ImportFileError, OutcomeError
 from bot.core.programme.service import ProgrammeService
 from tests.core.programme.conftest import FACILITATOR, GUILD, PARTICIPANT
 
+
+async def _outcomes(service: ProgrammeService) -> list:
+    return list((await service.change_outcomes(FACILITATOR, "list")).outcomes)
+
+
 FOUR = (
     "explore the personal attributes and conditions to re-imagine place",
     "understand how to work with different communities and their assets",
@@ -24,7 +29,7 @@ async def test_add_edit_remove_list(service: ProgrammeService, programme: Progra
     assert changed.outcome is not None and changed.outcome.text == "work with communities"
     removed = await service.change_outcomes(FACILITATOR, "remove", number=1)
     assert removed.outcome is not None and removed.outcome.text == FOUR[0]
-    listed = await service.list_outcomes(GUILD)
+    listed = await _outcomes(service)
     assert [(o.number, o.text) for o in listed] == [(1, "work with communities"), (2, FOUR[2]), (3, FOUR[3])]
 
 
@@ -42,7 +47,7 @@ async def test_limits_and_permissions(service: ProgrammeService, programme: Prog
         await service.change_outcomes(FACILITATOR, "add", text="ninth")
     with pytest.raises(OutcomeError, match="no learning outcome 9"):
         await service.change_outcomes(FACILITATOR, "remove", number=9)
-    assert len(await service.list_outcomes(GUILD)) == 8
+    assert len(await _outcomes(service)) == 8
 
 
 YAML = b"""
@@ -65,7 +70,7 @@ async def test_yaml_outcomes_import_with_sessions_and_twice_is_safe(
     assert "Added 2 learning outcomes." in result.notes
     only = b"outcomes:\n  - Explore the personal attributes and conditions to re-imagine place\n  - third one\n"
     await service.import_sessions(FACILITATOR, only, "more.yaml")
-    assert [o.text for o in await service.list_outcomes(GUILD)][2:] == ["third one"]
+    assert [o.text for o in await _outcomes(service)][2:] == ["third one"]
 
 
 async def test_csv_outcome_column(service: ProgrammeService, programme: Programme) -> None:
@@ -75,7 +80,7 @@ async def test_csv_outcome_column(service: ProgrammeService, programme: Programm
     )
     result = await service.import_sessions(FACILITATOR, data, "p.csv")
     assert len(result.sessions) == 1
-    assert [o.text for o in await service.list_outcomes(GUILD)] == [FOUR[3]]
+    assert [o.text for o in await _outcomes(service)] == [FOUR[3]]
 
 
 async def test_too_many_outcomes_imports_nothing(service: ProgrammeService, programme: Programme) -> None:
@@ -85,7 +90,7 @@ async def test_too_many_outcomes_imports_nothing(service: ProgrammeService, prog
     with pytest.raises(ImportFileError) as raised:
         await service.import_sessions(FACILITATOR, data, "p.yaml")
     assert any("limit is 8" in p for p in raised.value.problems)
-    assert await service.list_outcomes(GUILD) == [] and await service.list_sessions(GUILD) == []
+    assert await _outcomes(service) == [] and await service.list_sessions(GUILD) == []
 
 
 async def test_shipped_example_imports_ten_sessions_and_four_outcomes(
@@ -97,4 +102,4 @@ async def test_shipped_example_imports_ten_sessions_and_four_outcomes(
     data = (Path(__file__).parents[3] / "docs" / "examples" / "programme-ten-sessions.yaml").read_bytes()
     result = await service.import_sessions(FACILITATOR, data, "programme-ten-sessions.yaml")
     assert [s.number for s in result.sessions] == list(range(1, 11))
-    assert tuple(o.text for o in await service.list_outcomes(GUILD)) == FOUR
+    assert tuple(o.text for o in await _outcomes(service)) == FOUR
