@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.core.stories.domain import Highlight
-from bot.core.text import sanitise_inline
+from bot.discord_render import sanitise_inline
 
 COLOUR = 0xC27C0E
 

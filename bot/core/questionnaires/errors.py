@@ -4,10 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core.errors import ClosedError, ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-
-
-def _t(when: datetime, style: str = "F") -> str:
-    return f"<t:{int(when.timestamp())}:{style}>"
+from bot.core.messages import Time, TimeStyle, text
 
 
 class QuestionnaireNotFoundError(NotFoundError):
@@ -29,16 +26,18 @@ class QuestionnaireClosedError(ClosedError):
     """The questionnaire has closed: nothing is stored."""
 
     def __init__(self, name: str, closed_at: datetime | None) -> None:
-        when = f" on {_t(closed_at)}" if closed_at else ""
-        super().__init__(f'The questionnaire "{name[:60]}" closed{when}, so nothing was saved. Thank you all the same.')
+        when = text(" on ", Time(closed_at)) if closed_at else text()
+        super().__init__(
+            text(f'The questionnaire "{name[:60]}" closed', when, ", so nothing was saved. Thank you all the same.")
+        )
 
 
 class QuestionnaireNotOpenError(ClosedError):
     """The questionnaire has not opened yet."""
 
     def __init__(self, name: str, opens_at: datetime | None) -> None:
-        when = f" It opens {_t(opens_at, 'R')}." if opens_at else ""
-        super().__init__(f'The questionnaire "{name[:60]}" is not open yet.{when}')
+        when = text(" It opens ", Time(opens_at, TimeStyle.RELATIVE), ".") if opens_at else text()
+        super().__init__(text(f'The questionnaire "{name[:60]}" is not open yet.', when))
 
 
 class QuestionnaireStateError(ConflictError):
