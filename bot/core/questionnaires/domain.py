@@ -19,6 +19,7 @@ SHORT_TEXT_LIMIT = 200
 LONG_TEXT_LIMIT = 1000
 SUPPRESS_BELOW = 5
 DEFAULT_OPEN_DELAY = timedelta(minutes=15)
+BASELINE_LEAD = timedelta(days=7)
 MENTOR_KEY = "mentor"
 MENTOR_TEXT = "Would you support or mentor a second cohort?"
 YES_MAYBE_NO = ("yes", "maybe", "no")

@@ -76,6 +76,20 @@ def start_post(q: Questionnaire) -> OutboundMessage:
     return OutboundMessage(embeds=(embed,), buttons=_start(q))
 
 
+def baseline_offer(q: Questionnaire) -> OutboundMessage:
+    """Return the private offer of the open baseline questionnaire shown after /join."""
+    return OutboundMessage(
+        content=text(
+            "Before the programme gets going, would you answer the short questionnaire ",
+            strong(_name(q)),
+            "? It asks where you are now, so the programme can see what changes. Press ",
+            strong("Start"),
+            "; you can stop after any page and carry on later.",
+        ),
+        buttons=_start(q),
+    )
+
+
 def closed_post(q: Questionnaire) -> OutboundMessage:
     """Return the post after closing: thanks, button disabled."""
     embed = Embed(title=f"Questionnaire closed: {_name(q)}", description="Thank you to everyone who answered.")

@@ -13,6 +13,7 @@ from bot.core.actors import Actor
 from bot.core.clock import Clock
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.errors import DomainError
+from bot.core.messages import OutboundMessage
 from bot.core.participants.domain import (
     AreaGroup,
     ConsentPurpose,
@@ -27,8 +28,10 @@ from bot.core.programme.domain import Programme
 from bot.core.programme.errors import ProgrammeNotSetUpError
 from bot.core.programme.permissions import is_facilitator, require_facilitator
 from bot.core.programme.repository import SqlOutcomeRepository, SqlProgrammeRepository, SqlSessionRepository
+from bot.core.questionnaires import render
 from bot.core.questionnaires.deliveries import DeliveryScheduler, close_delivery, open_delivery, target
 from bot.core.questionnaires.domain import (
+    BASELINE_LEAD,
     CHOICE_LIMIT,
     DEFAULT_OPEN_DAYS,
     DEFAULT_OPEN_DELAY,
@@ -189,7 +192,8 @@ class QuestionnaireService:
         """Create a questionnaire from a built-in template with the programme's learning outcomes.
 
         End-of-programme and facilitators questionnaires open 15 minutes after the last session ends by
-        default (when that is still ahead); otherwise, and for a baseline, they wait for /questionnaire open.
+        default, a baseline a week before the first session (when that is still ahead); otherwise they wait
+        for /questionnaire open. While a baseline is open, /join offers it to newcomers (baseline_offer).
         """
         if template not in TEMPLATES:
             raise ItemError(f'"{template[:40]}" is not a template; choose one of {", ".join(TEMPLATES)}.')
@@ -205,11 +209,16 @@ class QuestionnaireService:
             outcomes = await uow.repo(SqlOutcomeRepository).list(actor.guild_id)
             audience, drafts = template_items(template, outcomes)
             notes: list[str] = []
-            if opens_at is None and template != "baseline":
+            if opens_at is None:
                 sessions = await uow.repo(SqlSessionRepository).list(actor.guild_id, include_cancelled=False)
-                last_end = max((s.ends_at for s in sessions), default=None)
-                if last_end is not None and last_end + DEFAULT_OPEN_DELAY > now:
-                    opens_at = last_end + DEFAULT_OPEN_DELAY
+                if template == "baseline":  # a week before the first session, still ahead
+                    first = min((s.starts_at for s in sessions), default=None)
+                    if first is not None and first - BASELINE_LEAD > now:
+                        opens_at = first - BASELINE_LEAD
+                else:
+                    last_end = max((s.ends_at for s in sessions), default=None)
+                    if last_end is not None and last_end + DEFAULT_OPEN_DELAY > now:
+                        opens_at = last_end + DEFAULT_OPEN_DELAY
             if opens_at is not None and opens_at <= now:
                 opens_at = None
             if opens_at is None:
@@ -564,6 +573,30 @@ class QuestionnaireService:
         keys = {i.key for i in items}
         stale = tuple(i.id for i in context.all_items if i.version != q.version and i.key in keys)
         return PageWrite(actor.user_id, page, checked, stale, page == len(pages))
+
+    async def baseline_offer(self, actor: Actor) -> OutboundMessage | None:
+        """Return the Start message of the server's open baseline questionnaire for someone who just joined
+        (None when there is none, they may not answer it, or they finished it already)."""
+        async with self._database.unit_of_work() as uow:
+            repo = uow.repo(SqlQuestionnaireRepository)
+            open_baselines = [
+                q
+                for q in await repo.all(actor.guild_id)
+                if q.template == "baseline"
+                and q.status is QuestionnaireStatus.OPEN
+                and not q.is_closed(self._clock.now())
+            ]
+            if not open_baselines:
+                return None
+            q = open_baselines[0]
+            try:
+                await self._respondent(uow, actor, q.id)
+            except DomainError:
+                return None
+            response = await repo.response(q.id, actor.user_id)
+        if response is not None and response.finished_at is not None:
+            return None
+        return render.baseline_offer(q)
 
     async def mentor_contact(self, actor: Actor, questionnaire_id: int, granted: bool) -> str:
         """Record the mentoring contact consent (yes only after answering yes or maybe); return the reply."""

@@ -317,3 +317,35 @@ async def test_pages_submitted_together_are_saved_together_and_a_bad_one_alone_i
         stored = await uow.repo(SqlQuestionnaireRepository).answers(qid)
     assert len(stored) == 10 * 4 + 4
     assert {a.value for a in stored if a.user_id == 402} == {4}  # the tampered resubmit changed nothing
+
+
+async def test_baseline_opens_before_the_first_session_and_is_offered_at_join(
+    questionnaires: QuestionnaireService,
+    handlers: FakeDispatcher,
+    participants: ParticipantService,
+    programme: Programme,
+    database: Database,
+    clock: ManualClock,
+) -> None:
+    """A baseline opens a week before the first session by default; once open, /join offers it until finished."""
+    from tests.core.reflections.conftest import add_session
+
+    await add_outcomes(database, clock)
+    first = await add_session(database, clock, starts_at=clock.now() + timedelta(days=30))
+    view = await questionnaires.create(FACILITATOR, "baseline")
+    assert view.questionnaire.opens_at == first.starts_at - timedelta(days=7)
+    await join(participants, 101)
+    assert await questionnaires.baseline_offer(member(101)) is None  # not open yet
+    clock.set(view.questionnaire.opens_at + timedelta(minutes=1))
+    (row,) = await pending(database, [QUESTIONNAIRE_OPEN])
+    await handlers.registered[QUESTIONNAIRE_OPEN](row)
+    offer = await questionnaires.baseline_offer(member(101))
+    assert offer is not None and offer.buttons[0].custom_id == f"blether:qn-start:{view.questionnaire.id}"
+    assert await questionnaires.baseline_offer(member(555)) is None  # not registered
+    form = await questionnaires.start(member(101), view.questionnaire.id)
+    while True:
+        saved = await questionnaires.submit_page(member(101), view.questionnaire.id, 1, form.page, _page(form))
+        if saved.next_page is None:
+            break
+        form = await questionnaires.page(member(101), view.questionnaire.id, saved.next_page)
+    assert await questionnaires.baseline_offer(member(101)) is None  # finished
