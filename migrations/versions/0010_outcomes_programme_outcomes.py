@@ -1,7 +1,7 @@
 """Create programme_outcomes (the programme's learning outcomes, at most eight per server)
 
 Revision ID: outcomes_programme_outcomes
-Revises: 0007_one_delivery_key_format
+Revises: 0009_posted_messages
 Create Date: 2026-12-06 00:30:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import bot.core.storage.types
 
 revision: str = "outcomes_programme_outcomes"
-down_revision: str | None = "0007_one_delivery_key_format"
+down_revision: str | None = "0009_posted_messages"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
