@@ -35,6 +35,10 @@ PROGRAMME_SETTINGS = (
     "poll_close_days",
     "nudge_before_close_days",
     "retention_months",
+    "groups_channel_id",
+    "peer_coach_role_id",
+    "groups_before_minutes",
+    "group_archive_hours",
 )
 SESSION_FIELDS = (
     "number",
@@ -46,6 +50,7 @@ SESSION_FIELDS = (
     "location",
     "status",
     "cancel_reason",
+    "prompt",
 )
 
 
@@ -73,6 +78,10 @@ def _programme(row: ProgrammeRow) -> Programme:
         poll_close_days=row.poll_close_days,
         nudge_before_close_days=row.nudge_before_close_days,
         retention_months=row.retention_months,
+        groups_channel_id=row.groups_channel_id,
+        peer_coach_role_id=row.peer_coach_role_id,
+        groups_before_minutes=row.groups_before_minutes,
+        group_archive_hours=row.group_archive_hours,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -96,6 +105,7 @@ def _session(row: SessionRow) -> Session:
         sequence=row.sequence,
         event_id=row.event_id,
         cancel_reason=row.cancel_reason,
+        prompt=row.prompt,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
