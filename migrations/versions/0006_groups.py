@@ -88,7 +88,7 @@ def upgrade() -> None:
             ["group_id"], ["groups.id"], name=op.f("fk_group_members_group_id_groups"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_group_members")),
-        sa.UniqueConstraint("group_id", "user_id", name=op.f("uq_group_members_group_id_user_id")),
+        sa.UniqueConstraint("session_id", "user_id", name=op.f("uq_group_members_session_id_user_id")),
     )
     with op.batch_alter_table("group_members", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_group_members_group_id"), ["group_id"], unique=False)

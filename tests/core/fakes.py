@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
-from bot.core.messages import OutboundMessage, SentMessage
-from bot.core.ports import SendError
+from bot.core.messages import OutboundMessage, SentMessage, plain
+from bot.core.ports import SendError, ThreadInfo
 
 DM_CHANNEL_BASE = 900_000_000
 
@@ -32,10 +32,10 @@ class Posted:
 
     def text(self) -> str:
         """Return everything readable in the message (content, embed texts and footers)."""
-        parts = [self.message.content or ""]
+        parts = [plain(self.message.content)]
         for embed in self.message.embeds:
-            parts += [embed.title or "", embed.description or "", embed.footer or ""]
-            parts += [f"{f.name} {f.value}" for f in embed.fields]
+            parts += [plain(embed.title), plain(embed.description), plain(embed.footer)]
+            parts += [f"{plain(f.name)} {plain(f.value)}" for f in embed.fields]
         return "\n".join(p for p in parts if p)
 
 
@@ -124,3 +124,83 @@ class FakeSender:
             if marker in posted.text():
                 return SentMessage(posted.message_id, channel_id)
         return None
+
+
+@dataclass
+class FakeThreads:
+    """Private threads like a platform keeps them: create, find by name, members, archive; fails on demand.
+
+    crash_after_create: raise this error right after the next thread is created (a crash before it is recorded).
+    """
+
+    threads: dict[int, "FakeThread"] = field(default_factory=dict)
+    failures: list[Exception] = field(default_factory=list)
+    crash_after_create: Exception | None = None
+    creates: int = 0
+    _ids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(700_000))
+
+    def _maybe_fail(self) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+
+    async def create_private_thread(self, channel_id: int, name: str, *, auto_archive_minutes: int = 10080) -> int:
+        """Create a thread (never deduplicated, like Discord)."""
+        self._maybe_fail()
+        thread = FakeThread(next(self._ids), channel_id, name)
+        self.threads[thread.thread_id] = thread
+        self.creates += 1
+        if self.crash_after_create is not None:
+            error, self.crash_after_create = self.crash_after_create, None
+            raise error
+        return thread.thread_id
+
+    async def find_thread(self, guild_id: int, channel_id: int, name: str) -> "ThreadInfo | None":
+        """Return the thread of channel_id with this name."""
+        self._maybe_fail()
+        for thread in self.threads.values():
+            if thread.parent_id == channel_id and thread.name == name:
+                return ThreadInfo(thread.thread_id, channel_id, name, thread.archived)
+        return None
+
+    async def add_member(self, thread_id: int, user_id: int) -> None:
+        """Add a member."""
+        self._maybe_fail()
+        self.threads[thread_id].members.add(user_id)
+
+    async def remove_member(self, thread_id: int, user_id: int) -> None:
+        """Remove a member."""
+        self._maybe_fail()
+        self.threads[thread_id].members.discard(user_id)
+
+    async def archive(self, thread_id: int, *, locked: bool = True) -> None:
+        """Archive (and lock) a thread."""
+        self._maybe_fail()
+        self.threads[thread_id].archived = True
+        self.threads[thread_id].locked = locked
+
+    def in_channel(self, channel_id: int) -> list["FakeThread"]:
+        """Return the threads made in a channel."""
+        return [t for t in self.threads.values() if t.parent_id == channel_id]
+
+
+@dataclass
+class FakeThread:
+    """One fake thread."""
+
+    thread_id: int
+    parent_id: int
+    name: str
+    members: set[int] = field(default_factory=set)
+    archived: bool = False
+    locked: bool = False
+
+
+@dataclass
+class FakeRoles:
+    """Role members by role id."""
+
+    members: dict[int, frozenset[int]] = field(default_factory=dict)
+
+    async def role_members(self, guild_id: int, role_id: int) -> frozenset[int]:
+        """Return who holds the role."""
+        return self.members.get(role_id, frozenset())

@@ -89,6 +89,13 @@ class _Costs:
         return sum(self.pair(a, b) for i, a in enumerate(members) for b in members[i + 1 :])
 
 
+def placement_cost(
+    user_id: int, members: Iterable[int], people: Mapping[int, Person], met_before: Iterable[tuple[int, int]] = ()
+) -> int:
+    """Return the pair cost someone adds to a group (for placing a late joiner; people must hold everyone)."""
+    return _Costs(people, frozenset(pair_key(a, b) for a, b in met_before)).into(user_id, members)
+
+
 def group_count(people: int, size: int) -> int:
     """Return how many groups of about `size` the people make (at least one)."""
     return max(1, math.ceil(people / size)) if people else 0

@@ -55,14 +55,14 @@ class GroupRow(Base):
 
 
 class GroupMemberRow(Base):
-    """Someone placed in a group (one group per person per session while its groups stand).
+    """Someone placed in a group (one group per person per session; dissolving removes the groups).
 
     how: proposal (made by the assignment), late (pressed "Join a group"), moved (a facilitator moved them).
     """
 
     __tablename__ = "group_members"
     __table_args__ = (
-        UniqueConstraint("group_id", "user_id"),
+        UniqueConstraint("session_id", "user_id"),
         Index("ix_group_members_guild_id_user_id", "guild_id", "user_id"),
     )
 

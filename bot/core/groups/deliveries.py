@@ -1,0 +1,370 @@
+"""The groups feature's deliveries: kinds, targets, dedupe keys, and the handlers that make group threads.
+
+Delivery kinds:
+
+* ``group_thread`` — one per group, key ``group_thread:<group id>`` (a group id is never reused), due when
+  the groups are created. The handler makes the group's private thread in the groups channel, adds its
+  members and coach, and posts the welcome (the session's theme and prompt). Creating a thread carries no
+  nonce on Discord, so before creating one the handler looks for an existing thread with the group's name
+  (which ends in ``g<group id>``): a crash between creating the thread and recording it never makes a
+  second one. Adding members is idempotent; the welcome goes through post_once (nonce + marker).
+* ``group_member`` — add or remove one person to or from a group's thread after a late join or a move;
+  key ``group_member:<group id>:<user id>:<add|remove>:<time>``. It waits (retries) while the group's
+  thread is still being made.
+* ``group_archive`` — archive and lock a group's thread ``group_archive_hours`` after the session ends;
+  key ``group_archive:<group id>`` (``…:dissolved`` when a facilitator dissolves the groups).
+* ``group_nudge`` — a peer coach's nudge posted in their group's thread; key
+  ``group_nudge:<group id>:<local date>``, so one per group per day.
+* ``groups_auto`` — make and create a session's groups ``groups_before_minutes`` before it starts; key
+  ``groups_auto:<session id>:<due time>``, planned by GroupsFollower whenever a session is saved.
+
+Targets: ``groups:session:<id>`` (threads, members, archives; cancelled when the groups are dissolved),
+``groups:dissolved:<id>`` (archiving dissolved groups' threads), ``groups:auto:<id>``.
+"""
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.core.clock import Clock
+from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped, NewDelivery
+from bot.core.delivery.idempotent import post_once
+from bot.core.delivery.repository import SqlDeliveryRepository
+from bot.core.errors import DomainError
+from bot.core.groups import render
+from bot.core.groups.domain import Group
+from bot.core.groups.errors import GroupsChannelMissingError
+from bot.core.groups.repository import SqlGroupRepository
+from bot.core.participants.repository import SqlParticipantRepository
+from bot.core.ports import PermanentSendError, Sender, Threads, TransientSendError
+from bot.core.programme.domain import Programme, Session
+from bot.core.programme.repository import SqlProgrammeRepository, SqlSessionRepository
+from bot.core.storage.database import Database, UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.core.groups.service import GroupService
+
+log = logging.getLogger(__name__)
+
+GROUP_THREAD = "group_thread"
+GROUP_MEMBER = "group_member"
+GROUP_ARCHIVE = "group_archive"
+GROUP_NUDGE = "group_nudge"
+GROUPS_AUTO = "groups_auto"
+GROUP_KINDS = (GROUP_THREAD, GROUP_MEMBER, GROUP_ARCHIVE, GROUP_NUDGE, GROUPS_AUTO)
+ARCHIVE_GRACE = timedelta(days=3)
+
+
+class DeliveryScheduler(Protocol):
+    """The part of the Dispatcher the groups feature uses."""
+
+    async def schedule(self, uow: UnitOfWork, new: NewDelivery) -> Delivery: ...
+
+    def wake(self, at: datetime | None = None) -> None: ...
+
+
+class DeliveryRegistry(DeliveryScheduler, Protocol):
+    """What registering needs from the Dispatcher."""
+
+    def register(self, kind: str, handler: DeliveryHandler, *, dm: bool = False) -> None: ...
+
+
+def stamp(when: datetime) -> str:
+    """Return a compact UTC timestamp for keys and payloads."""
+    return f"{when:%Y%m%dT%H%M%SZ}"
+
+
+def groups_target(session_id: int) -> str:
+    """Return the target of a session's group deliveries (cancelled together when groups are dissolved)."""
+    return f"groups:session:{session_id}"
+
+
+def auto_target(session_id: int) -> str:
+    """Return the target of a session's automatic groups."""
+    return f"groups:auto:{session_id}"
+
+
+def thread_key(group_id: int) -> str:
+    """Return the dedupe key of a group's thread."""
+    return f"{GROUP_THREAD}:{group_id}"
+
+
+def _until(session: Session, programme: Programme) -> datetime:
+    return session.ends_at + timedelta(hours=programme.group_archive_hours)
+
+
+def thread_delivery(session: Session, group: Group, programme: Programme, now: datetime) -> NewDelivery:
+    """Return the delivery that makes a group's thread (useful until its threads are archived)."""
+    return NewDelivery(
+        guild_id=group.guild_id,
+        kind=GROUP_THREAD,
+        target=groups_target(session.id),
+        dedupe_key=thread_key(group.id),
+        due_at=now,
+        deliver_before=max(_until(session, programme), now + timedelta(hours=1)),
+        payload={"group_id": group.id, "summary": f"thread of group {group.number} of session {session.number}"},
+    )
+
+
+def archive_delivery(session: Session, group: Group, programme: Programme) -> NewDelivery:
+    """Return the delivery that archives a group's thread group_archive_hours after the session."""
+    due = _until(session, programme)
+    return NewDelivery(
+        guild_id=group.guild_id,
+        kind=GROUP_ARCHIVE,
+        target=groups_target(session.id),
+        dedupe_key=f"{GROUP_ARCHIVE}:{group.id}",
+        due_at=due,
+        deliver_before=due + ARCHIVE_GRACE,
+        payload={"group_id": group.id, "summary": f"archiving group {group.number}'s thread"},
+    )
+
+
+def dissolved_archive_delivery(group: Group, now: datetime) -> NewDelivery:
+    """Return the delivery that archives a dissolved group's thread now."""
+    return NewDelivery(
+        guild_id=group.guild_id,
+        kind=GROUP_ARCHIVE,
+        target=f"groups:dissolved:{group.session_id}",
+        dedupe_key=f"{GROUP_ARCHIVE}:{group.id}:dissolved",
+        due_at=now,
+        deliver_before=now + ARCHIVE_GRACE,
+        payload={"thread_id": group.thread_id, "summary": f"archiving dissolved group {group.number}'s thread"},
+    )
+
+
+def member_delivery(group: Group, user_id: int, action: str, now: datetime) -> NewDelivery:
+    """Return the delivery that adds someone to (or removes them from) a group's thread."""
+    return NewDelivery(
+        guild_id=group.guild_id,
+        kind=GROUP_MEMBER,
+        target=groups_target(group.session_id),
+        dedupe_key=f"{GROUP_MEMBER}:{group.id}:{user_id}:{action}:{stamp(now)}",
+        due_at=now,
+        deliver_before=now + timedelta(days=1),
+        payload={"group_id": group.id, "user_id": user_id, "action": action, "summary": f"group {action}"},
+    )
+
+
+def nudge_delivery(group: Group, coach_id: int, note: str, now: datetime, zone: ZoneInfo) -> NewDelivery:
+    """Return a coach's nudge to their group (one per group per local day)."""
+    return NewDelivery(
+        guild_id=group.guild_id,
+        kind=GROUP_NUDGE,
+        target=groups_target(group.session_id),
+        dedupe_key=f"{GROUP_NUDGE}:{group.id}:{now.astimezone(zone):%Y-%m-%d}",
+        due_at=now,
+        deliver_before=now + timedelta(days=1),
+        payload={"group_id": group.id, "coach_id": coach_id, "note": note[:1000], "summary": "peer coach nudge"},
+    )
+
+
+def auto_delivery(session: Session, programme: Programme, now: datetime) -> NewDelivery | None:
+    """Return the automatic groups of a session, or None (no groups_before, or the session has started)."""
+    if programme.groups_before_minutes is None or session.is_cancelled or session.starts_at <= now:
+        return None
+    due = max(session.starts_at - timedelta(minutes=programme.groups_before_minutes), now)
+    return NewDelivery(
+        guild_id=session.guild_id,
+        kind=GROUPS_AUTO,
+        target=auto_target(session.id),
+        dedupe_key=f"{GROUPS_AUTO}:{session.id}:{stamp(due)}",
+        due_at=due,
+        deliver_before=session.ends_at,
+        payload={"session_id": session.id, "summary": f"groups for session {session.number}"},
+    )
+
+
+def _int(payload: Mapping[str, Any], name: str) -> int:
+    value = payload.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise DeliverySkipped(f"payload has no {name}")
+    return value
+
+
+def _no_channel(session: Session) -> PermanentSendError:
+    return PermanentSendError(
+        f"No groups channel is set, so Session {session.number}'s group threads could not be made. "
+        "Choose one with /programme setup groups_channel:, then run /groups make again."
+    )
+
+
+class GroupsFollower:
+    """Plan (or re-plan) a session's automatic groups whenever the programme saves or cancels it."""
+
+    def __init__(self, clock: Clock, dispatcher: DeliveryScheduler) -> None:
+        self._clock = clock
+        self._dispatcher = dispatcher
+
+    async def session_saved(self, uow: UnitOfWork, programme: Programme, session: Session) -> datetime | None:
+        """Schedule the groups_auto delivery (cancelling any earlier plan)."""
+        now = self._clock.now()
+        new = auto_delivery(session, programme, now)
+        repo = uow.repo(SqlDeliveryRepository)
+        await repo.cancel_target(auto_target(session.id), now=now, sparing=new.dedupe_key if new else None)
+        if new is None:
+            return None
+        await self._dispatcher.schedule(uow, new)
+        return new.due_at
+
+    async def session_cancelled(self, uow: UnitOfWork, programme: Programme, session: Session) -> datetime | None:
+        """Cancel the session's automatic groups and pending thread work."""
+        now = self._clock.now()
+        repo = uow.repo(SqlDeliveryRepository)
+        await repo.cancel_target(auto_target(session.id), now=now)
+        await repo.cancel_target(groups_target(session.id), now=now)
+        return None
+
+
+class _Handler:
+    def __init__(self, database: Database, clock: Clock, sender: Sender, threads: Threads) -> None:
+        self._database = database
+        self._clock = clock
+        self._sender = sender
+        self._threads = threads
+
+    async def _load(self, uow: UnitOfWork, group_id: int) -> tuple[Group, Session, Programme]:
+        group = await uow.repo(SqlGroupRepository).group(group_id)
+        if group is None:
+            raise DeliverySkipped(f"group {group_id} was dissolved")
+        session = await uow.repo(SqlSessionRepository).get(group.session_id)
+        if session is None or session.is_cancelled:
+            raise DeliverySkipped(f"session {group.session_id} is gone or cancelled")
+        programme = await uow.repo(SqlProgrammeRepository).get(group.guild_id)
+        if programme is None:
+            raise DeliverySkipped("the programme is gone")
+        return group, session, programme
+
+
+class GroupThreadHandler(_Handler):
+    """Make a group's private thread, add its people and post the welcome (kind group_thread).
+
+    Guarantee: one thread per group — the thread id is recorded as soon as it exists, and a retry after a
+    crash first looks for a thread with the group's name; the welcome at most once (post_once).
+    """
+
+    async def __call__(self, delivery: Delivery) -> int | None:
+        """Return the welcome's message id."""
+        group_id = _int(delivery.payload, "group_id")
+        async with self._database.unit_of_work() as uow:
+            group, session, programme = await self._load(uow, group_id)
+            channel_id = group.channel_id or programme.groups_channel_id
+            if channel_id is None:
+                raise _no_channel(session)
+            active = await uow.repo(SqlParticipantRepository).user_ids(group.guild_id)
+        members = tuple(m for m in group.members if m in active)
+        thread_id = group.thread_id
+        if thread_id is None:
+            name = render.thread_name(session, group)
+            found = await self._threads.find_thread(group.guild_id, channel_id, name)
+            if found is not None:
+                log.info("Group %s already has thread %s (made before a restart); using it", group.id, found.thread_id)
+                thread_id = found.thread_id
+            else:
+                thread_id = await self._threads.create_private_thread(channel_id, name)
+            async with self._database.unit_of_work() as uow:
+                recorded = await uow.repo(SqlGroupRepository).set_thread(
+                    group.id, channel_id, thread_id, now=self._clock.now()
+                )
+                await uow.commit()
+            if not recorded:
+                await self._threads.archive(thread_id)
+                raise DeliverySkipped(f"group {group.id} was dissolved while its thread was being made")
+        for user_id in (*members, *((group.coach_id,) if group.coach_id is not None else ())):
+            await self._threads.add_member(thread_id, user_id)
+        message_id = await post_once(self._sender, thread_id, render.welcome(session, group, members), delivery)
+        log.info("Group %s of session %s has thread %s", group.number, session.id, thread_id)
+        return message_id
+
+
+class GroupMemberHandler(_Handler):
+    """Add someone to (or remove them from) a group's thread after a late join or a move (kind group_member)."""
+
+    async def __call__(self, delivery: Delivery) -> int | None:
+        """Return the late-welcome message id (None for a removal)."""
+        group_id = _int(delivery.payload, "group_id")
+        user_id = _int(delivery.payload, "user_id")
+        action = delivery.payload.get("action")
+        async with self._database.unit_of_work() as uow:
+            group, _, _ = await self._load(uow, group_id)
+        if group.thread_id is None:
+            raise TransientSendError("the group's thread is still being made")
+        if action == "remove":
+            if user_id in group.members:
+                raise DeliverySkipped("they are back in this group")
+            await self._threads.remove_member(group.thread_id, user_id)
+            return None
+        if user_id not in group.members:
+            raise DeliverySkipped("no longer in this group")
+        await self._threads.add_member(group.thread_id, user_id)
+        return await post_once(self._sender, group.thread_id, render.late_welcome(user_id), delivery)
+
+
+class GroupArchiveHandler(_Handler):
+    """Archive and lock a group's thread (kind group_archive)."""
+
+    async def __call__(self, delivery: Delivery) -> int | None:
+        """Archive; nothing is posted."""
+        thread_id = delivery.payload.get("thread_id")
+        if not isinstance(thread_id, int):
+            async with self._database.unit_of_work() as uow:
+                group = await uow.repo(SqlGroupRepository).group(_int(delivery.payload, "group_id"))
+            if group is None or group.thread_id is None:
+                raise DeliverySkipped("the group has no thread")
+            thread_id = group.thread_id
+        await self._threads.archive(thread_id)
+        return None
+
+
+class GroupNudgeHandler(_Handler):
+    """Post a peer coach's nudge in their group's thread (kind group_nudge)."""
+
+    async def __call__(self, delivery: Delivery) -> int | None:
+        """Return the nudge's message id."""
+        async with self._database.unit_of_work() as uow:
+            group, _, _ = await self._load(uow, _int(delivery.payload, "group_id"))
+        if group.thread_id is None:
+            raise TransientSendError("the group's thread is still being made")
+        note = delivery.payload.get("note")
+        message = render.nudge(group, _int(delivery.payload, "coach_id"), note if isinstance(note, str) else "")
+        return await post_once(self._sender, group.thread_id, message, delivery)
+
+
+class GroupsAutoHandler:
+    """Make and create a session's groups before it starts (kind groups_auto, from groups_before)."""
+
+    def __init__(self, service: "GroupService") -> None:
+        self._service = service
+
+    async def __call__(self, delivery: Delivery) -> int | None:
+        """Create the groups; their threads follow as group_thread deliveries."""
+        session_id = _int(delivery.payload, "session_id")
+        try:
+            made = await self._service.make_automatically(delivery.guild_id, session_id)
+        except GroupsChannelMissingError as error:
+            raise PermanentSendError(error.message) from error
+        except DomainError as error:
+            raise DeliverySkipped(error.message) from error
+        if made is None:
+            raise DeliverySkipped("the session already has groups")
+        log.info("Made %d groups for session %s automatically", len(made.groups), session_id)
+        return None
+
+
+def register(
+    dispatcher: DeliveryRegistry,
+    *,
+    database: Database,
+    clock: Clock,
+    sender: Sender,
+    threads: Threads,
+    service: "GroupService",
+) -> None:
+    """Register the groups feature's delivery kinds on a Dispatcher."""
+    dispatcher.register(GROUP_THREAD, GroupThreadHandler(database, clock, sender, threads))
+    dispatcher.register(GROUP_MEMBER, GroupMemberHandler(database, clock, sender, threads))
+    dispatcher.register(GROUP_ARCHIVE, GroupArchiveHandler(database, clock, sender, threads))
+    dispatcher.register(GROUP_NUDGE, GroupNudgeHandler(database, clock, sender, threads))
+    dispatcher.register(GROUPS_AUTO, GroupsAutoHandler(service))
