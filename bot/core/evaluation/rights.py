@@ -28,6 +28,7 @@ from typing import Any
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.flash.domain import ErasureResult, FlashRecord, ItemKind
 from bot.core.flash.repository import SqlFlashItemRepository
+from bot.core.groups.repository import SqlGroupRepository
 from bot.core.messages import FileAttachment
 from bot.core.participants.repository import SqlConsentRepository, SqlParticipantRepository
 from bot.core.programme.repository import (
@@ -50,6 +51,7 @@ CATEGORY_LABELS = {
     "reflections": "reflections",
     "attendance": "attendance records",
     "voice_stays": "voice channel visits",
+    "group_places": "places in small groups",
 }
 
 
@@ -143,6 +145,7 @@ async def erase_in(uow: UnitOfWork, guild_id: int, user_id: int, *, now: datetim
     preference = await uow.repo(SqlReminderPreferenceRepository).delete_user(guild_id, user_id)
     reflections = await uow.repo(SqlReflectionRepository).delete_user(guild_id, user_id)
     attendance, voice = await uow.repo(SqlAttendanceRepository).delete_user(guild_id, user_id)
+    groups = await uow.repo(SqlGroupRepository).delete_user(guild_id, user_id)
     removed = {
         "profile": profile,
         "consent_answers": consent,
@@ -152,6 +155,7 @@ async def erase_in(uow: UnitOfWork, guild_id: int, user_id: int, *, now: datetim
         "reflections": reflections,
         "attendance": attendance,
         "voice_stays": voice,
+        "group_places": groups,
     }
     cancelled = await uow.repo(SqlDeliveryRepository).cancel_addressed_to(guild_id, user_id, now=now)
     return removed, cancelled

@@ -277,5 +277,12 @@ class SqlGroupRepository:
         )
         for row in coached:
             row.coach_id = None
+        proposals = list(
+            await self._session.scalars(select(GroupProposalRow).where(GroupProposalRow.guild_id == guild_id))
+        )
+        for proposal in proposals:
+            if any(user_id in g for g in proposal.groups) or user_id in proposal.coaches:
+                proposal.groups = [[u for u in g if u != user_id] for g in proposal.groups]
+                proposal.coaches = [None if c == user_id else c for c in proposal.coaches]
         await self._session.flush()
         return int(result.rowcount or 0) + len(coached)  # type: ignore[attr-defined]

@@ -12,11 +12,11 @@ from bot.core.delivery.domain import DeliveryStatus
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.errors import PermissionDeniedError
 from bot.core.groups.deliveries import GROUP_THREAD, GROUPS_AUTO, GroupsFollower
-from bot.core.groups.domain import Mix, ProposalStatus, Source
+from bot.core.groups.domain import ProposalStatus, Source
 from bot.core.groups.errors import (
     GroupsChannelMissingError,
-    GroupSizeError,
     GroupsExistError,
+    GroupSizeError,
     NoGroupsError,
     NotAParticipantError,
     NotTheirGroupError,
