@@ -72,8 +72,8 @@ def proposal(view: ProposalView) -> OutboundMessage:
         f"Peer coaches placed: {view.coaches}.",
     ]
     embed = Embed(
-        title=f"Proposed groups — {session_heading(view.session)}"[:256],
-        description="\n".join(figures),
+        title=text(f"Proposed groups — {session_heading(view.session)}"),
+        description=text("\n".join(figures)),
         colour=GROUPS_COLOUR,
         fields=_group_fields([(g.number, g.members, g.coach_id, None) for g in p.groups]),
         footer="Create makes one private thread per group; Shuffle tries another mix.",
@@ -98,11 +98,9 @@ def closed_proposal(view: ProposalView, outcome: str) -> OutboundMessage:
 def session_groups(result: SessionGroups) -> OutboundMessage:
     """Return a session's groups (members, coach, thread)."""
     count = sum(len(g.members) for g in result.groups)
-    description = f"{count} people in {len(result.groups)} groups."
-    if result.notes:
-        description += "\n" + "\n".join(result.notes)
+    description = text(f"{count} people in {len(result.groups)} groups.", *(f"\n{n}" for n in result.notes))
     embed = Embed(
-        title=f"Groups — {session_heading(result.session)}"[:256],
+        title=text(f"Groups — {session_heading(result.session)}"),
         description=description,
         colour=GROUPS_COLOUR,
         fields=_group_fields([(g.number, g.members, g.coach_id, g.thread_id) for g in result.groups]),
@@ -122,12 +120,12 @@ def welcome(session: Session, group: Group, members: tuple[int, ...]) -> Outboun
     fields = [EmbedField("In this group", _people(members, group.coach_id))]
     theme = clean_text(session.description or "")
     if theme:
-        fields.append(EmbedField("Theme", theme[:1024]))
+        fields.append(EmbedField("Theme", text(theme[:1000])))
     prompt = clean_text(session.prompt or "")
-    opener = prompt[:1024] if prompt else "What brought you here, and what do you hope to take away?"
-    fields.append(EmbedField("To start you off", opener))
+    opener = prompt[:1000] if prompt else "What brought you here, and what do you hope to take away?"
+    fields.append(EmbedField("To start you off", text(opener)))
     embed = Embed(
-        title=f"Group {group.number} — {session_heading(session)}"[:256],
+        title=text(f"Group {group.number} — {session_heading(session)}"),
         description=description,
         colour=GROUPS_COLOUR,
         fields=tuple(fields),
@@ -179,7 +177,7 @@ def coach_view(view: CoachView) -> OutboundMessage:
             )
         )
     embed = Embed(
-        title=f"Your groups — {session_heading(view.session)}"[:256],
+        title=text(f"Your groups — {session_heading(view.session)}"),
         description="Attendance and how many reflected; reflections themselves stay with the facilitators.",
         colour=GROUPS_COLOUR,
         fields=tuple(fields),

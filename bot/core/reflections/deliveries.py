@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bot.core.clock import Clock
 from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped, NewDelivery
 from bot.core.delivery.idempotent import dm_once, post_once
+from bot.core.groups.repository import SqlGroupRepository
 from bot.core.participants.repository import SqlParticipantRepository
 from bot.core.ports import PermanentSendError, Sender
 from bot.core.programme.domain import Programme, Session
@@ -241,9 +242,10 @@ class ReflectionCardHandler(_Handler):
                 raise _no_channel("reflection card", session)
             repo = uow.repo(SqlReflectionRepository)
             await repo.set_questions_if_unset(poll.id, await poll_questions(uow, poll), now=self._clock.now())
+            groups = bool(await uow.repo(SqlGroupRepository).groups(session.id))
             await uow.commit()
         message_id = await post_once(
-            self._sender, channel_id, render.reflection_card(session, poll.closes_at), delivery
+            self._sender, channel_id, render.reflection_card(session, poll.closes_at, groups=groups), delivery
         )
         async with self._database.unit_of_work() as uow:
             now = self._clock.now()
