@@ -11,4 +11,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.participants",
     "cogs.reflections",
     "cogs.evaluation",
+    "cogs.groups",
 )
