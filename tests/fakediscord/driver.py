@@ -383,6 +383,10 @@ class FakeDiscord:
             _id(channel), include_ephemeral=include_ephemeral, include_deleted=include_deleted
         )
 
+    def threads(self, parent: ChannelLike | None = None, *, active_only: bool = False) -> list[Channel]:
+        """Return the threads made in a channel (or in the guild), oldest first; each has thread_members."""
+        return self.state.threads_of(None if parent is None else _id(parent), active_only=active_only)
+
     def dm_channel(self, user: UserLike) -> Channel:
         """Return (creating if needed) the DM channel between the bot and a user."""
         return self.state.dm_channel_for(_id(user))
