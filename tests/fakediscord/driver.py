@@ -31,6 +31,7 @@ from .interactions import (
 from .rest import API_PREFIX, RestApi
 from .state import (
     ATTACHMENT_SIZE_LIMIT,
+    CHANNEL_TEXT,
     ApplicationCommand,
     Attachment,
     Channel,
@@ -538,6 +539,22 @@ class FakeDiscord:
     def set_bot_permissions(self, value: int) -> None:
         """Replace the permissions of the bot's managed role."""
         self.state.named_roles["bot"].permissions = value
+
+    async def create_role(self, key: str, name: str, permissions: int = 0) -> Role:
+        """Add a role (as fake.roles.<key>) and dispatch GUILD_ROLE_CREATE."""
+        role = Role(self.state.next_id(), name, permissions, len(self.state.guild.roles), mentionable=True)
+        self.state.guild.roles[role.id] = role
+        self.state.named_roles[key] = role
+        await self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(self.guild_id), "role": role.payload()})
+        return role
+
+    async def create_text_channel(self, key: str, name: str) -> Channel:
+        """Add a text channel (as fake.channels.<key>) and dispatch CHANNEL_CREATE."""
+        channel = Channel(self.state.next_id(), CHANNEL_TEXT, name, self.guild_id, len(self.state.guild.channels))
+        self.state.add_channel(channel)
+        self.state.named_channels[key] = channel
+        await self.dispatch("CHANNEL_CREATE", self.state.channel_payload(channel))
+        return channel
 
     def add_members(self, count: int, *, role: str | None = "participant", prefix: str = "member") -> list[Member]:
         """Add ``count`` members silently (before the bot connects, e.g. for benchmarks)."""
