@@ -28,7 +28,7 @@ async def press_proposal(interaction: discord.Interaction, action: str, proposal
     """Create, shuffle or cancel a proposal and show the result in place of the proposal."""
     groups = _services(interaction).groups
     actor = actor_from(interaction)
-    await interaction.response.defer()  # Create and Shuffle may take a moment; edits follow
+    # No defer: an error (a participant pressing) must be answered privately, and every action is quick.
     if action == "create":
         created = await groups.create(actor, proposal_id)
         message = core_render.session_groups(created)
@@ -41,11 +41,13 @@ async def press_proposal(interaction: discord.Interaction, action: str, proposal
         view = await groups.cancel(actor, proposal_id)
         kwargs = reply_kwargs(core_render.closed_proposal(view, "Cancelled: no groups were made."))
     kwargs.pop("files", None)
-    await interaction.edit_original_response(**kwargs)
+    await interaction.response.edit_message(**kwargs)
 
 
 class ProposalButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PROPOSAL_TEMPLATE):
-    """Create / Shuffle / Cancel under proposed groups (blether:groups:<action>:<proposal id>)."""
+    """Create / Shuffle / Cancel under proposed groups (blether:groups:<action>:<proposal id>); facilitators only."""
+
+    facilitator_only = True
 
     def __init__(self, action: str, proposal_id: int) -> None:
         super().__init__(discord.ui.Button(label=action.title(), custom_id=f"blether:groups:{action}:{proposal_id}"))

@@ -115,8 +115,13 @@ class GroupService:
 
     # -- loading ------------------------------------------------------------------------------------
 
-    async def _context(self, uow: UnitOfWork, guild_id: int, session_id: int) -> tuple[Programme, Session]:
+    async def _context(
+        self, uow: UnitOfWork, guild_id: int, session_id: int, *, facilitator: tuple[Actor, str] | None = None
+    ) -> tuple[Programme, Session]:
+        """Load the programme and the session; with facilitator=(actor, action) check the actor first."""
         programme = await uow.repo(SqlProgrammeRepository).get(guild_id)
+        if facilitator is not None:
+            self._facilitator(programme, *facilitator)
         if programme is None:
             raise ProgrammeNotSetUpError()
         session = await uow.repo(SqlSessionRepository).get(session_id)
@@ -182,7 +187,7 @@ class GroupService:
             ProposalViewFigures(figures.groups_with_same_community_pair, figures.repeat_pairs, placed),
         )
 
-    def _facilitator(self, programme: Programme, actor: Actor, action: str) -> None:
+    def _facilitator(self, programme: Programme | None, actor: Actor, action: str) -> None:
         require_facilitator(programme, actor, action)
 
     # -- proposals ----------------------------------------------------------------------------------
@@ -203,8 +208,9 @@ class GroupService:
         """
         now = self._clock.now()
         async with self._database.unit_of_work() as uow:
-            programme, session = await self._context(uow, actor.guild_id, session_id)
-            self._facilitator(programme, actor, "make groups")
+            programme, session = await self._context(
+                uow, actor.guild_id, session_id, facilitator=(actor, "make groups")
+            )
             self._check_open(programme, session, now)
             seed = random.randrange(1, 2**31 - 1) if seed is None else seed
             source, groups, coaches, cost, figures = await self._assign(
@@ -229,11 +235,11 @@ class GroupService:
     async def _open_proposal(
         self, uow: UnitOfWork, actor: Actor, proposal_id: int
     ) -> tuple[Programme, Session, Proposal]:
+        self._facilitator(await uow.repo(SqlProgrammeRepository).get(actor.guild_id), actor, "make groups")
         proposal = await uow.repo(SqlGroupRepository).proposal(proposal_id, for_update=True)
         if proposal is None or proposal.guild_id != actor.guild_id:
             raise ProposalNotFoundError()
         programme, session = await self._context(uow, actor.guild_id, proposal.session_id)
-        self._facilitator(programme, actor, "make groups")
         if proposal.status is not ProposalStatus.OPEN:
             raise ProposalClosedError(proposal.status.value)
         return programme, session, proposal
@@ -362,8 +368,9 @@ class GroupService:
     async def show(self, actor: Actor, session_id: int) -> SessionGroups:
         """Return a session's groups (facilitators)."""
         async with self._database.unit_of_work() as uow:
-            programme, session = await self._context(uow, actor.guild_id, session_id)
-            self._facilitator(programme, actor, "see every group")
+            _programme, session = await self._context(
+                uow, actor.guild_id, session_id, facilitator=(actor, "see every group")
+            )
             groups = await uow.repo(SqlGroupRepository).groups(session.id)
         if not groups:
             raise NoGroupsError(session.number)
@@ -373,8 +380,9 @@ class GroupService:
         """Move someone (or place someone unassigned) into another group of the session; threads follow."""
         now = self._clock.now()
         async with self._database.unit_of_work() as uow:
-            programme, session = await self._context(uow, actor.guild_id, session_id)
-            self._facilitator(programme, actor, "move people between groups")
+            programme, session = await self._context(
+                uow, actor.guild_id, session_id, facilitator=(actor, "move people between groups")
+            )
             self._check_open(programme, session, now)
             repo = uow.repo(SqlGroupRepository)
             await repo.lock_session(session.id)
@@ -402,8 +410,9 @@ class GroupService:
         """Remove a session's groups: pending thread work is cancelled and existing threads archived."""
         now = self._clock.now()
         async with self._database.unit_of_work() as uow:
-            programme, session = await self._context(uow, actor.guild_id, session_id)
-            self._facilitator(programme, actor, "dissolve groups")
+            _programme, session = await self._context(
+                uow, actor.guild_id, session_id, facilitator=(actor, "dissolve groups")
+            )
             repo = uow.repo(SqlGroupRepository)
             await repo.lock_session(session.id)
             groups = await repo.groups(session.id)
