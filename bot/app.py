@@ -15,7 +15,7 @@ from bot.core.delivery.limiter import RateLimiter
 from bot.core.evaluation import deliveries as evaluation_deliveries
 from bot.core.evaluation.service import EvaluationService
 from bot.core.flash import deliveries as flash_deliveries
-from bot.core.flash.adapters import ProgrammeServiceSource, ReflectionsRecapSource
+from bot.core.flash.adapters import ParticipantsMembership, ProgrammeServiceSource, ReflectionsRecapSource
 from bot.core.flash.planning import IssuePlanner
 from bot.core.flash.service import FlashService
 from bot.core.groups import deliveries as group_deliveries
@@ -164,6 +164,7 @@ def build_services(
         consent=participants,
         participants=participants,
         deliveries=dispatcher,
+        membership=ParticipantsMembership(participants),
     )
     flash = FlashService(database, clock, planner)
     evaluation = EvaluationService(database, clock, flash=flash, dispatcher=dispatcher, export_key=settings.export_key)

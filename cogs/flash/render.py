@@ -4,6 +4,10 @@ import discord
 
 from bot.core.flash.domain import (
     ArchivePage,
+    BulkResult,
+    FlashLimits,
+    IssueArchivePage,
+    ItemState,
     NominationResult,
     PublishedIssue,
     PublishOutcome,
@@ -84,10 +88,13 @@ def archive_embed(page: ArchivePage, guild_id: int) -> discord.Embed:
     for summary in page.issues:
         link = jump_url(guild_id, summary.channel_id, summary.message_ids[0] if summary.message_ids else None)
         name = f"[Flash Report #{summary.number}]({link})" if link else f"Flash Report #{summary.number}"
-        lines.append(
+        line = (
             f"{name} · {discord_timestamp(summary.published_at, 'D')} · {summary.resources} resources, "
             f"{summary.nominations} nominations, {summary.stories} stories"
         )
+        if summary.archive_only:
+            line += f" ({summary.archive_only} only here: `/flash archive issue:{summary.number}`)"
+        lines.append(line)
     embed = discord.Embed(
         title=f"Flash Report archive ({page.total})",
         description="\n".join(lines) or "No Flash Report has been published yet.",
@@ -110,3 +117,47 @@ def latest(found: PublishedIssue) -> str:
     if parts > 1:
         text += f"\nBelow is part 1 of {parts}."
     return text
+
+
+def issue_archive_embed(found: IssueArchivePage) -> discord.Embed:
+    """Show a page of what an issue holds beyond its posted messages."""
+    issue = found.issue
+    if found.archive_only:
+        title = f"{issue.title}: {found.archive_only} more beyond the {found.posted} posted"
+        description = found.text
+    else:
+        title = f"{issue.title} in the archive"
+        description = f"Everything in {issue.title} was posted ({found.posted} items); /flash latest shows the latest."
+    embed = discord.Embed(title=title[:256], description=description[:4096], colour=COLOUR)
+    embed.set_footer(text=f"Page {found.page} of {found.pages}")
+    return embed
+
+
+def bulk(result: BulkResult, who: str) -> str:
+    """Confirm a bulk include or exclude of one person's items."""
+    things, are = ("item", "is") if result.changed == 1 else ("items", "are")
+    if result.state is ItemState.INCLUDED:
+        return f"{result.changed} waiting {things} of {who} {are} now in the next Flash Report."
+    return f"{result.changed} waiting {things} of {who} will be left out of the next Flash Report."
+
+
+def page_done(result: BulkResult) -> str:
+    """Confirm an "Include page" / "Exclude page" press."""
+    things = "item" if result.changed == 1 else "items"
+    verb = "included" if result.state is ItemState.INCLUDED else "excluded"
+    return f"{result.changed} {things} on this page {verb}."
+
+
+def limits(found: FlashLimits) -> str:
+    """Describe the flood limits in force."""
+    per_person = f"**{found.per_person_per_day}** items per person per day" + (
+        " (the default)" if found.is_default_per_person else ""
+    )
+    size = f"**{found.issue_size}** items per published issue" + (
+        " (the default)" if found.is_default_issue_size else ""
+    )
+    return (
+        f"Flash Report limits: {per_person}, counted from midnight to midnight {found.timezone} time "
+        "(shares, stories and nominated messages together; facilitators are not limited); "
+        f"{size}, the rest listed by /flash archive issue:<number>. Change them with /flash limits."
+    )

@@ -1,8 +1,9 @@
-"""The draft's persistent buttons (Publish now, Edit intro, Skip this month) and the intro form.
+"""The draft's persistent buttons (Publish now, Edit intro, Skip this month), the intro form, and the
+"Include page" / "Exclude page" buttons under /flash items.
 
-The buttons are DynamicItems on the core's custom ids (``blether:flash:<action>:<issue_id>``), so they work
-after restarts; the intro form's submit goes through the bot's modal router for the same reason.
-Facilitator checks happen in the core, at click time.
+The buttons are DynamicItems on the core's custom ids (``blether:flash:<action>:<issue_id>`` and
+``blether:flash:items:…``), so they work after restarts; the intro form's submit goes through the bot's modal
+router for the same reason. Facilitator checks happen in the core, at click time.
 """
 
 import re
@@ -13,6 +14,8 @@ import discord
 
 from bot.core.flash import ids
 from bot.core.flash.domain import INTRO_LIMIT
+from bot.core.flash.render import render_items_message
+from bot.discord_ports import message_kwargs
 from cogs._shared.actors import actor_from
 from cogs._shared.interactions import ModalValue, guarded, open_modal
 from cogs._shared.replies import send_ephemeral
@@ -84,6 +87,34 @@ class DraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ids.C
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await _bot(interaction).services.flash.skip_issue(actor_from(interaction), self.issue_id)
         await send_ephemeral(interaction, render.skipped(result))
+
+
+class ItemsPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ids.PAGE_TEMPLATE):
+    """ "Include page" or "Exclude page" under /flash items (facilitators): acts on the items shown, shows the page."""
+
+    def __init__(self, button: ids.PageButton) -> None:
+        custom_id = ids.page_id(button.action, button.first_id, button.last_id, button.kind, button.page)
+        super().__init__(discord.ui.Button(label=f"{button.action.value.title()} page", custom_id=custom_id))
+        self.button = button
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> "ItemsPageButton":
+        """Rebuild the button from its custom_id (strictly parsed by the core)."""
+        return cls(ids.parse_page_id(item.custom_id or ""))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Include or exclude the page's items and show the page as it is now."""
+        await guarded(interaction, f"Flash Report {self.button.action.value} page button", self._act(interaction))
+
+    async def _act(self, interaction: discord.Interaction) -> None:
+        result = await _bot(interaction).services.flash.set_page_state(actor_from(interaction), self.button)
+        if result.page is None:  # not reached: the service always returns the page
+            await send_ephemeral(interaction, render.page_done(result))
+            return
+        kwargs = message_kwargs(render_items_message(result.page, note=render.page_done(result)))
+        await interaction.response.edit_message(**kwargs)  # type: ignore[arg-type]
 
 
 class IntroModal(discord.ui.Modal):

@@ -1,8 +1,8 @@
 """Adapters from the other features' services to the Flash Report's ports, for the composition root.
 
 The participants service already fits ConsentSource and ParticipantSource, and the delivery Dispatcher fits
-DeliveryScheduler and HandlerRegistry, as they are. The programme and reflections services need the small
-wrappers below.
+DeliveryScheduler and HandlerRegistry, as they are. The programme and reflections services, and the
+participants service as a MembershipSource, need the small wrappers below.
 """
 
 import re
@@ -54,6 +54,33 @@ class ProgrammeServiceSource:
         """Return the earliest session starting after after."""
         later = [s for s in await self._sessions(guild_id) if s.starts_at > after]
         return min(later, key=lambda s: s.starts_at, default=None)
+
+
+class ParticipantLookup(Protocol):
+    """The part of bot.core.participants.service.ParticipantService the Flash Report reads about departures."""
+
+    async def get_participant(self, guild_id: int, user_id: int) -> "HasActive | None":
+        """Return someone's participant record, or None."""
+        ...
+
+
+class HasActive(Protocol):
+    """A participant record: active is False after they left the server."""
+
+    @property
+    def active(self) -> bool: ...
+
+
+class ParticipantsMembership:
+    """MembershipSource over the participants service: a participant marked inactive has left the server."""
+
+    def __init__(self, participants: ParticipantLookup) -> None:
+        self._participants = participants
+
+    async def has_left(self, guild_id: int, user_id: int) -> bool:
+        """Tell whether user_id is a participant marked inactive (they left the server)."""
+        found = await self._participants.get_participant(guild_id, user_id)
+        return found is not None and not found.active
 
 
 class ReflectionsRecap(Protocol):

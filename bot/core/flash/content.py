@@ -118,6 +118,8 @@ class IssueContent:
     stories: tuple[StoryEntry, ...] = ()
     welcome_count: int = 0
     removals: tuple[Removal, ...] = ()
+    posted_limit: int | None = None
+    """How many entries the Discord messages show (None: all); the rest are in /flash archive issue:<number>."""
 
     @property
     def title(self) -> str:
@@ -128,6 +130,56 @@ class IssueContent:
     def is_empty(self) -> bool:
         """Tell whether nobody shared anything for this issue."""
         return not (self.resources or self.nominations or self.stories)
+
+    def _entries(self) -> list[ResourceEntry | NominationEntry | StoryEntry]:
+        return [*self.resources, *self.nominations, *self.stories]
+
+    def posted_ids(self) -> frozenset[int]:
+        """Return the item ids the posted messages show: all, or posted_limit of them shared fairly.
+
+        Fair means one entry from each person before anyone's second (oldest first within each round), so a
+        flood from one person cannot push everyone else out of the posted issue.
+        """
+        entries = self._entries()
+        if self.posted_limit is None or len(entries) <= self.posted_limit:
+            return frozenset(e.item_id for e in entries)
+        seen: dict[int, int] = {}
+        ranked = []
+        for entry in sorted(entries, key=lambda e: e.item_id):
+            if entry.author_id is None:
+                rank = 0
+            else:
+                rank = seen.get(entry.author_id, 0)
+                seen[entry.author_id] = rank + 1
+            ranked.append((rank, entry.item_id))
+        return frozenset(item_id for _, item_id in sorted(ranked)[: max(0, self.posted_limit)])
+
+    def posted(self) -> "IssueContent":
+        """Return the content the Discord messages show (every entry when there is no cap or it is not reached)."""
+        shown = self.posted_ids()
+        if len(shown) == len(self._entries()):
+            return self
+        return dataclasses.replace(
+            self,
+            resources=tuple(r for r in self.resources if r.item_id in shown),
+            nominations=tuple(n for n in self.nominations if n.item_id in shown),
+            stories=tuple(s for s in self.stories if s.item_id in shown),
+        )
+
+    def archive_only(self) -> "IssueContent":
+        """Return the entries the posted messages leave out, in the issue's order (none without a cap)."""
+        shown = self.posted_ids()
+        return dataclasses.replace(
+            self,
+            resources=tuple(r for r in self.resources if r.item_id not in shown),
+            nominations=tuple(n for n in self.nominations if n.item_id not in shown),
+            stories=tuple(s for s in self.stories if s.item_id not in shown),
+        )
+
+    @property
+    def archive_only_count(self) -> int:
+        """Count the entries listed only by /flash archive (beyond the posted messages)."""
+        return len(self._entries()) - len(self.posted_ids())
 
     def without_text_of(self, item_ids: set[int], *, quotes_too: bool) -> "IssueContent":
         """Return this content without the free text of the items in item_ids (and its recap quotes if quotes_too)."""
@@ -220,6 +272,7 @@ class IssueContent:
             stories=tuple(StoryEntry(**s) for s in data.get("stories", ())),
             welcome_count=int(data.get("welcome_count", 0)),
             removals=tuple(Removal(int(r["count"]), _time(r["on"])) for r in data.get("removals", ())),
+            posted_limit=None if data.get("posted_limit") is None else int(data["posted_limit"]),
         )
 
 

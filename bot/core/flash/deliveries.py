@@ -204,7 +204,11 @@ class FlashDeliveries:
                 )
             compiled = await self._planner.compile(uow, issue, now=now)
         messages = render_draft(
-            compiled.content, issue_id=issue.id, publish_at=issue.scheduled_for, withheld=compiled.withheld
+            compiled.content,
+            issue_id=issue.id,
+            publish_at=issue.scheduled_for,
+            withheld=compiled.withheld,
+            held=compiled.held,
         )
         posted = await self._post_parts(channel_id, messages, delivery)
         log.info("Posted the draft of %s (guild %s) in %d parts", issue.title, issue.guild_id, len(posted))

@@ -147,3 +147,36 @@ class FlashChannelMissingError(NotConfiguredError):
 
     def __init__(self, which: str) -> None:
         super().__init__(f"No {which} channel is set. A facilitator can choose one with /programme setup.")
+
+
+class DailyLimitError(ConflictError):
+    """A person reached the server's per-person daily limit; nothing of this request was stored."""
+
+    def __init__(self, limit: int, timezone: str, resets_at: datetime) -> None:
+        things = "item" if limit == 1 else "items"
+        super().__init__(
+            f"Thank you for sharing so much! You have added {limit} {things} to the Flash Report today, which is "
+            f"as many as one person can add in a day here, so this one was not saved. The count starts again at "
+            f"midnight {timezone} time, {discord_timestamp(resets_at, 't')} ({discord_timestamp(resets_at, 'R')}); "
+            "shares, stories and nominated messages count together."
+        )
+        self.limit = limit
+        self.timezone = timezone
+        self.resets_at = resets_at
+
+
+class InvalidLimitError(ValidationError):
+    """A flood limit outside its allowed range."""
+
+    def __init__(self, what: str, value: object, low: int, high: int) -> None:
+        shown = str(value)[:20]
+        super().__init__(f"{what} must be a whole number from {low} to {high}; {shown} is outside that range.")
+
+
+class PageChangedError(ConflictError):
+    """A page button refers to more items than a page holds (a stale or forged button); nothing changed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "That page of /flash items has changed since it was shown. Nothing was changed; run /flash items again."
+        )

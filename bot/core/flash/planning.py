@@ -24,11 +24,12 @@ from bot.core.flash.deliveries import (
     publish_now_key,
     publish_now_prefix,
 )
-from bot.core.flash.domain import FlashItem, Issue, ItemKind, ItemState
+from bot.core.flash.domain import DEFAULT_ISSUE_SIZE, DEFAULT_PER_PERSON_PER_DAY, FlashItem, Issue, ItemKind, ItemState
 from bot.core.flash.ports import (
     QUOTE_PURPOSE,
     ConsentSource,
     DeliveryScheduler,
+    MembershipSource,
     ParticipantSource,
     ProgrammeSource,
     RecapSource,
@@ -52,11 +53,31 @@ class Plan:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Compiled:
-    """An issue's content as it stands, the items it consumes when frozen, and stories held back for consent."""
+    """An issue's content as it stands, the items it consumes when frozen, and what waits.
+
+    withheld: stories waiting for their author's quote consent; held: items of people who left the server,
+    waiting for a facilitator's review. Neither is consumed.
+    """
 
     content: IssueContent
     consumed_ids: tuple[int, ...]
     withheld: int
+    held: int = 0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Limits:
+    """A server's flood limits in force (defaults filled in)."""
+
+    per_person_per_day: int
+    issue_size: int
+
+
+class _NobodyLeft:
+    """MembershipSource for when the composition root gives none: nobody is known to have left."""
+
+    async def has_left(self, guild_id: int, user_id: int) -> bool:
+        return False
 
 
 class IssuePlanner:
@@ -70,12 +91,27 @@ class IssuePlanner:
         consent: ConsentSource,
         participants: ParticipantSource,
         deliveries: DeliveryScheduler,
+        membership: MembershipSource | None = None,
     ) -> None:
         self.programmes = programmes
         self._recaps = recaps
         self._consent = consent
         self._participants = participants
         self._deliveries = deliveries
+        self.membership: MembershipSource = membership or _NobodyLeft()
+
+    @staticmethod
+    def limits_from(stored: tuple[int | None, int | None]) -> Limits:
+        """Fill Blether's defaults into the limits a server stored (None: default)."""
+        per_person, issue_size = stored
+        return Limits(
+            per_person_per_day=DEFAULT_PER_PERSON_PER_DAY if per_person is None else per_person,
+            issue_size=DEFAULT_ISSUE_SIZE if issue_size is None else issue_size,
+        )
+
+    async def limits(self, uow: UnitOfWork, guild_id: int) -> Limits:
+        """Return the server's flood limits in force."""
+        return self.limits_from(await uow.repo(SqlFlashSettingsRepository).limits(guild_id))
 
     async def zone(self, guild_id: int, programme: Programme | None = None) -> ZoneInfo:
         """Return the programme's time zone (Europe/London before the programme is set up)."""
@@ -167,7 +203,9 @@ class IssuePlanner:
         """Build the issue's content from what waits for it now, plus the programme's figures and sessions.
 
         Stories appear only when their author consents to be quoted (else they wait); nominated excerpts
-        are shown only with their author's consent. Excluded items are consumed by the issue without showing.
+        are shown only with their author's consent. Excluded items are consumed by the issue without showing;
+        held items (their author left the server) wait for a facilitator. The content records the server's
+        issue size, so the posted messages show at most that many entries (the rest: /flash archive).
         """
         guild_id = issue.guild_id
         programme = await self.programmes.programme(guild_id)
@@ -178,10 +216,12 @@ class IssuePlanner:
         nominations: list[NominationEntry] = []
         stories: list[StoryEntry] = []
         consumed: list[int] = []
-        withheld = 0
+        withheld = held = 0
         for item in items:
             if item.state is ItemState.EXCLUDED:
                 consumed.append(item.id)
+            elif item.state is ItemState.HELD:
+                held += 1
             elif item.kind is ItemKind.STORY and item.author_id not in quotable:
                 withheld += 1
             else:
@@ -218,8 +258,9 @@ class IssuePlanner:
             nominations=tuple(nominations),
             stories=tuple(stories),
             welcome_count=max(0, welcome),
+            posted_limit=(await self.limits(uow, guild_id)).issue_size,
         )
-        return Compiled(content, tuple(consumed), withheld)
+        return Compiled(content, tuple(consumed), withheld, held)
 
     @staticmethod
     def _add_entry(

@@ -57,6 +57,14 @@ class ParticipantSource(Protocol):
         ...
 
 
+class MembershipSource(Protocol):
+    """Who has left the server, from the participants feature (participants are marked inactive when they leave)."""
+
+    async def has_left(self, guild_id: int, user_id: int) -> bool:
+        """Tell whether user_id is known to have left the server (False when unknown)."""
+        ...
+
+
 class DeliveryScheduler(Protocol):
     """The delivery dispatcher's scheduling side (bot.core.delivery.dispatcher.Dispatcher fits)."""
 

@@ -176,7 +176,15 @@ def resource_groups(resources: Sequence[ResourceEntry]) -> list[tuple[str, list[
     return sorted(groups.items(), key=lambda pair: (pair[0] == OTHER_TAG, pair[0]))
 
 
+def more_line(number: int, count: int) -> str:
+    """Say how many entries of issue number are listed only in the archive, and the command that lists them."""
+    things = "item" if count == 1 else "items"
+    return f"…and {count} more {things} in `/flash archive issue:{number}`."
+
+
 def _sections(content: IssueContent) -> list[_Section]:
+    more = content.archive_only_count
+    content = content.posted()
     zone = ZoneInfo(content.timezone)
     header = [discord_text(content.intro, INTRO_BUDGET, block=True)]
     if content.welcome_count > 0:
@@ -199,7 +207,42 @@ def _sections(content: IssueContent) -> list[_Section]:
         )
     if content.stories:
         sections.append(_Section("Stories of change", tuple(story_entry(s) for s in content.stories)))
+    if more:
+        sections.append(_Section("More in the archive", (more_line(content.number, more),)))
     return sections
+
+
+def archive_pages(content: IssueContent, *, budget: int = DESCRIPTION_MAX - 200) -> list[str]:
+    """Return the entries the posted messages left out, rendered and packed into pages of ≤ budget characters.
+
+    Each section's heading comes before its first entry on a page; an entry never straddles two pages unless it
+    alone is longer than a page (then it is split at line breaks or between words, links kept whole).
+    """
+    pages: list[str] = []
+    current = ""
+    heading = ""
+    for title, block in _entry_blocks(content.archive_only()):
+        for piece in split_text(block, budget - 110):
+            head = f"**{_clip(title, 100)}**\n" if title != heading or not current else ""
+            candidate = f"{current}\n\n{head}{piece}" if current else f"{head}{piece}"
+            if len(candidate) > budget:
+                pages.append(current)
+                candidate = f"**{_clip(title, 100)}**\n{piece}"
+            current, heading = candidate, title
+    if current:
+        pages.append(current)
+    return pages
+
+
+def _entry_blocks(content: IssueContent) -> list[tuple[str, str]]:
+    """Return (section title, rendered entry) for every entry of content, in publication order."""
+    blocks: list[tuple[str, str]] = []
+    for tag, entries in resource_groups(content.resources):
+        title = f"Resources · #{tag}" if tag else "More resources"
+        blocks += [(title, resource_entry(e)) for e in entries]
+    blocks += [("Nominated from our conversations", nomination_entry(n)) for n in content.nominations]
+    blocks += [("Stories of change", story_entry(s)) for s in content.stories]
+    return blocks
 
 
 # -- splitting ---------------------------------------------------------------------------------------------
@@ -322,6 +365,7 @@ def render_draft(
     issue_id: int,
     publish_at: datetime | None,
     withheld: int = 0,
+    held: int = 0,
 ) -> list[OutboundMessage]:
     """Render the draft for facilitators: a note on when it goes out, the issue, and the buttons."""
     messages = render_issue(content, colour=DRAFT_COLOUR)
@@ -330,6 +374,17 @@ def render_draft(
     else:
         when = "is not scheduled: publish it when you are ready"
     note = f"📝 **Draft of {content.title}** — it {when}. Edit items with /flash items."
+    if content.archive_only_count:
+        note += (
+            f"\nIt holds more than the {content.posted_limit} items a post shows (/flash limits): "
+            f"{content.archive_only_count} will be listed only in /flash archive."
+        )
+    if held:
+        note += (
+            f"\n{held} item{'s' * (held != 1)} from people who left the server "
+            f"{'are' if held != 1 else 'is'} held for review: include or exclude {'them' if held != 1 else 'it'} "
+            "with /flash items."
+        )
     if withheld:
         note += (
             f"\n{withheld} stor{'ies' if withheld != 1 else 'y'} of change will wait until "
@@ -360,6 +415,8 @@ def _item_line(item: FlashItem, unquotable: bool) -> str:
     parts = [f"`#{item.id}` {_KIND_ICONS[item.kind]} **{label}**"]
     if item.state is ItemState.EXCLUDED:
         parts.append("excluded")
+    elif item.state is ItemState.HELD:
+        parts.append("⏸️ held: the author left the server")
     if unquotable:
         parts.append("waits for quote consent" if item.kind is ItemKind.STORY else "excerpt hidden (no quote consent)")
     if item.tags:
@@ -375,9 +432,34 @@ def render_items_page(page: ItemsPage) -> Embed:
         description = "Nothing is collected for the next issue yet."
     else:
         description = "\n".join(_item_line(item, item.id in page.unquotable_ids) for item in page.items)
+    if page.held:
+        description += (
+            f"\n\n⏸️ {page.held} item{'s' * (page.held != 1)} held for review (their authors left the server): "
+            "they stay out of every issue until you include or exclude them."
+        )
     return Embed(
         title=f"Collected for the next Flash Report ({page.total})",
         description=_clip(description, DESCRIPTION_MAX),
         colour=COLOUR,
         footer=f"Page {page.page} of {max(page.pages, 1)}",
     )
+
+
+def render_items_message(page: ItemsPage, *, note: str = "") -> OutboundMessage:
+    """Return /flash items as a message: the page, and "Include page" / "Exclude page" buttons when it has items."""
+    buttons: tuple[Button, ...] = ()
+    if page.items:
+        first, last = page.items[0].id, page.items[-1].id
+        buttons = (
+            Button(
+                "Include page",
+                custom_id=ids.page_id(ids.PageAction.INCLUDE, first, last, page.kind, page.page),
+                style=ButtonStyle.SUCCESS,
+            ),
+            Button(
+                "Exclude page",
+                custom_id=ids.page_id(ids.PageAction.EXCLUDE, first, last, page.kind, page.page),
+                style=ButtonStyle.DANGER,
+            ),
+        )
+    return OutboundMessage(content=_clip(note, CONTENT_MAX) or None, embeds=(render_items_page(page),), buttons=buttons)

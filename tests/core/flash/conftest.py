@@ -126,6 +126,17 @@ class FakeParticipants:
 
 
 @dataclass
+class FakeMembership:
+    """Who is known to have left the server (participants marked inactive)."""
+
+    left: set[int] = field(default_factory=set)
+
+    async def has_left(self, guild_id: int, user_id: int) -> bool:
+        """Tell whether user_id left."""
+        return user_id in self.left
+
+
+@dataclass
 class Flash:
     """Everything a Flash Report test needs, wired like the composition root would."""
 
@@ -139,6 +150,7 @@ class Flash:
     recaps: FakeRecaps
     consent: FakeConsent
     participants: FakeParticipants
+    membership: FakeMembership = field(default_factory=FakeMembership)
 
     async def run(self) -> int:
         """Run whatever deliveries are due now."""
@@ -172,14 +184,21 @@ async def flash(database: Database, clock: ManualClock) -> AsyncIterator[Flash]:
     """Build the Flash Report service, its delivery handlers and a real dispatcher on the test database."""
     sender = CrashableSender(clock=clock)
     programmes = FakeProgrammes(programme())
-    recaps, consent, participants = FakeRecaps(), FakeConsent(), FakeParticipants()
+    recaps, consent, participants, membership = FakeRecaps(), FakeConsent(), FakeParticipants(), FakeMembership()
     dispatcher = Dispatcher(database, clock, worker_id="flash-test", poll_interval=None)
     planner = IssuePlanner(
-        programmes=programmes, recaps=recaps, consent=consent, participants=participants, deliveries=dispatcher
+        programmes=programmes,
+        recaps=recaps,
+        consent=consent,
+        participants=participants,
+        deliveries=dispatcher,
+        membership=membership,
     )
     deliveries = flash_deliveries.register(dispatcher, database=database, clock=clock, sender=sender, planner=planner)
     service = FlashService(database, clock, planner)
-    yield Flash(service, deliveries, dispatcher, sender, clock, database, programmes, recaps, consent, participants)
+    yield Flash(
+        service, deliveries, dispatcher, sender, clock, database, programmes, recaps, consent, participants, membership
+    )
     await dispatcher.stop(grace=1.0)
 
 
