@@ -1,7 +1,7 @@
 """Create small groups (proposals, groups, members); groups settings on programmes; a prompt per session
 
-Revision ID: 0006_groups
-Revises: 0005
+Revision ID: 0007_groups
+Revises: 0006_flash_floods
 Create Date: 2026-12-06 00:30:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import bot.core.storage.types
 
-revision: str = "0006_groups"
-down_revision: str | None = "0005"
+revision: str = "0007_groups"
+down_revision: str | None = "0006_flash_floods"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
