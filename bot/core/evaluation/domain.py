@@ -14,6 +14,16 @@ from bot.core.programme.domain import DEFAULT_RETENTION_MONTHS, DEFAULT_TIMEZONE
 from bot.core.reflections.domain import AttendanceRecord, ResponseRecord
 
 
+@dataclass(frozen=True, slots=True)
+class GroupPlace:
+    """Someone's place in a session's small group (member or peer coach)."""
+
+    session_id: int
+    group_number: int
+    user_id: int
+    is_coach: bool
+
+
 def latest_consent(events: list[ConsentEvent]) -> dict[int, dict[ConsentPurpose, bool]]:
     """Return each person's latest answer per purpose from a consent log in recording order."""
     latest: dict[int, dict[ConsentPurpose, bool]] = defaultdict(dict)
@@ -39,6 +49,7 @@ class Cohort:
     attendance: tuple[AttendanceRecord, ...]
     flash_items: tuple[FlashRecord, ...]
     flash_reports_published: int
+    group_places: tuple[GroupPlace, ...] = ()
 
     @property
     def timezone(self) -> str:

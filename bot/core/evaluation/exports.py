@@ -8,7 +8,8 @@ Layout (tidy data: one row per observation, one column per variable, one file pe
 * responses.csv    one row per person × session × question of the reflection form: exactly one of
                    answer_text / answer_choice / answer_rating / answer_checked holds the answer, according to
                    question_kind; all four are empty when the question was left unanswered;
-* resources.csv    one row per shared resource; stories.csv one row per story of change.
+* resources.csv    one row per shared resource; stories.csv one row per story of change;
+* group_memberships.csv one row per person × session small group (member or coach).
 
 Conventions: UTF-8 without a byte-order mark, a header row, comma-separated with RFC 4180 quoting, no index
 column; booleans ``true``/``false``; missing values empty (CSV) or null (JSON); a CSV text cell that would start
@@ -18,8 +19,8 @@ UTC (``…Z``) with a ``*_local`` twin in the programme's zone (with its offset)
 files hold an array of objects with the same keys as the CSV header, numbers and booleans typed.
 
 People appear only as pseudonyms (bot.core.evaluation.pseudonyms); no Discord ids, usernames or display names
-are written (a resource's sharer is a pseudonym). responses.csv and stories.csv hold only people whose current
-evaluation consent is yes. Free text is kept verbatim and flagged as possibly identifying in
+are written (a resource's sharer is a pseudonym). responses.csv, stories.csv and group_memberships.csv hold only
+people whose current evaluation consent is yes. Free text is kept verbatim and flagged as possibly identifying in
 data_dictionary.csv. Exports are not small-number suppressed: handle them as personal data.
 """
 
@@ -59,6 +60,7 @@ class ExportKind(StrEnum):
     RESOURCES = "resources"
     STORIES = "stories"
     SESSIONS = "sessions"
+    GROUP_MEMBERSHIPS = "group_memberships"
     ALL = "all"
 
     @classmethod
@@ -421,6 +423,30 @@ def stories_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
     return Table(ExportKind.STORIES, "One row per story of change (consenting authors only)", columns, rows)
 
 
+def group_memberships_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
+    """Return one row per person × session small group, for people whose evaluation consent is yes."""
+    columns = (
+        Column("session_number", "integer", "The session's number in the programme"),
+        Column("group_number", "integer", "The group's number within the session (1, 2, …)"),
+        PSEUDONYM,
+        Column("role", "string", "member, or coach for the group's peer coach", allowed=_choices(["member", "coach"])),
+    )
+    numbers = {s.id: s.number for s in cohort.sessions}
+    rows = tuple(
+        (
+            numbers.get(place.session_id),
+            place.group_number,
+            alias(place.user_id),
+            "coach" if place.is_coach else "member",
+        )
+        for place in cohort.group_places
+        if cohort.consents(place.user_id, ConsentPurpose.EVALUATION)
+    )
+    return Table(
+        ExportKind.GROUP_MEMBERSHIPS, "One row per person x session small group (consenting people only)", columns, rows
+    )
+
+
 ORDER = (
     ExportKind.SESSIONS,
     ExportKind.PARTICIPANTS,
@@ -428,11 +454,12 @@ ORDER = (
     ExportKind.RESPONSES,
     ExportKind.RESOURCES,
     ExportKind.STORIES,
+    ExportKind.GROUP_MEMBERSHIPS,
 )
 
 
 def build_tables(cohort: Cohort, key: str, kind: ExportKind) -> tuple[Table, ...]:
-    """Return the tables of an export kind (all six for ALL), with people pseudonymised under key."""
+    """Return the tables of an export kind (all seven for ALL), with people pseudonymised under key."""
     alias = Pseudonymiser(key, cohort.guild_id)
     builders: dict[ExportKind, Callable[[], Table]] = {
         ExportKind.SESSIONS: lambda: sessions_table(cohort),
@@ -441,6 +468,7 @@ def build_tables(cohort: Cohort, key: str, kind: ExportKind) -> tuple[Table, ...
         ExportKind.RESPONSES: lambda: responses_table(cohort, alias),
         ExportKind.RESOURCES: lambda: resources_table(cohort, alias),
         ExportKind.STORIES: lambda: stories_table(cohort, alias),
+        ExportKind.GROUP_MEMBERSHIPS: lambda: group_memberships_table(cohort, alias),
     }
     wanted = ORDER if kind is ExportKind.ALL else (kind,)
     return tuple(builders[k]() for k in wanted)
@@ -532,8 +560,9 @@ People: each person is a pseudonym, "P-" + the first 12 hex characters of
 HMAC-SHA256(key = BLETHER_EXPORT_KEY as UTF-8 text, message = "<server id>:<user id>" in decimal ASCII).
 The same key gives the same pseudonyms in every export. No Discord ids, usernames or display names are included.
 
-Consent: responses and stories hold only people whose current evaluation consent is yes. participants lists
-everyone registered with their consent answers; attendance and sessions are counts of who took part.
+Consent: responses, stories and group_memberships hold only people whose current evaluation consent is yes.
+participants lists everyone registered with their consent answers; attendance and sessions are counts of who took
+part.
 
 Retention: free text (reflection answers, stories, resource notes) is removed {cohort.retention_months} months
 after the programme's last session; empty text may mean it was removed.

@@ -7,8 +7,9 @@ report, the Discord summary and the exports agree.
 
 from datetime import datetime
 
-from bot.core.evaluation.domain import Cohort, latest_consent
+from bot.core.evaluation.domain import Cohort, GroupPlace, latest_consent
 from bot.core.flash.repository import SqlFlashIssueRepository, SqlFlashItemRepository
+from bot.core.groups.repository import SqlGroupRepository
 from bot.core.participants.repository import SqlConsentRepository, SqlParticipantRepository
 from bot.core.programme.repository import SqlProgrammeRepository, SqlSessionRepository
 from bot.core.reflections.attendance import settle_voice
@@ -30,6 +31,7 @@ async def load_cohort(database: Database, guild_id: int, *, now: datetime) -> Co
         attendance = await uow.repo(SqlAttendanceRepository).rows(guild_id=guild_id)
         items = await uow.repo(SqlFlashItemRepository).records(guild_id)
         published = await uow.repo(SqlFlashIssueRepository).count_published(guild_id)
+        places = await uow.repo(SqlGroupRepository).memberships(guild_id)
         await uow.commit()  # keeps the voice attendance just settled
     return Cohort(
         guild_id=guild_id,
@@ -42,4 +44,5 @@ async def load_cohort(database: Database, guild_id: int, *, now: datetime) -> Co
         attendance=tuple(attendance),
         flash_items=tuple(items),
         flash_reports_published=published,
+        group_places=tuple(GroupPlace(*place) for place in places),
     )
