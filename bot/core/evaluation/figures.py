@@ -196,6 +196,25 @@ class ProgrammeFigures:
     resources_shared: int
     stories_of_change: int
     quotes: tuple[Quote, ...]
+    connections: "ConnectionFigures | None" = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionFigures:
+    """What small groups achieved between communities (counts of pairs, never names).
+
+    community_pairs_met: distinct pairs of different communities whose members shared a group; met_other_area:
+    people in groups who shared one with someone from another area type (urban / small town / rural), out of
+    people_with_area (those whose area is known); repeat_pairings: pairs of people placed together again in a
+    later session's group.
+    """
+
+    groups: int
+    people_in_groups: int
+    community_pairs_met: int
+    met_other_area: int
+    people_with_area: int
+    repeat_pairings: int
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
@@ -328,6 +347,41 @@ def _pick_quotes(per_session: list[tuple[Quote, ...]]) -> tuple[Quote, ...]:
     return tuple(picked)
 
 
+def connection_figures(cohort: Cohort) -> ConnectionFigures | None:
+    """Return what the small groups achieved between communities and area types (None before any group)."""
+    if not cohort.group_places:
+        return None
+    groups: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for place in cohort.group_places:
+        groups[(place.session_id, place.group_number)].add(place.user_id)
+    by_id = {p.user_id: p for p in cohort.participants}
+    community = {u: p.community_id for u, p in by_id.items() if p.community_id is not None}
+    area = {u: group_of(_area_key(p.area)) for u, p in by_id.items()}
+    area = {u: g for u, g in area.items() if g != NOT_SAID}
+    community_pairs: set[tuple[int, int]] = set()
+    met_other: set[int] = set()
+    sessions_of_pair: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for (session_id, _), people in groups.items():
+        ordered = sorted(people)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                sessions_of_pair[(a, b)].add(session_id)
+                ca, cb = community.get(a), community.get(b)
+                if ca is not None and cb is not None and ca != cb:
+                    community_pairs.add((min(ca, cb), max(ca, cb)))
+                if a in area and b in area and area[a] != area[b]:
+                    met_other.update((a, b))
+    everyone = set().union(*groups.values())
+    return ConnectionFigures(
+        groups=len(groups),
+        people_in_groups=len(everyone),
+        community_pairs_met=len(community_pairs),
+        met_other_area=len(met_other),
+        people_with_area=len(everyone & set(area)),
+        repeat_pairings=sum(1 for met in sessions_of_pair.values() if len(met) > 1),
+    )
+
+
 def programme_figures(cohort: Cohort) -> ProgrammeFigures:
     """Return the programme's figures from a cohort."""
     people = cohort.participants
@@ -373,6 +427,7 @@ def programme_figures(cohort: Cohort) -> ProgrammeFigures:
         resources_shared=len(cohort.items(ItemKind.RESOURCE)),
         stories_of_change=len(cohort.items(ItemKind.STORY)),
         quotes=_pick_quotes([s.quotes for s in held]),
+        connections=connection_figures(cohort),
     )
 
 

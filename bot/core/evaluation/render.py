@@ -16,6 +16,7 @@ from bot.core.evaluation.figures import (
     MAX_QUOTES,
     RATINGS,
     SMALL_NUMBER,
+    ConnectionFigures,
     ProgrammeFigures,
     Quote,
     SessionFigures,
@@ -120,6 +121,7 @@ def _programme_embeds(f: ProgrammeFigures) -> list[Embed]:
             f"{suppress_mean(f.mean_rating, f.ratings_count)} from {suppress(f.ratings_count)} consented ratings",
             f"**Flash Reports published:** {f.flash_reports_published} · **Resources shared:** "
             f"{f.resources_shared} · **Stories of change:** {f.stories_of_change}",
+            *([_connections_line(f.connections)] if f.connections is not None else []),
         ]
     )
     group_lines = _tally_lines(f.communities_by_group, people=False)
@@ -343,6 +345,34 @@ def _methods(f: ProgrammeFigures) -> str:
     return "<ul>" + "".join(f"<li>{_e(p)}</li>" for p in points) + "</ul>"
 
 
+def _connections_line(c: ConnectionFigures) -> str:
+    return (
+        f"**Small groups:** {c.groups} groups, {suppress(c.people_in_groups)} people · "
+        f"{c.community_pairs_met} pairs of communities met · "
+        f"{suppress_rate(c.met_other_area, c.people_with_area)} met someone from another area type · "
+        f"{c.repeat_pairings} repeat pairings"
+    )
+
+
+def _connections(c: ConnectionFigures | None) -> str:
+    if c is None:
+        return "<p>No small groups yet.</p>"
+    return _table(
+        "What small groups achieved between communities",
+        ("Measure", "Value"),
+        [
+            ("Groups made", str(c.groups)),
+            ("People placed in groups", suppress(c.people_in_groups)),
+            ("Distinct pairs of communities whose members shared a group", str(c.community_pairs_met)),
+            (
+                "Share of people in groups who met someone from another area type",
+                suppress_rate(c.met_other_area, c.people_with_area),
+            ),
+            ("Pairs placed together again in a later session", str(c.repeat_pairings)),
+        ],
+    )
+
+
 def render_html_report(figures: ProgrammeFigures, charts: Sequence[Chart]) -> str:
     """Return the programme report as one self-contained HTML page (inline CSS, charts as data: URIs)."""
     f = figures
@@ -405,6 +435,7 @@ def render_html_report(figures: ProgrammeFigures, charts: Sequence[Chart]) -> st
 <section aria-labelledby="headline"><h2 id="headline">At a glance</h2>{_headline(f)}</section>
 <section aria-labelledby="who"><h2 id="who">Who took part</h2>{by_group}{by_area}{roles}{communities}</section>
 <section aria-labelledby="sessions"><h2 id="sessions">Sessions</h2>{_sessions_table(f)}{ratings}</section>
+<section aria-labelledby="connections"><h2 id="connections">Connections</h2>{_connections(f.connections)}</section>
 <section aria-labelledby="charts"><h2 id="charts">Charts</h2>{"".join(_chart(c) for c in charts)}</section>
 <section aria-labelledby="words"><h2 id="words">In their words</h2>{_quotes(f.quotes)}</section>
 <section aria-labelledby="methods"><h2 id="methods">How these figures are made</h2>{_methods(f)}</section>

@@ -11,8 +11,9 @@ from bot.core.evaluation.figures import (
     suppress_median,
     suppress_rate,
 )
+from bot.core.evaluation.render import render_html_report
 from bot.core.programme.errors import SessionNotFoundError
-from tests.core.evaluation.conftest import ATTENDANCE, FACILITATOR, GUILD, MEDIAN_ATTENDANCE, World, person
+from tests.core.evaluation.conftest import ATTENDANCE, FACILITATOR, GUILD, MEDIAN_ATTENDANCE, World, person, uid
 
 
 def _tallies(tallies) -> dict[str, int]:
@@ -139,3 +140,35 @@ async def test_figures_through_the_service_need_a_facilitator(world: World) -> N
         await world.evaluation.programme_figures(person(1))
     figures = await world.evaluation.programme_figures(FACILITATOR)
     assert figures.median_attendance == 8
+
+
+async def test_connections_count_community_pairs_other_areas_and_repeat_pairings(world: World) -> None:
+    """Groups across two sessions: distinct community pairs, who met another area type, pairs placed again."""
+    from bot.core.groups.domain import MemberHow
+    from bot.core.groups.repository import SqlGroupRepository
+
+    first, second = world.sessions[0], world.sessions[1]
+    plan = {(first, 1): [1, 6, 9], (first, 2): [2, 3], (second, 1): [1, 6], (second, 2): [10, 11]}
+    async with world.database.unit_of_work() as uow:
+        for (session, number), people in plan.items():
+            await uow.repo(SqlGroupRepository).add_group(
+                guild_id=GUILD,
+                session_id=session.id,
+                number=number,
+                coach_id=None,
+                channel_id=None,
+                members=[uid(n) for n in people],
+                how=MemberHow.PROPOSAL,
+                now=world.clock.now(),
+            )
+        await uow.commit()
+    f = await compute_programme_figures(world.database, GUILD, now=world.clock.now())
+    c = f.connections
+    assert c is not None
+    # Leith–Skye, Leith–Crieff, Skye–Crieff, Crieff–Tain; Leith–Leith is no connection.
+    assert (c.groups, c.people_in_groups, c.community_pairs_met) == (4, 7, 4)
+    assert (c.met_other_area, c.people_with_area) == (3, 7)  # 1, 6 and 9; 2–3 urban, 10–11 small town
+    assert c.repeat_pairings == 1  # 1 and 6 met again
+    html = render_html_report(f, [])
+    assert "Connections" in html and "Pairs placed together again" in html
+    assert str(uid(1)) not in html
