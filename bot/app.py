@@ -19,6 +19,7 @@ from bot.core.flash.adapters import ParticipantsMembership, ProgrammeServiceSour
 from bot.core.flash.planning import IssuePlanner
 from bot.core.flash.service import FlashService
 from bot.core.groups import deliveries as group_deliveries
+from bot.core.groups.connections import ConnectionService
 from bot.core.groups.deliveries import GroupsFollower
 from bot.core.groups.service import GroupService
 from bot.core.looplag import LoopLagWatch
@@ -66,6 +67,7 @@ class Services:
     flash: FlashService
     evaluation: EvaluationService
     groups: GroupService
+    connections: ConnectionService
     leader: AdvisoryLockLeader | None = field(default=None)
     loop_lag: LoopLagWatch = field(default_factory=LoopLagWatch)
 
@@ -177,8 +179,15 @@ def build_services(
     flash_deliveries.register(dispatcher, database=database, clock=clock, sender=sender, planner=planner)
     evaluation_deliveries.register(dispatcher, database=database, clock=clock)
     groups = GroupService(database, clock, dispatcher, roles)
+    connections = ConnectionService(database, clock, dispatcher)
     group_deliveries.register(
-        dispatcher, database=database, clock=clock, sender=sender, threads=threads or OfflineThreads(), service=groups
+        dispatcher,
+        database=database,
+        clock=clock,
+        sender=sender,
+        threads=threads or OfflineThreads(),
+        service=groups,
+        connections=connections,
     )
     return Services(
         settings=settings,
@@ -195,5 +204,6 @@ def build_services(
         flash=flash,
         evaluation=evaluation,
         groups=groups,
+        connections=connections,
         leader=leader,
     )

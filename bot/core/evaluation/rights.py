@@ -28,7 +28,7 @@ from typing import Any
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.flash.domain import ErasureResult, FlashRecord, ItemKind
 from bot.core.flash.repository import SqlFlashItemRepository
-from bot.core.groups.repository import SqlGroupRepository
+from bot.core.groups.repository import SqlConnectionRepository, SqlGroupRepository
 from bot.core.messages import FileAttachment
 from bot.core.participants.repository import SqlConsentRepository, SqlParticipantRepository
 from bot.core.programme.repository import (
@@ -52,6 +52,7 @@ CATEGORY_LABELS = {
     "attendance": "attendance records",
     "voice_stays": "voice channel visits",
     "group_places": "places in small groups",
+    "connections": "introductions and their answers",
 }
 
 
@@ -146,6 +147,7 @@ async def erase_in(uow: UnitOfWork, guild_id: int, user_id: int, *, now: datetim
     reflections = await uow.repo(SqlReflectionRepository).delete_user(guild_id, user_id)
     attendance, voice = await uow.repo(SqlAttendanceRepository).delete_user(guild_id, user_id)
     groups = await uow.repo(SqlGroupRepository).delete_user(guild_id, user_id)
+    connections = await uow.repo(SqlConnectionRepository).delete_user(guild_id, user_id)
     removed = {
         "profile": profile,
         "consent_answers": consent,
@@ -156,6 +158,7 @@ async def erase_in(uow: UnitOfWork, guild_id: int, user_id: int, *, now: datetim
         "attendance": attendance,
         "voice_stays": voice,
         "group_places": groups,
+        "connections": connections,
     }
     cancelled = await uow.repo(SqlDeliveryRepository).cancel_addressed_to(guild_id, user_id, now=now)
     return removed, cancelled

@@ -109,15 +109,19 @@ def assign_groups(
     coaches: Sequence[Person] = (),
     seed: int = 0,
     max_passes: int = 8,
+    count: int | None = None,
 ) -> Grouping:
-    """Split people into groups of about `size`, minimising the pair cost described in the module docstring."""
-    if not MIN_SIZE <= size <= MAX_SIZE:
+    """Split people into groups of about `size`, minimising the pair cost described in the module docstring.
+
+    count fixes the number of groups instead (connections: n // 2 pairs, so an odd one out makes a trio).
+    """
+    if count is None and not MIN_SIZE <= size <= MAX_SIZE:
         raise ValueError(f"size must be between {MIN_SIZE} and {MAX_SIZE}")
     rng = random.Random(seed)
     everyone = {p.user_id: p for p in (*people, *coaches)}
     costs = _Costs(everyone, frozenset(pair_key(a, b) for a, b in met_before))
-    k = group_count(len(people), size)
-    if k == 0:
+    k = min(count, len(people)) if count is not None else group_count(len(people), size)
+    if k <= 0:
         return Grouping((), (), 0, seed)
     capacity = [len(people) // k + (1 if i < len(people) % k else 0) for i in range(k)]
     groups: list[list[int]] = [[] for _ in range(k)]

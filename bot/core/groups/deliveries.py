@@ -18,6 +18,12 @@ Delivery kinds:
 * ``groups_auto`` — make and create a session's groups ``groups_before_minutes`` before it starts; key
   ``groups_auto:<session id>:<due time>``, planned by GroupsFollower whenever a session is saved.
 
+Connections (bot.core.groups.connections): ``connect_round`` (key ``connect_round:<guild>:<time>``) pairs people
+and plans the next round; ``connect_thread`` (``connect_thread:<connection id>``) makes the introduction's
+private thread the same way as a group's (found again by its name ``… · c<id>`` after a crash) and posts the
+conversation starter; ``connect_ask`` (``connect_ask:<connection id>``) asks "Did you meet?" in it a week later;
+``connect_paused`` tells someone (DM) that connections paused after two ignored introductions.
+
 Targets: ``groups:session:<id>`` (threads, members, archives; cancelled when the groups are dissolved),
 ``groups:dissolved:<id>`` (archiving dissolved groups' threads), ``groups:auto:<id>``.
 """
@@ -30,13 +36,13 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
 from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped, NewDelivery
-from bot.core.delivery.idempotent import post_once
+from bot.core.delivery.idempotent import dm_once, post_once
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.errors import DomainError
 from bot.core.groups import render
-from bot.core.groups.domain import Group
+from bot.core.groups.domain import Connection, Group
 from bot.core.groups.errors import GroupsChannelMissingError
-from bot.core.groups.repository import SqlGroupRepository
+from bot.core.groups.repository import SqlConnectionRepository, SqlGroupRepository
 from bot.core.participants.repository import SqlParticipantRepository
 from bot.core.ports import PermanentSendError, Sender, Threads, TransientSendError
 from bot.core.programme.domain import Programme, Session
@@ -44,6 +50,7 @@ from bot.core.programme.repository import SqlProgrammeRepository, SqlSessionRepo
 from bot.core.storage.database import Database, UnitOfWork
 
 if TYPE_CHECKING:
+    from bot.core.groups.connections import ConnectionService
     from bot.core.groups.service import GroupService
 
 log = logging.getLogger(__name__)
@@ -53,7 +60,12 @@ GROUP_MEMBER = "group_member"
 GROUP_ARCHIVE = "group_archive"
 GROUP_NUDGE = "group_nudge"
 GROUPS_AUTO = "groups_auto"
+CONNECT_ROUND = "connect_round"
+CONNECT_THREAD = "connect_thread"
+CONNECT_ASK = "connect_ask"
+CONNECT_PAUSED = "connect_paused"
 GROUP_KINDS = (GROUP_THREAD, GROUP_MEMBER, GROUP_ARCHIVE, GROUP_NUDGE, GROUPS_AUTO)
+CONNECT_KINDS = (CONNECT_ROUND, CONNECT_THREAD, CONNECT_ASK, CONNECT_PAUSED)
 ARCHIVE_GRACE = timedelta(days=3)
 
 
@@ -174,6 +186,63 @@ def auto_delivery(session: Session, programme: Programme, now: datetime) -> NewD
         due_at=due,
         deliver_before=session.ends_at,
         payload={"session_id": session.id, "summary": f"groups for session {session.number}"},
+    )
+
+
+def connect_target(guild_id: int) -> str:
+    """Return the target of a server's connection deliveries."""
+    return f"connections:{guild_id}"
+
+
+def round_delivery(guild_id: int, due: datetime) -> NewDelivery:
+    """Return a round of connections due at `due`."""
+    return NewDelivery(
+        guild_id=guild_id,
+        kind=CONNECT_ROUND,
+        target=connect_target(guild_id),
+        dedupe_key=f"{CONNECT_ROUND}:{guild_id}:{stamp(due)}",
+        due_at=due,
+        deliver_before=due + timedelta(days=2),
+        payload={"round_at": due.isoformat(), "summary": "a round of connections"},
+    )
+
+
+def connect_thread_delivery(connection: Connection, now: datetime) -> NewDelivery:
+    """Return the delivery that makes an introduction's thread and posts the conversation starter."""
+    return NewDelivery(
+        guild_id=connection.guild_id,
+        kind=CONNECT_THREAD,
+        target=connect_target(connection.guild_id),
+        dedupe_key=f"{CONNECT_THREAD}:{connection.id}",
+        due_at=now,
+        deliver_before=now + timedelta(days=3),
+        payload={"connection_id": connection.id, "summary": "an introduction"},
+    )
+
+
+def connect_ask_delivery(connection: Connection, due: datetime) -> NewDelivery:
+    """Return the "Did you meet?" question of an introduction."""
+    return NewDelivery(
+        guild_id=connection.guild_id,
+        kind=CONNECT_ASK,
+        target=connect_target(connection.guild_id),
+        dedupe_key=f"{CONNECT_ASK}:{connection.id}",
+        due_at=due,
+        deliver_before=due + timedelta(days=3),
+        payload={"connection_id": connection.id, "summary": "did you meet?"},
+    )
+
+
+def connect_paused_delivery(guild_id: int, user_id: int, now: datetime) -> NewDelivery:
+    """Return the DM telling someone their connections paused."""
+    return NewDelivery(
+        guild_id=guild_id,
+        kind=CONNECT_PAUSED,
+        target=connect_target(guild_id),
+        dedupe_key=f"{CONNECT_PAUSED}:{guild_id}:{user_id}:{stamp(now)}",
+        due_at=now,
+        deliver_before=now + timedelta(days=2),
+        payload={"user_id": user_id, "summary": "connections paused"},
     )
 
 
@@ -353,6 +422,95 @@ class GroupsAutoHandler:
         return None
 
 
+class _ConnectionHandler:
+    def __init__(self, database: Database, clock: Clock, sender: Sender, threads: Threads) -> None:
+        self._database = database
+        self._clock = clock
+        self._sender = sender
+        self._threads = threads
+
+    async def _load(self, connection_id: int) -> tuple[Connection, Programme, Session | None]:
+        async with self._database.unit_of_work() as uow:
+            connection = await uow.repo(SqlConnectionRepository).get(connection_id)
+            if connection is None or len(connection.members) < 2:
+                raise DeliverySkipped("the introduction is gone")
+            programme = await uow.repo(SqlProgrammeRepository).get(connection.guild_id)
+            if programme is None:
+                raise DeliverySkipped("the programme is gone")
+            sessions = await uow.repo(SqlSessionRepository).list(connection.guild_id, include_cancelled=False)
+        now = self._clock.now()
+        started = [s for s in sessions if s.starts_at <= now]
+        latest = started[-1] if started else (sessions[0] if sessions else None)
+        return connection, programme, latest
+
+
+class ConnectThreadHandler(_ConnectionHandler):
+    """Make an introduction's private thread (found again by name after a crash) and post the starter."""
+
+    async def __call__(self, delivery: Delivery) -> int | None:
+        """Return the starter's message id."""
+        connection, programme, latest = await self._load(_int(delivery.payload, "connection_id"))
+        channel_id = programme.groups_channel_id
+        if channel_id is None:
+            raise PermanentSendError(
+                "No groups channel is set, so introductions between participants could not be made. "
+                "Choose one with /programme setup groups_channel:."
+            )
+        thread_id = connection.thread_id
+        if thread_id is None:
+            name = render.connection_thread_name(connection)
+            found = await self._threads.find_thread(connection.guild_id, channel_id, name)
+            thread_id = found.thread_id if found else await self._threads.create_private_thread(channel_id, name)
+            async with self._database.unit_of_work() as uow:
+                await uow.repo(SqlConnectionRepository).set_thread(connection.id, channel_id, thread_id)
+                await uow.commit()
+        for user_id in connection.members:
+            await self._threads.add_member(thread_id, user_id)
+        return await post_once(self._sender, thread_id, render.introduction(connection, latest), delivery)
+
+
+class ConnectAskHandler(_ConnectionHandler):
+    """Ask "Did you meet?" in an introduction's thread (Yes / Not yet / Skip)."""
+
+    async def __call__(self, delivery: Delivery) -> int | None:
+        """Return the question's message id."""
+        connection, _, _ = await self._load(_int(delivery.payload, "connection_id"))
+        if connection.thread_id is None:
+            raise TransientSendError("the introduction's thread is still being made")
+        message_id = await post_once(self._sender, connection.thread_id, render.did_you_meet(connection), delivery)
+        async with self._database.unit_of_work() as uow:
+            await uow.repo(SqlConnectionRepository).mark_asked(connection.id, self._clock.now())
+            await uow.commit()
+        return message_id
+
+
+class ConnectPausedHandler(_ConnectionHandler):
+    """Tell someone by DM that their connections paused, and how to resume."""
+
+    async def __call__(self, delivery: Delivery) -> int | None:
+        """Return the DM's id (skipped quietly when they do not accept DMs)."""
+        user_id = _int(delivery.payload, "user_id")
+        try:
+            return await dm_once(self._sender, user_id, render.connect_paused(), delivery)
+        except PermanentSendError as error:
+            raise DeliverySkipped(error.reason) from error
+
+
+class ConnectRoundHandler:
+    """Run a round of connections (kind connect_round)."""
+
+    def __init__(self, connections: "ConnectionService") -> None:
+        self._connections = connections
+
+    async def __call__(self, delivery: Delivery) -> int | None:
+        """Pair people; the threads, questions and next round follow as deliveries."""
+        raw = delivery.payload.get("round_at")
+        round_at = datetime.fromisoformat(raw) if isinstance(raw, str) else delivery.due_at
+        result = await self._connections.run_round(delivery.guild_id, round_at)
+        log.info("Connections round in guild %s: %d introductions", delivery.guild_id, len(result.connections))
+        return None
+
+
 def register(
     dispatcher: DeliveryRegistry,
     *,
@@ -361,6 +519,7 @@ def register(
     sender: Sender,
     threads: Threads,
     service: "GroupService",
+    connections: "ConnectionService | None" = None,
 ) -> None:
     """Register the groups feature's delivery kinds on a Dispatcher."""
     dispatcher.register(GROUP_THREAD, GroupThreadHandler(database, clock, sender, threads))
@@ -368,3 +527,8 @@ def register(
     dispatcher.register(GROUP_ARCHIVE, GroupArchiveHandler(database, clock, sender, threads))
     dispatcher.register(GROUP_NUDGE, GroupNudgeHandler(database, clock, sender, threads))
     dispatcher.register(GROUPS_AUTO, GroupsAutoHandler(service))
+    if connections is not None:
+        dispatcher.register(CONNECT_ROUND, ConnectRoundHandler(connections))
+        dispatcher.register(CONNECT_THREAD, ConnectThreadHandler(database, clock, sender, threads))
+        dispatcher.register(CONNECT_ASK, ConnectAskHandler(database, clock, sender, threads))
+        dispatcher.register(CONNECT_PAUSED, ConnectPausedHandler(database, clock, sender, threads), dm=True)

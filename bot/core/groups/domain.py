@@ -146,3 +146,45 @@ class CoachView:
 
     session: Session
     groups: tuple[GroupCounts, ...]
+
+
+class MeetAnswer(StrEnum):
+    """An answer to "Did you meet?"."""
+
+    YES = "yes"
+    NOT_YET = "not_yet"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """One introduction: two (or three) people from different communities, their thread and answers so far."""
+
+    id: int
+    guild_id: int
+    round_at: datetime
+    members: tuple[int, ...]
+    thread_id: int | None
+    asked_at: datetime | None
+    answers: tuple[tuple[int, MeetAnswer], ...] = ()
+
+    def answer_of(self, user_id: int) -> MeetAnswer | None:
+        """Return someone's answer, if they gave one."""
+        return next((a for u, a in self.answers if u == user_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectPreference:
+    """Someone's connections choice: taking part, paused (after two ignored introductions)."""
+
+    opted_in: bool
+    paused: bool
+    ignored_in_row: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoundResult:
+    """What a round of connections did: the introductions made and who was paused."""
+
+    connections: tuple[Connection, ...]
+    paused: tuple[int, ...]

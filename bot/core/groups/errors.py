@@ -100,3 +100,10 @@ class SessionEndedError(ClosedError):
 
     def __init__(self, session_number: int, why: str = "is over") -> None:
         super().__init__(f"Session {session_number} {why}; its groups can no longer change.")
+
+
+class NotInConnectionError(PermissionDeniedError):
+    """Someone answering for an introduction they are not part of."""
+
+    def __init__(self) -> None:
+        super().__init__("Only the people introduced to each other can answer this.")

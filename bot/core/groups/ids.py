@@ -54,3 +54,24 @@ def parse_join_button_id(custom_id: object) -> int | None:
     if match is None or int(match["id"]) > _MAX:
         return None
     return int(match["id"])
+
+
+MEET_TEMPLATE = rf"blether:connect:(?P<answer>yes|not_yet|skip):{_ID}"
+_MEET = re.compile(MEET_TEMPLATE)
+
+
+def meet_button_id(answer: str, connection_id: int) -> str:
+    """Return the custom_id of a "Did you meet?" button."""
+    if answer not in ("yes", "not_yet", "skip") or not 1 <= connection_id <= _MAX:
+        raise ValueError("unknown answer or id")
+    return f"blether:connect:{answer}:{connection_id}"
+
+
+def parse_meet_button_id(custom_id: object) -> tuple[str, int] | None:
+    """Return (answer, connection id) of a "Did you meet?" custom_id, or None."""
+    if not isinstance(custom_id, str) or len(custom_id) > 100:
+        return None
+    match = _MEET.fullmatch(custom_id)
+    if match is None or int(match["id"]) > _MAX:
+        return None
+    return match["answer"], int(match["id"])

@@ -1,8 +1,8 @@
 """Messages of the groups feature as platform-neutral rich Text: proposals, group lists, the thread welcome,
 a coach's nudge and what a late joiner is told."""
 
-from bot.core.groups.domain import CoachView, Group, JoinResult, Proposal, ProposalView, SessionGroups
-from bot.core.groups.ids import join_button_id, proposal_button_id
+from bot.core.groups.domain import CoachView, Connection, Group, JoinResult, Proposal, ProposalView, SessionGroups
+from bot.core.groups.ids import join_button_id, meet_button_id, proposal_button_id
 from bot.core.messages import (
     Button,
     ButtonStyle,
@@ -183,3 +183,59 @@ def coach_view(view: CoachView) -> OutboundMessage:
         fields=tuple(fields),
     )
     return OutboundMessage(embeds=(embed,))
+
+
+def connection_thread_name(connection: Connection) -> str:
+    """Return an introduction's thread name; "c<id>" makes it unique so a restart finds it."""
+    return f"Connection · c{connection.id}"
+
+
+def introduction(connection: Connection, latest: Session | None) -> OutboundMessage:
+    """Return the introduction posted in its private thread, with a starter tied to the latest session."""
+    people = text(", ").join(text(user(m)) for m in connection.members)
+    starter = (
+        text("Since ", strong(session_heading(latest)), ": what is one thing from it you have tried, or want to try?")
+        if latest is not None
+        else text("What is your community working on at the moment, and what would help?")
+    )
+    embed = Embed(
+        title="Meet someone from another community",
+        description=text(
+            people,
+            " — you said you would like to meet people from other communities. Here is a private space to say "
+            "hello and find a time to talk.",
+        ),
+        colour=GROUPS_COLOUR,
+        fields=(EmbedField("A conversation starter", starter),),
+        footer="In a week Blether asks whether you met. /connect off stops introductions.",
+    )
+    return OutboundMessage(embeds=(embed,))
+
+
+def did_you_meet(connection: Connection) -> OutboundMessage:
+    """Return the "Did you meet?" question with Yes / Not yet / Skip."""
+    embed = Embed(
+        title="Did you meet?",
+        description="Each of you can answer; it helps the programme see which introductions work.",
+        colour=GROUPS_COLOUR,
+    )
+    buttons = (
+        Button("Yes", custom_id=meet_button_id("yes", connection.id), style=ButtonStyle.SUCCESS),
+        Button("Not yet", custom_id=meet_button_id("not_yet", connection.id), style=ButtonStyle.SECONDARY),
+        Button("Skip", custom_id=meet_button_id("skip", connection.id), style=ButtonStyle.SECONDARY),
+    )
+    return OutboundMessage(embeds=(embed,), buttons=buttons)
+
+
+def connect_paused() -> OutboundMessage:
+    """Return the DM telling someone their introductions paused and how to resume."""
+    return OutboundMessage(
+        embeds=(
+            Embed(
+                title="Introductions paused",
+                description="Your last two introductions went unanswered, so Blether has paused them. "
+                "Run /connect on in the programme's server whenever you would like to meet people again.",
+                colour=GROUPS_COLOUR,
+            ),
+        )
+    )

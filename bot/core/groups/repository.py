@@ -8,8 +8,26 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.groups.assignment import pair_key
-from bot.core.groups.domain import Group, MemberHow, Mix, Proposal, ProposalStatus, ProposedGroup, Source
-from bot.core.storage.models.groups import GroupMemberRow, GroupProposalRow, GroupRow
+from bot.core.groups.domain import (
+    Connection,
+    ConnectPreference,
+    Group,
+    MeetAnswer,
+    MemberHow,
+    Mix,
+    Proposal,
+    ProposalStatus,
+    ProposedGroup,
+    Source,
+)
+from bot.core.storage.models.groups import (
+    ConnectionAnswerRow,
+    ConnectionRow,
+    ConnectPreferenceRow,
+    GroupMemberRow,
+    GroupProposalRow,
+    GroupRow,
+)
 
 
 def _proposal(row: GroupProposalRow) -> Proposal:
@@ -286,3 +304,163 @@ class SqlGroupRepository:
                 proposal.coaches = [None if c == user_id else c for c in proposal.coaches]
         await self._session.flush()
         return int(result.rowcount or 0) + len(coached)  # type: ignore[attr-defined]
+
+
+def _connection(row: ConnectionRow, answers: Iterable[tuple[int, str]]) -> Connection:
+    return Connection(
+        id=row.id,
+        guild_id=row.guild_id,
+        round_at=row.round_at,
+        members=tuple(int(u) for u in row.members),
+        thread_id=row.thread_id,
+        asked_at=row.asked_at,
+        answers=tuple((int(u), MeetAnswer(a)) for u, a in answers),
+    )
+
+
+class SqlConnectionRepository:
+    """Read and write connect preferences, connections and "did you meet?" answers."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def preference(self, guild_id: int, user_id: int) -> ConnectPreference | None:
+        """Return someone's connections choice."""
+        row = await self._session.get(ConnectPreferenceRow, (guild_id, user_id))
+        return None if row is None else ConnectPreference(row.opted_in, row.paused, row.ignored_in_row)
+
+    async def set_preference(
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        now: datetime,
+        opted_in: bool | None = None,
+        paused: bool | None = None,
+        ignored_in_row: int | None = None,
+    ) -> ConnectPreference:
+        """Create or change someone's connections choice."""
+        row = await self._session.get(ConnectPreferenceRow, (guild_id, user_id))
+        if row is None:
+            row = ConnectPreferenceRow(
+                guild_id=guild_id, user_id=user_id, opted_in=False, paused=False, ignored_in_row=0, updated_at=now
+            )
+            self._session.add(row)
+        if opted_in is not None:
+            row.opted_in = opted_in
+        if paused is not None:
+            row.paused = paused
+        if ignored_in_row is not None:
+            row.ignored_in_row = ignored_in_row
+        row.updated_at = now
+        await self._session.flush()
+        return ConnectPreference(row.opted_in, row.paused, row.ignored_in_row)
+
+    async def taking_part(self, guild_id: int) -> set[int]:
+        """Return who is opted in and not paused."""
+        rows = await self._session.scalars(
+            select(ConnectPreferenceRow.user_id).where(
+                ConnectPreferenceRow.guild_id == guild_id,
+                ConnectPreferenceRow.opted_in.is_(True),
+                ConnectPreferenceRow.paused.is_(False),
+            )
+        )
+        return {int(u) for u in rows}
+
+    async def add(self, guild_id: int, round_at: datetime, members: Sequence[int], *, now: datetime) -> Connection:
+        """Store an introduction."""
+        row = ConnectionRow(
+            guild_id=guild_id,
+            round_at=round_at,
+            members=list(members),
+            channel_id=None,
+            thread_id=None,
+            asked_at=None,
+            created_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return _connection(row, ())
+
+    async def _answers(self, ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+        found: dict[int, list[tuple[int, str]]] = {i: [] for i in ids}
+        if ids:
+            rows = await self._session.execute(
+                select(ConnectionAnswerRow.connection_id, ConnectionAnswerRow.user_id, ConnectionAnswerRow.answer)
+                .where(ConnectionAnswerRow.connection_id.in_(ids))
+                .order_by(ConnectionAnswerRow.id)
+            )
+            for connection_id, user_id, answer in rows.all():
+                found[connection_id].append((int(user_id), answer))
+        return found
+
+    async def get(self, connection_id: int) -> Connection | None:
+        """Return an introduction by id."""
+        row = await self._session.get(ConnectionRow, connection_id)
+        return None if row is None else _connection(row, (await self._answers([row.id]))[row.id])
+
+    async def of_guild(self, guild_id: int) -> list[Connection]:
+        """Return the server's introductions, oldest round first."""
+        rows = list(
+            await self._session.scalars(
+                select(ConnectionRow)
+                .where(ConnectionRow.guild_id == guild_id)
+                .order_by(ConnectionRow.round_at, ConnectionRow.id)
+            )
+        )
+        answers = await self._answers([r.id for r in rows])
+        return [_connection(r, answers[r.id]) for r in rows]
+
+    async def set_thread(self, connection_id: int, channel_id: int, thread_id: int) -> bool:
+        """Record an introduction's thread; False when it is gone."""
+        row = await self._session.get(ConnectionRow, connection_id)
+        if row is None:
+            return False
+        row.channel_id, row.thread_id = channel_id, thread_id
+        await self._session.flush()
+        return True
+
+    async def mark_asked(self, connection_id: int, now: datetime) -> None:
+        """Record that "Did you meet?" was asked."""
+        row = await self._session.get(ConnectionRow, connection_id)
+        if row is not None and row.asked_at is None:
+            row.asked_at = now
+            await self._session.flush()
+
+    async def answer(self, connection: Connection, user_id: int, answer: MeetAnswer, *, now: datetime) -> None:
+        """Store (or replace) someone's answer."""
+        await self._session.execute(
+            delete(ConnectionAnswerRow).where(
+                ConnectionAnswerRow.connection_id == connection.id, ConnectionAnswerRow.user_id == user_id
+            )
+        )
+        self._session.add(
+            ConnectionAnswerRow(
+                connection_id=connection.id,
+                guild_id=connection.guild_id,
+                user_id=user_id,
+                answer=answer.value,
+                answered_at=now,
+            )
+        )
+        await self._session.flush()
+
+    async def delete_user(self, guild_id: int, user_id: int) -> int:
+        """Erase someone's answers, preference and place in introductions; return how many rows changed."""
+        answers = await self._session.execute(
+            delete(ConnectionAnswerRow).where(
+                ConnectionAnswerRow.guild_id == guild_id, ConnectionAnswerRow.user_id == user_id
+            )
+        )
+        prefs = await self._session.execute(
+            delete(ConnectPreferenceRow).where(
+                ConnectPreferenceRow.guild_id == guild_id, ConnectPreferenceRow.user_id == user_id
+            )
+        )
+        changed = int(answers.rowcount or 0) + int(prefs.rowcount or 0)  # type: ignore[attr-defined]
+        for row in await self._session.scalars(select(ConnectionRow).where(ConnectionRow.guild_id == guild_id)):
+            if user_id in row.members:
+                row.members = [u for u in row.members if u != user_id]
+                changed += 1
+        await self._session.flush()
+        return changed

@@ -16,6 +16,7 @@ DEFAULT_POLL_CLOSE_DAYS = 7
 DEFAULT_NUDGE_BEFORE_CLOSE_DAYS = 2
 DEFAULT_RETENTION_MONTHS = 12
 DEFAULT_GROUP_ARCHIVE_HOURS = 24
+DEFAULT_CONNECT_EVERY_DAYS = 14
 PROMPT_LIMIT = 500
 DEFAULT_DURATION_MINUTES = 90
 MIN_DURATION_MINUTES = 5
@@ -138,6 +139,7 @@ class Programme:
     peer_coach_role_id: int | None = None
     groups_before_minutes: int | None = None
     group_archive_hours: int = DEFAULT_GROUP_ARCHIVE_HOURS
+    connect_every_days: int = DEFAULT_CONNECT_EVERY_DAYS
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -171,6 +173,7 @@ class ProgrammeSettingsUpdate:
     groups_before_minutes: str | None = None
     """Text such as "15m" or "1h" ("off" for no automatic groups)."""
     group_archive_hours: int | None = None
+    connect_every_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ PROGRAMME_SETTINGS = (
     "peer_coach_role_id",
     "groups_before_minutes",
     "group_archive_hours",
+    "connect_every_days",
 )
 SESSION_FIELDS = (
     "number",
@@ -82,6 +83,7 @@ def _programme(row: ProgrammeRow) -> Programme:
         peer_coach_role_id=row.peer_coach_role_id,
         groups_before_minutes=row.groups_before_minutes,
         group_archive_hours=row.group_archive_hours,
+        connect_every_days=row.connect_every_days,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

@@ -52,6 +52,7 @@ NUMERIC_SETTINGS = {
     "nudge_before_close_days": (0, 29, "The nudge comes 0 to 29 days before a poll closes"),
     "retention_months": (1, 120, "Data can be kept for 1 to 120 months"),
     "group_archive_hours": (1, 24 * 30, "Group threads are archived 1 to 720 hours (30 days) after a session"),
+    "connect_every_days": (1, 90, "Connections are made every 1 to 90 days"),
 }
 MAX_GROUPS_BEFORE_MINUTES = 7 * 24 * 60
 

@@ -19,6 +19,7 @@ LATER_COLUMNS = {
     ("programmes", "peer_coach_role_id"),
     ("programmes", "groups_before_minutes"),
     ("programmes", "group_archive_hours"),
+    ("programmes", "connect_every_days"),
     ("sessions", "prompt"),
 }
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.storage.models.base import Base, Snowflake
@@ -73,3 +73,46 @@ class GroupMemberRow(Base):
     user_id: Mapped[int] = mapped_column(Snowflake)
     how: Mapped[str] = mapped_column(String(16))
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConnectPreferenceRow(Base):
+    """Whether someone takes part in connections between sessions; paused after two ignored introductions."""
+
+    __tablename__ = "connect_preferences"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True)
+    opted_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    ignored_in_row: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConnectionRow(Base):
+    """One introduction of a round: two (or three) people from different communities, and their thread."""
+
+    __tablename__ = "connections"
+    __table_args__ = (Index("ix_connections_guild_id_round_at", "guild_id", "round_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    round_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    members: Mapped[list[int]] = mapped_column(JSON)
+    channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    thread_id: Mapped[int | None] = mapped_column(Snowflake)
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConnectionAnswerRow(Base):
+    """Someone's answer to "Did you meet?" (yes, not_yet, skip); the latest answer counts."""
+
+    __tablename__ = "connection_answers"
+    __table_args__ = (UniqueConstraint("connection_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    connection_id: Mapped[int] = mapped_column(ForeignKey("connections.id", ondelete="CASCADE"), index=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake)
+    user_id: Mapped[int] = mapped_column(Snowflake)
+    answer: Mapped[str] = mapped_column(String(16))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
