@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 FACILITATOR = {"facilitator": True}
 FACILITATOR_PERMISSIONS = discord.Permissions(manage_events=True)
 
-KindChoice = Literal["responses", "attendance", "participants", "resources", "stories", "group_memberships", "all"]
+KindChoice = Literal[
+    "responses", "attendance", "participants", "resources", "stories", "group_memberships", "connections", "all"
+]
 FormatChoice = Literal["csv", "json"]
 
 

@@ -11,7 +11,7 @@ from cogs._shared.actors import actor_from
 from cogs._shared.replies import send_ephemeral
 from cogs._shared.sessions import SessionOption
 from cogs.groups.render import reply_kwargs
-from cogs.groups.views import JoinButton, ProposalButton
+from cogs.groups.views import JoinButton, MeetButton, ProposalButton
 
 FACILITATOR = {"facilitator": True}
 MIXES = [app_commands.Choice(name=m.value, value=m.value) for m in Mix]
@@ -161,8 +161,37 @@ class Coach(commands.GroupCog, group_name="coach", group_description="Peer coach
         await send_ephemeral(interaction, f"Your nudge to Group {group.number} is on its way.")
 
 
+class Connect(commands.Cog):
+    """Opt in to introductions with people from other communities between sessions."""
+
+    def __init__(self, bot: BletherBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="connect")
+    @app_commands.guild_only()
+    @app_commands.choices(
+        choice=[app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
+    )
+    async def connect(self, interaction: discord.Interaction, choice: app_commands.Choice[str]) -> None:
+        """Meet someone from another community every couple of weeks (on), or stop (off).
+
+        Args:
+            choice: on to be introduced (it also resumes after a pause), off to stop.
+        """
+        on = choice.value == "on"
+        await self.bot.services.connections.set_connect(actor_from(interaction), on)
+        said = (
+            "You are in: every couple of weeks Blether introduces you to someone from another community, in a "
+            "private thread. /connect off stops it."
+            if on
+            else "Introductions are off. /connect on starts them again."
+        )
+        await send_ephemeral(interaction, said)
+
+
 async def setup(bot: BletherBot) -> None:
     """Load the cogs and the persistent buttons."""
-    bot.add_persistent_buttons(ProposalButton, JoinButton)
+    bot.add_persistent_buttons(ProposalButton, JoinButton, MeetButton)
     await bot.add_cog(Groups(bot))
     await bot.add_cog(Coach(bot))
+    await bot.add_cog(Connect(bot))

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot.core.groups import render as core_render
-from bot.core.groups.ids import JOIN_TEMPLATE, PROPOSAL_TEMPLATE
+from bot.core.groups.domain import MeetAnswer
+from bot.core.groups.ids import JOIN_TEMPLATE, MEET_TEMPLATE, PROPOSAL_TEMPLATE
 from cogs._shared.actors import actor_from
 from cogs._shared.interactions import guarded
 from cogs._shared.replies import send_ephemeral
@@ -92,3 +93,30 @@ class JoinButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=JOIN_T
     async def callback(self, interaction: discord.Interaction) -> None:
         """Join the smallest group that keeps the mix."""
         await guarded(interaction, "Join a group button", join_group(interaction, self.session_id))
+
+
+async def answer_meet(interaction: discord.Interaction, answer: str, connection_id: int) -> None:
+    """Record the caller's "Did you meet?" answer and thank them privately."""
+    await _services(interaction).connections.answer(actor_from(interaction), connection_id, MeetAnswer(answer))
+    said = {"yes": "Wonderful — thank you!", "not_yet": "Thanks — there is still time.", "skip": "Noted, thank you."}
+    await send_ephemeral(interaction, said[answer])
+
+
+class MeetButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=MEET_TEMPLATE):
+    """Yes / Not yet / Skip under "Did you meet?" (blether:connect:<answer>:<connection id>)."""
+
+    def __init__(self, answer: str, connection_id: int) -> None:
+        super().__init__(discord.ui.Button(label=answer, custom_id=f"blether:connect:{answer}:{connection_id}"))
+        self.answer = answer
+        self.connection_id = connection_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> "MeetButton":
+        """Rebuild the button from its custom_id."""
+        return cls(match["answer"], int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Record the answer (only the people introduced may answer)."""
+        await guarded(interaction, "Did you meet button", answer_meet(interaction, self.answer, self.connection_id))

@@ -9,6 +9,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.core.flash.domain import FlashRecord, ItemKind
+from bot.core.groups.domain import Connection
 from bot.core.participants.domain import ConsentEvent, ConsentPurpose, Participant
 from bot.core.programme.domain import DEFAULT_RETENTION_MONTHS, DEFAULT_TIMEZONE, Programme, Session
 from bot.core.reflections.domain import AttendanceRecord, ResponseRecord
@@ -50,6 +51,7 @@ class Cohort:
     flash_items: tuple[FlashRecord, ...]
     flash_reports_published: int
     group_places: tuple[GroupPlace, ...] = ()
+    connections: tuple[Connection, ...] = ()
 
     @property
     def timezone(self) -> str:

@@ -9,7 +9,8 @@ Layout (tidy data: one row per observation, one column per variable, one file pe
                    answer_text / answer_choice / answer_rating / answer_checked holds the answer, according to
                    question_kind; all four are empty when the question was left unanswered;
 * resources.csv    one row per shared resource; stories.csv one row per story of change;
-* group_memberships.csv one row per person × session small group (member or coach).
+* group_memberships.csv one row per person × session small group (member or coach);
+* connections.csv  one row per person × introduction between sessions, with their "did you meet?" answer.
 
 Conventions: UTF-8 without a byte-order mark, a header row, comma-separated with RFC 4180 quoting, no index
 column; booleans ``true``/``false``; missing values empty (CSV) or null (JSON); a CSV text cell that would start
@@ -19,9 +20,9 @@ UTC (``…Z``) with a ``*_local`` twin in the programme's zone (with its offset)
 files hold an array of objects with the same keys as the CSV header, numbers and booleans typed.
 
 People appear only as pseudonyms (bot.core.evaluation.pseudonyms); no Discord ids, usernames or display names
-are written (a resource's sharer is a pseudonym). responses.csv, stories.csv and group_memberships.csv hold only
-people whose current evaluation consent is yes. Free text is kept verbatim and flagged as possibly identifying in
-data_dictionary.csv. Exports are not small-number suppressed: handle them as personal data.
+are written (a resource's sharer is a pseudonym). responses.csv, stories.csv, group_memberships.csv and
+connections.csv hold only people whose current evaluation consent is yes. Free text is kept verbatim and flagged
+as possibly identifying in data_dictionary.csv. Exports are not small-number suppressed: handle them as personal data.
 """
 
 import csv
@@ -61,6 +62,7 @@ class ExportKind(StrEnum):
     STORIES = "stories"
     SESSIONS = "sessions"
     GROUP_MEMBERSHIPS = "group_memberships"
+    CONNECTIONS = "connections"
     ALL = "all"
 
     @classmethod
@@ -447,6 +449,37 @@ def group_memberships_table(cohort: Cohort, alias: Callable[[int], str | None]) 
     )
 
 
+def connections_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
+    """Return one row per person × introduction, for people whose evaluation consent is yes."""
+    columns = (
+        Column("connection_id", "integer", "Blether's number for the introduction (not a person's id)"),
+        *_times("round_at", "When the round of introductions was made"),
+        Column("people", "integer", "How many were introduced to each other (2, or 3 for a trio)"),
+        PSEUDONYM,
+        Column(
+            "did_you_meet",
+            "string",
+            'Their answer to "Did you meet?" (empty when not answered)',
+            allowed=_choices(["yes", "not_yet", "skip"]),
+        ),
+    )
+    zone = cohort.zone
+    rows = tuple(
+        (
+            connection.id,
+            _stamp(connection.round_at),
+            _local(connection.round_at, zone),
+            len(connection.members),
+            alias(user_id),
+            answer.value if (answer := connection.answer_of(user_id)) is not None else None,
+        )
+        for connection in cohort.connections
+        for user_id in connection.members
+        if cohort.consents(user_id, ConsentPurpose.EVALUATION)
+    )
+    return Table(ExportKind.CONNECTIONS, "One row per person x introduction (consenting people only)", columns, rows)
+
+
 ORDER = (
     ExportKind.SESSIONS,
     ExportKind.PARTICIPANTS,
@@ -455,11 +488,12 @@ ORDER = (
     ExportKind.RESOURCES,
     ExportKind.STORIES,
     ExportKind.GROUP_MEMBERSHIPS,
+    ExportKind.CONNECTIONS,
 )
 
 
 def build_tables(cohort: Cohort, key: str, kind: ExportKind) -> tuple[Table, ...]:
-    """Return the tables of an export kind (all seven for ALL), with people pseudonymised under key."""
+    """Return the tables of an export kind (every table for ALL), with people pseudonymised under key."""
     alias = Pseudonymiser(key, cohort.guild_id)
     builders: dict[ExportKind, Callable[[], Table]] = {
         ExportKind.SESSIONS: lambda: sessions_table(cohort),
@@ -469,6 +503,7 @@ def build_tables(cohort: Cohort, key: str, kind: ExportKind) -> tuple[Table, ...
         ExportKind.RESOURCES: lambda: resources_table(cohort, alias),
         ExportKind.STORIES: lambda: stories_table(cohort, alias),
         ExportKind.GROUP_MEMBERSHIPS: lambda: group_memberships_table(cohort, alias),
+        ExportKind.CONNECTIONS: lambda: connections_table(cohort, alias),
     }
     wanted = ORDER if kind is ExportKind.ALL else (kind,)
     return tuple(builders[k]() for k in wanted)
@@ -560,9 +595,9 @@ People: each person is a pseudonym, "P-" + the first 12 hex characters of
 HMAC-SHA256(key = BLETHER_EXPORT_KEY as UTF-8 text, message = "<server id>:<user id>" in decimal ASCII).
 The same key gives the same pseudonyms in every export. No Discord ids, usernames or display names are included.
 
-Consent: responses, stories and group_memberships hold only people whose current evaluation consent is yes.
-participants lists everyone registered with their consent answers; attendance and sessions are counts of who took
-part.
+Consent: only people whose current evaluation consent is yes appear in responses, stories, group_memberships and
+connections. participants lists everyone registered with their consent answers; attendance and sessions are
+counts of who took part.
 
 Retention: free text (reflection answers, stories, resource notes) is removed {cohort.retention_months} months
 after the programme's last session; empty text may mean it was removed.

@@ -215,6 +215,11 @@ class ConnectionFigures:
     met_other_area: int
     people_with_area: int
     repeat_pairings: int
+    introductions: int = 0
+    introduced_community_pairs: int = 0
+    met_yes: int = 0
+    met_not_yet: int = 0
+    met_skip: int = 0
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
@@ -348,8 +353,8 @@ def _pick_quotes(per_session: list[tuple[Quote, ...]]) -> tuple[Quote, ...]:
 
 
 def connection_figures(cohort: Cohort) -> ConnectionFigures | None:
-    """Return what the small groups achieved between communities and area types (None before any group)."""
-    if not cohort.group_places:
+    """Return what small groups and introductions achieved between communities (None before either)."""
+    if not cohort.group_places and not cohort.connections:
         return None
     groups: dict[tuple[int, int], set[int]] = defaultdict(set)
     for place in cohort.group_places:
@@ -371,7 +376,17 @@ def connection_figures(cohort: Cohort) -> ConnectionFigures | None:
                     community_pairs.add((min(ca, cb), max(ca, cb)))
                 if a in area and b in area and area[a] != area[b]:
                     met_other.update((a, b))
-    everyone = set().union(*groups.values())
+    everyone: set[int] = set().union(*groups.values()) if groups else set()
+    introduced_pairs: set[tuple[int, int]] = set()
+    answers: Counter[str] = Counter()
+    for connection in cohort.connections:
+        ordered = sorted(connection.members)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                ca, cb = community.get(a), community.get(b)
+                if ca is not None and cb is not None and ca != cb:
+                    introduced_pairs.add((min(ca, cb), max(ca, cb)))
+        answers.update(answer.value for _, answer in connection.answers)
     return ConnectionFigures(
         groups=len(groups),
         people_in_groups=len(everyone),
@@ -379,6 +394,11 @@ def connection_figures(cohort: Cohort) -> ConnectionFigures | None:
         met_other_area=len(met_other),
         people_with_area=len(everyone & set(area)),
         repeat_pairings=sum(1 for met in sessions_of_pair.values() if len(met) > 1),
+        introductions=len(cohort.connections),
+        introduced_community_pairs=len(introduced_pairs),
+        met_yes=answers["yes"],
+        met_not_yet=answers["not_yet"],
+        met_skip=answers["skip"],
     )
 
 

@@ -350,7 +350,8 @@ def _connections_line(c: ConnectionFigures) -> str:
         f"**Small groups:** {c.groups} groups, {suppress(c.people_in_groups)} people · "
         f"{c.community_pairs_met} pairs of communities met · "
         f"{suppress_rate(c.met_other_area, c.people_with_area)} met someone from another area type · "
-        f"{c.repeat_pairings} repeat pairings"
+        f"{c.repeat_pairings} repeat pairings · **Introductions:** {c.introductions} "
+        f"(did you meet? yes {suppress(c.met_yes)}, not yet {suppress(c.met_not_yet)})"
     )
 
 
@@ -369,6 +370,11 @@ def _connections(c: ConnectionFigures | None) -> str:
                 suppress_rate(c.met_other_area, c.people_with_area),
             ),
             ("Pairs placed together again in a later session", str(c.repeat_pairings)),
+            ("Introductions between sessions", str(c.introductions)),
+            ("Distinct pairs of communities introduced", str(c.introduced_community_pairs)),
+            ('"Did you meet?": yes', suppress(c.met_yes)),
+            ('"Did you meet?": not yet', suppress(c.met_not_yet)),
+            ('"Did you meet?": skipped', suppress(c.met_skip)),
         ],
     )
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bot.core.evaluation.domain import Cohort, GroupPlace, latest_consent
 from bot.core.flash.repository import SqlFlashIssueRepository, SqlFlashItemRepository
-from bot.core.groups.repository import SqlGroupRepository
+from bot.core.groups.repository import SqlConnectionRepository, SqlGroupRepository
 from bot.core.participants.repository import SqlConsentRepository, SqlParticipantRepository
 from bot.core.programme.repository import SqlProgrammeRepository, SqlSessionRepository
 from bot.core.reflections.attendance import settle_voice
@@ -32,6 +32,7 @@ async def load_cohort(database: Database, guild_id: int, *, now: datetime) -> Co
         items = await uow.repo(SqlFlashItemRepository).records(guild_id)
         published = await uow.repo(SqlFlashIssueRepository).count_published(guild_id)
         places = await uow.repo(SqlGroupRepository).memberships(guild_id)
+        connections = await uow.repo(SqlConnectionRepository).of_guild(guild_id)
         await uow.commit()  # keeps the voice attendance just settled
     return Cohort(
         guild_id=guild_id,
@@ -45,4 +46,5 @@ async def load_cohort(database: Database, guild_id: int, *, now: datetime) -> Co
         flash_items=tuple(items),
         flash_reports_published=published,
         group_places=tuple(GroupPlace(*place) for place in places),
+        connections=tuple(connections),
     )

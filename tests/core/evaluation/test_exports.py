@@ -35,7 +35,16 @@ from tests.core.evaluation.conftest import (
     uid,
 )
 
-TABLES = ("sessions", "participants", "attendance", "responses", "resources", "stories", "group_memberships")
+TABLES = (
+    "sessions",
+    "participants",
+    "attendance",
+    "responses",
+    "resources",
+    "stories",
+    "group_memberships",
+    "connections",
+)
 
 
 def read_zip(data: bytes) -> dict[str, bytes]:

@@ -8,6 +8,7 @@ import pytest
 
 from bot.core.clock import ManualClock
 from bot.core.delivery.dispatcher import Dispatcher
+from bot.core.evaluation.figures import compute_programme_figures
 from bot.core.groups import deliveries as group_deliveries
 from bot.core.groups.assignment import pair_key
 from bot.core.groups.connections import ConnectionService
@@ -110,6 +111,10 @@ async def test_three_rounds_pair_communities_apart_never_repeat_and_ask_did_you_
     assert any(d.user_id == 106 and "/connect on" in d.text() for d in sender.dms)
     resumed = await connections.set_connect(member(106), True)
     assert not resumed.paused
+    figures = (await compute_programme_figures(database, GUILD, now=clock.now())).connections
+    assert figures is not None
+    assert (figures.introductions, figures.met_yes, figures.met_not_yet) == (9, 18, 0)
+    assert figures.introduced_community_pairs >= 6
 
 
 async def test_only_participants_opt_in_and_only_the_introduced_answer(
