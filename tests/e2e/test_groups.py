@@ -229,3 +229,66 @@ async def test_a_sigkill_while_threads_are_made_leaves_each_group_exactly_one_th
     finally:
         bots.stop_all()
     assert session_id
+
+
+async def test_connections_over_three_rounds_with_did_you_meet(fake: FakeDiscord, fresh_database_url: str) -> None:
+    """/connect on for five people from different communities; three rounds (a pair and a trio each) make
+    private threads with a starter, "Did you meet?" a week later is answered with the buttons, pairs repeat only
+    when no new pairing exists, and someone who ignored two introductions is paused and told by DM."""
+    from bot.core.clock import ManualClock
+    from bot.core.groups.ids import meet_button_id
+    from bot.core.groups.repository import SqlConnectionRepository
+    from tests.e2e.harness import running_bot
+
+    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
+    async with running_bot(fake, fresh_database_url, clock=clock) as running:
+        await fake.wait_ready()
+        await fake.wait_commands_synced()
+        groups_channel = await fake.create_text_channel("groups", "groups")
+        setup = await fake.slash("programme setup", {"timezone": "Europe/London", "groups_channel": groups_channel})
+        await setup.settle()
+        people = [fake.users.pat, fake.users.sam, fake.users.nora, fake.users.fran, fake.users.owner]
+        for index, user in enumerate(people):
+            await running.services.participants.join(Actor(fake.guild_id, user.id), community=f"community {index}")
+            on = await fake.slash("connect", {"choice": "on"}, user=user)
+            assert "introduces you" in await on.settle()
+        silent = fake.users.owner  # never answers
+        seen: set[tuple[int, int]] = set()
+        for round_number in range(3):
+            clock.advance(timedelta(hours=1) if round_number == 0 else timedelta(days=7))
+            await running.services.dispatcher.run_due()
+            await running.services.dispatcher.run_due()
+            async with running.database.unit_of_work() as uow:
+                made = [
+                    c
+                    for c in await uow.repo(SqlConnectionRepository).of_guild(fake.guild_id)
+                    if c.round_at <= clock.now() and c.asked_at is None
+                ]
+            expected = [2, 3] if round_number < 2 else [2, 2]  # the silent one is paused in round three
+            assert sorted(len(c.members) for c in made) == expected
+            this_round = {(a, b) for c in made for a in c.members for b in c.members if a < b}
+            # Five people: round two cannot avoid one repeat (a trio needs three new pairs), nor can four in round
+            # three; the assignment repeats no more than that.
+            assert len(this_round & seen) <= (0 if round_number == 0 else 1)
+            seen |= this_round
+            for connection in made:
+                thread = next(t for t in fake.threads(groups_channel) if t.id == connection.thread_id)
+                assert set(thread.thread_members) == set(connection.members) | {fake.users.bot.id}
+                assert not thread.invitable
+                assert any("another community" in m.text() for m in fake.channel_messages(thread))
+            clock.advance(timedelta(days=7))
+            await running.services.dispatcher.run_due()
+            for connection in made:
+                thread = next(t for t in fake.threads(groups_channel) if t.id == connection.thread_id)
+                question = await fake.wait_for_message(thread, lambda m: "Did you meet?" in m.text(), timeout=10)
+                for user_id in connection.members:
+                    if user_id == silent.id:
+                        continue
+                    click = await fake.click(question, meet_button_id("yes", connection.id), user=user_id)
+                    assert "thank you" in (await click.settle()).lower()
+                stranger = next(u for u in people if u.id not in connection.members and u.id != silent.id)
+                refused = await fake.click(question, meet_button_id("yes", connection.id), user=stranger)
+                assert "Only the people introduced" in await refused.settle()
+        await running.services.dispatcher.drain_dms()
+        await fake.wait_for_dm(silent, lambda m: "/connect on" in m.text(), timeout=10)
+        assert fake.ping_violations() == []
