@@ -17,6 +17,8 @@ from bot.core.evaluation import EvaluationService
 from bot.core.programme.domain import ProgrammeSettingsUpdate
 from bot.discord_ports import to_discord_embed
 from cogs._shared.actors import actor_from
+from cogs._shared.checks import FACILITATOR
+from cogs._shared.files import to_files
 from cogs._shared.replies import send_ephemeral
 from cogs._shared.sessions import SessionOption
 from cogs.evaluation import render
@@ -24,7 +26,6 @@ from cogs.evaluation.views import EraseConfirmButton, me_commands
 
 log = logging.getLogger(__name__)
 
-FACILITATOR = {"facilitator": True}
 FACILITATOR_PERMISSIONS = discord.Permissions(manage_events=True)
 
 KindChoice = Literal[
@@ -72,7 +73,7 @@ class Evaluation(commands.Cog):
         """
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self._evaluation.export(actor_from(interaction), kind, format)
-        await self._send_files(interaction, render.exported(result), render.to_files(result.files))
+        await self._send_files(interaction, render.exported(result), to_files(result.files))
 
     @report.command(name="programme", extras=FACILITATOR)
     async def report_programme(self, interaction: discord.Interaction) -> None:
@@ -80,7 +81,7 @@ class Evaluation(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self._evaluation.programme_report(actor_from(interaction))
         embeds = [to_discord_embed(e) for e in result.embeds[:10]]
-        await self._send_files(interaction, None, render.to_files(result.files), embeds=embeds)
+        await self._send_files(interaction, None, to_files(result.files), embeds=embeds)
 
     @report.command(name="session", extras=FACILITATOR)
     async def report_session(self, interaction: discord.Interaction, session: SessionOption) -> None:

@@ -1,20 +1,11 @@
 """Turn the evaluation core's results into Discord files, embeds and texts."""
 
-import io
-from collections.abc import Iterable
-
 import discord
 
 from bot.core.evaluation import ErasureReport, ExportResult
-from bot.core.messages import FileAttachment
 
 MAX_FILES = 10
 """Discord allows at most 10 attachments on one message."""
-
-
-def to_files(attachments: Iterable[FileAttachment]) -> list[discord.File]:
-    """Convert the core's attachments to discord.py files."""
-    return [discord.File(io.BytesIO(f.data), filename=f.filename, description=f.description) for f in attachments]
 
 
 def batches(files: list[discord.File]) -> list[list[discord.File]]:

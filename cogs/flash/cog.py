@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.client import BletherBot
 from bot.core.actors import Actor
+from bot.core.flash import ids
 from bot.core.flash.domain import STORY_LIMIT, MessageRef
 from bot.discord_ports import to_discord_embed
 from cogs._shared.actors import actor_from
@@ -15,7 +16,7 @@ from cogs._shared.replies import send_ephemeral
 from cogs.flash import render
 from cogs.flash.curate import FlashCommands
 from cogs.flash.options import tag_choices
-from cogs.flash.views import INTRO_MODAL_PATTERN, DraftButton, ItemsPageButton, submit_intro
+from cogs.flash.views import DraftButton, ItemsPageButton, submit_intro
 
 log = logging.getLogger(__name__)
 
@@ -141,4 +142,4 @@ async def setup(bot: BletherBot) -> None:
     menu.guild_only = True
     bot.tree.add_command(menu)
     bot.add_persistent_buttons(DraftButton, ItemsPageButton)
-    bot.router.add_modal(INTRO_MODAL_PATTERN, submit_intro, name="flash intro")
+    bot.router.add_modal(ids.INTRO_FORM_TEMPLATE, submit_intro, name="flash intro")

@@ -17,11 +17,10 @@ from bot.core.flash.render import render_items_message
 from bot.core.flash.service import FlashService
 from bot.discord_ports import message_kwargs, to_discord_embed
 from cogs._shared.actors import actor_from
+from cogs._shared.checks import FACILITATOR
 from cogs._shared.replies import send_ephemeral
 from cogs.flash import render
 from cogs.flash.options import tag_choices
-
-FACILITATOR = {"facilitator": True}
 
 KindChoice = Literal["resource", "nomination", "story"]
 

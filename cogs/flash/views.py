@@ -17,14 +17,15 @@ from bot.core.flash.domain import INTRO_LIMIT
 from bot.core.flash.render import render_items_message
 from bot.discord_ports import message_kwargs
 from cogs._shared.actors import actor_from
+from cogs._shared.buttons import parsed_id
 from cogs._shared.interactions import ModalValue, guarded, open_modal
 from cogs._shared.replies import send_ephemeral
+from cogs._shared.services import services
 from cogs.flash import render
 
 if TYPE_CHECKING:
-    from bot.client import BletherBot
+    pass
 
-INTRO_MODAL_PATTERN = r"blether:flash:intro-form:(?P<issue_id>[1-9][0-9]{0,17})"
 INTRO_FIELD = "intro"
 
 _LABELS = {
@@ -32,15 +33,6 @@ _LABELS = {
     ids.FlashAction.INTRO: ("Edit intro", discord.ButtonStyle.secondary),
     ids.FlashAction.SKIP: ("Skip this month", discord.ButtonStyle.danger),
 }
-
-
-def intro_modal_id(issue_id: int) -> str:
-    """Return the custom_id of the intro form for an issue."""
-    return f"blether:flash:intro-form:{issue_id}"
-
-
-def _bot(interaction: discord.Interaction) -> "BletherBot":
-    return interaction.client  # type: ignore[return-value]
 
 
 class DraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ids.CUSTOM_ID_TEMPLATE):
@@ -73,19 +65,19 @@ class DraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ids.C
 
     async def _publish(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        services = _bot(interaction).services
+        core = services(interaction)
         actor = actor_from(interaction)
-        request = await services.flash.publish_now(actor, self.issue_id)
-        programme = await services.programme.get_programme(actor.guild_id)
+        request = await core.flash.publish_now(actor, self.issue_id)
+        programme = await core.programme.get_programme(actor.guild_id)
         await send_ephemeral(interaction, render.publish(request, programme and programme.flash_reports_channel_id))
 
     async def _edit_intro(self, interaction: discord.Interaction) -> None:
-        intro = await _bot(interaction).services.flash.get_intro(actor_from(interaction), self.issue_id)
+        intro = await services(interaction).flash.get_intro(actor_from(interaction), self.issue_id)
         await open_modal(interaction, IntroModal(self.issue_id, intro))
 
     async def _skip(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        result = await _bot(interaction).services.flash.skip_issue(actor_from(interaction), self.issue_id)
+        result = await services(interaction).flash.skip_issue(actor_from(interaction), self.issue_id)
         await send_ephemeral(interaction, render.skipped(result))
 
 
@@ -109,7 +101,7 @@ class ItemsPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=i
         await guarded(interaction, f"Flash Report {self.button.action.value} page button", self._act(interaction))
 
     async def _act(self, interaction: discord.Interaction) -> None:
-        result = await _bot(interaction).services.flash.set_page_state(actor_from(interaction), self.button)
+        result = await services(interaction).flash.set_page_state(actor_from(interaction), self.button)
         if result.page is None:  # not reached: the service always returns the page
             await send_ephemeral(interaction, render.page_done(result))
             return
@@ -121,7 +113,7 @@ class IntroModal(discord.ui.Modal):
     """The "Edit intro" form, pre-filled with the issue's current intro."""
 
     def __init__(self, issue_id: int, intro: str) -> None:
-        super().__init__(title="Edit the Flash Report intro", custom_id=intro_modal_id(issue_id), timeout=None)
+        super().__init__(title="Edit the Flash Report intro", custom_id=ids.intro_form_id(issue_id), timeout=None)
         self.add_item(
             discord.ui.TextInput(
                 label="Intro (leave empty for the default)",
@@ -139,7 +131,9 @@ async def submit_intro(
 ) -> None:
     """Save the intro typed in the form (router handler; works after restarts too)."""
     text = values.get(INTRO_FIELD)
-    issue = await _bot(interaction).services.flash.set_intro(
-        actor_from(interaction), int(match.group("issue_id")), text if isinstance(text, str) else ""
+    issue = await services(interaction).flash.set_intro(
+        actor_from(interaction),
+        parsed_id(match.group(0), ids.parse_intro_form_id, "a Flash Report intro form"),
+        text if isinstance(text, str) else "",
     )
     await send_ephemeral(interaction, f"Intro of {issue.title} saved. /flash draft shows the draft with it.")

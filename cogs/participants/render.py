@@ -3,20 +3,11 @@
 import discord
 
 from bot.core.participants import ConsentPrompt, ConsentPurpose, ConsentState, ConsentText, Participant
+from bot.core.participants.ids import consent_answer_id, consent_save_id
 from bot.core.text import sanitise_block, sanitise_inline
 
 BRAND = 0x2E8B57
 PURPOSES = tuple(ConsentPurpose)
-
-
-def consent_button_id(purpose: ConsentPurpose, granted: bool, version: int) -> str:
-    """Return the custom_id of a Yes/No consent button."""
-    return f"blether:consent:{purpose.value}:{'yes' if granted else 'no'}:{version}"
-
-
-def consent_save_id(version: int) -> str:
-    """Return the custom_id of the prompt's Save button."""
-    return f"blether:consent:save:{version}"
 
 
 def consent_view(version: int, answers: dict[ConsentPurpose, bool | None]) -> discord.ui.View:
@@ -29,7 +20,7 @@ def consent_view(version: int, answers: dict[ConsentPurpose, bool | None]) -> di
             view.add_item(
                 discord.ui.Button(
                     label=f"{purpose.value.capitalize()}: {'Yes' if granted else 'No'}",
-                    custom_id=consent_button_id(purpose, granted, version),
+                    custom_id=consent_answer_id(purpose, granted, version),
                     style=discord.ButtonStyle.success
                     if chosen and granted
                     else (discord.ButtonStyle.danger if chosen else discord.ButtonStyle.secondary),

@@ -1,13 +1,11 @@
 """Discord rendering for /programme: the setup reply, batch results (import, series) and Discord's limits."""
 
-import io
 from collections.abc import Sequence
 from datetime import datetime
 
 import discord
 from discord import app_commands
 
-from bot.core.messages import FileAttachment
 from bot.core.programme.domain import BatchResult, Programme, SetupResult
 from bot.core.programme.render import COLOUR, discord_timestamp, programme_embed
 from bot.core.text import sanitise_inline
@@ -78,11 +76,6 @@ def fit_embed(embed: discord.Embed, *, dropped: str = "…and {n} more.") -> dis
     if overflow > 0 and embed.description:
         embed.description = clip(embed.description, max(1, len(embed.description) - overflow))
     return embed
-
-
-def to_file(attachment: FileAttachment) -> discord.File:
-    """Turn a core file into a discord.py File."""
-    return discord.File(io.BytesIO(attachment.data), filename=attachment.filename, description=attachment.description)
 
 
 def timezone_choices(names: Sequence[str]) -> list[app_commands.Choice[str]]:

@@ -89,6 +89,19 @@ def question_set_text(question_set: QuestionSet, *, session: int | None, default
     return "\n".join(lines)
 
 
+def question_set_used(question_set: QuestionSet) -> str:
+    """Confirm that a session's reflections use a question set."""
+    return f"The session's reflections will ask the questions of **{sanitise_inline(question_set.name, 80)}**."
+
+
+def question_set_default(question_set: QuestionSet) -> str:
+    """Confirm the programme's default question set."""
+    return (
+        f"**{sanitise_inline(question_set.name, 80)}** is now the default for sessions without their own set "
+        "(sessions already answered keep their questions)."
+    )
+
+
 def marked(result: MarkResult) -> str:
     """Confirm a manual attendance mark (the member is shown as a mention that pings nobody)."""
     if result.already:

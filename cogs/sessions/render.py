@@ -82,6 +82,30 @@ def rsvp_text(status: RsvpStatus) -> str:
     return f"You're no longer down as coming ({people})."
 
 
+def rsvps_text(user_ids: Sequence[int]) -> str:
+    """List who said they will come (mentions that ping nobody), within one message."""
+    if not user_ids:
+        return "Nobody has said they'll be there yet."
+    head = f"{len(user_ids)} {'person has' if len(user_ids) == 1 else 'people have'} said they'll be there:"
+    lines = [head]
+    for shown, user_id in enumerate(user_ids):
+        line = f"<@{user_id}>"
+        if sum(len(x) + 1 for x in lines) + len(line) > 1900:
+            lines.append(f"…and {len(user_ids) - shown} more.")
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def dm_reminders_status(enabled: bool) -> str:
+    """Say whether reminder DMs are on for the caller."""
+    if enabled:
+        return (
+            "Reminder DMs are on: each session reminder also comes by direct message. Stop them with /reminders dm off."
+        )
+    return "Reminder DMs are off: you see reminders in the announcements channel. Turn them on with /reminders dm on."
+
+
 def dm_reminders_text(enabled: bool, changed: bool) -> str:
     """Confirm the reminder-DM preference."""
     if enabled:

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.errors import NotConfiguredError
 from bot.core.evaluation.errors import WrongServerError
 from bot.core.evaluation.exports import ExportFormat, ExportKind, ExportResult, build_files
@@ -19,7 +20,7 @@ from bot.core.evaluation.pseudonyms import check_export_key
 from bot.core.evaluation.render import report_summary_embeds
 from bot.core.evaluation.report import ProgrammeReport, report_from_cohort
 from bot.core.evaluation.repository import load_cohort
-from bot.core.evaluation.retention import EvaluationDispatcher, RetentionSweeper
+from bot.core.evaluation.retention import RetentionSweeper
 from bot.core.evaluation.rights import (
     ErasureReport,
     collect_personal_data,
@@ -57,7 +58,7 @@ class EvaluationService:
         clock: Clock,
         *,
         flash: FlashService | None = None,
-        dispatcher: EvaluationDispatcher | None = None,
+        dispatcher: DeliveryScheduler | None = None,
         export_key: str = "",
     ) -> None:
         """Build the service; flash (the Flash Report's erase_user) is needed by erase_me, dispatcher by the

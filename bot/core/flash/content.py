@@ -5,18 +5,22 @@ author_id is kept on every entry that carries someone's words, so erasure can fi
 """
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.core.messages import Button, ButtonStyle, Embed, EmbedField, OutboundMessage
+from bot.core.reflections.domain import SessionRecap
 
 STORY_REDACTED = "(This story was removed after the programme's data retention period.)"
 """What a published Flash Report shows instead of a story whose text passed the retention period."""
 SNAPSHOT_VERSION = 1
 MIN_RATINGS = 5
 MAX_QUOTES = 3
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+_QUOTE_MARKS = "“”\"'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,37 @@ class Recap:
     def shows_rating(self) -> bool:
         """Tell whether enough people rated the session for the average to be shown."""
         return self.average_rating is not None and self.rating_count >= MIN_RATINGS
+
+
+def unescape_quote(shown: str) -> str:
+    """Undo bot.core.text.sanitise_inline and the quotation marks around a reflections quote.
+
+    The reflections feature hands out quotes ready for Discord; the Flash Report keeps raw text and escapes it
+    for each medium (Discord, Markdown, HTML). Escaping is a backslash before a character, or a zero-width
+    space after "@"/"<" (the original text cannot contain one: cleaning removes them), so this is exact.
+    """
+    text = shown.strip()
+    if len(text) >= 2 and text[0] in _QUOTE_MARKS and text[-1] in _QUOTE_MARKS:
+        text = text[1:-1]
+    return _ESCAPED.sub(r"\1", text.replace("\u200b", ""))
+
+
+def recap_from_reflections(source: SessionRecap) -> Recap:
+    """Convert the reflections feature's session recap into the Flash Report's Recap."""
+    authors = tuple(source.quoted_user_ids)
+    quotes = tuple(
+        RecapQuote(unescape_quote(text), authors[index] if index < len(authors) else None)
+        for index, text in enumerate(source.quotes)
+    )
+    return Recap(
+        session_number=source.session_number or None,
+        session_title=source.session_title,
+        attendance=source.attendance_count,
+        reflections=source.reflections_count,
+        rating_count=source.rating_count,
+        average_rating=source.average_rating,
+        quotes=quotes,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
-"""custom_id values of the Flash Report's buttons, and their strict parsers.
+"""custom_id values of the Flash Report's buttons and of its intro form, and their strict parsers.
 
 Draft buttons: ``blether:flash:<action>:<issue_id>`` with action publish, intro or skip and a positive issue id,
 e.g. ``blether:flash:publish:12``. CUSTOM_ID_TEMPLATE suits discord.ui.DynamicItem, so the buttons keep
-working after a restart.
+working after a restart. The intro form is ``blether:flash:intro-form:<issue_id>`` (INTRO_FORM_TEMPLATE, for
+the modal router).
 
 Page buttons under /flash items: ``blether:flash:items:<include|exclude>:<first id>:<last id>:<kind|all>:<page>``,
 e.g. ``blether:flash:items:exclude:31:40:all:4`` (at most 78 characters). They act on the waiting items whose
@@ -17,6 +18,8 @@ from enum import StrEnum
 PREFIX = "blether:flash:"
 CUSTOM_ID_TEMPLATE = r"blether:flash:(?P<action>publish|intro|skip):(?P<issue_id>[1-9][0-9]{0,17})"
 _CUSTOM_ID = re.compile(rf"^{CUSTOM_ID_TEMPLATE}$")
+INTRO_FORM_TEMPLATE = r"blether:flash:intro-form:(?P<issue_id>[1-9][0-9]{0,17})"
+_INTRO_FORM = re.compile(INTRO_FORM_TEMPLATE)
 _ID = r"[1-9][0-9]{0,17}"
 PAGE_TEMPLATE = (
     rf"blether:flash:items:(?P<action>include|exclude):(?P<first>{_ID}):(?P<last>{_ID})"
@@ -89,6 +92,19 @@ def parse_custom_id(custom_id: str) -> FlashButton:
     if match is None:
         raise InvalidCustomIdError(f"not a Flash Report button id: {custom_id[:100]!r}")
     return FlashButton(FlashAction(match.group("action")), int(match.group("issue_id")))
+
+
+def intro_form_id(issue_id: int) -> str:
+    """Return the custom_id of the "Edit intro" form of an issue."""
+    if isinstance(issue_id, bool) or not isinstance(issue_id, int) or not 0 < issue_id < 10**18:
+        raise ValueError(f"issue ids are positive integers, not {issue_id!r}")
+    return f"{PREFIX}intro-form:{issue_id}"
+
+
+def parse_intro_form_id(custom_id: str) -> int | None:
+    """Return the issue id of an intro form's custom_id, or None."""
+    match = _INTRO_FORM.fullmatch(custom_id)
+    return None if match is None else int(match["issue_id"])
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,7 +152,7 @@ class FlashService:
     # -- helpers ---------------------------------------------------------------------------------------------
 
     async def _programme(self, guild_id: int) -> Programme | None:
-        return await self._planner.programmes.programme(guild_id)
+        return await self._planner.programme(guild_id)
 
     async def _facilitator(self, actor: Actor, action: str) -> Programme | None:
         programme = await self._programme(actor.guild_id)
@@ -282,7 +282,7 @@ class FlashService:
         if len(jump) > JUMP_URL_LIMIT or not _JUMP_URL.match(jump):
             raise InvalidUrlError("I couldn't make a link back to that message, so it was not added.")
         content = plain_text(message.content)
-        left = await self._planner.membership.has_left(actor.guild_id, message.author_id)
+        left = await self._planner.has_left(actor.guild_id, message.author_id)
         new = NewItem(
             guild_id=actor.guild_id,
             kind=ItemKind.NOMINATION,

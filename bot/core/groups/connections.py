@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from bot.core.actors import Actor
 from bot.core.clock import Clock
 from bot.core.delivery.domain import DeliveryStatus
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.groups import deliveries
 from bot.core.groups.assignment import assign_groups, pair_key
@@ -35,7 +36,7 @@ IGNORED_LIMIT = 2
 class ConnectionService:
     """Opt in or out, run rounds, and record "Did you meet?" answers."""
 
-    def __init__(self, database: Database, clock: Clock, dispatcher: deliveries.DeliveryScheduler) -> None:
+    def __init__(self, database: Database, clock: Clock, dispatcher: DeliveryScheduler) -> None:
         self._database = database
         self._clock = clock
         self._dispatcher = dispatcher

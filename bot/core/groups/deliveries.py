@@ -2,21 +2,21 @@
 
 Delivery kinds:
 
-* ``group_thread`` — one per group, key ``group_thread:<group id>`` (a group id is never reused), due when
-  the groups are created. The handler makes the group's private thread in the groups channel, adds its
-  members and coach, and posts the welcome (the session's theme and prompt). Creating a thread carries no
+* ``group_thread`` — one per group, key ``group_thread:<group id>`` (a group id is never reused; every key
+  is built by bot.core.delivery.keys), due when the groups are created. The handler makes the group's
+  private thread in the groups channel, adds its members and coach, and posts the welcome (the session's theme and prompt). Creating a thread carries no
   nonce on Discord, so before creating one the handler looks for an existing thread with the group's name
   (which ends in ``g<group id>``): a crash between creating the thread and recording it never makes a
   second one. Adding members is idempotent; the welcome goes through post_once (nonce + marker).
 * ``group_member`` — add or remove one person to or from a group's thread after a late join or a move;
-  key ``group_member:<group id>:<user id>:<add|remove>:<time>``. It waits (retries) while the group's
+  key ``group_member:<group id>:<user id>:<add|remove>:<unix time>``. It waits (retries) while the group's
   thread is still being made.
 * ``group_archive`` — archive and lock a group's thread ``group_archive_hours`` after the session ends;
   key ``group_archive:<group id>`` (``…:dissolved`` when a facilitator dissolves the groups).
 * ``group_nudge`` — a peer coach's nudge posted in their group's thread; key
-  ``group_nudge:<group id>:<local date>``, so one per group per day.
+  ``group_nudge:<group id>:<local YYYY-MM-DD>``, so one per group per day.
 * ``groups_auto`` — make and create a session's groups ``groups_before_minutes`` before it starts; key
-  ``groups_auto:<session id>:<due time>``, planned by GroupsFollower whenever a session is saved.
+  ``groups_auto:<session id>:<unix time>``, planned by GroupsFollower whenever a session is saved.
 
 Connections (bot.core.groups.connections): ``connect_round`` (key ``connect_round:<guild>:<time>``) pairs people
 and plans the next round; ``connect_thread`` (``connect_thread:<connection id>``) makes the introduction's
@@ -30,13 +30,15 @@ Targets: ``groups:session:<id>`` (threads, members, archives; cancelled when the
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
-from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped, NewDelivery
+from bot.core.delivery.domain import Delivery, DeliverySkipped, NewDelivery
 from bot.core.delivery.idempotent import dm_once, post_once
+from bot.core.delivery.keys import delivery_key, key_time
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.errors import DomainError
 from bot.core.groups import render
@@ -64,28 +66,7 @@ CONNECT_ROUND = "connect_round"
 CONNECT_THREAD = "connect_thread"
 CONNECT_ASK = "connect_ask"
 CONNECT_PAUSED = "connect_paused"
-GROUP_KINDS = (GROUP_THREAD, GROUP_MEMBER, GROUP_ARCHIVE, GROUP_NUDGE, GROUPS_AUTO)
-CONNECT_KINDS = (CONNECT_ROUND, CONNECT_THREAD, CONNECT_ASK, CONNECT_PAUSED)
 ARCHIVE_GRACE = timedelta(days=3)
-
-
-class DeliveryScheduler(Protocol):
-    """The part of the Dispatcher the groups feature uses."""
-
-    async def schedule(self, uow: UnitOfWork, new: NewDelivery) -> Delivery: ...
-
-    def wake(self, at: datetime | None = None) -> None: ...
-
-
-class DeliveryRegistry(DeliveryScheduler, Protocol):
-    """What registering needs from the Dispatcher."""
-
-    def register(self, kind: str, handler: DeliveryHandler, *, dm: bool = False) -> None: ...
-
-
-def stamp(when: datetime) -> str:
-    """Return a compact UTC timestamp for keys and payloads."""
-    return f"{when:%Y%m%dT%H%M%SZ}"
 
 
 def groups_target(session_id: int) -> str:
@@ -100,7 +81,7 @@ def auto_target(session_id: int) -> str:
 
 def thread_key(group_id: int) -> str:
     """Return the dedupe key of a group's thread."""
-    return f"{GROUP_THREAD}:{group_id}"
+    return delivery_key(GROUP_THREAD, group_id)
 
 
 def _until(session: Session, programme: Programme) -> datetime:
@@ -127,7 +108,7 @@ def archive_delivery(session: Session, group: Group, programme: Programme) -> Ne
         guild_id=group.guild_id,
         kind=GROUP_ARCHIVE,
         target=groups_target(session.id),
-        dedupe_key=f"{GROUP_ARCHIVE}:{group.id}",
+        dedupe_key=delivery_key(GROUP_ARCHIVE, group.id),
         due_at=due,
         deliver_before=due + ARCHIVE_GRACE,
         payload={"group_id": group.id, "summary": f"archiving group {group.number}'s thread"},
@@ -140,7 +121,7 @@ def dissolved_archive_delivery(group: Group, now: datetime) -> NewDelivery:
         guild_id=group.guild_id,
         kind=GROUP_ARCHIVE,
         target=f"groups:dissolved:{group.session_id}",
-        dedupe_key=f"{GROUP_ARCHIVE}:{group.id}:dissolved",
+        dedupe_key=delivery_key(GROUP_ARCHIVE, group.id, "dissolved"),
         due_at=now,
         deliver_before=now + ARCHIVE_GRACE,
         payload={"thread_id": group.thread_id, "summary": f"archiving dissolved group {group.number}'s thread"},
@@ -153,7 +134,7 @@ def member_delivery(group: Group, user_id: int, action: str, now: datetime) -> N
         guild_id=group.guild_id,
         kind=GROUP_MEMBER,
         target=groups_target(group.session_id),
-        dedupe_key=f"{GROUP_MEMBER}:{group.id}:{user_id}:{action}:{stamp(now)}",
+        dedupe_key=delivery_key(GROUP_MEMBER, group.id, user_id, action, now),
         due_at=now,
         deliver_before=now + timedelta(days=1),
         payload={"group_id": group.id, "user_id": user_id, "action": action, "summary": f"group {action}"},
@@ -166,7 +147,7 @@ def nudge_delivery(group: Group, coach_id: int, note: str, now: datetime, zone: 
         guild_id=group.guild_id,
         kind=GROUP_NUDGE,
         target=groups_target(group.session_id),
-        dedupe_key=f"{GROUP_NUDGE}:{group.id}:{now.astimezone(zone):%Y-%m-%d}",
+        dedupe_key=delivery_key(GROUP_NUDGE, group.id, now.astimezone(zone).date()),
         due_at=now,
         deliver_before=now + timedelta(days=1),
         payload={"group_id": group.id, "coach_id": coach_id, "note": note[:1000], "summary": "peer coach nudge"},
@@ -182,7 +163,7 @@ def auto_delivery(session: Session, programme: Programme, now: datetime) -> NewD
         guild_id=session.guild_id,
         kind=GROUPS_AUTO,
         target=auto_target(session.id),
-        dedupe_key=f"{GROUPS_AUTO}:{session.id}:{stamp(due)}",
+        dedupe_key=delivery_key(GROUPS_AUTO, session.id, due),
         due_at=due,
         deliver_before=session.ends_at,
         payload={"session_id": session.id, "summary": f"groups for session {session.number}"},
@@ -200,10 +181,10 @@ def round_delivery(guild_id: int, due: datetime) -> NewDelivery:
         guild_id=guild_id,
         kind=CONNECT_ROUND,
         target=connect_target(guild_id),
-        dedupe_key=f"{CONNECT_ROUND}:{guild_id}:{stamp(due)}",
+        dedupe_key=delivery_key(CONNECT_ROUND, guild_id, due),
         due_at=due,
         deliver_before=due + timedelta(days=2),
-        payload={"round_at": due.isoformat(), "summary": "a round of connections"},
+        payload={"round_at": key_time(due), "summary": "a round of connections"},
     )
 
 
@@ -213,7 +194,7 @@ def connect_thread_delivery(connection: Connection, now: datetime) -> NewDeliver
         guild_id=connection.guild_id,
         kind=CONNECT_THREAD,
         target=connect_target(connection.guild_id),
-        dedupe_key=f"{CONNECT_THREAD}:{connection.id}",
+        dedupe_key=delivery_key(CONNECT_THREAD, connection.id),
         due_at=now,
         deliver_before=now + timedelta(days=3),
         payload={"connection_id": connection.id, "summary": "an introduction"},
@@ -226,7 +207,7 @@ def connect_ask_delivery(connection: Connection, due: datetime) -> NewDelivery:
         guild_id=connection.guild_id,
         kind=CONNECT_ASK,
         target=connect_target(connection.guild_id),
-        dedupe_key=f"{CONNECT_ASK}:{connection.id}",
+        dedupe_key=delivery_key(CONNECT_ASK, connection.id),
         due_at=due,
         deliver_before=due + timedelta(days=3),
         payload={"connection_id": connection.id, "summary": "did you meet?"},
@@ -239,7 +220,7 @@ def connect_paused_delivery(guild_id: int, user_id: int, now: datetime) -> NewDe
         guild_id=guild_id,
         kind=CONNECT_PAUSED,
         target=connect_target(guild_id),
-        dedupe_key=f"{CONNECT_PAUSED}:{guild_id}:{user_id}:{stamp(now)}",
+        dedupe_key=delivery_key(CONNECT_PAUSED, guild_id, user_id, now),
         due_at=now,
         deliver_before=now + timedelta(days=2),
         payload={"user_id": user_id, "summary": "connections paused"},
@@ -505,14 +486,14 @@ class ConnectRoundHandler:
     async def __call__(self, delivery: Delivery) -> int | None:
         """Pair people; the threads, questions and next round follow as deliveries."""
         raw = delivery.payload.get("round_at")
-        round_at = datetime.fromisoformat(raw) if isinstance(raw, str) else delivery.due_at
+        round_at = datetime.fromtimestamp(raw, UTC) if isinstance(raw, int) else delivery.due_at
         result = await self._connections.run_round(delivery.guild_id, round_at)
         log.info("Connections round in guild %s: %d introductions", delivery.guild_id, len(result.connections))
         return None
 
 
 def register(
-    dispatcher: DeliveryRegistry,
+    dispatcher: DeliveryScheduler,
     *,
     database: Database,
     clock: Clock,

@@ -7,7 +7,6 @@ from enum import StrEnum
 from bot.core.programme.domain import Session
 
 DEFAULT_SIZE = 6
-NUDGE_LIMIT = 300
 
 
 class Mix(StrEnum):

@@ -2,7 +2,7 @@
 a coach's nudge and what a late joiner is told."""
 
 from bot.core.groups.domain import CoachView, Connection, Group, JoinResult, Proposal, ProposalView, SessionGroups
-from bot.core.groups.ids import join_button_id, meet_button_id, proposal_button_id
+from bot.core.groups.ids import meet_button_id, proposal_button_id
 from bot.core.messages import (
     Button,
     ButtonStyle,
@@ -146,11 +146,6 @@ def joined(result: JoinResult) -> Text:
     if result.already:
         return text(f"You are already in Group {result.group.number} of Session {result.session.number}: ", where, ".")
     return text(f"You are now in Group {result.group.number} of Session {result.session.number}: ", where, ".")
-
-
-def join_button(session_id: int) -> Button:
-    """Return the "Join a group" button of a session."""
-    return Button("Join a group", custom_id=join_button_id(session_id), style=ButtonStyle.SECONDARY)
 
 
 def nudge(group: Group, coach_id: int, note: str) -> OutboundMessage:

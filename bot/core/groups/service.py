@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.groups import deliveries
 from bot.core.groups.assignment import (
@@ -106,7 +107,7 @@ class GroupService:
     """The groups feature's use-cases; cogs call one method per command or button and render the result."""
 
     def __init__(
-        self, database: Database, clock: Clock, dispatcher: deliveries.DeliveryScheduler, roles: RoleMembers | None
+        self, database: Database, clock: Clock, dispatcher: DeliveryScheduler, roles: RoleMembers | None
     ) -> None:
         self._database = database
         self._clock = clock

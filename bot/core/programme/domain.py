@@ -211,10 +211,6 @@ class Session:
         """Return the session's location as a value."""
         return Location(self.location_kind, url=self.location_url, channel_id=self.location_channel_id)
 
-    def local_start(self, zone: ZoneInfo) -> datetime:
-        """Return the start in the programme's time zone."""
-        return self.starts_at.astimezone(zone)
-
 
 @dataclass(frozen=True, slots=True)
 class SessionDraft:

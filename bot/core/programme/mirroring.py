@@ -9,9 +9,11 @@ import logging
 from collections.abc import Callable
 
 from bot.core.clock import Clock
+from bot.core.delivery.keys import delivery_key
+from bot.core.delivery.notices import facilitator_notice
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.errors import DomainError
 from bot.core.ports import EventMirror, EventSpec, SendError
-from bot.core.programme.deliveries import DeliveryScheduler, facilitator_notice
 from bot.core.programme.domain import LocationKind, Session
 from bot.core.programme.repository import SqlSessionRepository
 from bot.core.storage.database import UnitOfWork
@@ -96,7 +98,7 @@ class EventMirroring:
             f"Session {session.number} ({title}) is saved, but its Discord Scheduled Event could not be {verb}: "
             f"{reason.rstrip('.')}.{retry}"
         )
-        key = f"notice:mirror:{session.id}:{session.sequence}:{verb}"
+        key = delivery_key("notice", "mirror", session.id, session.sequence, verb)
         async with self._uow_factory() as uow:
             await self._dispatcher.schedule(uow, facilitator_notice(session.guild_id, key, text, now=now))
             await uow.commit()

@@ -111,13 +111,6 @@ class QuestionSetInUseError(ConflictError):
         )
 
 
-class BuiltInQuestionSetError(ConflictError):
-    """Built-in sets cannot be changed or deleted."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f'"{name}" is a built-in question set and cannot be changed. Create your own instead.')
-
-
 class AttendanceImportError(ValidationError):
     """The attendance file has problems; nothing was imported. problems lists each, with its line number."""
 

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from bot.core.clock import ManualClock
-from bot.core.delivery.dispatcher import MAYBE_POSTED, Dispatcher
+from bot.core.delivery.dispatcher import Dispatcher
 from bot.core.delivery.domain import FACILITATOR_NOTICE, Delivery, DeliverySkipped, DeliveryStatus
 from bot.core.delivery.idempotent import post_once
 from bot.core.delivery.limiter import RateLimiter
+from bot.core.delivery.notices import MAYBE_POSTED
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.messages import OutboundMessage
 from bot.core.ports import PermanentSendError, TransientSendError
