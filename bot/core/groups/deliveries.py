@@ -2,12 +2,12 @@
 
 Delivery kinds:
 
-* ``group_thread`` — one per group, key ``group_thread:<group id>`` (a group id is never reused; every key
-  is built by bot.core.delivery.keys), due when the groups are created. The handler makes the group's
-  private thread in the groups channel, adds its members and coach, and posts the welcome (the session's theme and prompt). Creating a thread carries no
-  nonce on Discord, so before creating one the handler looks for an existing thread with the group's name
-  (which ends in ``g<group id>``): a crash between creating the thread and recording it never makes a
-  second one. Adding members is idempotent; the welcome goes through post_once (nonce + marker).
+* ``group_thread`` — one per group, key ``group_thread:<group id>`` (a group id is never reused; every key is
+  built by bot.core.delivery.keys), due when the groups are created. The handler makes the group's private thread
+  in the groups channel, adds its members and coach, and posts the welcome (the session's theme and prompt).
+  Creating a thread carries no nonce on Discord, so before creating one the handler looks for an existing thread
+  with the group's name (which ends in ``g<group id>``): a crash between creating the thread and recording it
+  never makes a second one. Adding members is idempotent; the welcome goes through post_once (nonce + marker).
 * ``group_member`` — add or remove one person to or from a group's thread after a late join or a move;
   key ``group_member:<group id>:<user id>:<add|remove>:<unix time>``. It waits (retries) while the group's
   thread is still being made.
