@@ -167,6 +167,11 @@ class Connect(commands.Cog):
     def __init__(self, bot: BletherBot) -> None:
         self.bot = bot
 
+    @commands.Cog.listener("on_raw_member_remove")
+    async def leave_groups(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """Take someone who left the server out of the groups of sessions still open (pairings skip leavers)."""
+        await self.bot.services.groups.member_left(payload.guild_id, payload.user.id)
+
     @app_commands.command(name="connect")
     @app_commands.guild_only()
     @app_commands.choices(

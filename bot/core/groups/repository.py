@@ -233,6 +233,18 @@ class SqlGroupRepository:
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
+    async def places_of(self, guild_id: int, user_id: int) -> list[Group]:
+        """Return the groups someone is a member of."""
+        ids = list(
+            await self._session.scalars(
+                select(GroupMemberRow.group_id).where(
+                    GroupMemberRow.guild_id == guild_id, GroupMemberRow.user_id == user_id
+                )
+            )
+        )
+        groups = [await self.group(i) for i in ids]
+        return [g for g in groups if g is not None]
+
     async def delete_groups(self, session_id: int) -> int:
         """Delete a session's groups and their members; return how many groups went."""
         ids = list(await self._session.scalars(select(GroupRow.id).where(GroupRow.session_id == session_id)))

@@ -478,6 +478,28 @@ class GroupService:
         self._dispatcher.wake(now)
         return JoinResult(session, placed, already=False)
 
+    async def member_left(self, guild_id: int, user_id: int) -> int:
+        """Take someone who left the server out of the groups of sessions still open; return how many."""
+        now = self._clock.now()
+        removed = 0
+        async with self._database.unit_of_work() as uow:
+            programme = await uow.repo(SqlProgrammeRepository).get(guild_id)
+            if programme is None:
+                return 0
+            repo = uow.repo(SqlGroupRepository)
+            sessions = uow.repo(SqlSessionRepository)
+            for group in await repo.places_of(guild_id, user_id):
+                session = await sessions.get(group.session_id)
+                if session is None or now >= open_until(session, programme):
+                    continue  # past groups stay as they were (evaluation); erasure removes them
+                removed += await repo.remove_member(group.session_id, user_id)
+                if group.thread_id is not None:
+                    await self._dispatcher.schedule(uow, deliveries.member_delivery(group, user_id, "remove", now))
+            await uow.commit()
+        if removed:
+            self._dispatcher.wake(now)
+        return removed
+
     # -- peer coaches -------------------------------------------------------------------------------------
 
     async def _coached(self, uow: UnitOfWork, actor: Actor, session_id: int) -> tuple[Programme, Session, list[Group]]:

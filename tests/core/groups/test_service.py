@@ -404,3 +404,18 @@ async def test_a_coach_sees_marks_and_nudges_only_their_own_group(
 def test_communities_of_two_make_pairs() -> None:
     """The fixture has six communities of two."""
     assert [len(list(g)) for _, g in itertools.groupby(sorted(COMMUNITIES.values()))] == [2] * 6
+
+
+async def test_someone_who_leaves_the_server_leaves_open_groups_and_their_thread(
+    service: GroupService, participants: ParticipantService, session: Session, engine: Dispatcher, threads: FakeThreads
+) -> None:
+    """member_left removes them from the session's group and its thread (their row stays for past sessions)."""
+    await join_people(participants, COMMUNITIES)
+    await service.create(FACILITATOR, (await service.propose(FACILITATOR, session.id)).proposal.id)
+    await engine.run_due()
+    await participants.mark_left(1001, 100)
+    assert await service.member_left(1001, 100) == 1
+    await engine.run_due()
+    shown = await service.show(FACILITATOR, session.id)
+    assert all(100 not in g.members for g in shown.groups)
+    assert all(100 not in threads.threads[g.thread_id].members for g in shown.groups)
