@@ -37,11 +37,12 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.core.evaluation.domain import Cohort
+from bot.core.evaluation.domain import Cohort, GroupPlace
 from bot.core.evaluation.errors import UnknownChoiceError
 from bot.core.evaluation.figures import NOT_SAID, group_of
 from bot.core.evaluation.pseudonyms import Pseudonymiser
 from bot.core.flash.domain import FlashRecord, ItemKind
+from bot.core.groups.domain import Connection
 from bot.core.messages import FileAttachment
 from bot.core.participants.domain import Area, AreaGroup, ConsentPurpose, Participant, ParticipantRole
 from bot.core.programme.domain import Session
@@ -542,57 +543,60 @@ def stories_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
 
 def group_memberships_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
     """Return one row per person × session small group, for people whose evaluation consent is yes."""
-    columns = (
-        Column("session_number", "integer", "The session's number in the programme"),
-        Column("group_number", "integer", "The group's number within the session (1, 2, …)"),
-        PSEUDONYM,
-        Column("role", "string", "member, or coach for the group's peer coach", allowed=_choices(["member", "coach"])),
-    )
     numbers = {s.id: s.number for s in cohort.sessions}
-    rows = tuple(
-        (
-            numbers.get(place.session_id),
-            place.group_number,
-            alias(place.user_id),
-            "coach" if place.is_coach else "member",
-        )
-        for place in cohort.group_places
-        if cohort.consents(place.user_id, ConsentPurpose.EVALUATION)
+    fields: tuple[Field[GroupPlace], ...] = (
+        SESSION_NUMBER.of(lambda p: numbers.get(p.session_id)),
+        field("group_number", "integer", "The group's number within the session (1, 2, …)", lambda p: p.group_number),
+        PSEUDONYM.of(lambda p: alias(p.user_id)),
+        field(
+            "role",
+            "string",
+            "member, or coach for the group's peer coach",
+            lambda p: "coach" if p.is_coach else "member",
+            allowed=_choices(["member", "coach"]),
+        ),
     )
-    return Table(
-        ExportKind.GROUP_MEMBERSHIPS, "One row per person x session small group (consenting people only)", columns, rows
+    places = [p for p in cohort.group_places if cohort.consents(p.user_id, ConsentPurpose.EVALUATION)]
+    return Table.of(
+        ExportKind.GROUP_MEMBERSHIPS,
+        "One row per person x session small group (consenting people only)",
+        fields,
+        places,
     )
 
 
 def connections_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
     """Return one row per person × introduction, for people whose evaluation consent is yes."""
-    columns = (
-        Column("connection_id", "integer", "Blether's number for the introduction (not a person's id)"),
-        *_times("round_at", "When the round of introductions was made"),
-        Column("people", "integer", "How many were introduced to each other (2, or 3 for a trio)"),
-        PSEUDONYM,
-        Column(
+    fields: tuple[Field[tuple[Connection, int]], ...] = (
+        field(
+            "connection_id",
+            "integer",
+            "Blether's number for the introduction (not a person's id)",
+            lambda r: r[0].id,
+        ),
+        *_times("round_at", "When the round of introductions was made", lambda r: r[0].round_at, cohort.zone),
+        field(
+            "people",
+            "integer",
+            "How many were introduced to each other (2, or 3 for a trio)",
+            lambda r: len(r[0].members),
+        ),
+        PSEUDONYM.of(lambda r: alias(r[1])),
+        field(
             "did_you_meet",
             "string",
             'Their answer to "Did you meet?" (empty when not answered)',
+            lambda r: answer.value if (answer := r[0].answer_of(r[1])) is not None else None,
             allowed=_choices(["yes", "not_yet", "skip"]),
         ),
     )
-    zone = cohort.zone
-    rows = tuple(
-        (
-            connection.id,
-            _stamp(connection.round_at),
-            _local(connection.round_at, zone),
-            len(connection.members),
-            alias(user_id),
-            answer.value if (answer := connection.answer_of(user_id)) is not None else None,
-        )
+    rows = [
+        (connection, user_id)
         for connection in cohort.connections
         for user_id in connection.members
         if cohort.consents(user_id, ConsentPurpose.EVALUATION)
-    )
-    return Table(ExportKind.CONNECTIONS, "One row per person x introduction (consenting people only)", columns, rows)
+    ]
+    return Table.of(ExportKind.CONNECTIONS, "One row per person x introduction (consenting people only)", fields, rows)
 
 
 ORDER = (
