@@ -8,7 +8,9 @@ import pytest
 
 from bot.core.clock import ManualClock
 from bot.core.delivery.dispatcher import Dispatcher
+from bot.core.evaluation.exports import ExportKind, build_tables
 from bot.core.evaluation.figures import compute_programme_figures
+from bot.core.evaluation.repository import load_cohort
 from bot.core.groups import deliveries as group_deliveries
 from bot.core.groups.assignment import pair_key
 from bot.core.groups.connections import ConnectionService
@@ -17,6 +19,7 @@ from bot.core.groups.errors import NotAParticipantError, NotInConnectionError
 from bot.core.groups.ids import meet_button_id
 from bot.core.groups.repository import SqlConnectionRepository
 from bot.core.groups.service import GroupService
+from bot.core.participants.domain import ConsentPurpose
 from bot.core.participants.service import ParticipantService
 from bot.core.programme.domain import Programme, Session
 from bot.core.storage.database import Database
@@ -138,3 +141,24 @@ async def test_only_participants_opt_in_and_only_the_introduced_answer(
         await connections.answer(member(102), connection.id, MeetAnswer.YES)
     answered = await connections.answer(member(100), connection.id, MeetAnswer.NOT_YET)
     assert answered.answer_of(100) is MeetAnswer.NOT_YET
+    # The connections export: pseudonyms and answers of people with evaluation consent only (100, not 101).
+    prompt = (await participants.join(member(100))).consent_prompt
+    assert prompt is not None
+    await participants.record_consent(
+        member(100),
+        {ConsentPurpose.EVALUATION: True, ConsentPurpose.QUOTE: False, ConsentPurpose.INTERVIEW: False},
+        text_version=prompt.version,
+    )
+    [table] = build_tables(
+        await load_cohort(database, GUILD, now=clock.now()), "q7Vd-2LxM9_rTb4Wf8Kz1NcYp6HsJe3U", ExportKind.CONNECTIONS
+    )
+    assert [c.name for c in table.columns] == [
+        "connection_id",
+        "round_at_utc",
+        "round_at_local",
+        "people",
+        "pseudonym",
+        "did_you_meet",
+    ]
+    assert [(row[0], row[3], row[5]) for row in table.rows] == [(connection.id, 2, "not_yet")]
+    assert str(100) not in str(table.rows) and str(101) not in str(table.rows)
