@@ -220,6 +220,8 @@ class ConnectionFigures:
     met_yes: int = 0
     met_not_yet: int = 0
     met_skip: int = 0
+    links: tuple[tuple[str, str, int], ...] = ()
+    """Community pairs (names, alphabetical) and how many pairs of people met across them in groups or introductions."""
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
@@ -376,6 +378,20 @@ def connection_figures(cohort: Cohort) -> ConnectionFigures | None:
                     community_pairs.add((min(ca, cb), max(ca, cb)))
                 if a in area and b in area and area[a] != area[b]:
                     met_other.update((a, b))
+    names = {p.community_id: p.community for p in cohort.participants if p.community_id is not None and p.community}
+    people_pairs: dict[tuple[int, int], set[tuple[int, int]]] = defaultdict(set)
+    for members in [*groups.values(), *(set(c.members) for c in cohort.connections)]:
+        ordered = sorted(members)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                ca, cb = community.get(a), community.get(b)
+                if ca is not None and cb is not None and ca != cb:
+                    people_pairs[(min(ca, cb), max(ca, cb))].add((a, b))
+    links: list[tuple[str, str, int]] = []
+    for (ca, cb), met in people_pairs.items():
+        first, second = sorted((names[ca], names[cb]), key=str.casefold)
+        links.append((first, second, len(met)))
+    links.sort(key=lambda link: (-link[2], link[0].casefold(), link[1].casefold()))
     everyone: set[int] = set().union(*groups.values()) if groups else set()
     introduced_pairs: set[tuple[int, int]] = set()
     answers: Counter[str] = Counter()
@@ -399,6 +415,7 @@ def connection_figures(cohort: Cohort) -> ConnectionFigures | None:
         met_yes=answers["yes"],
         met_not_yet=answers["not_yet"],
         met_skip=answers["skip"],
+        links=tuple(links),
     )
 
 

@@ -172,3 +172,33 @@ async def test_connections_count_community_pairs_other_areas_and_repeat_pairings
     html = render_html_report(f, [])
     assert "Connections" in html and "Pairs placed together again" in html
     assert str(uid(1)) not in html
+
+
+async def test_the_connection_chart_links_communities_and_hides_links_under_five(world: World) -> None:
+    """Communities are nodes; a link drawn only where 5+ pairs of people met; the table says <5 otherwise."""
+    from bot.core.evaluation.charts import PNG_MAGIC, chart_specs, render_chart
+    from bot.core.groups.domain import MemberHow
+    from bot.core.groups.repository import SqlGroupRepository
+
+    # Leith (1–5) with Skye (6–8): 5 × 3 = 15 pairs in one big group; Crieff (9) meets Tain (11) once.
+    async with world.database.unit_of_work() as uow:
+        for number, people in ((1, [1, 2, 3, 4, 5, 6, 7, 8]), (2, [9, 11])):
+            await uow.repo(SqlGroupRepository).add_group(
+                guild_id=GUILD,
+                session_id=world.sessions[0].id,
+                number=number,
+                coach_id=None,
+                channel_id=None,
+                members=[uid(n) for n in people],
+                how=MemberHow.PROPOSAL,
+                now=world.clock.now(),
+            )
+        await uow.commit()
+    f = await compute_programme_figures(world.database, GUILD, now=world.clock.now())
+    assert f.connections is not None
+    assert f.connections.links == (("Isle of Skye", "Leith", 15), ("Crieff", "Tain", 1))
+    network = chart_specs(f)[-1]
+    assert network.kind == "network"
+    assert network.table_rows == (("Isle of Skye", "Leith", "15"), ("Crieff", "Tain", "<5"))
+    assert "Crieff – Tain" not in network.alt and "Isle of Skye – Leith: 15" in network.alt
+    assert render_chart(network).startswith(PNG_MAGIC)
