@@ -127,7 +127,7 @@ class GroupService:
             raise ProgrammeNotSetUpError()
         session = await uow.repo(SqlSessionRepository).get(session_id)
         if session is None or session.guild_id != guild_id:
-            raise SessionNotFoundError(session_id)
+            raise SessionNotFoundError()
         return programme, session
 
     async def _coach_ids(self, programme: Programme) -> frozenset[int]:
