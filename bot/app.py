@@ -126,6 +126,15 @@ class OfflineThreads:
         """Refuse."""
         await self._refuse()
 
+    async def voice_room(self, guild_id: int, category_id: int, name: str) -> int:
+        """Refuse."""
+        await self._refuse()
+        return 0
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Refuse."""
+        await self._refuse()
+
 
 def build_services(
     settings: Settings,

@@ -434,6 +434,43 @@ class DiscordThreads:
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, f"archive thread {thread_id}") from error
 
+    async def voice_room(self, guild_id: int, category_id: int, name: str) -> int:
+        """Return the category's voice channel with this name, creating it when there is none (a retry finds it)."""
+        guild = self._client.get_guild(guild_id)
+        category = guild.get_channel(category_id) if guild is not None else None
+        if guild is None or not isinstance(category, discord.CategoryChannel):
+            raise PermanentSendError(
+                "The groups voice category is gone; choose another with /programme setup groups_voice_category:."
+            )
+        for channel in category.voice_channels:
+            if channel.name == name[:100]:
+                return channel.id
+        try:
+            await self._slot()
+            created = await guild.create_voice_channel(name[:100], category=category)
+        except discord.Forbidden as error:
+            raise PermanentSendError(
+                f"Blether is not allowed to make voice channels in <#{category_id}>. Give its role Manage Channels "
+                "there, or clear groups_voice_category with /programme setup."
+            ) from error
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
+            raise _classify(error, "make a group's voice channel") from error
+        return created.id
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete a channel Blether made (one already gone is fine)."""
+        try:
+            channel = self._client.get_channel(channel_id)
+            if channel is None:
+                await self._slot()
+                channel = await self._client.fetch_channel(channel_id)
+            await self._slot()
+            await channel.delete()  # type: ignore[union-attr]
+        except discord.NotFound:
+            return
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
+            raise _classify(error, f"remove channel {channel_id}") from error
+
 
 class DiscordRoleMembers:
     """Tell who holds a role from the member cache (implements bot.core.ports.RoleMembers)."""

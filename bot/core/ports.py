@@ -109,6 +109,14 @@ class Threads(Protocol):
         """Archive (and lock) a thread."""
         ...
 
+    async def voice_room(self, guild_id: int, category_id: int, name: str) -> int:
+        """Return the voice channel of this name in the category, creating it when there is none."""
+        ...
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete a channel Blether made (one already gone is fine)."""
+        ...
+
 
 class RoleMembers(Protocol):
     """Tell who holds a role (the peer coach role) as the platform currently sees it."""

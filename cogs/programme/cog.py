@@ -71,6 +71,7 @@ class Programme(commands.GroupCog, group_name="programme", group_extras=FACILITA
         peer_coach_role: discord.Role | None = None,
         group_archive_hours: app_commands.Range[int, 1, 720] | None = None,
         connect_every_days: app_commands.Range[int, 1, 90] | None = None,
+        groups_voice_category: discord.CategoryChannel | None = None,
     ) -> None:
         """Set up the programme, or change only the settings you give.
 
@@ -88,6 +89,7 @@ class Programme(commands.GroupCog, group_name="programme", group_extras=FACILITA
             peer_coach_role: Role of peer coaches (one is placed in each group while they last).
             group_archive_hours: Archive group threads this many hours after a session ends (default 24).
             connect_every_days: Introduce opted-in participants to each other every this many days (default 14).
+            groups_voice_category: For voice sessions, one temporary voice channel per group in this category.
         """
         actor = actor_from(interaction)
         update = ProgrammeSettingsUpdate(
@@ -104,6 +106,7 @@ class Programme(commands.GroupCog, group_name="programme", group_extras=FACILITA
             peer_coach_role_id=peer_coach_role.id if peer_coach_role else None,
             group_archive_hours=group_archive_hours,
             connect_every_days=connect_every_days,
+            groups_voice_category_id=groups_voice_category.id if groups_voice_category else None,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)  # new offsets reschedule every reminder
         result = await self.programme.setup(actor, update)

@@ -29,6 +29,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("group_archive_hours", sa.Integer(), server_default=sa.text("24"), nullable=False)
         )
+        batch_op.add_column(sa.Column("groups_voice_category_id", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("connect_every_days", sa.Integer(), server_default=sa.text("14"), nullable=False))
     with op.batch_alter_table("sessions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("prompt", sa.String(length=500), nullable=True))
@@ -163,6 +164,7 @@ def downgrade() -> None:
         batch_op.drop_column("prompt")
     with op.batch_alter_table("programmes", schema=None) as batch_op:
         batch_op.drop_column("connect_every_days")
+        batch_op.drop_column("groups_voice_category_id")
         batch_op.drop_column("group_archive_hours")
         batch_op.drop_column("groups_before_minutes")
         batch_op.drop_column("peer_coach_role_id")

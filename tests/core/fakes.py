@@ -137,6 +137,7 @@ class FakeThreads:
     failures: list[Exception] = field(default_factory=list)
     crash_after_create: Exception | None = None
     creates: int = 0
+    voice_channels: dict[int, tuple[int, str]] = field(default_factory=dict)
     _ids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(700_000))
 
     def _maybe_fail(self) -> None:
@@ -177,6 +178,21 @@ class FakeThreads:
         self._maybe_fail()
         self.threads[thread_id].archived = True
         self.threads[thread_id].locked = locked
+
+    async def voice_room(self, guild_id: int, category_id: int, name: str) -> int:
+        """Return the voice channel of this name in the category, creating it when there is none."""
+        self._maybe_fail()
+        for channel_id, (category, existing) in self.voice_channels.items():
+            if category == category_id and existing == name:
+                return channel_id
+        channel_id = next(self._ids)
+        self.voice_channels[channel_id] = (category_id, name)
+        return channel_id
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete a channel (one already gone is fine)."""
+        self._maybe_fail()
+        self.voice_channels.pop(channel_id, None)
 
     def in_channel(self, channel_id: int) -> list["FakeThread"]:
         """Return the threads made in a channel."""

@@ -47,7 +47,7 @@ from bot.core.groups.errors import GroupsChannelMissingError
 from bot.core.groups.repository import SqlConnectionRepository, SqlGroupRepository
 from bot.core.participants.repository import SqlParticipantRepository
 from bot.core.ports import PermanentSendError, Sender, Threads, TransientSendError
-from bot.core.programme.domain import Programme, Session
+from bot.core.programme.domain import LocationKind, Programme, Session
 from bot.core.programme.repository import SqlProgrammeRepository, SqlSessionRepository
 from bot.core.storage.database import Database, UnitOfWork
 
@@ -124,7 +124,11 @@ def dissolved_archive_delivery(group: Group, now: datetime) -> NewDelivery:
         dedupe_key=delivery_key(GROUP_ARCHIVE, group.id, "dissolved"),
         due_at=now,
         deliver_before=now + ARCHIVE_GRACE,
-        payload={"thread_id": group.thread_id, "summary": f"archiving dissolved group {group.number}'s thread"},
+        payload={
+            "thread_id": group.thread_id,
+            "voice_channel_id": group.voice_channel_id,
+            "summary": f"archiving dissolved group {group.number}'s thread",
+        },
     )
 
 
@@ -324,7 +328,15 @@ class GroupThreadHandler(_Handler):
                 raise DeliverySkipped(f"group {group.id} was dissolved while its thread was being made")
         for user_id in (*members, *((group.coach_id,) if group.coach_id is not None else ())):
             await self._threads.add_member(thread_id, user_id)
-        message_id = await post_once(self._sender, thread_id, render.welcome(session, group, members), delivery)
+        voice = group.voice_channel_id
+        category = programme.groups_voice_category_id
+        if voice is None and category is not None and session.location_kind in (LocationKind.VOICE, LocationKind.STAGE):
+            voice = await self._threads.voice_room(group.guild_id, category, render.voice_room_name(session, group))
+            async with self._database.unit_of_work() as uow:
+                await uow.repo(SqlGroupRepository).set_voice(group.id, voice)
+                await uow.commit()
+        welcome = render.welcome(session, group, members, voice_channel_id=voice)
+        message_id = await post_once(self._sender, thread_id, welcome, delivery)
         log.info("Group %s of session %s has thread %s", group.number, session.id, thread_id)
         return message_id
 
@@ -353,17 +365,20 @@ class GroupMemberHandler(_Handler):
 
 
 class GroupArchiveHandler(_Handler):
-    """Archive and lock a group's thread (kind group_archive)."""
+    """Archive and lock a group's thread and remove its temporary voice channel (kind group_archive)."""
 
     async def __call__(self, delivery: Delivery) -> int | None:
         """Archive; nothing is posted."""
         thread_id = delivery.payload.get("thread_id")
+        voice = delivery.payload.get("voice_channel_id")
         if not isinstance(thread_id, int):
             async with self._database.unit_of_work() as uow:
                 group = await uow.repo(SqlGroupRepository).group(_int(delivery.payload, "group_id"))
             if group is None or group.thread_id is None:
                 raise DeliverySkipped("the group has no thread")
-            thread_id = group.thread_id
+            thread_id, voice = group.thread_id, group.voice_channel_id
+        if isinstance(voice, int):
+            await self._threads.delete_channel(voice)
         await self._threads.archive(thread_id)
         return None
 

@@ -96,6 +96,7 @@ class Group:
     thread_id: int | None
     members: tuple[int, ...]
     created_at: datetime
+    voice_channel_id: int | None = None
 
     def includes(self, user_id: int) -> bool:
         """Tell whether user_id is a member or the coach of the group."""

@@ -108,7 +108,14 @@ def session_groups(result: SessionGroups) -> OutboundMessage:
     return OutboundMessage(embeds=(embed,))
 
 
-def welcome(session: Session, group: Group, members: tuple[int, ...]) -> OutboundMessage:
+def voice_room_name(session: Session, group: Group) -> str:
+    """Return a group's temporary voice channel name ("g<id>" makes it unique, so a restart finds it)."""
+    return f"S{session.number} Group {group.number} · g{group.id}"[:100]
+
+
+def welcome(
+    session: Session, group: Group, members: tuple[int, ...], *, voice_channel_id: int | None = None
+) -> OutboundMessage:
     """Return the welcome posted in a group's thread: who is here, the session's theme and its prompt."""
     description = text(
         "Welcome to ",
@@ -118,6 +125,8 @@ def welcome(session: Session, group: Group, members: tuple[int, ...]) -> Outboun
         ". This is a private space for this group only — say hello, share what you are working on, and listen.",
     )
     fields = [EmbedField("In this group", _people(members, group.coach_id))]
+    if voice_channel_id is not None:
+        fields.append(EmbedField("Your voice room", text(channel(voice_channel_id), " (removed after the session)")))
     theme = clean_text(session.description or "")
     if theme:
         fields.append(EmbedField("Theme", text(theme[:1000])))

@@ -61,6 +61,7 @@ def _group(row: GroupRow, members: Iterable[int]) -> Group:
         thread_id=row.thread_id,
         members=tuple(sorted(members)),
         created_at=row.created_at,
+        voice_channel_id=(row.details or {}).get("voice_channel_id"),
     )
 
 
@@ -211,6 +212,15 @@ class SqlGroupRepository:
         row.channel_id, row.thread_id, row.updated_at = channel_id, thread_id, now
         await self._session.flush()
         return True
+
+    async def set_voice(self, group_id: int, channel_id: int | None) -> None:
+        """Record (or forget) a group's temporary voice channel."""
+        row = await self._session.get(GroupRow, group_id)
+        if row is not None:
+            details = dict(row.details or {})
+            details["voice_channel_id"] = channel_id
+            row.details = details
+            await self._session.flush()
 
     async def add_member(self, group: Group, user_id: int, how: MemberHow, *, now: datetime) -> None:
         """Place someone in a group."""

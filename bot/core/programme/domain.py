@@ -140,6 +140,7 @@ class Programme:
     groups_before_minutes: int | None = None
     group_archive_hours: int = DEFAULT_GROUP_ARCHIVE_HOURS
     connect_every_days: int = DEFAULT_CONNECT_EVERY_DAYS
+    groups_voice_category_id: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -174,6 +175,7 @@ class ProgrammeSettingsUpdate:
     """Text such as "15m" or "1h" ("off" for no automatic groups)."""
     group_archive_hours: int | None = None
     connect_every_days: int | None = None
+    groups_voice_category_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

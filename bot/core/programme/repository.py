@@ -40,6 +40,7 @@ PROGRAMME_SETTINGS = (
     "groups_before_minutes",
     "group_archive_hours",
     "connect_every_days",
+    "groups_voice_category_id",
 )
 SESSION_FIELDS = (
     "number",
@@ -84,6 +85,7 @@ def _programme(row: ProgrammeRow) -> Programme:
         groups_before_minutes=row.groups_before_minutes,
         group_archive_hours=row.group_archive_hours,
         connect_every_days=row.connect_every_days,
+        groups_voice_category_id=row.groups_voice_category_id,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

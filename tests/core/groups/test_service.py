@@ -28,7 +28,7 @@ from bot.core.groups.repository import SqlGroupRepository
 from bot.core.groups.service import GroupService
 from bot.core.participants.service import ParticipantService
 from bot.core.ports import PermanentSendError
-from bot.core.programme.domain import Programme, Session
+from bot.core.programme.domain import NewSession, Programme, Session
 from bot.core.programme.repository import SqlProgrammeRepository
 from bot.core.reflections.repository import SqlAttendanceRepository
 from bot.core.storage.database import Database
@@ -419,3 +419,46 @@ async def test_someone_who_leaves_the_server_leaves_open_groups_and_their_thread
     shown = await service.show(FACILITATOR, session.id)
     assert all(100 not in g.members for g in shown.groups)
     assert all(100 not in threads.threads[g.thread_id].members for g in shown.groups)
+
+
+async def test_voice_sessions_get_one_temporary_voice_room_per_group_removed_after(
+    service: GroupService,
+    participants: ParticipantService,
+    engine: Dispatcher,
+    threads: FakeThreads,
+    sender: FakeSender,
+    clock: ManualClock,
+    database: Database,
+    programme: Programme,
+) -> None:
+    """With groups_voice_category set, a voice session's groups each get a voice room, named in the welcome."""
+    from bot.core.programme.domain import Location, LocationKind
+    from bot.core.programme.repository import SqlSessionRepository
+
+    async with database.unit_of_work() as uow:
+        await uow.repo(SqlProgrammeRepository).update(1001, {"groups_voice_category_id": 4400}, now=clock.now())
+        session = await uow.repo(SqlSessionRepository).add(
+            NewSession(
+                1001,
+                5,
+                "In voice",
+                "",
+                "",
+                clock.now() + timedelta(days=1),
+                60,
+                Location(LocationKind.VOICE, channel_id=3001),
+            ),
+            now=clock.now(),
+        )
+        await uow.commit()
+    await join_people(participants, COMMUNITIES)
+    await service.create(FACILITATOR, (await service.propose(FACILITATOR, session.id)).proposal.id)
+    await engine.run_due()
+    shown = await service.show(FACILITATOR, session.id)
+    rooms = {g.voice_channel_id for g in shown.groups}
+    assert None not in rooms and set(threads.voice_channels) == rooms
+    assert all(category == 4400 for category, _ in threads.voice_channels.values())
+    assert all("voice room" in p.text() for p in sender.posts if p.channel_id in threads.threads)
+    clock.set(session.ends_at + timedelta(hours=25))
+    await engine.run_due()
+    assert threads.voice_channels == {}

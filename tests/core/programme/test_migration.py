@@ -20,6 +20,7 @@ LATER_COLUMNS = {
     ("programmes", "groups_before_minutes"),
     ("programmes", "group_archive_hours"),
     ("programmes", "connect_every_days"),
+    ("programmes", "groups_voice_category_id"),
     ("sessions", "prompt"),
 }
 

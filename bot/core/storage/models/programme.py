@@ -34,6 +34,7 @@ class ProgrammeRow(Base):
     peer_coach_role_id: Mapped[int | None] = mapped_column(Snowflake)
     groups_before_minutes: Mapped[int | None] = mapped_column(Integer)
     group_archive_hours: Mapped[int] = mapped_column(Integer, default=24, server_default=text("24"))
+    groups_voice_category_id: Mapped[int | None] = mapped_column(Snowflake)
     connect_every_days: Mapped[int] = mapped_column(Integer, default=14, server_default=text("14"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
