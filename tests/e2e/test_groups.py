@@ -292,3 +292,72 @@ async def test_connections_over_three_rounds_with_did_you_meet(fake: FakeDiscord
         await running.services.dispatcher.drain_dms()
         await fake.wait_for_dm(silent, lambda m: "/connect on" in m.text(), timeout=10)
         assert fake.ping_violations() == []
+
+
+async def test_a_voice_session_gets_a_voice_room_per_group_removed_after(
+    fake: FakeDiscord, fresh_database_url: str
+) -> None:
+    """groups_voice_category: each group of a voice session gets a voice channel there, named in its welcome and
+    deleted when the thread is archived (the bot has Manage Channels, which voice rooms need)."""
+    from bot.core.clock import ManualClock
+    from bot.core.programme.domain import LocationKind
+    from tests.e2e.harness import running_bot
+    from tests.fakediscord import permissions as perms
+    from tests.fakediscord.state import CHANNEL_VOICE
+
+    clock = ManualClock(datetime.now(UTC).replace(microsecond=0))
+    async with running_bot(fake, fresh_database_url, clock=clock) as running:
+        await fake.wait_ready()
+        await fake.wait_commands_synced()
+        groups_channel = await fake.create_text_channel("groups", "groups")
+        rooms = await fake.create_category("rooms", "Group rooms")
+        setup = await fake.slash(
+            "programme setup",
+            {
+                "timezone": "Europe/London",
+                "groups_channel": groups_channel,
+                "groups_voice_category": rooms,
+                "facilitator_channel": fake.channels.facilitators,
+            },
+        )
+        await setup.settle()
+        now = clock.now()
+        async with running.database.unit_of_work() as uow:
+            session = await uow.repo(SqlSessionRepository).add(
+                NewSession(
+                    fake.guild_id,
+                    1,
+                    "Listening well",
+                    "",
+                    "",
+                    now + timedelta(days=1),
+                    90,
+                    Location(LocationKind.VOICE, channel_id=fake.channels.session_room.id),
+                ),
+                now=now,
+            )
+            await uow.commit()
+        await join_everyone(running.services.participants, fake.guild_id, [m.id for m in fake.add_members(8)])
+        fake.set_bot_permissions(perms.BOT_DEFAULT | perms.MANAGE_CHANNELS)
+        make = await fake.slash("groups make", {"session": 1, "size": 4})
+        await make.settle(timeout=10)
+        proposal = make.last_reply()
+        assert proposal is not None
+        create_id = next(cid for cid in buttons(proposal) if cid.startswith("blether:groups:create:"))
+        await (await fake.click(proposal, create_id)).settle(timeout=10)
+        await running.services.dispatcher.run_due()
+
+        def voice_rooms() -> list[Channel]:
+            return [c for c in fake.state.channels.values() if c.type == CHANNEL_VOICE and c.parent_id == rooms.id]
+
+        await fake.wait_until(lambda: len(voice_rooms()) == 2, timeout=10, what="two voice rooms")
+        async with running.database.unit_of_work() as uow:
+            groups = await uow.repo(SqlGroupRepository).groups(session.id)
+        assert {g.voice_channel_id for g in groups} == {c.id for c in voice_rooms()}
+        for group in groups:
+            welcome = next(t for t in fake.threads(groups_channel) if t.id == group.thread_id)
+            assert any(f"<#{group.voice_channel_id}>" in m.text() for m in fake.channel_messages(welcome))
+        clock.set(session.ends_at + timedelta(hours=24, minutes=1))
+        await running.services.dispatcher.run_due()
+        await fake.wait_until(lambda: not voice_rooms(), timeout=10, what="voice rooms removed")
+        assert all(t.archived and t.locked for t in fake.threads(groups_channel))

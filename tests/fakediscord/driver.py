@@ -31,6 +31,7 @@ from .interactions import (
 from .rest import API_PREFIX, RestApi
 from .state import (
     ATTACHMENT_SIZE_LIMIT,
+    CHANNEL_CATEGORY,
     CHANNEL_TEXT,
     ApplicationCommand,
     Attachment,
@@ -547,6 +548,14 @@ class FakeDiscord:
         self.state.named_roles[key] = role
         await self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(self.guild_id), "role": role.payload()})
         return role
+
+    async def create_category(self, key: str, name: str) -> Channel:
+        """Add a category channel (as fake.channels.<key>) and dispatch CHANNEL_CREATE."""
+        channel = Channel(self.state.next_id(), CHANNEL_CATEGORY, name, self.guild_id, len(self.state.guild.channels))
+        self.state.add_channel(channel)
+        self.state.named_channels[key] = channel
+        await self.dispatch("CHANNEL_CREATE", self.state.channel_payload(channel))
+        return channel
 
     async def create_text_channel(self, key: str, name: str) -> Channel:
         """Add a text channel (as fake.channels.<key>) and dispatch CHANNEL_CREATE."""

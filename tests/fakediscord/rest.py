@@ -21,6 +21,7 @@ from . import permissions as perms
 from .faults import Fault
 from .ids import iso, utcnow
 from .state import (
+    CHANNEL_CATEGORY,
     CHANNEL_PRIVATE_THREAD,
     CHANNEL_PUBLIC_THREAD,
     CHANNEL_STAGE,
@@ -410,6 +411,8 @@ class RestApi:
         add("DELETE", reactions + "/{emoji_name}/{user_id}", self.delete_user_reaction)
         add("GET", "/guilds/{guild_id}", self.get_guild)
         add("GET", "/guilds/{guild_id}/channels", self.guild_channels)
+        add("POST", "/guilds/{guild_id}/channels", self.create_guild_channel)
+        add("DELETE", "/channels/{channel_id}", self.delete_channel)
         add("GET", "/guilds/{guild_id}/roles", self.guild_roles)
         add("GET", "/guilds/{guild_id}/members", self.list_members)
         add("GET", "/guilds/{guild_id}/members/search", self.search_members)
@@ -1255,6 +1258,48 @@ class RestApi:
         self._guild(call)
         channels = sorted(self.state.guild.channels.values(), key=lambda c: c.position)
         return Reply(body=[self.state.channel_payload(c) for c in channels])
+
+    async def create_guild_channel(self, call: Call) -> Reply:
+        """POST /guilds/{guild_id}/channels: a text, voice or category channel (Manage Channels; in a category too)."""
+        self._guild(call)
+        body = call.body()
+        kind = int(body.get("type", CHANNEL_TEXT))
+        if kind not in (CHANNEL_TEXT, CHANNEL_VOICE, CHANNEL_CATEGORY):
+            raise form_error("type", "Value must be one of {0, 2, 4}.", "BASE_TYPE_CHOICES")
+        name = body.get("name")
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            raise form_error("name", "Must be between 1 and 100 in length.", "BASE_TYPE_BAD_LENGTH")
+        parent = None
+        if body.get("parent_id") is not None:
+            parent = self.state.channels.get(int(body["parent_id"]))
+            if parent is None or parent.type != CHANNEL_CATEGORY:
+                raise form_error("parent_id", "Category does not exist.", "CHANNEL_PARENT_INVALID")
+        self._require(parent, perms.MANAGE_CHANNELS)
+        channel = Channel(
+            self.state.next_id(),
+            kind,
+            name,
+            self.state.guild.id,
+            len(self.state.guild.channels),
+            parent_id=parent.id if parent else None,
+            overwrites=list(parent.overwrites) if parent else [],
+        )
+        self.state.add_channel(channel)
+        payload = self.state.channel_payload(channel)
+        await self.fake.dispatch("CHANNEL_CREATE", payload)
+        return Reply(status=201, body=payload)
+
+    async def delete_channel(self, call: Call) -> Reply:
+        """DELETE /channels/{channel_id} (Manage Channels; a thread: Manage Threads)."""
+        channel = self._channel(call)
+        if channel.is_dm:
+            raise ApiError(403, 50003, "Cannot execute action on a DM channel")
+        self._require(channel, perms.MANAGE_THREADS if channel.is_thread else perms.MANAGE_CHANNELS)
+        payload = self.state.channel_payload(channel)
+        del self.state.channels[channel.id]
+        self.state.guild.channels.pop(channel.id, None)
+        await self.fake.dispatch("THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE", payload)
+        return Reply(body=payload)
 
     async def guild_roles(self, call: Call) -> Reply:
         """GET /guilds/{guild_id}/roles."""
