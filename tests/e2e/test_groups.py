@@ -350,7 +350,19 @@ async def test_a_voice_session_gets_a_voice_room_per_group_removed_after(
         def voice_rooms() -> list[Channel]:
             return [c for c in fake.state.channels.values() if c.type == CHANNEL_VOICE and c.parent_id == rooms.id]
 
-        await fake.wait_until(lambda: len(voice_rooms()) == 2, timeout=10, what="two voice rooms")
+        def welcomes_name_their_room() -> bool:
+            rooms_by_id = {c.id for c in voice_rooms()}
+            threads = fake.threads(groups_channel)
+            return (
+                len(rooms_by_id) == 2
+                and len(threads) == 2
+                and all(
+                    any(f"<#{room}>" in m.text() for room in rooms_by_id for m in fake.channel_messages(t))
+                    for t in threads
+                )
+            )
+
+        await fake.wait_until(welcomes_name_their_room, timeout=10, what="two voice rooms named in the welcomes")
         async with running.database.unit_of_work() as uow:
             groups = await uow.repo(SqlGroupRepository).groups(session.id)
         assert {g.voice_channel_id for g in groups} == {c.id for c in voice_rooms()}
