@@ -8,22 +8,10 @@ import aiohttp
 import discord
 
 from bot.core.delivery.limiter import RateLimiter
-from bot.core.messages import (
-    ButtonStyle,
-    Embed,
-    Emphasis,
-    Link,
-    Mention,
-    MentionKind,
-    OutboundMessage,
-    RichText,
-    SentMessage,
-    Styled,
-    Time,
-)
+from bot.core.messages import ButtonStyle, Embed, OutboundMessage, SentMessage
 from bot.core.ports import EventSpec, PermanentSendError, ThreadInfo, TransientSendError
 from bot.core.programme.domain import ChannelKind
-from bot.core.text import sanitise_block
+from bot.discord_render import RenderedEmbed, render_embed, render_message
 
 log = logging.getLogger(__name__)
 
@@ -36,50 +24,25 @@ _STYLES = {
 }
 
 
-_MARKS = {Emphasis.STRONG: "**", Emphasis.ITALIC: "*", Emphasis.STRIKE: "~~", Emphasis.CODE: "`"}
-_MENTIONS = {MentionKind.USER: "<@{}>", MentionKind.ROLE: "<@&{}>", MentionKind.CHANNEL: "<#{}>"}
-
-
-def render_rich(value: RichText | None) -> str | None:
-    """Render core rich text as Discord markdown (plain spans escaped); a bare str is passed through."""
-    if value is None or isinstance(value, str):
-        return value
-    parts: list[str] = []
-    for span in value.spans:
-        if isinstance(span, str):
-            parts.append(_keep_edges(span, sanitise_block(span, 6000)) if span.strip() else span)
-        elif isinstance(span, Time):
-            parts.append(f"<t:{int(span.when.timestamp())}:{span.style.value}>")
-        elif isinstance(span, Mention):
-            parts.append(_MENTIONS[span.kind].format(span.id))
-        elif isinstance(span, Link):
-            parts.append(f"[{sanitise_block(span.label, 200)}]({span.url})")
-        elif isinstance(span, Styled):
-            mark = _MARKS[span.emphasis]
-            parts.append(f"{mark}{render_rich(span.content)}{mark}")
-    return "".join(parts)
-
-
-def _keep_edges(text: str, rendered: str) -> str:
-    lead = text[: len(text) - len(text.lstrip())]
-    trail = text[len(text.rstrip()) :]
-    return lead + rendered + trail
+def discord_embed(rendered: RenderedEmbed) -> discord.Embed:
+    """Build discord.py's embed from one the Discord renderer wrote."""
+    result = discord.Embed(
+        title=rendered.title,
+        description=rendered.description,
+        url=rendered.url,
+        colour=rendered.colour,
+        timestamp=rendered.timestamp,
+    )
+    for item in rendered.fields:
+        result.add_field(name=item.name, value=item.value, inline=item.inline)
+    if rendered.footer:
+        result.set_footer(text=rendered.footer)
+    return result
 
 
 def to_discord_embed(embed: Embed) -> discord.Embed:
-    """Convert a core embed to discord.py's."""
-    result = discord.Embed(
-        title=render_rich(embed.title),
-        description=render_rich(embed.description),
-        url=embed.url,
-        colour=embed.colour,
-        timestamp=embed.timestamp,
-    )
-    for item in embed.fields:
-        result.add_field(name=render_rich(item.name), value=render_rich(item.value), inline=item.inline)
-    if embed.footer:
-        result.set_footer(text=render_rich(embed.footer))
-    return result
+    """Render a core embed for Discord (escaping, markup, limits) as discord.py's embed."""
+    return discord_embed(render_embed(embed))
 
 
 def to_discord_view(message: OutboundMessage) -> discord.ui.View | None:
@@ -111,10 +74,11 @@ def message_kwargs(message: OutboundMessage) -> dict[str, object]:
         if message.mention_role_ids
         else discord.AllowedMentions.none(),
     }
-    if message.content:
-        kwargs["content"] = (render_rich(message.content) or "")[:2000]
-    if message.embeds:
-        kwargs["embeds"] = [to_discord_embed(e) for e in message.embeds[:10]]
+    rendered = render_message(message)
+    if rendered.content:
+        kwargs["content"] = rendered.content
+    if rendered.embeds:
+        kwargs["embeds"] = [discord_embed(e) for e in rendered.embeds]
     view = to_discord_view(message)
     if view is not None:
         kwargs["view"] = view

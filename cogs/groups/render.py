@@ -3,7 +3,8 @@
 from typing import Any
 
 from bot.core.messages import OutboundMessage, RichText
-from bot.discord_ports import message_kwargs, render_rich
+from bot.discord_ports import message_kwargs
+from bot.discord_render import render
 
 
 def reply_kwargs(message: OutboundMessage) -> dict[str, Any]:
@@ -17,4 +18,4 @@ def reply_kwargs(message: OutboundMessage) -> dict[str, Any]:
 
 def line(value: RichText) -> str:
     """Return rich text as one Discord message."""
-    return (render_rich(value) or "")[:2000]
+    return render(value, 2000)
