@@ -21,6 +21,8 @@ from bot.core.groups import deliveries as group_deliveries
 from bot.core.groups.connections import ConnectionService
 from bot.core.groups.deliveries import GroupsFollower
 from bot.core.groups.service import GroupService
+from bot.core.interviews import deliveries as interview_deliveries
+from bot.core.interviews.service import InterviewService
 from bot.core.looplag import LoopLagWatch
 from bot.core.participants import deliveries as participant_deliveries
 from bot.core.participants.service import ParticipantService
@@ -29,11 +31,15 @@ from bot.core.programme import deliveries as programme_deliveries
 from bot.core.programme.domain import ChannelDirectory
 from bot.core.programme.permissions import is_facilitator
 from bot.core.programme.service import ProgrammeService
+from bot.core.questionnaires import deliveries as questionnaire_deliveries
+from bot.core.questionnaires.service import QuestionnaireService
 from bot.core.reflections import deliveries as reflection_deliveries
 from bot.core.reflections.attendance import AttendanceService
 from bot.core.reflections.follower import ReflectionPollFollower
 from bot.core.reflections.service import ReflectionService
 from bot.core.storage.database import Database
+from bot.core.stories import deliveries as story_deliveries
+from bot.core.stories.service import StoryService
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +73,9 @@ class Services:
     evaluation: EvaluationService
     groups: GroupService
     connections: ConnectionService
+    questionnaires: QuestionnaireService
+    interviews: InterviewService
+    stories: StoryService
     leader: AdvisoryLockLeader | None = field(default=None)
     loop_lag: LoopLagWatch = field(default_factory=LoopLagWatch)
 
@@ -197,6 +206,9 @@ def build_services(
         service=groups,
         connections=connections,
     )
+    questionnaire_deliveries.register(dispatcher, database=database, clock=clock, sender=sender)
+    interview_deliveries.register(dispatcher, database=database, sender=sender)
+    story_deliveries.register(dispatcher)
     return Services(
         settings=settings,
         database=database,
@@ -213,5 +225,8 @@ def build_services(
         evaluation=evaluation,
         groups=groups,
         connections=connections,
+        questionnaires=QuestionnaireService(database, clock, dispatcher=dispatcher, consent=participants),
+        interviews=InterviewService(database, clock, dispatcher=dispatcher),
+        stories=StoryService(database, clock),
         leader=leader,
     )

@@ -12,4 +12,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.reflections",
     "cogs.evaluation",
     "cogs.groups",
+    "cogs.questionnaires",
+    "cogs.interviews",
+    "cogs.stories",
 )

@@ -31,7 +31,18 @@ log = logging.getLogger(__name__)
 FACILITATOR_PERMISSIONS = discord.Permissions(manage_events=True)
 
 KindChoice = Literal[
-    "responses", "attendance", "participants", "resources", "stories", "group_memberships", "connections", "all"
+    "responses",
+    "attendance",
+    "participants",
+    "resources",
+    "stories",
+    "questionnaire_items",
+    "questionnaire_answers",
+    "interviews",
+    "codebook",
+    "group_memberships",
+    "connections",
+    "all",
 ]
 FormatChoice = Literal["csv", "json"]
 

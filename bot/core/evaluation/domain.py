@@ -10,9 +10,12 @@ from zoneinfo import ZoneInfo
 
 from bot.core.flash.domain import FlashRecord, ItemKind
 from bot.core.groups.domain import Connection
+from bot.core.interviews.domain import Candidate
 from bot.core.participants.domain import ConsentEvent, ConsentPurpose, Participant
-from bot.core.programme.domain import DEFAULT_RETENTION_MONTHS, DEFAULT_TIMEZONE, Programme, Session
+from bot.core.programme.domain import DEFAULT_RETENTION_MONTHS, DEFAULT_TIMEZONE, Outcome, Programme, Session
+from bot.core.questionnaires.domain import QuestionnaireData
 from bot.core.reflections.domain import AttendanceRecord, ResponseRecord
+from bot.core.stories.domain import Highlight
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,10 @@ class Cohort:
     flash_reports_published: int
     group_places: tuple[GroupPlace, ...] = ()
     connections: tuple[Connection, ...] = ()
+    questionnaires: tuple[QuestionnaireData, ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
+    highlights: tuple[Highlight, ...] = ()
+    interviews: tuple[Candidate, ...] = ()
 
     @property
     def timezone(self) -> str:

@@ -13,7 +13,7 @@ from bot.core.storage.migrations import alembic_config
 from bot.core.storage.models import Base
 
 TABLES = {"programmes", "sessions", "rsvps", "reminder_preferences"}
-# Columns later revisions add to these tables (0008: small groups' settings and the session prompt).
+# Columns later revisions add to these tables (0013: small groups' settings and the session prompt).
 LATER_COLUMNS = {
     ("programmes", "groups_channel_id"),
     ("programmes", "peer_coach_role_id"),

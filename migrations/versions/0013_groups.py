@@ -1,7 +1,7 @@
 """Create small groups and connections; groups settings on programmes; a prompt per session
 
-Revision ID: 0008_groups
-Revises: 0007_one_delivery_key_format
+Revision ID: 0013_groups
+Revises: outcomes_interviews_stories
 Create Date: 2026-12-06 00:30:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import bot.core.storage.types
 
-revision: str = "0008_groups"
-down_revision: str | None = "0007_one_delivery_key_format"
+revision: str = "0013_groups"
+down_revision: str | None = "outcomes_interviews_stories"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
