@@ -7,7 +7,7 @@ from bot.core.storage.external_ids import SqlExternalIdRepository, derived_id
 from bot.core.storage.state import SqlStateRepository
 
 PLATFORM = "matrix"
-ROOM, USER, EVENT = "room", "user", "event"
+ROOM, USER, EVENT, ROLE = "room", "user", "event", "role"
 
 
 class MatrixIds:

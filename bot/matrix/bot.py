@@ -1,0 +1,343 @@
+"""The Matrix bot: a sync loop with its token kept in the database, and the handlers for what people do.
+
+The sync token is stored only after every event of a batch has been handled, so a restart neither replays
+a batch it finished nor misses one it had not (a crash mid-batch handles that batch again; handlers are
+idempotent: replies reuse the command's event id as their txnId). The very first start skips history.
+"""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from mautrix.api import HTTPAPI, Method, Path
+
+from bot.app import Services
+from bot.config import MatrixSettings
+from bot.core.actors import Actor
+from bot.core.errors import DomainError
+from bot.core.messages import OutboundMessage, Text, code, text
+from bot.matrix.commands import (
+    Command,
+    Invocation,
+    Registry,
+    UsageError,
+    check_options,
+    help_text,
+    parse,
+    setup_update,
+    usage,
+)
+from bot.matrix.http import call
+from bot.matrix.ids import ROLE, ROOM, USER, MatrixIds, MatrixState
+from bot.matrix.render import Names, message_blocks, split_events
+
+log = logging.getLogger(__name__)
+
+SYNC_TIMEOUT_MS = 30_000
+CREATOR_POWER = 2**53  # room version 12: creators rank above every power level
+_PRE_CREATOR_VERSIONS = frozenset(str(v) for v in range(1, 12))
+SYNC_TOKEN = "sync_token"
+SYNC_FILTER = {
+    "presence": {"not_types": ["*"]},
+    "account_data": {"not_types": ["*"]},
+    "room": {
+        "timeline": {"limit": 100, "types": ["m.room.message", "m.reaction", "m.room.encrypted"]},
+        "state": {"types": ["m.room.encryption"]},
+        "ephemeral": {"not_types": ["*"]},
+        "account_data": {"not_types": ["*"]},
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who sent a command and where."""
+
+    user_id: str
+    room_id: str
+    event_id: str
+
+
+class MatrixBot:
+    """Follow the homeserver's sync stream and answer `!blether` commands."""
+
+    def __init__(
+        self, api: HTTPAPI, settings: MatrixSettings, services: Services, ids: MatrixIds, state: MatrixState
+    ) -> None:
+        self._api = api
+        self._settings = settings
+        self._services = services
+        self._ids = ids
+        self._state = state
+        self._stopping = asyncio.Event()
+        self.registry = Registry()
+        self._register()
+
+    # --- the sync loop -------------------------------------------------------------------------------------
+
+    async def _sync(self, since: str | None, timeout_ms: int) -> dict:
+        query = {"timeout": str(timeout_ms), "filter": _json(SYNC_FILTER)}
+        if since:
+            query["since"] = since
+        return await call("sync", lambda: self._api.request(Method.GET, Path.v3.sync, query_params=query))
+
+    async def run(self) -> None:
+        """Sync until stop() is called; the first start skips everything said before it."""
+        since = await self._state.get(SYNC_TOKEN)
+        if since is None:
+            first = await self._sync(None, 0)
+            await self._accept_invites(first)
+            since = first["next_batch"]
+            await self._state.set(SYNC_TOKEN, since, now=self._services.clock.now())
+            log.info("First start on Matrix: history skipped; following from now on")
+        while not self._stopping.is_set():
+            try:
+                batch = await self._sync(since, SYNC_TIMEOUT_MS)
+            except Exception as error:  # a failed sync is retried after a pause; the loop never dies
+                log.warning("Matrix sync failed (%s); trying again in 5 s", error)
+                await asyncio.sleep(5)
+                continue
+            await self.handle_batch(batch)
+            since = batch["next_batch"]
+            await self._state.set(SYNC_TOKEN, since, now=self._services.clock.now())
+
+    def stop(self) -> None:
+        """Ask the sync loop to stop after the current batch."""
+        self._stopping.set()
+
+    async def handle_batch(self, batch: dict) -> None:
+        """Handle every timeline event of a sync batch in order, then accept invitations."""
+        for room_id, room in batch.get("rooms", {}).get("join", {}).items():
+            for event in room.get("timeline", {}).get("events", []):
+                try:
+                    await self._handle(room_id, event)
+                except Exception:
+                    log.exception("Handling Matrix event %s in %s failed", event.get("event_id"), room_id)
+        await self._accept_invites(batch)
+
+    async def _accept_invites(self, batch: dict) -> None:
+        for room_id in batch.get("rooms", {}).get("invite", {}):
+            try:
+                path = Path.v3.join[room_id]
+                await call("join a room", lambda path=path: self._api.request(Method.POST, path, {}))
+                log.info("Joined Matrix room %s on invitation", room_id)
+            except Exception as error:
+                log.warning("Could not join Matrix room %s: %s", room_id, error)
+
+    async def _handle(self, room_id: str, event: dict) -> None:
+        sender = event.get("sender")
+        if sender == self._settings.user_id:
+            return
+        kind = event.get("type")
+        if kind == "m.room.encrypted":
+            await self._cannot_read(room_id)
+        elif kind == "m.room.message":
+            body = (event.get("content") or {}).get("body")
+            if isinstance(body, str):
+                await self._command(Caller(sender, room_id, event["event_id"]), body)
+        elif kind == "m.reaction":
+            await self._reaction(room_id, sender, event)
+
+    # --- rooms, people and permissions ---------------------------------------------------------------------
+
+    async def guild_of(self, room_id: str) -> int:
+        """Return the programme (guild) number a room belongs to; a room with none is its own."""
+        found = await self._state.get(f"guild.{room_id}")
+        return int(found) if found else await self._ids.number(ROOM, room_id)
+
+    async def power_level(self, room_id: str, user_id: str) -> int:
+        """Return a user's power level in a room, read from the homeserver now (never cached).
+
+        From room version 12 the room's creators outrank everyone and are not listed in the power levels.
+        """
+        path = Path.v3.rooms[room_id].state
+        try:
+            events = await call("read the room's state", lambda: self._api.request(Method.GET, path))
+        except Exception as error:
+            log.warning("Could not read power levels in %s: %s", room_id, error)
+            return 0
+        found = {e.get("type"): e for e in events if e.get("state_key") == ""}
+        levels = (found.get("m.room.power_levels") or {}).get("content") or {}
+        create = found.get("m.room.create") or {}
+        content = create.get("content") or {}
+        creators = {create.get("sender"), *(content.get("additional_creators") or ())}
+        if str(content.get("room_version", "1")) not in _PRE_CREATOR_VERSIONS and user_id in creators:
+            return CREATOR_POWER
+        users = levels.get("users") or {}
+        value = users.get(user_id, levels.get("users_default", 0))
+        return value if isinstance(value, int) else 0
+
+    async def actor(self, caller: Caller, *, power_room: str | None = None) -> Actor:
+        """Build the Actor for a caller: a facilitator when their power level in the programme's room is high enough."""
+        guild_id = await self.guild_of(caller.room_id)
+        room = power_room or await self._announcements_room(guild_id) or caller.room_id
+        level = await self.power_level(room, caller.user_id)
+        return Actor(
+            guild_id=guild_id,
+            user_id=await self._ids.number(USER, caller.user_id),
+            display_name=caller.user_id,
+            can_manage_events=level >= self._settings.facilitator_power_level,
+        )
+
+    async def _announcements_room(self, guild_id: int) -> str | None:
+        programme = await self._services.programme.get_programme(guild_id)
+        if programme is None or programme.announcements_channel_id is None:
+            return None
+        return await self._ids.external(programme.announcements_channel_id)
+
+    async def _resolve_room(self, value: str) -> str:
+        if value.startswith("!") and ":" in value:
+            return value
+        if value.startswith("#") and ":" in value:
+            path = Path.v3.directory.room[value]
+            try:
+                answer = await call("look up a room alias", lambda: self._api.request(Method.GET, path))
+            except Exception:
+                raise UsageError(f"No room is called {value}: check the alias, or give the room id (!…).") from None
+            return answer["room_id"]
+        raise UsageError(f"{value!r} is not a room: give a room id (!abc:example.org) or an alias (#room:example.org).")
+
+    # --- replies ---------------------------------------------------------------------------------------------
+
+    async def reply(self, caller: Caller, message: Text | str) -> None:
+        """Answer a command as a notice in a thread on it (txnId from the command: sent once)."""
+        zone = await self._zone(await self.guild_of(caller.room_id))
+        names = Names(zone=zone, users={}, rooms={}, now=self._services.clock.now())
+        for index, (body, rich) in enumerate(split_events(message_blocks(OutboundMessage(content=message), names))):
+            content = {
+                "msgtype": "m.notice",
+                "body": body,
+                "format": "org.matrix.custom.html",
+                "formatted_body": rich,
+                "m.mentions": {},
+                "m.relates_to": {
+                    "rel_type": "m.thread",
+                    "event_id": caller.event_id,
+                    "is_falling_back": True,
+                    "m.in_reply_to": {"event_id": caller.event_id},
+                },
+            }
+            path = Path.v3.rooms[caller.room_id].send["m.room.message"][f"reply-{caller.event_id}-{index}"]
+            await call("reply", lambda path=path, content=content: self._api.request(Method.PUT, path, content))
+
+    async def _zone(self, guild_id: int):
+        programme = await self._services.programme.get_programme(guild_id)
+        from zoneinfo import ZoneInfo
+
+        return programme.zone if programme is not None else ZoneInfo(self._services.settings.timezone)
+
+    async def _cannot_read(self, room_id: str) -> None:
+        """Say once, where a facilitator will see it, that Blether cannot read an encrypted room."""
+        key = f"encrypted.{room_id}"
+        if await self._state.get(key):
+            return
+        await self._state.set(key, "told", now=self._services.clock.now())
+        log.warning("Matrix room %s is end-to-end encrypted: Blether cannot read commands there", room_id)
+        notice = (
+            "This room is end-to-end encrypted, so Blether cannot read the commands typed here. "
+            "Use an unencrypted room for the programme (encryption cannot be turned off in a room)."
+        )
+        content = {"msgtype": "m.notice", "body": notice, "m.mentions": {}}
+        path = Path.v3.rooms[room_id].send["m.room.message"][f"encrypted-{room_id}"]
+        try:
+            await call("warn about encryption", lambda: self._api.request(Method.PUT, path, content))
+        except Exception as error:
+            log.warning("Could not post the encryption notice in %s: %s", room_id, error)
+
+    # --- commands ---------------------------------------------------------------------------------------------
+
+    async def _command(self, caller: Caller, body: str) -> None:
+        try:
+            parsed = parse(body)
+        except UsageError as error:
+            await self.reply(caller, error.message)
+            return
+        if parsed is None:
+            return
+        words, options = parsed
+        found = self.registry.find(words) if words else None
+        if found is None:
+            await self.reply(caller, text("Unknown command. Type ", code("!blether help"), " for what you can use."))
+            return
+        command, rest = found
+        try:
+            check_options(command, Invocation(await self.actor(caller), caller.room_id, rest, options))
+            invocation = Invocation(await self.actor(caller), caller.room_id, rest, options)
+            answer = await command.handler(invocation)
+        except UsageError as error:
+            await self.reply(caller, error.message)
+            return
+        except DomainError as error:
+            await self.reply(caller, error.message)
+            return
+        await self.reply(caller, answer)
+
+    def _register(self) -> None:
+        add = self.registry.add
+        add(Command("help", "help", "list what you can use", False, self._help))
+        add(
+            Command(
+                "setup",
+                "setup [reflections:ROOM] [facilitators:ROOM] [timezone:ZONE] [reminders:7d,1d,1h]",
+                "make this room the programme's announcements room and name the others",
+                True,
+                self._setup,
+                frozenset({"reflections", "facilitators", "timezone", "reminders"}),
+            )
+        )
+        add(Command("join", "join", "join the programme (reminders, reflections)", False, self._join))
+
+    async def _help(self, invocation: Invocation) -> Text:
+        if invocation.words:
+            raise UsageError(usage(self.registry.find(("help",))[0]))  # type: ignore[index]
+        facilitator = invocation.actor.can_manage_events
+        return help_text(self.registry.visible_to(facilitator), facilitator)
+
+    async def _setup(self, invocation: Invocation) -> Text:
+        command = self.registry.find(("setup",))[0]  # type: ignore[index]
+        if invocation.words:
+            raise UsageError(usage(command))
+        # The room setup runs in becomes the announcements room: the caller's power there decides.
+        here = invocation.room_id
+        level = await self.power_level(here, invocation.actor.display_name)
+        guild_id = await self._ids.number(ROOM, here)
+        actor = Actor(
+            guild_id=guild_id,
+            user_id=invocation.actor.user_id,
+            display_name=invocation.actor.display_name,
+            can_manage_events=level >= self._settings.facilitator_power_level,
+        )
+        rooms = {"announcements": here}
+        for name in ("reflections", "facilitators"):
+            if invocation.options.get(name):
+                rooms[name] = await self._resolve_room(invocation.options[name])
+        numbers = {name: await self._ids.number(ROOM, room) for name, room in rooms.items()}
+        # "The participants" (everyone who joined) stand in for Discord's participant role: reminders ping them.
+        role = await self._ids.number(ROLE, f"participants@{here}")
+        result = await self._services.programme.setup(actor, setup_update(invocation.options, numbers, role))
+        for room in rooms.values():
+            await self._state.set(f"guild.{room}", str(guild_id), now=self._services.clock.now())
+        named = ", ".join(f"{name}: {room}" for name, room in rooms.items())
+        verb = "Programme created" if result.created else "Programme updated"
+        return text(
+            f"{verb}. Rooms — {named}. Time zone {result.programme.timezone}. ", *[n + " " for n in result.notes]
+        )
+
+    async def _join(self, invocation: Invocation) -> Text:
+        if invocation.words:
+            raise UsageError(usage(self.registry.find(("join",))[0]))  # type: ignore[index]
+        result = await self._services.participants.join(invocation.actor)
+        return text("Welcome to the programme." if result.created or result.reactivated else "You have already joined.")
+
+    async def _reaction(self, room_id: str, sender: str, event: dict) -> None:
+        """Handle a reaction (RSVP on reminders; later work)."""
+        del room_id, sender, event
+
+
+def _json(value: object) -> str:
+    import json
+
+    return json.dumps(value, separators=(",", ":"))
+
+
+__all__ = ["MatrixBot"]

@@ -1,0 +1,176 @@
+"""The real bot process on a real Synapse, driven by real Matrix clients (plain HTTP)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.matrix.client import Person
+from tests.matrix.synapse import Synapse
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class BotProcess:
+    """`python -m bot run --platform matrix` with its log in a file."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the bot and wait until it follows the sync stream."""
+        offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run", "--platform", "matrix"],
+                cwd=self.log_path.parent,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if "Blether is following Matrix" in self.log_path.read_text()[offset:]:
+                time.sleep(0.5)  # the first sync request goes out
+                return
+            if self.process.poll() is not None:
+                raise AssertionError(f"the bot exited: {self.log_path.read_text()[-3000:]}")
+            time.sleep(0.1)
+        raise AssertionError(f"the bot did not start: {self.log_path.read_text()[-3000:]}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Stop the bot (SIGTERM waits for the current sync; SIGKILL is a crash)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=45)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log(self) -> str:
+        """Return the bot's log so far."""
+        return self.log_path.read_text()
+
+
+@pytest.fixture
+def people(synapse: Synapse, register, tmp_path: Path) -> Iterator[dict]:
+    """A facilitator (room creator, power 100), a participant, the programme room, and the bot running."""
+    bot_user = register("blether")
+    facilitator = Person(synapse, register("fay"))
+    participant = Person(synapse, register("pat"))
+    room = facilitator.create_room("Programme", invite=[bot_user.user_id, participant.user_id])
+    participant.join(room)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "BLETHER_", "MATRIX_", "DATABASE"))}
+    env.update(
+        {
+            "PYTHONPATH": str(REPO_ROOT),
+            "PYTHONUNBUFFERED": "1",
+            "BLETHER_PLATFORM": "matrix",
+            "MATRIX_HOMESERVER": synapse.base_url,
+            "MATRIX_USER_ID": bot_user.user_id,
+            "MATRIX_ACCESS_TOKEN": bot_user.access_token,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'blether.db'}",
+            "LOG_LEVEL": "DEBUG",
+            "BLETHER_TIMEZONE": "Europe/London",
+        }
+    )
+    bot = BotProcess(env, tmp_path / "bot.log")
+    bot.start()
+    try:
+        yield {
+            "bot": bot,
+            "bot_id": bot_user.user_id,
+            "fay": facilitator,
+            "pat": participant,
+            "room": room,
+            "token": bot_user.access_token,
+        }
+    finally:
+        bot.stop()
+
+
+def _reply_to(event_id: str):
+    def match(content: dict) -> bool:
+        relates = content.get("m.relates_to") or {}
+        return content.get("msgtype") == "m.notice" and relates.get("event_id") == event_id
+
+    return match
+
+
+def test_a_facilitator_sets_up_the_programme_and_a_participant_is_refused(people) -> None:
+    """Setup by a power-100 user creates the programme; the same command from a power-0 user is refused."""
+    fay, pat, room, bot_id = people["fay"], people["pat"], people["room"], people["bot_id"]
+    refused = pat.say(room, "!blether setup")
+    answer = fay.wait_for(room, bot_id, _reply_to(refused))
+    assert "Only facilitators" in answer["body"]
+    asked = fay.say(room, "!blether setup timezone:Europe/London reminders:1h")
+    answer = fay.wait_for(room, bot_id, _reply_to(asked))
+    assert "Programme created" in answer["body"]
+    assert answer["m.relates_to"]["rel_type"] == "m.thread"
+    # Facilitators are checked at runtime: promoted to 50 the participant may, demoted again they may not.
+    fay.set_power(room, pat.user_id, 50)
+    allowed = pat.say(room, "!blether setup reminders:2h")
+    assert "Programme updated" in fay.wait_for(room, bot_id, _reply_to(allowed))["body"]
+    fay.set_power(room, pat.user_id, 0)
+    again = pat.say(room, "!blether setup reminders:3h")
+    assert "Only facilitators" in fay.wait_for(room, bot_id, _reply_to(again))["body"]
+
+
+def test_help_lists_what_the_caller_may_use_and_mistakes_get_a_usage_line(people) -> None:
+    """A participant's help hides facilitator commands; a wrong option gets the usage line."""
+    fay, pat, room, bot_id = people["fay"], people["pat"], people["room"], people["bot_id"]
+    asked = pat.say(room, "!blether help")
+    body = fay.wait_for(room, bot_id, _reply_to(asked))["body"]
+    assert "!blether join" in body and "!blether setup" not in body
+    asked = fay.say(room, "!blether help")
+    assert "!blether setup" in fay.wait_for(room, bot_id, _reply_to(asked))["body"]
+    wrong = fay.say(room, "!blether setup colour:blue")
+    body = fay.wait_for(room, bot_id, _reply_to(wrong))["body"]
+    assert "Usage: !blether setup" in body
+    unknown = fay.say(room, "!blether fly")
+    assert "!blether help" in fay.wait_for(room, bot_id, _reply_to(unknown))["body"]
+
+
+def test_a_restart_neither_replays_nor_misses_commands(people) -> None:
+    """A command answered before a restart is not answered again; one sent while the bot was down is answered."""
+    fay, pat, room, bot_id, bot = people["fay"], people["pat"], people["room"], people["bot_id"], people["bot"]
+    first = pat.say(room, "!blether join")
+    assert "Welcome" in fay.wait_for(room, bot_id, _reply_to(first))["body"]
+    bot.stop(signal.SIGKILL)
+    while_down = pat.say(room, "!blether help")
+    bot.start()
+    fay.wait_for(room, bot_id, _reply_to(while_down))
+    time.sleep(2)
+    replies = [c for c in fay.texts_from(room, bot_id) if (c.get("m.relates_to") or {}).get("event_id") == first]
+    assert len(replies) == 1
+
+
+def test_an_encrypted_room_is_reported_once(people, synapse: Synapse) -> None:
+    """In an encrypted room the bot says once that it cannot read commands there."""
+    fay, bot_id = people["fay"], people["bot_id"]
+    secret_room = fay.create_room("Secret", invite=[bot_id], encrypted=True)
+    deadline = time.monotonic() + 30
+    while bot_id not in str(fay.request("GET", f"/rooms/{secret_room}/joined_members")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for index in range(2):
+        path = f"/rooms/{secret_room}/send/m.room.encrypted/enc{index}"
+        fay.request("PUT", path, {"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "x", "session_id": "s"})
+    notice = fay.wait_for(secret_room, bot_id, lambda c: "end-to-end encrypted" in c["body"])
+    assert notice["msgtype"] == "m.notice"
+    time.sleep(2)
+    assert sum("end-to-end encrypted" in c["body"] for c in fay.texts_from(secret_room, bot_id)) == 1
+
+
+def test_the_token_is_never_logged(people) -> None:
+    """The access token appears nowhere in the bot's DEBUG log."""
+    people["fay"].say(people["room"], "!blether help")
+    time.sleep(1)
+    assert people["token"] not in people["bot"].log()
