@@ -70,6 +70,7 @@ class MatrixBot:
         self._ids = ids
         self._state = state
         self._stopping = asyncio.Event()
+        self._waiting: asyncio.Future | None = None
         self.registry = Registry()
         self._register()
 
@@ -91,8 +92,13 @@ class MatrixBot:
             await self._state.set(SYNC_TOKEN, since, now=self._services.clock.now())
             log.info("First start on Matrix: history skipped; following from now on")
         while not self._stopping.is_set():
+            self._waiting = asyncio.ensure_future(self._sync(since, SYNC_TIMEOUT_MS))
             try:
-                batch = await self._sync(since, SYNC_TIMEOUT_MS)
+                batch = await self._waiting
+            except asyncio.CancelledError:
+                if self._stopping.is_set():
+                    break  # stopped while waiting for news: nothing half-handled
+                raise
             except Exception as error:  # a failed sync is retried after a pause; the loop never dies
                 log.warning("Matrix sync failed (%s); trying again in 5 s", error)
                 await asyncio.sleep(5)
@@ -102,8 +108,10 @@ class MatrixBot:
             await self._state.set(SYNC_TOKEN, since, now=self._services.clock.now())
 
     def stop(self) -> None:
-        """Ask the sync loop to stop after the current batch."""
+        """Stop the sync loop: at once while it waits for news, else after the batch it is handling."""
         self._stopping.set()
+        if self._waiting is not None and not self._waiting.done():
+            self._waiting.cancel()
 
     async def handle_batch(self, batch: dict) -> None:
         """Handle every timeline event of a sync batch in order, then accept invitations."""
