@@ -15,7 +15,9 @@ from bot.app import Services
 from bot.config import MatrixSettings
 from bot.core.actors import Actor
 from bot.core.errors import DomainError
-from bot.core.messages import OutboundMessage, Text, code, text
+from bot.core.messages import OutboundMessage, Text, Time, code, text
+from bot.core.programme.domain import DEFAULT_DURATION_MINUTES, SessionDraft
+from bot.core.programme.ids import parse_rsvp_button_id
 from bot.matrix.commands import (
     Command,
     Invocation,
@@ -24,12 +26,14 @@ from bot.matrix.commands import (
     check_options,
     help_text,
     parse,
+    parse_duration,
     setup_update,
     usage,
 )
 from bot.matrix.http import call
 from bot.matrix.ids import ROLE, ROOM, USER, MatrixIds, MatrixState
 from bot.matrix.render import Names, message_blocks, split_events
+from bot.matrix.sender import MatrixSender
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +66,16 @@ class MatrixBot:
     """Follow the homeserver's sync stream and answer `!blether` commands."""
 
     def __init__(
-        self, api: HTTPAPI, settings: MatrixSettings, services: Services, ids: MatrixIds, state: MatrixState
+        self,
+        api: HTTPAPI,
+        settings: MatrixSettings,
+        services: Services,
+        ids: MatrixIds,
+        state: MatrixState,
+        sender: MatrixSender,
     ) -> None:
         self._api = api
+        self._sender = sender
         self._settings = settings
         self._services = services
         self._ids = ids
@@ -294,6 +305,17 @@ class MatrixBot:
             )
         )
         add(Command("join", "join", "join the programme (reminders, reflections)", False, self._join))
+        add(
+            Command(
+                "session add",
+                'session add NUMBER "TITLE" YYYY-MM-DD HH:MM [DURATION] [LINK] [description:"…"] [speaker:"…"]',
+                "add a session (time in the programme's zone; duration like 90m or 1h30m)",
+                True,
+                self._session_add,
+                frozenset({"description", "speaker"}),
+            )
+        )
+        add(Command("calendar", "calendar", "upload the programme's calendar (.ics)", False, self._calendar))
 
     async def _help(self, invocation: Invocation) -> Text:
         if invocation.words:
@@ -337,9 +359,59 @@ class MatrixBot:
         result = await self._services.participants.join(invocation.actor)
         return text("Welcome to the programme." if result.created or result.reactivated else "You have already joined.")
 
+    async def _session_add(self, invocation: Invocation) -> Text:
+        command = self.registry.find(("session", "add"))[0]  # type: ignore[index]
+        words = list(invocation.words)
+        if len(words) < 4 or not words[0].isdigit():
+            raise UsageError(usage(command))
+        number, title, day, clock_time, *rest = words
+        duration = DEFAULT_DURATION_MINUTES
+        location: str | None = None
+        for word in rest:
+            if word.startswith(("http://", "https://")) and location is None:
+                location = word
+            elif (minutes := parse_duration(word)) is not None:
+                duration = minutes
+            else:
+                raise UsageError(f"{word!r} is neither a duration (90m, 1h30m) nor a link. {usage(command)}")
+        draft = SessionDraft(
+            number=int(number),
+            title=title,
+            starts=f"{day} {clock_time}",
+            duration_minutes=duration,
+            location=location,
+            description=invocation.options.get("description", ""),
+            speaker=invocation.options.get("speaker", ""),
+        )
+        change = await self._services.programme.add_session(invocation.actor, draft)
+        session = change.session
+        return text(f"Session {session.number} ({session.title}) added for ", Time(session.starts_at), ".")
+
+    async def _calendar(self, invocation: Invocation) -> Text:
+        if invocation.words:
+            raise UsageError(usage(self.registry.find(("calendar",))[0]))  # type: ignore[index]
+        calendar = await self._services.programme.calendar_ics(invocation.actor.guild_id)
+        await self._sender.post_to_room(invocation.room_id, OutboundMessage(files=(calendar,)))
+        return text("The calendar is above: open it to add every session to your calendar.")
+
     async def _reaction(self, room_id: str, sender: str, event: dict) -> None:
-        """Handle a reaction (RSVP on reminders; later work)."""
-        del room_id, sender, event
+        """RSVP: ✅ on a reminder says you'll be there, ❌ takes it back (no reply: reactions stay quiet)."""
+        relates = (event.get("content") or {}).get("m.relates_to") or {}
+        key = str(relates.get("key", "")).replace("\ufe0f", "")
+        going = {"✅": True, "✔": True, "❌": False}.get(key)
+        if going is None or relates.get("rel_type") != "m.annotation":
+            return
+        custom_id = await self._state.get(f"rsvp.{relates.get('event_id')}")
+        session_id = parse_rsvp_button_id(custom_id) if custom_id else None
+        if session_id is None:
+            return
+        user_number = await self._ids.number(USER, sender)
+        try:
+            status = await self._services.programme.rsvp(None, session_id, user_number, going=going)
+        except DomainError as error:
+            log.info("RSVP by reaction in %s refused: %s", room_id, error.message)
+            return
+        log.info("RSVP by reaction: session %s, going=%s, %s coming", session_id, going, status.count)
 
 
 def _json(value: object) -> str:

@@ -4,6 +4,7 @@ Each handler parses, makes one service call and returns the reply as rich text; 
 facilitators themselves (the Actor says whether the caller has the power level, looked up on every command).
 """
 
+import re
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -123,3 +124,14 @@ def help_text(commands: list[Command], is_facilitator: bool) -> Text:
     if not is_facilitator:
         lines.append("Facilitators (power level in the announcements room) see more commands.")
     return text(*lines)  # type: ignore[arg-type]
+
+
+_DURATION = re.compile(r"^(?:(?P<h>\d{1,2})h)?(?:(?P<m>\d{1,3})m?)?$")
+
+
+def parse_duration(word: str) -> int | None:
+    """Read a duration such as 90m, 1h30m, 2h or 90 (minutes); None when it is not one."""
+    match = _DURATION.match(word.lower())
+    if match is None or not (match["h"] or match["m"]):
+        return None
+    return int(match["h"] or 0) * 60 + int(match["m"] or 0)

@@ -6,9 +6,10 @@ ones written below, and links are written only for http(s) URLs. Times are shown
 
 import html
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -80,9 +81,36 @@ def _safe_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+_LEGACY = re.compile(
+    r"<t:(?P<unix>-?\d{1,12})(?::(?P<style>[tTdDfFR]))?>|<@&(?P<role>\d+)>|<@!?(?P<user>\d+)>|<#(?P<room>\d+)>"
+)
+
+
+def legacy_spans(value: str) -> list[object]:
+    """Turn Discord markup some core texts still carry (<t:…>, <@&…>, <@…>, <#…>) into spans."""
+    spans: list[object] = []
+    position = 0
+    for match in _LEGACY.finditer(value):
+        spans.append(value[position : match.start()])
+        position = match.end()
+        if match["unix"]:
+            style = TimeStyle(match["style"]) if match["style"] in {s.value for s in TimeStyle} else TimeStyle.FULL
+            spans.append(Time(datetime.fromtimestamp(int(match["unix"]), UTC), style))
+        elif match["role"]:
+            spans.append(Mention(MentionKind.ROLE, int(match["role"])))
+        elif match["user"]:
+            spans.append(Mention(MentionKind.USER, int(match["user"])))
+        else:
+            spans.append(Mention(MentionKind.CHANNEL, int(match["room"])))
+    spans.append(value[position:])
+    return [s for s in spans if s != ""]
+
+
 def _span(span: object, names: Names, *, as_html: bool) -> str:
     esc = html.escape if as_html else (lambda s: s)
     if isinstance(span, str):
+        if _LEGACY.search(span):
+            return "".join(_span(part, names, as_html=as_html) for part in legacy_spans(span))
         return esc(span).replace("\n", "<br>") if as_html else span
     if isinstance(span, Time):
         return esc(show_time(span.when, span.style, names))
@@ -235,13 +263,16 @@ def mentioned_numbers(message: OutboundMessage) -> tuple[set[int], set[int]]:
     rooms: set[int] = set()
 
     def walk(value: RichText | None) -> None:
-        if value is None or isinstance(value, str):
+        if value is None:
             return
-        for span in value.spans:
+        spans = legacy_spans(value) if isinstance(value, str) else value.spans
+        for span in spans:
             if isinstance(span, Mention):
                 (users if span.kind is MentionKind.USER else rooms).add(span.id)
             elif isinstance(span, Styled):
                 walk(span.content)
+            elif isinstance(span, str) and span is not value and _LEGACY.search(span):
+                walk(span)
 
     walk(message.content)
     for embed in message.embeds:

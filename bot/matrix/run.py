@@ -151,7 +151,7 @@ async def run_matrix(settings: Settings, database: Database) -> int:
         sender = MatrixSender(api, ids, state, clock, user_id=matrix.user_id, zone=zone, role_members=role_members)
         services = build_services(settings, database, sender=sender, mirror=None, clock=clock)
         await ids.number(USER, matrix.user_id)
-        bot = MatrixBot(api, matrix, services, ids, state)
+        bot = MatrixBot(api, matrix, services, ids, state, sender)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError):

@@ -10,6 +10,7 @@ from mautrix.api import HTTPAPI, MediaPath, Method, Path
 from bot.core.clock import Clock
 from bot.core.messages import FileAttachment, OutboundMessage, SentMessage
 from bot.core.ports import PermanentSendError
+from bot.core.programme.ids import parse_rsvp_button_id
 from bot.matrix.http import call
 from bot.matrix.ids import EVENT, ROOM, USER, MatrixIds, MatrixState
 from bot.matrix.render import Names, mentioned_numbers, message_blocks, split_events
@@ -21,6 +22,8 @@ DIRECT_NOTICE = (
     "This is a direct room Blether created for you. It is not end-to-end encrypted: the homeserver's "
     "operators can read it, as they can read the programme's rooms."
 )
+
+RSVP_HINT = "React ✅ to say you'll be there, ❌ to take it back."
 
 RoleMembers = Callable[[int], Awaitable[list[str]]]
 ZoneOf = Callable[[], Awaitable[ZoneInfo]]
@@ -81,7 +84,10 @@ class MatrixSender:
         for role_id in message.mention_role_ids:
             pinged.extend(u for u in await self._role_members(role_id) if u not in pinged)
         contents = []
-        for index, (body, rich) in enumerate(split_events(message_blocks(message, names)) or [("", "")]):
+        blocks = message_blocks(message, names)
+        if any(b.custom_id and parse_rsvp_button_id(b.custom_id) for b in message.buttons):
+            blocks.append((RSVP_HINT, f"<p><em>{RSVP_HINT}</em></p>"))
+        for index, (body, rich) in enumerate(split_events(blocks) or [("", "")]):
             content = {
                 "msgtype": self._msgtype,
                 "body": body or " ",
@@ -105,6 +111,9 @@ class MatrixSender:
         for index, attachment in enumerate(message.files):
             await self._send_file(room, attachment, f"{base}.file{index}")
         assert first is not None
+        actions = [b.custom_id for b in message.buttons if b.custom_id and parse_rsvp_button_id(b.custom_id)]
+        if actions:  # a reaction to this event stands for its RSVP button
+            await self._state.set(f"rsvp.{first}", actions[0], now=self._clock.now())
         return SentMessage(
             message_id=await self._ids.number(EVENT, first), channel_id=await self._ids.number(ROOM, room)
         )

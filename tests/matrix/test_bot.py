@@ -2,11 +2,14 @@
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -92,6 +95,7 @@ def people(synapse: Synapse, register, tmp_path: Path) -> Iterator[dict]:
             "pat": participant,
             "room": room,
             "token": bot_user.access_token,
+            "database": tmp_path / "blether.db",
         }
     finally:
         bot.stop()
@@ -174,3 +178,60 @@ def test_the_token_is_never_logged(people) -> None:
     people["fay"].say(people["room"], "!blether help")
     time.sleep(1)
     assert people["token"] not in people["bot"].log()
+
+
+def _events(person: Person, room: str, sender: str, needle: str) -> list[dict]:
+    return [
+        e
+        for e in person.messages(room)
+        if e["type"] == "m.room.message" and e["sender"] == sender and needle in e["content"].get("body", "")
+    ]
+
+
+def test_a_session_reminder_arrives_once_and_rsvp_is_by_reaction(people) -> None:
+    """A 1-minute reminder pings only those who joined, arrives once, and ✅/❌ on it set and unset the RSVP."""
+    fay, pat, room, bot_id = people["fay"], people["pat"], people["room"], people["bot_id"]
+    asked = fay.say(room, "!blether setup timezone:Europe/London reminders:1m")
+    assert "Programme created" in fay.wait_for(room, bot_id, _reply_to(asked))["body"]
+    joined = pat.say(room, "!blether join")
+    fay.wait_for(room, bot_id, _reply_to(joined))
+    starts = (datetime.now(UTC) + timedelta(minutes=2)).astimezone(ZoneInfo("Europe/London"))
+    when = f"{starts:%Y-%m-%d %H:%M}"
+    added = fay.say(room, f'!blether session add 1 "Kindness in practice" {when} 30m https://example.org/call')
+    assert "Session 1 (Kindness in practice) added" in fay.wait_for(room, bot_id, _reply_to(added))["body"]
+    reminder = None
+    deadline = time.monotonic() + 150
+    while reminder is None and time.monotonic() < deadline:
+        found = _events(fay, room, bot_id, "Session 1 starts")
+        reminder = found[0] if found else None
+        time.sleep(0.5)
+    assert reminder is not None, people["bot"].log()[-3000:]
+    content = reminder["content"]
+    assert content["m.mentions"] == {"user_ids": [pat.user_id]}
+    assert "Kindness in practice" in content["formatted_body"] and "React ✅" in content["body"]
+    assert "<t:" not in content["body"] and "<@&" not in content["body"]
+    pat.react(room, reminder["event_id"], "✅")
+    database = people["database"]
+    _wait_until(lambda: _rsvps(database) == [(1,)])
+    pat.react(room, reminder["event_id"], "❌")
+    _wait_until(lambda: _rsvps(database) == [(0,)])
+    time.sleep(3)
+    assert len(_events(fay, room, bot_id, "Session 1 starts")) == 1
+    asked = pat.say(room, "!blether calendar")
+    fay.wait_for(room, bot_id, _reply_to(asked))
+    files = [c for c in fay.texts_from(room, bot_id) if c.get("msgtype") == "m.file"]
+    assert files and files[-1]["body"].endswith(".ics")
+
+
+def _rsvps(database: Path) -> list[tuple]:
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT COUNT(*) FROM rsvps").fetchall()
+
+
+def _wait_until(condition, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
