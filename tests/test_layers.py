@@ -56,3 +56,10 @@ def test_the_layer_check_sees_what_it_forbids(tmp_path: Path) -> None:
         "b.py": ["bot.core.storage.database", "bot.core.storage.database.Database", "sqlalchemy", "sqlalchemy.select"],
         "d.py": ["bot.core.storage", "bot.discord_ports"],
     }
+
+
+def test_the_matrix_adapter_imports_no_discord() -> None:
+    """bot/matrix is a platform adapter of its own: it imports neither discord nor the Discord adapter or cogs."""
+    matrix = ROOT / "bot" / "matrix"
+    assert list(matrix.rglob("*.py")), "bot/matrix has no modules"
+    assert _offenders(matrix, {"discord", "cogs", "bot.endpoints", *ADAPTER_MODULES}) == {}

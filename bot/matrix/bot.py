@@ -15,6 +15,7 @@ from bot.app import Services
 from bot.config import MatrixSettings
 from bot.core.actors import Actor
 from bot.core.errors import DomainError
+from bot.core.flash.domain import MessageRef
 from bot.core.messages import OutboundMessage, Text, Time, code, text
 from bot.core.programme.domain import DEFAULT_DURATION_MINUTES, SessionDraft
 from bot.core.programme.ids import parse_rsvp_button_id
@@ -31,7 +32,7 @@ from bot.matrix.commands import (
     usage,
 )
 from bot.matrix.http import call
-from bot.matrix.ids import ROLE, ROOM, USER, MatrixIds, MatrixState
+from bot.matrix.ids import EVENT, ROLE, ROOM, USER, MatrixIds, MatrixState
 from bot.matrix.render import Names, message_blocks, split_events
 from bot.matrix.sender import MatrixSender
 
@@ -205,7 +206,7 @@ class MatrixBot:
         return await self._ids.external(programme.announcements_channel_id)
 
     async def _resolve_room(self, value: str) -> str:
-        if value.startswith("!") and ":" in value:
+        if value.startswith("!") and len(value) > 1 and not any(ch.isspace() for ch in value):  # v12 ids have no server
             return value
         if value.startswith("#") and ":" in value:
             path = Path.v3.directory.room[value]
@@ -316,6 +317,37 @@ class MatrixBot:
             )
         )
         add(Command("calendar", "calendar", "upload the programme's calendar (.ics)", False, self._calendar))
+        add(
+            Command(
+                "share",
+                'share URL [title:"…"] [note:"…"] [tags:"a,b"]',
+                "put a link in the next Flash Report",
+                False,
+                self._share,
+                frozenset({"title", "note", "tags"}),
+            )
+        )
+        add(
+            Command(
+                "story",
+                'story "TEXT" [credit:yes]',
+                "tell a story of change for the next Flash Report",
+                False,
+                self._story,
+                frozenset({"credit"}),
+            )
+        )
+        add(Command("flash publish", "flash publish", "publish the next Flash Report now", True, self._publish))
+        add(
+            Command(
+                "export",
+                "export [format:csv|json]",
+                "upload the pseudonymised evaluation export (zip) to the facilitators' room",
+                True,
+                self._export,
+                frozenset({"format"}),
+            )
+        )
 
     async def _help(self, invocation: Invocation) -> Text:
         if invocation.words:
@@ -337,7 +369,7 @@ class MatrixBot:
             display_name=invocation.actor.display_name,
             can_manage_events=level >= self._settings.facilitator_power_level,
         )
-        rooms = {"announcements": here}
+        rooms = {"announcements": here, "reflections": here, "facilitators": here}  # one room unless named
         for name in ("reflections", "facilitators"):
             if invocation.options.get(name):
                 rooms[name] = await self._resolve_room(invocation.options[name])
@@ -394,10 +426,86 @@ class MatrixBot:
         await self._sender.post_to_room(invocation.room_id, OutboundMessage(files=(calendar,)))
         return text("The calendar is above: open it to add every session to your calendar.")
 
+    async def _share(self, invocation: Invocation) -> Text:
+        if len(invocation.words) != 1:
+            raise UsageError(usage(self.registry.find(("share",))[0]))  # type: ignore[index]
+        options = invocation.options
+        result = await self._services.flash.share_resource(
+            invocation.actor,
+            invocation.words[0],
+            options.get("title", ""),
+            options.get("note", ""),
+            options.get("tags"),
+        )
+        del result
+        return text("Thanks: your link will be in the next Flash Report.")
+
+    async def _story(self, invocation: Invocation) -> Text:
+        if not invocation.words:
+            raise UsageError(usage(self.registry.find(("story",))[0]))  # type: ignore[index]
+        credit = invocation.options.get("credit", "no").lower() in ("yes", "y", "true")
+        await self._services.flash.share_story(invocation.actor, " ".join(invocation.words), credit_by_name=credit)
+        return text("Thanks: your story is kept for the next Flash Report (it appears only while you consent).")
+
+    async def _publish(self, invocation: Invocation) -> Text:
+        if invocation.words:
+            raise UsageError(usage(self.registry.find(("flash", "publish"))[0]))  # type: ignore[index]
+        request = await self._services.flash.publish_now(invocation.actor)
+        return text(f"Flash Report {request.issue.number}: {request.outcome.value}.")
+
+    async def _export(self, invocation: Invocation) -> Text:
+        command = self.registry.find(("export",))[0]  # type: ignore[index]
+        if invocation.words:
+            raise UsageError(usage(command))
+        result = await self._services.evaluation.export(
+            invocation.actor, "all", invocation.options.get("format", "csv")
+        )
+        programme = await self._services.programme.get_programme(invocation.actor.guild_id)
+        room = None
+        if programme is not None and programme.facilitator_channel_id is not None:
+            room = await self._ids.external(programme.facilitator_channel_id)
+        if room is None:
+            raise UsageError("Name the facilitators' room first: !blether setup facilitators:#room:example.org")
+        await self._sender.post_to_room(room, OutboundMessage(content="Evaluation export", files=result.files))
+        return text(f"The export ({sum(result.rows.values())} rows) is in the facilitators' room.")
+
+    async def _pin(self, room_id: str, sender: str, event_id: str) -> None:
+        """A facilitator's 📌 on a message puts it in the next Flash Report (anyone else's does nothing)."""
+        path = Path.v3.rooms[room_id].event[event_id]
+        try:
+            original = await call("read a message", lambda: self._api.request(Method.GET, path))
+        except Exception as error:
+            log.info("Could not read pinned message %s: %s", event_id, error)
+            return
+        if original.get("type") != "m.room.message":
+            return
+        caller = Caller(sender, room_id, event_id)
+        actor = await self.actor(caller)
+        author = original.get("sender", "")
+        message = MessageRef(
+            guild_id=actor.guild_id,
+            channel_id=await self._ids.number(ROOM, room_id),
+            message_id=await self._ids.number(EVENT, event_id),
+            jump_url=f"https://matrix.to/#/{room_id}/{event_id}",
+            author_id=await self._ids.number(USER, author),
+            author_name=author,
+            content=str((original.get("content") or {}).get("body", "")),
+        )
+        try:
+            result = await self._services.flash.nominate_by_reaction(actor, message)
+        except DomainError as error:
+            log.info("📌 in %s refused: %s", room_id, error.message)
+            return
+        if result is not None:
+            log.info("Message %s pinned for the Flash Report", event_id)
+
     async def _reaction(self, room_id: str, sender: str, event: dict) -> None:
-        """RSVP: ✅ on a reminder says you'll be there, ❌ takes it back (no reply: reactions stay quiet)."""
+        """RSVP: ✅ on a reminder says you'll be there, ❌ takes it back; 📌 from a facilitator nominates (quietly)."""
         relates = (event.get("content") or {}).get("m.relates_to") or {}
         key = str(relates.get("key", "")).replace("\ufe0f", "")
+        if key == "📌" and relates.get("rel_type") == "m.annotation" and relates.get("event_id"):
+            await self._pin(room_id, sender, str(relates["event_id"]))
+            return
         going = {"✅": True, "✔": True, "❌": False}.get(key)
         if going is None or relates.get("rel_type") != "m.annotation":
             return

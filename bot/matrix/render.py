@@ -82,18 +82,35 @@ def _safe_url(url: str) -> bool:
 
 
 _LEGACY = re.compile(
-    r"<t:(?P<unix>-?\d{1,12})(?::(?P<style>[tTdDfFR]))?>|<@&(?P<role>\d+)>|<@!?(?P<user>\d+)>|<#(?P<room>\d+)>"
+    r"\[(?P<label>[^\[\]\n]{1,300})\]\(<?(?P<url>https?://[^\s()<>]+)>?\)"
+    r"|\*\*(?P<bold>[^*\n]{1,500})\*\*"
+    r"|(?<![\w\\])_(?P<em>[^_\n]{1,500})_(?!\w)"
+    r"|~~(?P<strike>[^~\n]{1,500})~~"
+    r"|(?P<bare>https?://[^\s<>()]+[^\s<>().,;:!?'\"])"
+    r"|<t:(?P<unix>-?\d{1,12})(?::(?P<style>[tTdDfFR]))?>|<@&(?P<role>\d+)>|<@!?(?P<user>\d+)>|<#(?P<room>\d+)>"
 )
 
 
+def _unescape_markdown(value: str) -> str:
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|~>])", r"\1", value)
+
+
 def legacy_spans(value: str) -> list[object]:
-    """Turn Discord markup some core texts still carry (<t:…>, <@&…>, <@…>, <#…>) into spans."""
+    """Turn Discord markup some core texts still carry ([label](url), <t:…>, <@&…>, <@…>, <#…>) into spans."""
     spans: list[object] = []
     position = 0
     for match in _LEGACY.finditer(value):
         spans.append(value[position : match.start()])
         position = match.end()
-        if match["unix"]:
+        if match["url"]:
+            spans.append(Link(_unescape_markdown(match["label"]), match["url"]))
+        elif match["bare"]:
+            spans.append(Link(match["bare"], match["bare"]))
+        elif match["bold"] or match["em"] or match["strike"]:
+            emphasis = Emphasis.STRONG if match["bold"] else Emphasis.ITALIC if match["em"] else Emphasis.STRIKE
+            inner = match["bold"] or match["em"] or match["strike"]
+            spans.append(Styled(emphasis, Text((_unescape_markdown(inner),))))
+        elif match["unix"]:
             style = TimeStyle(match["style"]) if match["style"] in {s.value for s in TimeStyle} else TimeStyle.FULL
             spans.append(Time(datetime.fromtimestamp(int(match["unix"]), UTC), style))
         elif match["role"]:

@@ -83,6 +83,7 @@ def people(synapse: Synapse, register, tmp_path: Path) -> Iterator[dict]:
             "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'blether.db'}",
             "LOG_LEVEL": "DEBUG",
             "BLETHER_TIMEZONE": "Europe/London",
+            "BLETHER_EXPORT_KEY": "test-export-key-0123456789abcdef0123456789",
         }
     )
     bot = BotProcess(env, tmp_path / "bot.log")
@@ -235,3 +236,33 @@ def _wait_until(condition, timeout: float = 20.0) -> None:
             return
         time.sleep(0.2)
     raise AssertionError("condition not met in time")
+
+
+def test_a_flash_report_collects_links_stories_and_pins_and_the_export_goes_to_the_facilitators(people) -> None:
+    """share, story and a facilitator's 📌 feed a Flash Report posted as HTML; export uploads a zip."""
+    fay, pat, room, bot_id = people["fay"], people["pat"], people["room"], people["bot_id"]
+    facilitators = fay.create_room("Facilitators", invite=[bot_id])
+    _wait_until(lambda: bot_id in str(fay.request("GET", f"/rooms/{facilitators}/joined_members")))
+    asked = fay.say(room, f"!blether setup facilitators:{facilitators}")
+    assert "Programme created" in fay.wait_for(room, bot_id, _reply_to(asked))["body"]
+    fay.wait_for(room, bot_id, _reply_to(pat.say(room, "!blether join")))
+    shared = pat.say(room, '!blether share https://example.org/kindness title:"Kindness <b>matters</b>"')
+    assert "next Flash Report" in fay.wait_for(room, bot_id, _reply_to(shared))["body"]
+    pinned = pat.say(room, "We tried the listening circle and it worked")
+    fay.react(room, pinned, "📌")
+    pat.react(room, pat.say(room, "a participant's pin does nothing"), "📌")
+    time.sleep(2)
+    published = fay.say(room, "!blether flash publish")
+    fay.wait_for(room, bot_id, _reply_to(published))
+    report = fay.wait_for(room, bot_id, lambda c: "example.org/kindness" in c.get("formatted_body", ""), timeout=60)
+    assert '<a href="https://example.org/kindness">' in report["formatted_body"], report["formatted_body"]
+    assert "<b>matters</b>" not in report["formatted_body"]  # the title is escaped, not markup
+    assert "<strong>Kindness &lt;b&gt;matters&lt;/b&gt;</strong>" in report["formatted_body"]
+    assert f"https://matrix.to/#/{room}/{pinned}" in report["formatted_body"]  # the facilitator's 📌
+    assert report["formatted_body"].count("https://matrix.to/#/") == 1  # the participant's 📌 did nothing
+    refused = pat.say(room, "!blether export")
+    assert "Only facilitators" in fay.wait_for(room, bot_id, _reply_to(refused))["body"]
+    exported = fay.say(room, "!blether export")
+    assert "facilitators' room" in fay.wait_for(room, bot_id, _reply_to(exported))["body"]
+    files = [c for c in fay.texts_from(facilitators, bot_id) if c.get("msgtype") == "m.file"]
+    assert files and files[0]["body"].endswith(".zip")
