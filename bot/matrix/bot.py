@@ -33,6 +33,7 @@ from bot.matrix.commands import (
 )
 from bot.matrix.http import call
 from bot.matrix.ids import EVENT, ROLE, ROOM, USER, MatrixIds, MatrixState
+from bot.matrix.reflections import Draft, ask, next_field, read_answer, summary
 from bot.matrix.render import Names, message_blocks, split_events
 from bot.matrix.sender import MatrixSender
 
@@ -154,7 +155,16 @@ class MatrixBot:
         elif kind == "m.room.message":
             body = (event.get("content") or {}).get("body")
             if isinstance(body, str):
-                await self._command(Caller(sender, room_id, event["event_id"]), body)
+                caller = Caller(sender, room_id, event["event_id"])
+                draft = (
+                    None
+                    if body.lstrip().lower().startswith("!blether")
+                    else await self._state.get(f"reflect.{room_id}")
+                )
+                if draft:
+                    await self._answer(caller, body, draft)
+                else:
+                    await self._command(caller, body)
         elif kind == "m.reaction":
             await self._reaction(room_id, sender, event)
 
@@ -337,6 +347,24 @@ class MatrixBot:
                 frozenset({"credit"}),
             )
         )
+        add(
+            Command(
+                "reflect",
+                "reflect SESSION",
+                "answer a session's reflection questions in a direct room with Blether",
+                False,
+                self._reflect,
+            )
+        )
+        add(
+            Command(
+                "reflections open",
+                "reflections open SESSION",
+                "open a session's reflections now",
+                True,
+                self._open_reflections,
+            )
+        )
         add(Command("flash publish", "flash publish", "publish the next Flash Report now", True, self._publish))
         add(
             Command(
@@ -425,6 +453,58 @@ class MatrixBot:
         calendar = await self._services.programme.calendar_ics(invocation.actor.guild_id)
         await self._sender.post_to_room(invocation.room_id, OutboundMessage(files=(calendar,)))
         return text("The calendar is above: open it to add every session to your calendar.")
+
+    async def _session_id(self, invocation: Invocation, name: tuple[str, ...]) -> int:
+        if len(invocation.words) != 1 or not invocation.words[0].isdigit():
+            raise UsageError(usage(self.registry.find(name)[0]))  # type: ignore[index]
+        session = await self._services.programme.get_session_by_number(
+            invocation.actor.guild_id, int(invocation.words[0])
+        )
+        return session.id
+
+    async def _open_reflections(self, invocation: Invocation) -> Text:
+        session_id = await self._session_id(invocation, ("reflections", "open"))
+        poll = await self._services.reflections.open_poll(invocation.actor, session_id)
+        del poll
+        return text("Reflections are open: participants type !blether reflect ", invocation.words[0], ".")
+
+    async def _reflect(self, invocation: Invocation) -> Text:
+        session_id = await self._session_id(invocation, ("reflect",))
+        form = await self._services.reflections.reflection_form(invocation.actor, session_id)
+        mxid = invocation.actor.display_name
+        room = await self._sender.direct_room(mxid)
+        draft = Draft(invocation.actor.guild_id, invocation.actor.user_id, session_id, room, {})
+        await self._state.set(f"reflect.{room}", draft.dump(), now=self._services.clock.now())
+        first = next_field(form, draft)
+        assert first is not None
+        intro = text(
+            f"Your reflection on session {form.session_number} ({form.session_title}), one question at a time."
+        )
+        await self._sender.post_to_room(room, OutboundMessage(content=intro + "\n\n" + ask(form, first)))
+        return text("I have opened a direct room with you for your reflection (it is not end-to-end encrypted).")
+
+    async def _answer(self, caller: Caller, body: str, raw: str) -> None:
+        """Keep one reflection answer, then ask the next question or save the reflection and sum it up."""
+        draft = Draft.load(raw)
+        if caller.user_id != await self._ids.external(draft.user_id):
+            return
+        try:
+            form = await self._services.reflections.reflection_form(draft.actor(), draft.session_id)
+            current = next_field(form, draft)
+            if current is None:
+                return
+            draft.answers[current.id] = read_answer(current, body)
+            await self._state.set(f"reflect.{caller.room_id}", draft.dump(), now=self._services.clock.now())
+            following = next_field(form, draft)
+            if following is not None:
+                await self.reply(caller, ask(form, following))
+                return
+            saved = await self._services.reflections.submit_reflection(draft.actor(), draft.session_id, draft.answers)
+        except DomainError as error:
+            await self.reply(caller, error.message)
+            return
+        await self._state.set(f"reflect.{caller.room_id}", "", now=self._services.clock.now())
+        await self.reply(caller, summary(saved))
 
     async def _share(self, invocation: Invocation) -> Text:
         if len(invocation.words) != 1:

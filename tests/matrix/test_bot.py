@@ -266,3 +266,45 @@ def test_a_flash_report_collects_links_stories_and_pins_and_the_export_goes_to_t
     assert "facilitators' room" in fay.wait_for(room, bot_id, _reply_to(exported))["body"]
     files = [c for c in fay.texts_from(facilitators, bot_id) if c.get("msgtype") == "m.file"]
     assert files and files[0]["body"].endswith(".zip")
+
+
+def _answer_for(question: str) -> str:
+    if "Reply with a number" in question:
+        return "1"
+    if "Reply yes or no" in question:
+        return "yes"
+    return "It helped me listen better"
+
+
+def test_a_reflection_in_a_direct_room_survives_a_sigkill_between_two_answers(people) -> None:
+    """Questions come one at a time in a direct room; killed after the first answer, the bot carries on."""
+    fay, pat, room, bot_id, bot = people["fay"], people["pat"], people["room"], people["bot_id"], people["bot"]
+    fay.wait_for(room, bot_id, _reply_to(fay.say(room, "!blether setup")))
+    fay.wait_for(room, bot_id, _reply_to(pat.say(room, "!blether join")))
+    starts = (datetime.now(UTC) + timedelta(days=2)).astimezone(ZoneInfo("Europe/London"))
+    added = fay.say(room, f'!blether session add 1 "Listening" {starts:%Y-%m-%d %H:%M} 60m')
+    fay.wait_for(room, bot_id, _reply_to(added))
+    opened = fay.say(room, "!blether reflections open 1")
+    assert "Reflections are open" in fay.wait_for(room, bot_id, _reply_to(opened))["body"]
+    asked = pat.say(room, "!blether reflect 1")
+    assert "direct room" in fay.wait_for(room, bot_id, _reply_to(asked))["body"]
+    _wait_until(lambda: pat.invites() != [])
+    direct = pat.invites()[0]
+    pat.join(direct)
+    assert "not end-to-end encrypted" in pat.wait_for(direct, bot_id, lambda c: "encrypted" in c["body"])["body"]
+    question = pat.wait_for(direct, bot_id, lambda c: "Question 1 of" in c["body"])["body"]
+    total = int(question.split("Question 1 of ")[1].split(":")[0])
+    assert total >= 2
+    pat.say(direct, "seven")  # not an answer: asked again, nothing kept
+    pat.wait_for(direct, bot_id, lambda c: "Reply with" in c["body"] and "Question" not in c["body"])
+    pat.say(direct, _answer_for(question))
+    pat.wait_for(direct, bot_id, lambda c: "Question 2 of" in c["body"])
+    bot.stop(signal.SIGKILL)
+    bot.start()
+    for number in range(2, total + 1):
+        question = pat.wait_for(direct, bot_id, lambda c, n=number: f"Question {n} of" in c["body"])["body"]
+        pat.say(direct, _answer_for(question))
+    done = pat.wait_for(direct, bot_id, lambda c: "reflection on session 1 is saved" in c["body"])
+    assert "It helped me listen better" in done["body"] or "1" in done["body"]
+    with sqlite3.connect(people["database"]) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM reflection_responses").fetchone() == (1,)
