@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from bot.core.storage.database import Database
-from bot.core.storage.external_ids import SqlExternalIdRepository, derived_id
+from bot.core.storage.external_ids import SqlExternalIdRepository
 from bot.core.storage.state import SqlStateRepository
 
 PLATFORM = "matrix"
@@ -29,10 +29,6 @@ class MatrixIds:
             self._numbers[key] = found
             self._ids[found] = external
         return found
-
-    def peek(self, kind: str, external: str) -> int:
-        """Return the number an id has or will have, without storing it."""
-        return derived_id(PLATFORM, kind, external)
 
     async def external(self, number: int) -> str | None:
         """Return the Matrix id stored for a number, or None."""
