@@ -17,6 +17,7 @@ from bot.core.actors import Actor
 from bot.core.errors import DomainError
 from bot.core.flash.domain import MessageRef
 from bot.core.messages import OutboundMessage, Text, Time, code, text
+from bot.core.participants.domain import ConsentPurpose
 from bot.core.programme.domain import DEFAULT_DURATION_MINUTES, SessionDraft
 from bot.core.programme.ids import parse_rsvp_button_id
 from bot.matrix.commands import (
@@ -33,7 +34,7 @@ from bot.matrix.commands import (
 )
 from bot.matrix.http import call
 from bot.matrix.ids import EVENT, ROLE, ROOM, USER, MatrixIds, MatrixState
-from bot.matrix.reflections import Draft, ask, next_field, read_answer, summary
+from bot.matrix.reflections import Draft, ask, consent_prompt_text, next_field, read_answer, summary
 from bot.matrix.render import Names, message_blocks, split_events
 from bot.matrix.sender import MatrixSender
 
@@ -326,6 +327,16 @@ class MatrixBot:
                 frozenset({"description", "speaker"}),
             )
         )
+        add(
+            Command(
+                "consent",
+                "consent [evaluation:yes|no] [quote:yes|no] [interview:yes|no]",
+                "read the consent text, or answer it (each purpose separately)",
+                False,
+                self._consent,
+                frozenset({"evaluation", "quote", "interview"}),
+            )
+        )
         add(Command("calendar", "calendar", "upload the programme's calendar (.ics)", False, self._calendar))
         add(
             Command(
@@ -417,7 +428,31 @@ class MatrixBot:
         if invocation.words:
             raise UsageError(usage(self.registry.find(("join",))[0]))  # type: ignore[index]
         result = await self._services.participants.join(invocation.actor)
-        return text("Welcome to the programme." if result.created or result.reactivated else "You have already joined.")
+        welcome = text(
+            "Welcome to the programme." if result.created or result.reactivated else "You have already joined."
+        )
+        return welcome if result.prompt is None else welcome + "\n\n" + consent_prompt_text(result.prompt)
+
+    async def _consent(self, invocation: Invocation) -> Text:
+        command = self.registry.find(("consent",))[0]  # type: ignore[index]
+        if invocation.words:
+            raise UsageError(usage(command))
+        participants = self._services.participants
+        if not invocation.options:
+            prompt = await participants.consent_prompt(invocation.actor)
+            if prompt is None:
+                state = await participants.my_consent(invocation.actor)
+                given = ", ".join(f"{p.value}: {'yes' if state.granted(p) else 'no'}" for p in ConsentPurpose)
+                return text(f"Your consent answers — {given}. Change one with !blether consent quote:yes (or no).")
+            return consent_prompt_text(prompt)
+        answers = {}
+        for purpose, value in invocation.options.items():
+            if value.lower() not in ("yes", "no", "y", "n"):
+                raise UsageError(f"{purpose}: takes yes or no. {usage(command)}")
+            answers[purpose] = value.lower() in ("yes", "y")
+        version = (await participants.consent_text(invocation.actor.guild_id)).version
+        await participants.record_consent(invocation.actor, answers, text_version=version)
+        return text("Thank you: your consent answers are saved. Change them any time with !blether consent.")
 
     async def _session_add(self, invocation: Invocation) -> Text:
         command = self.registry.find(("session", "add"))[0]  # type: ignore[index]

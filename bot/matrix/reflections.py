@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.core.actors import Actor
 from bot.core.errors import DomainError
 from bot.core.messages import Text, strong, text
+from bot.core.participants.domain import ConsentPrompt
 from bot.core.reflections.domain import FormField, ReflectionForm, SavedReflection
 from bot.core.reflections.questions import QuestionKind
 
@@ -102,4 +103,14 @@ def summary(saved: SavedReflection) -> Text:
         value = answer.value if answer.value not in (None, "") else "(no answer)"
         lines.append(f"\n• {answer.label}: {value}")
     lines.append("\nYou can change it until it closes: type !blether reflect again.")
+    return text(*lines)  # type: ignore[arg-type]
+
+
+def consent_prompt_text(prompt: ConsentPrompt) -> Text:
+    """Return the consent text and its questions, with how to answer them by command."""
+    lines: list[object] = [strong("Before your answers are used"), f"\n{prompt.text.text}\n"]
+    for question in prompt.questions:
+        lines.append(f"\n• {question.label}: {question.description}")
+    example = " ".join(f"{q.purpose.value}:yes|no" for q in prompt.questions)
+    lines.append(f"\nAnswer each with: !blether consent {example}")
     return text(*lines)  # type: ignore[arg-type]

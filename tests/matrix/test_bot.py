@@ -280,7 +280,12 @@ def test_a_reflection_in_a_direct_room_survives_a_sigkill_between_two_answers(pe
     """Questions come one at a time in a direct room; killed after the first answer, the bot carries on."""
     fay, pat, room, bot_id, bot = people["fay"], people["pat"], people["room"], people["bot_id"], people["bot"]
     fay.wait_for(room, bot_id, _reply_to(fay.say(room, "!blether setup")))
-    fay.wait_for(room, bot_id, _reply_to(pat.say(room, "!blether join")))
+    welcome = fay.wait_for(room, bot_id, _reply_to(pat.say(room, "!blether join")))["body"]
+    assert "!blether consent evaluation:yes|no" in welcome  # the same consent prompt as on Discord
+    wrong = pat.say(room, "!blether consent evaluation:maybe")
+    assert "Usage: !blether consent" in fay.wait_for(room, bot_id, _reply_to(wrong))["body"]
+    agreed = pat.say(room, "!blether consent evaluation:yes quote:yes interview:no")
+    assert "saved" in fay.wait_for(room, bot_id, _reply_to(agreed))["body"]
     starts = (datetime.now(UTC) + timedelta(days=2)).astimezone(ZoneInfo("Europe/London"))
     added = fay.say(room, f'!blether session add 1 "Listening" {starts:%Y-%m-%d %H:%M} 60m')
     fay.wait_for(room, bot_id, _reply_to(added))
