@@ -6,10 +6,9 @@ ones written below, and links are written only for http(s) URLs. Times are shown
 
 import html
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -36,6 +35,8 @@ _TAGS = {
     Emphasis.ITALIC: "em",
     Emphasis.STRIKE: "del",
     Emphasis.CODE: "code",
+    Emphasis.QUOTE: "blockquote",
+    Emphasis.SMALL: "sub",  # small print; Element has no <small>
 }
 
 
@@ -81,53 +82,9 @@ def _safe_url(url: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-_LEGACY = re.compile(
-    r"\[(?P<label>[^\[\]\n]{1,300})\]\(<?(?P<url>https?://[^\s()<>]+)>?\)"
-    r"|\*\*(?P<bold>[^*\n]{1,500})\*\*"
-    r"|(?<![\w\\])_(?P<em>[^_\n]{1,500})_(?!\w)"
-    r"|~~(?P<strike>[^~\n]{1,500})~~"
-    r"|(?P<bare>https?://[^\s<>()]+[^\s<>().,;:!?'\"])"
-    r"|<t:(?P<unix>-?\d{1,12})(?::(?P<style>[tTdDfFR]))?>|<@&(?P<role>\d+)>|<@!?(?P<user>\d+)>|<#(?P<room>\d+)>"
-)
-
-
-def _unescape_markdown(value: str) -> str:
-    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|~>])", r"\1", value)
-
-
-def legacy_spans(value: str) -> list[object]:
-    """Turn Discord markup some core texts still carry ([label](url), <t:…>, <@&…>, <@…>, <#…>) into spans."""
-    spans: list[object] = []
-    position = 0
-    for match in _LEGACY.finditer(value):
-        spans.append(value[position : match.start()])
-        position = match.end()
-        if match["url"]:
-            spans.append(Link(_unescape_markdown(match["label"]), match["url"]))
-        elif match["bare"]:
-            spans.append(Link(match["bare"], match["bare"]))
-        elif match["bold"] or match["em"] or match["strike"]:
-            emphasis = Emphasis.STRONG if match["bold"] else Emphasis.ITALIC if match["em"] else Emphasis.STRIKE
-            inner = match["bold"] or match["em"] or match["strike"]
-            spans.append(Styled(emphasis, Text((_unescape_markdown(inner),))))
-        elif match["unix"]:
-            style = TimeStyle(match["style"]) if match["style"] in {s.value for s in TimeStyle} else TimeStyle.FULL
-            spans.append(Time(datetime.fromtimestamp(int(match["unix"]), UTC), style))
-        elif match["role"]:
-            spans.append(Mention(MentionKind.ROLE, int(match["role"])))
-        elif match["user"]:
-            spans.append(Mention(MentionKind.USER, int(match["user"])))
-        else:
-            spans.append(Mention(MentionKind.CHANNEL, int(match["room"])))
-    spans.append(value[position:])
-    return [s for s in spans if s != ""]
-
-
 def _span(span: object, names: Names, *, as_html: bool) -> str:
     esc = html.escape if as_html else (lambda s: s)
     if isinstance(span, str):
-        if _LEGACY.search(span):
-            return "".join(_span(part, names, as_html=as_html) for part in legacy_spans(span))
         return esc(span).replace("\n", "<br>") if as_html else span
     if isinstance(span, Time):
         return esc(show_time(span.when, span.style, names))
@@ -153,7 +110,13 @@ def _span(span: object, names: Names, *, as_html: bool) -> str:
     if isinstance(span, Styled):
         inner = render_text(span.content, names, as_html=as_html)
         if not as_html:
-            return f"`{inner}`" if span.emphasis is Emphasis.CODE else inner
+            if span.emphasis is Emphasis.CODE:
+                return f"`{inner}`"
+            if span.emphasis is Emphasis.QUOTE:
+                return "\n".join(f"> {line}" for line in inner.split("\n"))
+            return inner
+        if span.emphasis is Emphasis.CODE_BLOCK:  # shown as typed: escaped, line breaks kept by <pre>
+            return f"<pre><code>{html.escape(span.content.plain())}</code></pre>"
         tag = _TAGS[span.emphasis]
         return f"<{tag}>{inner}</{tag}>"
     raise TypeError(f"unknown span {type(span).__name__}")
@@ -282,14 +245,13 @@ def mentioned_numbers(message: OutboundMessage) -> tuple[set[int], set[int]]:
     def walk(value: RichText | None) -> None:
         if value is None:
             return
-        spans = legacy_spans(value) if isinstance(value, str) else value.spans
-        for span in spans:
+        if isinstance(value, str):
+            return
+        for span in value.spans:
             if isinstance(span, Mention):
                 (users if span.kind is MentionKind.USER else rooms).add(span.id)
             elif isinstance(span, Styled):
                 walk(span.content)
-            elif isinstance(span, str) and span is not value and _LEGACY.search(span):
-                walk(span)
 
     walk(message.content)
     for embed in message.embeds:

@@ -14,8 +14,10 @@ from discord.ext import commands
 
 from bot.client import BletherBot
 from bot.core.evaluation import EvaluationService
+from bot.core.messages import Embed
 from bot.core.programme.domain import ProgrammeSettingsUpdate
-from bot.discord_ports import to_discord_embed
+from bot.discord_ports import discord_embed, to_discord_embed
+from bot.discord_render import render_embeds
 from cogs._shared.actors import actor_from
 from cogs._shared.checks import FACILITATOR
 from cogs._shared.files import to_files
@@ -78,7 +80,7 @@ class Evaluation(commands.Cog):
         """Show the programme report with its charts and the HTML page (facilitators)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self._evaluation.programme_report(actor_from(interaction))
-        embeds = [to_discord_embed(e) for e in result.embeds[:10]]
+        embeds = [discord_embed(e) for e in render_embeds(result.embeds)]
         await self._send_files(interaction, None, to_files(result.files), embeds=embeds)
 
     @report.command(name="session", extras=FACILITATOR)
@@ -90,15 +92,14 @@ class Evaluation(commands.Cog):
         """
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self._evaluation.session_report(actor_from(interaction), session)
-        await send_ephemeral(interaction, embeds=[to_discord_embed(e) for e in result.embeds[:10]])
+        await send_ephemeral(interaction, embeds=[discord_embed(e) for e in render_embeds(result.embeds)])
 
     @app_commands.command(name="privacy")
     @app_commands.guild_only()
     async def privacy(self, interaction: discord.Interaction) -> None:
         """What Blether keeps about you, why, for how long, and how to see or erase it."""
         notice = await self._evaluation.privacy(interaction.guild_id or 0)
-        embed = discord.Embed(title="Privacy", description=notice[:4096])
-        await send_ephemeral(interaction, embed=embed)
+        await send_ephemeral(interaction, embed=to_discord_embed(Embed(title="Privacy", description=notice)))
 
     @retention.command(name="set", extras=FACILITATOR)
     async def retention_set(self, interaction: discord.Interaction, months: app_commands.Range[int, 1, 120]) -> None:

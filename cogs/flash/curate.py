@@ -15,7 +15,10 @@ from bot.client import BletherBot
 from bot.core.flash.domain import MAX_ISSUE_SIZE, MAX_PER_PERSON_PER_DAY, MIN_ISSUE_SIZE, ItemKind
 from bot.core.flash.render import render_items_message
 from bot.core.flash.service import FlashService
-from bot.discord_ports import message_kwargs, to_discord_embed
+from bot.core.messages import text
+from bot.core.text import one_line
+from bot.discord_ports import discord_embed, message_kwargs
+from bot.discord_render import render_embeds
 from cogs._shared.actors import actor_from
 from cogs._shared.checks import FACILITATOR
 from cogs._shared.replies import send_ephemeral
@@ -59,7 +62,9 @@ class FlashCommands(commands.GroupCog, group_name="flash", group_description="Th
             item: The item's number from /flash items.
         """
         found = await self._flash.include_item(actor_from(interaction), item)
-        await send_ephemeral(interaction, f"Item #{found.id} ({found.label}) is in the next Flash Report.")
+        await send_ephemeral(
+            interaction, text(f"Item #{found.id} ({one_line(found.label, 200)}) is in the next Flash Report.")
+        )
 
     @app_commands.command(name="exclude", extras=FACILITATOR)
     async def exclude(self, interaction: discord.Interaction, item: app_commands.Range[int, 1]) -> None:
@@ -69,7 +74,7 @@ class FlashCommands(commands.GroupCog, group_name="flash", group_description="Th
             item: The item's number from /flash items.
         """
         found = await self._flash.exclude_item(actor_from(interaction), item)
-        await send_ephemeral(interaction, f"Item #{found.id} ({found.label}) will be left out.")
+        await send_ephemeral(interaction, text(f"Item #{found.id} ({one_line(found.label, 200)}) will be left out."))
 
     @app_commands.command(name="include-by", extras=FACILITATOR)
     async def include_by(self, interaction: discord.Interaction, member: discord.User) -> None:
@@ -79,7 +84,7 @@ class FlashCommands(commands.GroupCog, group_name="flash", group_description="Th
             member: Whose items: what they shared, told or nominated, and their messages others nominated.
         """
         result = await self._flash.include_by(actor_from(interaction), member.id)
-        await send_ephemeral(interaction, render.bulk(result, member.mention))
+        await send_ephemeral(interaction, render.bulk(result, member.id))
 
     @app_commands.command(name="exclude-by", extras=FACILITATOR)
     async def exclude_by(self, interaction: discord.Interaction, member: discord.User) -> None:
@@ -89,7 +94,7 @@ class FlashCommands(commands.GroupCog, group_name="flash", group_description="Th
             member: Whose items: what they shared, told or nominated, and their messages others nominated.
         """
         result = await self._flash.exclude_by(actor_from(interaction), member.id)
-        await send_ephemeral(interaction, render.bulk(result, member.mention))
+        await send_ephemeral(interaction, render.bulk(result, member.id))
 
     @app_commands.command(name="limits", extras=FACILITATOR)
     async def limits(
@@ -130,7 +135,7 @@ class FlashCommands(commands.GroupCog, group_name="flash", group_description="Th
             tags: The new comma-separated tags (leave out to keep them).
         """
         found = await self._flash.edit_item(actor_from(interaction), item, title=title, note=note, tags=tags)
-        await send_ephemeral(interaction, f"Item #{found.id} saved: {found.label}.")
+        await send_ephemeral(interaction, text(f"Item #{found.id} saved: {one_line(found.label, 200)}."))
 
     @app_commands.command(name="schedule", extras=FACILITATOR)
     async def schedule(
@@ -178,7 +183,7 @@ class FlashCommands(commands.GroupCog, group_name="flash", group_description="Th
         """Show the latest Flash Report."""
         found = await self._flash.latest(actor_from(interaction))
         first = found.snapshot.messages[0] if found.snapshot.messages else None
-        embeds = [to_discord_embed(e) for e in first.embeds[:10]] if first else []
+        embeds = [discord_embed(e) for e in render_embeds(first.embeds)] if first else []
         await send_ephemeral(interaction, render.latest(found), embeds=embeds)
 
     @app_commands.command(name="archive")

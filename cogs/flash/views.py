@@ -15,6 +15,7 @@ import discord
 from bot.core.flash import ids
 from bot.core.flash.domain import INTRO_LIMIT
 from bot.core.flash.render import render_items_message
+from bot.core.messages import text
 from bot.discord_ports import message_kwargs
 from cogs._shared.actors import actor_from
 from cogs._shared.buttons import parsed_id
@@ -130,10 +131,10 @@ async def submit_intro(
     interaction: discord.Interaction, match: re.Match[str], values: Mapping[str, ModalValue]
 ) -> None:
     """Save the intro typed in the form (router handler; works after restarts too)."""
-    text = values.get(INTRO_FIELD)
+    typed = values.get(INTRO_FIELD)
     issue = await services(interaction).flash.set_intro(
         actor_from(interaction),
         parsed_id(match.group(0), ids.parse_intro_form_id, "a Flash Report intro form"),
-        text if isinstance(text, str) else "",
+        typed if isinstance(typed, str) else "",
     )
-    await send_ephemeral(interaction, f"Intro of {issue.title} saved. /flash draft shows the draft with it.")
+    await send_ephemeral(interaction, text(f"Intro of {issue.title} saved. /flash draft shows the draft with it."))

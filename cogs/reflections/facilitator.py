@@ -6,6 +6,7 @@ from discord.ext import commands
 
 from bot.client import BletherBot
 from bot.core.errors import DomainError
+from bot.core.messages import Time, text
 from bot.core.reflections import MemberName
 from cogs._shared.actors import actor_from
 from cogs._shared.checks import FACILITATOR
@@ -38,7 +39,7 @@ class Reflection(
         """
         await interaction.response.defer(ephemeral=True, thinking=True)
         poll = await self.bot.services.reflections.open_poll(actor_from(interaction), session)
-        await send_ephemeral(interaction, f"Reflections are open until <t:{int(poll.closes_at.timestamp())}:F>.")
+        await send_ephemeral(interaction, text("Reflections are open until ", Time(poll.closes_at), "."))
 
     @app_commands.command(name="close", extras=FACILITATOR)
     async def close_poll(self, interaction: discord.Interaction, session: SessionOption) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from bot.cli import main
 from bot.config import ConfigError, Settings
-from bot.core.messages import OutboundMessage, text
+from bot.core.messages import Link, OutboundMessage, Time, TimeStyle, text
 from bot.matrix.render import Names, message_blocks, split_events
 
 BASE = {
@@ -61,7 +61,10 @@ def test_blether_check_reports_a_matrix_mistake_in_one_line(monkeypatch, capsys,
 def test_markup_from_users_is_escaped_and_links_are_http_only() -> None:
     """<script> stays text; javascript: never becomes a link; times show in the given zone."""
     names = Names(zone=ZoneInfo("Europe/London"), users={}, rooms={}, now=datetime(2027, 1, 1, tzinfo=UTC))
-    message = OutboundMessage(content=text("<script>alert(1)</script> [x](javascript:alert(1)) <t:1800000000:F>"))
+    when = Time(datetime(2027, 1, 15, 8, 0, tzinfo=UTC), TimeStyle.FULL)
+    message = OutboundMessage(
+        content=text("<script>alert(1)</script> [x](javascript:alert(1)) ", Link("x", "javascript:alert(1)"), when)
+    )
     ((body, rich),) = split_events(message_blocks(message, names))
     assert "<script>" not in rich and "&lt;script&gt;" in rich
     assert 'href="javascript' not in rich

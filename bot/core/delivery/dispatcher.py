@@ -51,7 +51,7 @@ while a full batch is handled in under ``batch_seconds`` and halve when it is sl
 a backlog of ten thousand quick rows drain in under a second on SQLite, while rows slow to send keep
 batches small.
 
-Facilitator notices are deliveries of kind ``facilitator_notice`` with payload ``{"text": str}``, all built by
+Facilitator notices are deliveries of kind ``facilitator_notice`` with rich text in their payload, all built by
 bot.core.delivery.notices; the programme registers their handler (the engine knows no channels). Features
 may put a short human description of a delivery in ``payload["summary"]``; notices use it when they list
 what was missed.
@@ -91,6 +91,7 @@ from bot.core.delivery.notices import (
     still_trying_text,
 )
 from bot.core.delivery.repository import SqlDeliveryRepository
+from bot.core.messages import Text
 from bot.core.ports import PermanentSendError, TransientSendError
 from bot.core.storage.database import Database, UnitOfWork
 
@@ -131,7 +132,7 @@ class _Outcome:
     message_id: int | None = None
     error: str = ""
     next_attempt_at: datetime | None = None
-    notice: str | None = None  # text for the facilitators (failed rows; retried rows that reached max_attempts)
+    notice: Text | None = None  # for the facilitators (failed rows; retried rows that reached max_attempts)
 
 
 class Dispatcher:

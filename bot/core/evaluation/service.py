@@ -30,7 +30,7 @@ from bot.core.evaluation.rights import (
     record_erasure,
 )
 from bot.core.flash.service import FlashService
-from bot.core.messages import Embed, FileAttachment
+from bot.core.messages import Embed, FileAttachment, Text
 from bot.core.programme.errors import SessionNotFoundError
 from bot.core.programme.permissions import require_facilitator
 from bot.core.programme.repository import SqlProgrammeRepository
@@ -158,7 +158,7 @@ class EvaluationService:
 
     # -- data rights -------------------------------------------------------------------------------------------
 
-    async def privacy(self, guild_id: int) -> str:
+    async def privacy(self, guild_id: int) -> Text:
         """Return the /privacy notice for a server (its retention period; defaults before setup)."""
         async with self._database.unit_of_work() as uow:
             programme = await uow.repo(SqlProgrammeRepository).get(guild_id)

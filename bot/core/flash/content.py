@@ -5,21 +5,30 @@ author_id is kept on every entry that carries someone's words, so erasure can fi
 """
 
 import dataclasses
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.core.messages import Button, ButtonStyle, Embed, EmbedField, OutboundMessage
+from bot.core.messages import (
+    Button,
+    ButtonStyle,
+    Embed,
+    EmbedField,
+    OutboundMessage,
+    RichText,
+    Text,
+    text_from_data,
+    text_to_data,
+)
 from bot.core.reflections.domain import SessionRecap
 
 STORY_REDACTED = "(This story was removed after the programme's data retention period.)"
 """What a published Flash Report shows instead of a story whose text passed the retention period."""
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+"""2: messages hold rich text (spans as data). Version 1 held Discord markup; such messages are rendered again."""
 MIN_RATINGS = 5
 MAX_QUOTES = 3
-_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 _QUOTE_MARKS = "“”\"'"
 
 
@@ -49,24 +58,19 @@ class Recap:
         return self.average_rating is not None and self.rating_count >= MIN_RATINGS
 
 
-def unescape_quote(shown: str) -> str:
-    """Undo bot.core.text.sanitise_inline and the quotation marks around a reflections quote.
-
-    The reflections feature hands out quotes ready for Discord; the Flash Report keeps raw text and escapes it
-    for each medium (Discord, Markdown, HTML). Escaping is a backslash before a character, or a zero-width
-    space after "@"/"<" (the original text cannot contain one: cleaning removes them), so this is exact.
-    """
+def unquote(shown: str) -> str:
+    """Return a reflections quote without its quotation marks (quotes are literal text, never escaped)."""
     text = shown.strip()
     if len(text) >= 2 and text[0] in _QUOTE_MARKS and text[-1] in _QUOTE_MARKS:
         text = text[1:-1]
-    return _ESCAPED.sub(r"\1", text.replace("\u200b", ""))
+    return text
 
 
 def recap_from_reflections(source: SessionRecap) -> Recap:
     """Convert the reflections feature's session recap into the Flash Report's Recap."""
     authors = tuple(source.quoted_user_ids)
     quotes = tuple(
-        RecapQuote(unescape_quote(text), authors[index] if index < len(authors) else None)
+        RecapQuote(unquote(text), authors[index] if index < len(authors) else None)
         for index, text in enumerate(source.quotes)
     )
     return Recap(
@@ -319,6 +323,8 @@ def _time(value: str) -> datetime:
 
 
 def _encode(value: Any) -> Any:
+    if isinstance(value, Text):
+        return {"rich": text_to_data(value)}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, datetime):
@@ -335,26 +341,35 @@ def _encode(value: Any) -> Any:
 def message_to_json(message: OutboundMessage) -> dict[str, Any]:
     """Return a rendered message as JSON-ready data (attachments are never part of an issue)."""
     return {
-        "content": message.content,
+        "content": _encode(message.content),
         "embeds": [_encode(e) for e in message.embeds],
         "buttons": [_encode(b) for b in message.buttons],
     }
+
+
+def _rich(value: Any) -> RichText | None:
+    if isinstance(value, Mapping) and "rich" in value:
+        return text_from_data(value["rich"])
+    return None if value is None else str(value)
 
 
 def message_from_json(data: Mapping[str, Any]) -> OutboundMessage:
     """Read a message written by message_to_json."""
     embeds = []
     for e in data.get("embeds", ()):
-        fields = tuple(EmbedField(f["name"], f["value"], bool(f.get("inline", False))) for f in e.get("fields", ()))
+        fields = tuple(
+            EmbedField(_rich(f["name"]) or "", _rich(f["value"]) or "", bool(f.get("inline", False)))
+            for f in e.get("fields", ())
+        )
         stamp = e.get("timestamp")
         embeds.append(
             Embed(
-                title=e.get("title"),
-                description=e.get("description"),
+                title=_rich(e.get("title")),
+                description=_rich(e.get("description")),
                 url=e.get("url"),
                 colour=e.get("colour"),
                 fields=fields,
-                footer=e.get("footer"),
+                footer=_rich(e.get("footer")),
                 timestamp=_time(stamp) if stamp else None,
             )
         )
@@ -369,7 +384,7 @@ def message_from_json(data: Mapping[str, Any]) -> OutboundMessage:
         )
         for b in data.get("buttons", ())
     )
-    return OutboundMessage(content=data.get("content"), embeds=tuple(embeds), buttons=buttons)
+    return OutboundMessage(content=_rich(data.get("content")), embeds=tuple(embeds), buttons=buttons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,8 +404,10 @@ class Snapshot:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Snapshot":
-        """Read a snapshot written by to_json."""
-        return cls(
-            IssueContent.from_json(data["content"]),
-            tuple(message_from_json(m) for m in data.get("messages", ())),
-        )
+        """Read a snapshot written by to_json (a version 1 snapshot's messages are rendered again from its content)."""
+        content = IssueContent.from_json(data["content"])
+        if int(data.get("version", 1)) < 2:
+            from bot.core.flash.render import render_issue  # here: render imports this module
+
+            return cls(content, tuple(render_issue(content)))
+        return cls(content, tuple(message_from_json(m) for m in data.get("messages", ())))

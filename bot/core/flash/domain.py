@@ -6,7 +6,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from bot.core.flash.content import Snapshot
-from bot.core.messages import Embed, OutboundMessage
+from bot.core.messages import Embed, OutboundMessage, Text
 
 TITLE_LIMIT = 150
 NOTE_LIMIT = 500
@@ -300,11 +300,12 @@ class ArchivePage:
 class IssueArchivePage:
     """One page of what a published issue holds beyond its posted messages (the issue size cap).
 
-    text is ready for an embed description (escaped, ≤ 4,096 characters); it is empty when everything was posted.
+    text is rich text whose markup size fits an embed description (4,096 characters); it is empty when everything
+    was posted.
     """
 
     issue: Issue
-    text: str
+    text: Text
     page: int
     pages: int
     archive_only: int

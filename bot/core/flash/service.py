@@ -91,13 +91,15 @@ from bot.core.flash.repository import (
     SqlFlashItemRepository,
     SqlFlashSettingsRepository,
 )
-from bot.core.flash.safetext import discord_text, plain_text, shorten, tidy
+from bot.core.flash.safetext import plain_text, shorten, tidy
 from bot.core.flash.tags import parse_tags, suggest, vocabulary
 from bot.core.flash.urls import first_link, normalise_url
+from bot.core.messages import Text
 from bot.core.programme.domain import Programme
 from bot.core.programme.errors import ProgrammeNotSetUpError
 from bot.core.programme.permissions import is_facilitator, require_facilitator
 from bot.core.storage.database import Database, UnitOfWork
+from bot.core.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +263,7 @@ class FlashService:
         if first.issue_id is not None:
             issue = await uow.repo(SqlFlashIssueRepository).get(first.issue_id)
             number = issue.number if issue is not None else None
-        sharer = discord_text(first.author_name, NAME_LIMIT) or "someone"
+        sharer = one_line(first.author_name, NAME_LIMIT) or "someone"
         return DuplicateResourceError(first.url or "", sharer, first.created_at, number)
 
     async def suggest_tags(self, guild_id: int, text: str) -> list[str]:
@@ -710,7 +712,7 @@ class FlashService:
         content = found.snapshot.content
         pages = archive_pages(content)
         page = min(max(1, page), max(1, len(pages)))
-        text = pages[page - 1] if pages else ""
+        text = pages[page - 1] if pages else Text()
         posted = len(content.posted_ids())
         return IssueArchivePage(found.issue, text, page, max(1, len(pages)), content.archive_only_count, posted)
 

@@ -19,7 +19,7 @@ Delivery guarantees (at least once from the engine, at most once on the platform
 * session_reminder_dm: one DM per (session, offset, start, person); skipped when the person opted
   out or the session changed; the engine paces DMs at ≤ 1 a second.
 * session_cancelled: one announcement per cancellation.
-* facilitator_notice: payload["text"] in the facilitator channel.
+* facilitator_notice: the notice's text (delivery.notices.notice_text) in the facilitator channel.
 """
 
 import logging
@@ -35,7 +35,7 @@ from bot.core.delivery.domain import (
 )
 from bot.core.delivery.idempotent import dm_once, post_once
 from bot.core.delivery.keys import delivery_key, key_time
-from bot.core.delivery.notices import FACILITATOR_NOTICE, NOTICE_MAX_CHARS
+from bot.core.delivery.notices import FACILITATOR_NOTICE, notice_text
 from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.messages import OutboundMessage
@@ -273,7 +273,7 @@ class SessionCancelledHandler:
 
 
 class FacilitatorNoticeHandler:
-    """Post payload["text"] in the programme's facilitator channel (no pings)."""
+    """Post a notice's text in the programme's facilitator channel (no pings)."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], sender: Sender) -> None:
         self._uow_factory = uow_factory
@@ -285,8 +285,8 @@ class FacilitatorNoticeHandler:
             programme = await uow.repo(SqlProgrammeRepository).get(delivery.guild_id)
         if programme is None or programme.facilitator_channel_id is None:
             raise PermanentSendError(NO_FACILITATOR_CHANNEL)
-        text = str(delivery.payload.get("text", ""))[:NOTICE_MAX_CHARS]
-        return await post_once(self._sender, programme.facilitator_channel_id, OutboundMessage(content=text), delivery)
+        message = OutboundMessage(content=notice_text(delivery.payload))
+        return await post_once(self._sender, programme.facilitator_channel_id, message, delivery)
 
 
 def register(

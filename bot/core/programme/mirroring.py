@@ -77,7 +77,7 @@ class EventMirroring:
             event_id = await self._mirror.create(session.guild_id, spec)
         except Exception as error:  # a mirror failure never blocks the session
             if isinstance(error, SendError | DomainError):
-                reason = error.reason if isinstance(error, SendError) else error.message
+                reason = error.reason if isinstance(error, SendError) else str(error)
                 log.warning("Scheduled Event for session %s could not be %s: %s", session.id, verb, reason)
             else:
                 reason = f"unexpected error ({type(error).__name__})"

@@ -20,7 +20,7 @@ from bot.core.programme.domain import LocationKind, Programme, Session, SessionS
 from bot.core.programme.errors import SessionNotFoundError
 from bot.core.reflections.domain import SessionRecap
 from bot.core.storage.database import Database
-from bot.core.text import sanitise_inline
+from bot.core.text import one_line
 from tests.core.fakes import FakeSender
 
 GUILD = 4242
@@ -107,7 +107,7 @@ class FakeRecaps:
             attendance_count=found.attendance,
             reflections_count=found.reflections,
             average_rating=found.average_rating,
-            quotes=tuple(f"“{sanitise_inline(q.text, 10**6)}”" for q in found.quotes),
+            quotes=tuple(f"“{one_line(q.text, 10**6)}”" for q in found.quotes),
             session_number=found.session_number or 0,
             session_title=found.session_title,
             rating_count=found.rating_count,

@@ -10,6 +10,7 @@ from bot.core.flash.errors import ItemAlreadyPublishedError, ItemNotFoundError, 
 from bot.core.flash.render import render_items_page
 from tests.core.flash.conftest import FACILITATOR, GUILD, OTHER, PARTICIPANT, Flash
 from tests.core.flash.limits import all_text, check_limits
+from tests.rendering import written
 
 
 async def test_items_are_paged_with_ids_and_consent_flags(flash: Flash) -> None:
@@ -29,8 +30,8 @@ async def test_items_are_paged_with_ids_and_consent_flags(flash: Flash) -> None:
     from bot.core.messages import OutboundMessage
 
     check_limits([OutboundMessage(embeds=(embed,))])
-    assert f"`#{story.item.id}` 🌱" in (embed.description or "")
-    assert "waits for quote consent" in (embed.description or "")
+    assert f"`#{story.item.id}` 🌱" in written(embed.description)
+    assert "waits for quote consent" in written(embed.description)
 
 
 async def test_excluded_items_stay_out_and_are_not_offered_again(flash: Flash) -> None:

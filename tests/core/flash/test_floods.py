@@ -19,6 +19,7 @@ from bot.core.flash.service import local_day
 from bot.core.storage.models.flash import FlashItemRow, FlashTagRow
 from tests.core.flash.conftest import FACILITATOR, FLASH_CHANNEL, GUILD, OTHER, PARTICIPANT, Flash, at
 from tests.core.flash.limits import all_text, check_limits
+from tests.rendering import written
 
 
 async def count(flash: Flash, model: type, *where: object) -> int:
@@ -61,7 +62,7 @@ async def test_shares_stories_and_nominations_count_together_towards_ten_a_day(f
     for attempt in attempts:
         with pytest.raises(DailyLimitError) as caught:
             await attempt
-        text = str(caught.value)
+        text = written(caught.value.message)  # as the one error mapping shows it on Discord
         assert "10 items" in text and "not saved" in text and "Thank you" in text
         assert "midnight Europe/London time" in text and f"<t:{int(midnight.timestamp())}:R>" in text
     assert await count(flash, FlashItemRow) == 10
@@ -205,8 +206,8 @@ async def test_an_issue_posts_at_most_its_size_and_the_archive_lists_the_rest(fl
     assert (archive.issues[0].resources, archive.issues[0].archive_only) == (50, 10)
     listed = await flash.service.archive_issue(PARTICIPANT, 1)
     assert (listed.archive_only, listed.posted, listed.pages) == (10, 40, 1)
-    assert sorted(u for u in urls if u in listed.text) == sorted(set(urls) - set(shown))
-    assert len(listed.text) <= 4096
+    assert sorted(u for u in urls if u in written(listed.text)) == sorted(set(urls) - set(shown))
+    assert len(written(listed.text)) <= 4096
 
 
 async def test_the_cap_is_shared_fairly_so_one_flood_cannot_push_others_out(flash: Flash) -> None:
@@ -233,9 +234,9 @@ async def test_archive_pages_of_a_big_issue_stay_within_discord_limits(flash: Fl
         urls.append(url)
     await publish(flash)
     first = await flash.service.archive_issue(PARTICIPANT, 1)
-    texts = [first.text]
+    texts = [written(first.text)]
     for page in range(2, first.pages + 1):
-        texts.append((await flash.service.archive_issue(PARTICIPANT, 1, page)).text)
+        texts.append(written((await flash.service.archive_issue(PARTICIPANT, 1, page)).text))
     assert all(0 < len(t) <= 4096 for t in texts)
     assert sum(u in "\n".join(texts) for u in urls) == 195
     beyond = await flash.service.archive_issue(PARTICIPANT, 1, 10**6)
@@ -316,7 +317,7 @@ async def test_items_of_someone_who_left_are_held_until_a_facilitator_includes_t
     states = {i.id: i.state for i in page.items}
     assert states[guide.item.id] is ItemState.HELD and states[story.item.id] is ItemState.HELD
     assert states[excluded.item.id] is ItemState.EXCLUDED  # a facilitator's decision stands
-    embed_text = render_items_message(page).embeds[0].description or ""
+    embed_text = written(render_items_message(page).embeds[0].description)
     assert "held: the author left the server" in embed_text and "2 items held for review" in embed_text
     draft = all_text((await flash.service.build_draft(FACILITATOR)).messages)
     assert "2 items from people who left the server are held for review" in draft

@@ -7,10 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.errors import NotFoundError
-from bot.core.flash.content import RecapQuote, recap_from_reflections, unescape_quote
+from bot.core.flash.content import RecapQuote, recap_from_reflections, unquote
 from bot.core.flash.planning import IssuePlanner
 from bot.core.programme.domain import Programme, Session, SessionStatus
-from bot.core.text import clean_text, sanitise_inline
+from bot.core.text import clean_text, one_line
 from tests.core.flash.conftest import GUILD, at, make_session, programme
 
 
@@ -51,7 +51,7 @@ class ReflectionsStub:
         """Return session 10's recap, as the reflections feature shows it."""
         if session_id != 10:
             raise NotFoundError("no such session")
-        return ReflectionsRecapStub(10, 12, 7, 4.3, ("“It \\*really\\* helped @\u200beveryone”",), 1, "Intro", 6, (55,))
+        return ReflectionsRecapStub(10, 12, 7, 4.3, ("“It *really* helped @everyone”",), 1, "Intro", 6, (55,))
 
 
 def planner(**services: object) -> IssuePlanner:
@@ -61,13 +61,13 @@ def planner(**services: object) -> IssuePlanner:
 
 
 @given(st.text(max_size=300))
-def test_unescape_undoes_sanitise_inline_exactly(text: str) -> None:
-    """A quote as the reflections feature shows it comes back to its clean raw words."""
-    assert unescape_quote(f"“{sanitise_inline(text, 10**6)}”") == clean_text(text, keep_newlines=False)
+def test_unquote_gives_back_the_quoted_words(text: str) -> None:
+    """A quote as the reflections feature hands it out (literal, in quotation marks) comes back to its words."""
+    assert unquote(f"“{one_line(text, 10**6)}”") == clean_text(text, keep_newlines=False)
 
 
 async def test_reflections_recap_becomes_a_flash_recap_with_raw_quotes_and_authors() -> None:
-    """Counts, rating and quotes (unescaped, with their authors for erasure) carry over; unknown sessions are None."""
+    """Counts, rating and quotes (raw, with their authors for erasure) carry over; unknown sessions are None."""
     source = planner(reflections=ReflectionsStub())
     recap = await source.session_recap(GUILD, 10)
     assert recap is not None
