@@ -20,6 +20,7 @@ from bot.core.messages import OutboundMessage, Text, Time, code, text
 from bot.core.participants.domain import ConsentPurpose
 from bot.core.programme.domain import DEFAULT_DURATION_MINUTES, SessionDraft
 from bot.core.programme.ids import parse_rsvp_button_id
+from bot.core.reflections.ids import parse_reflect_button_id
 from bot.matrix.commands import (
     Command,
     Invocation,
@@ -36,7 +37,7 @@ from bot.matrix.http import call
 from bot.matrix.ids import EVENT, ROLE, ROOM, USER, MatrixIds, MatrixState
 from bot.matrix.reflections import Draft, ask, consent_prompt_text, next_field, read_answer, summary
 from bot.matrix.render import Names, message_blocks, split_events
-from bot.matrix.sender import MatrixSender
+from bot.matrix.sender import BUTTONS_KEY, MatrixSender
 
 log = logging.getLogger(__name__)
 
@@ -301,6 +302,10 @@ class MatrixBot:
         except DomainError as error:
             await self.reply(caller, error.message)
             return
+        except Exception:  # a bug must not leave the caller without an answer
+            log.exception("The command %s failed", command.name)  # never the typed words
+            await self.reply(caller, "Sorry, that went wrong inside Blether; the operator can see why in its log.")
+            return
         await self.reply(caller, answer)
 
     def _register(self) -> None:
@@ -431,7 +436,8 @@ class MatrixBot:
         welcome = text(
             "Welcome to the programme." if result.created or result.reactivated else "You have already joined."
         )
-        return welcome if result.prompt is None else welcome + "\n\n" + consent_prompt_text(result.prompt)
+        prompt = result.consent_prompt
+        return welcome if prompt is None else welcome + "\n\n" + consent_prompt_text(prompt)
 
     async def _consent(self, invocation: Invocation) -> Text:
         command = self.registry.find(("consent",))[0]  # type: ignore[index]
@@ -505,10 +511,13 @@ class MatrixBot:
 
     async def _reflect(self, invocation: Invocation) -> Text:
         session_id = await self._session_id(invocation, ("reflect",))
-        form = await self._services.reflections.reflection_form(invocation.actor, session_id)
-        mxid = invocation.actor.display_name
-        room = await self._sender.direct_room(mxid)
-        draft = Draft(invocation.actor.guild_id, invocation.actor.user_id, session_id, room, {})
+        return await self._start_reflection(invocation.actor, session_id)
+
+    async def _start_reflection(self, actor: Actor, session_id: int) -> Text:
+        """Open (or reuse) the direct room and ask the first question; raise DomainError when not eligible."""
+        form = await self._services.reflections.reflection_form(actor, session_id)
+        room = await self._sender.direct_room(actor.display_name)
+        draft = Draft(actor.guild_id, actor.user_id, session_id, room, {})
         await self._state.set(f"reflect.{room}", draft.dump(), now=self._services.clock.now())
         first = next_field(form, draft)
         assert first is not None
@@ -609,10 +618,25 @@ class MatrixBot:
         try:
             result = await self._services.flash.nominate_by_reaction(actor, message)
         except DomainError as error:
-            log.info("📌 in %s refused: %s", room_id, error.message)
+            log.info("📌 in %s refused: %s", room_id, error)
             return
         if result is not None:
             log.info("Message %s pinned for the Flash Report", event_id)
+
+    async def _buttons_of(self, room_id: str, event_id: str) -> list[str]:
+        """Return the button ids carried by one of Blether's own messages (none for anyone else's)."""
+        if not event_id:
+            return []
+        path = Path.v3.rooms[room_id].event[event_id]
+        try:
+            target = await call("read a message", lambda: self._api.request(Method.GET, path))
+        except Exception as error:
+            log.info("Could not read reacted-to message %s: %s", event_id, error)
+            return []
+        if target.get("sender") != self._settings.user_id:
+            return []
+        buttons = (target.get("content") or {}).get(BUTTONS_KEY) or []
+        return [b for b in buttons if isinstance(b, str)]
 
     async def _reaction(self, room_id: str, sender: str, event: dict) -> None:
         """RSVP: ✅ on a reminder says you'll be there, ❌ takes it back; 📌 from a facilitator nominates (quietly)."""
@@ -621,18 +645,29 @@ class MatrixBot:
         if key == "📌" and relates.get("rel_type") == "m.annotation" and relates.get("event_id"):
             await self._pin(room_id, sender, str(relates["event_id"]))
             return
-        going = {"✅": True, "✔": True, "❌": False}.get(key)
-        if going is None or relates.get("rel_type") != "m.annotation":
+        if relates.get("rel_type") != "m.annotation" or key not in ("📝", "✅", "✔", "❌"):
             return
-        custom_id = await self._state.get(f"rsvp.{relates.get('event_id')}")
-        session_id = parse_rsvp_button_id(custom_id) if custom_id else None
+        buttons = await self._buttons_of(room_id, str(relates.get("event_id", "")))
+        log.debug("Reaction %s on %s stands for %s", key, relates.get("event_id"), buttons)
+        if key == "📝":
+            session_id = next((i for i in map(parse_reflect_button_id, buttons) if i is not None), None)
+            if session_id is not None:
+                caller = Caller(sender, room_id, str(relates.get("event_id")))
+                try:
+                    await self._start_reflection(await self.actor(caller), session_id)
+                except DomainError as error:  # not joined, closed…: say so in the direct room
+                    room = await self._sender.direct_room(sender)
+                    await self._sender.post_to_room(room, OutboundMessage(content=error.message))
+            return
+        going = {"✅": True, "✔": True, "❌": False}[key]
+        session_id = next((i for i in map(parse_rsvp_button_id, buttons) if i is not None), None)
         if session_id is None:
             return
         user_number = await self._ids.number(USER, sender)
         try:
             status = await self._services.programme.rsvp(None, session_id, user_number, going=going)
         except DomainError as error:
-            log.info("RSVP by reaction in %s refused: %s", room_id, error.message)
+            log.info("RSVP by reaction in %s refused: %s", room_id, error)
             return
         log.info("RSVP by reaction: session %s, going=%s, %s coming", session_id, going, status.count)
 

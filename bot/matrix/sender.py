@@ -11,6 +11,7 @@ from bot.core.clock import Clock
 from bot.core.messages import FileAttachment, OutboundMessage, SentMessage
 from bot.core.ports import PermanentSendError
 from bot.core.programme.ids import parse_rsvp_button_id
+from bot.core.reflections.ids import parse_reflect_button_id
 from bot.matrix.http import call
 from bot.matrix.ids import EVENT, ROOM, USER, MatrixIds, MatrixState
 from bot.matrix.render import Names, mentioned_numbers, message_blocks, split_events
@@ -18,12 +19,14 @@ from bot.matrix.render import Names, mentioned_numbers, message_blocks, split_ev
 log = logging.getLogger(__name__)
 
 REF_KEY = "org.blether.ref"  # our delivery reference inside the event content (find_recent looks for it)
+BUTTONS_KEY = "org.blether.buttons"  # the custom_ids of the message's buttons, for reactions standing in for them
 DIRECT_NOTICE = (
     "This is a direct room Blether created for you. It is not end-to-end encrypted: the homeserver's "
     "operators can read it, as they can read the programme's rooms."
 )
 
 RSVP_HINT = "React ✅ to say you'll be there, ❌ to take it back."
+REFLECT_HINT = "React 📝 (or type !blether reflect and the session's number) to answer in a direct room with Blether."
 
 RoleMembers = Callable[[int], Awaitable[list[str]]]
 ZoneOf = Callable[[], Awaitable[ZoneInfo]]
@@ -87,6 +90,8 @@ class MatrixSender:
         blocks = message_blocks(message, names)
         if any(b.custom_id and parse_rsvp_button_id(b.custom_id) for b in message.buttons):
             blocks.append((RSVP_HINT, f"<p><em>{RSVP_HINT}</em></p>"))
+        if any(b.custom_id and parse_reflect_button_id(b.custom_id) for b in message.buttons):
+            blocks.append((REFLECT_HINT, f"<p><em>{REFLECT_HINT}</em></p>"))
         for index, (body, rich) in enumerate(split_events(blocks) or [("", "")]):
             content = {
                 "msgtype": self._msgtype,
@@ -103,17 +108,17 @@ class MatrixSender:
         """Post to a room by Matrix id; a retry with the same nonce reuses the same txnIds."""
         base = nonce or f"blether-{secrets.token_hex(8)}"
         first: str | None = None
+        actions = [b.custom_id for b in message.buttons if b.custom_id and b.custom_id.startswith("blether:")]
         for index, content in enumerate(await self.contents(message)):
             if nonce:
                 content[REF_KEY] = nonce
+            if index == 0 and actions:  # a reaction to this event stands for these buttons (bot.matrix.bot)
+                content[BUTTONS_KEY] = actions
             event_id = await self._send_event(room, "m.room.message", content, f"{base}.{index}", "post a message")
             first = first or event_id
         for index, attachment in enumerate(message.files):
             await self._send_file(room, attachment, f"{base}.file{index}")
         assert first is not None
-        actions = [b.custom_id for b in message.buttons if b.custom_id and parse_rsvp_button_id(b.custom_id)]
-        if actions:  # a reaction to this event stands for its RSVP button
-            await self._state.set(f"rsvp.{first}", actions[0], now=self._clock.now())
         return SentMessage(
             message_id=await self._ids.number(EVENT, first), channel_id=await self._ids.number(ROOM, room)
         )

@@ -100,6 +100,7 @@ def people(synapse: Synapse, register, tmp_path: Path) -> Iterator[dict]:
         }
     finally:
         bot.stop()
+        print(bot.log()[-20_000:])  # shown by pytest when the test fails
 
 
 def _reply_to(event_id: str):
@@ -291,6 +292,8 @@ def test_a_reflection_in_a_direct_room_survives_a_sigkill_between_two_answers(pe
     fay.wait_for(room, bot_id, _reply_to(added))
     opened = fay.say(room, "!blether reflections open 1")
     assert "Reflections are open" in fay.wait_for(room, bot_id, _reply_to(opened))["body"]
+    card = fay.wait_for(room, bot_id, lambda c: "React 📝" in c.get("body", ""))  # the card invites a reaction
+    assert card["org.blether.buttons"] == ["blether:reflect:1", "blether:attend:1"]
     asked = pat.say(room, "!blether reflect 1")
     assert "direct room" in fay.wait_for(room, bot_id, _reply_to(asked))["body"]
     _wait_until(lambda: pat.invites() != [])
@@ -311,5 +314,24 @@ def test_a_reflection_in_a_direct_room_survives_a_sigkill_between_two_answers(pe
         pat.say(direct, _answer_for(question))
     done = pat.wait_for(direct, bot_id, lambda c: "reflection on session 1 is saved" in c["body"])
     assert "It helped me listen better" in done["body"] or "1" in done["body"]
+    # Until the poll closes the reflection can be edited: the command asks again, showing earlier answers.
+    again = pat.say(room, "!blether reflect 1")
+    assert "direct room" in fay.wait_for(room, bot_id, _reply_to(again))["body"]
+    pat.wait_for(direct, bot_id, lambda c: "Your earlier answer" in c["body"])
     with sqlite3.connect(people["database"]) as connection:
         assert connection.execute("SELECT COUNT(*) FROM reflection_responses").fetchone() == (1,)
+
+
+def test_the_running_bot_waits_out_m_limit_exceeded(people, synapse: Synapse, synapse_admin) -> None:
+    """With the bot held to one message a second, five quick commands all get their answer, once each."""
+    fay, room, bot_id = people["fay"], people["room"], people["bot_id"]
+    synapse.override_rate_limit(synapse_admin, bot_id, per_second=1, burst_count=1)
+    try:
+        asked = [fay.say(room, "!blether help") for _ in range(5)]
+        for event_id in asked:
+            fay.wait_for(room, bot_id, _reply_to(event_id), timeout=60)
+    finally:
+        synapse.clear_rate_limit(synapse_admin, bot_id)
+    answers = [c for c in fay.texts_from(room, bot_id) if (c.get("m.relates_to") or {}).get("event_id") in asked]
+    assert len(answers) == 5
+    assert "Rate-limited by the homeserver" in people["bot"].log()
