@@ -593,6 +593,15 @@ class MatrixBot:
         await self._sender.post_to_room(room, OutboundMessage(content="Evaluation export", files=result.files))
         return text(f"The export ({sum(result.rows.values())} rows) is in the facilitators' room.")
 
+    async def _viewers(self, guild_id: int, room_id: str) -> frozenset[int]:
+        """Say who can read a room: everyone in the programme for its announcements and reflections rooms,
+        nobody else can tell for any other room (a nomination from there waits for its author's consent)."""
+        programme = await self._services.programme.get_programme(guild_id)
+        number = await self._ids.number(ROOM, room_id)
+        if programme is not None and number in (programme.announcements_channel_id, programme.reflections_channel_id):
+            return frozenset({guild_id})
+        return frozenset()
+
     async def _pin(self, room_id: str, sender: str, event_id: str) -> None:
         """A facilitator's 📌 on a message puts it in the next Flash Report (anyone else's does nothing)."""
         path = Path.v3.rooms[room_id].event[event_id]
@@ -614,6 +623,7 @@ class MatrixBot:
             author_id=await self._ids.number(USER, author),
             author_name=author,
             content=str((original.get("content") or {}).get("body", "")),
+            viewer_role_ids=await self._viewers(actor.guild_id, room_id),
         )
         try:
             result = await self._services.flash.nominate_by_reaction(actor, message)
