@@ -62,7 +62,7 @@ class Services:
     database: Database
     clock: Clock
     sender: Sender
-    mirror: EventMirror
+    mirror: EventMirror | None
     limiter: RateLimiter
     dispatcher: Dispatcher
     programme: ProgrammeService
@@ -150,7 +150,7 @@ def build_services(
     database: Database,
     *,
     sender: Sender,
-    mirror: EventMirror,
+    mirror: EventMirror | None,
     channels: ChannelDirectory | None = None,
     clock: Clock | None = None,
     limiter: RateLimiter | None = None,
