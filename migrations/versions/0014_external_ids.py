@@ -1,7 +1,7 @@
 """Create external_ids: platform ids that are not numbers (Matrix rooms, users, events) and their numbers
 
-Revision ID: 0013_external_ids
-Revises: outcomes_interviews_stories
+Revision ID: 0014_external_ids
+Revises: 0013_groups
 Create Date: 2026-12-06 00:45:00.000000
 
 The core knows channels, users and messages by number (Discord snowflakes). The Matrix adapter derives a
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013_external_ids"
-down_revision: str | None = "outcomes_interviews_stories"
+revision: str = "0014_external_ids"
+down_revision: str | None = "0013_groups"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
