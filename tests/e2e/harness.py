@@ -20,7 +20,14 @@ from bot.core.clock import Clock
 from bot.core.delivery.limiter import RateLimiter
 from bot.core.storage.database import Database
 from bot.core.storage.migrations import upgrade_to_head
-from bot.discord_ports import DiscordChannelDirectory, DiscordEventMirror, DiscordMemberDirectory, DiscordSender
+from bot.discord_ports import (
+    DiscordChannelDirectory,
+    DiscordEventMirror,
+    DiscordMemberDirectory,
+    DiscordRoleMembers,
+    DiscordSender,
+    DiscordThreads,
+)
 from bot.endpoints import apply_endpoints
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -148,6 +155,8 @@ async def running_bot(
             channels=DiscordChannelDirectory(client),
             members=DiscordMemberDirectory(client),
             clock=clock,
+            threads=DiscordThreads(client, limiter),
+            roles=DiscordRoleMembers(client),
         )
         holder["services"] = services
         return services

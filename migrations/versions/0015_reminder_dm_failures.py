@@ -3,8 +3,8 @@
 Also turns reminder DMs off for anyone who is not (or no longer) an active participant: only participants
 may opt in, and leaving the server opts out.
 
-Revision ID: 0010_reminder_dm_failures
-Revises: 0009_posted_messages
+Revision ID: 0015_reminder_dm_failures
+Revises: 0014_external_ids
 Create Date: 2026-12-05 12:00:00.000000
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_reminder_dm_failures"
-down_revision: str | None = "0009_posted_messages"
+revision: str = "0015_reminder_dm_failures"
+down_revision: str | None = "0014_external_ids"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
