@@ -674,8 +674,13 @@ class MatrixBot:
         if session_id is None:
             return
         user_number = await self._ids.number(USER, sender)
+        # In a programme's room the reacting user is in it; elsewhere (a direct room) the core checks that
+        # they are still an active participant of the session's programme, as for a Discord DM button.
+        known = await self._state.get(f"guild.{room_id}")
         try:
-            status = await self._services.programme.rsvp(None, session_id, user_number, going=going)
+            status = await self._services.programme.rsvp(
+                int(known) if known else None, session_id, user_number, going=going
+            )
         except DomainError as error:
             log.info("RSVP by reaction in %s refused: %s", room_id, error)
             return

@@ -389,7 +389,9 @@ def register(registry: Registry) -> None:
     @registry.button(ICS_TEMPLATE, "Add to calendar")
     async def ics_button(context: Context, match: Any, shown: Shown) -> None:
         session_id = parse_ics_button_id(match.group(0))
-        attachment = await context.services.programme.session_ics(context.actor.guild_id, session_id or 0)
+        attachment = await context.services.programme.session_ics(
+            context.actor.guild_id, session_id or 0, context.member.id
+        )
         await context.reply(
             "Open this file to add the session to your calendar (Google, Outlook, Apple…).", files=[attachment]
         )
