@@ -1,8 +1,19 @@
 """One bot in its own process, for the memory and start-up benchmarks (run by bench.processes).
 
-``python -m bench._child bare|blether`` with BENCH_* variables naming the fake Discord; prints one JSON
-line: VmRSS before connecting and after ready (and after the member list is complete), the seconds from
-this script's first line to ready, and how many members the client caches.
+``python -m bench._child bare|blether [--trace]`` with the DISCORD_* / DATABASE_URL variables naming the fake
+Discord and the database; prints one JSON line ``BENCH-RESULT {...}``.
+
+* bare: a discord.py client with the members intent and the same member-cache choices as Blether
+  (``chunk_guilds_at_startup=False``), one guild slash command.
+* blether: ``blether run`` itself (``bot.cli.main(["run"])``, the code ``python -m bot run`` runs: settings,
+  logging, the migration check, services, cogs, dispatcher, command sync), with two hooks on BletherBot:
+  ``__init__`` marks "before connecting" and ``on_ready`` marks ready, runs Blether's own on_ready, then
+  measures and closes the bot, so ``blether run`` returns as after a normal shutdown.
+
+Measured in both: VmRSS before connecting (imports done, client about to be built) and at ready (after a
+full garbage collection); then ``guild.chunk()`` (the member list) and VmRSS again. With ``--trace``,
+tracemalloc runs only around the chunk: the bytes Python still holds afterwards are the member cache, exact
+and free of allocator page noise (tracemalloc's own bookkeeping would inflate RSS, hence a separate run).
 """
 
 import time
@@ -15,8 +26,11 @@ import gc  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
+import tracemalloc  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 from typing import Any  # noqa: E402
+
+TRACE = "--trace" in sys.argv
 
 
 def rss_kib() -> int:
@@ -28,32 +42,52 @@ def rss_kib() -> int:
     return -1
 
 
-async def _settle(client: Any, guild_id: int) -> dict[str, Any]:
+def emit(result: dict[str, Any]) -> None:
+    """Print the result line the parent reads."""
+    print("BENCH-RESULT " + json.dumps(result), flush=True)
+
+
+async def settle(client: Any, guild_id: int) -> dict[str, Any]:
+    """Measure RSS at ready, then complete the member list and measure again (traced with --trace)."""
     guild = client.get_guild(guild_id)
     at_ready = len(guild.members) if guild else 0
     chunked_at_ready = bool(guild and guild.chunked)
+    gc.collect()
+    rss_at_ready = rss_kib()
+    traced: dict[str, Any] = {}
+    if TRACE:
+        tracemalloc.start(1)
+        start_bytes = tracemalloc.get_traced_memory()[0]
     if guild is not None and not guild.chunked:
         await guild.chunk()
     gc.collect()
+    if TRACE:
+        snapshot = tracemalloc.take_snapshot()
+        traced["traced_growth_bytes"] = tracemalloc.get_traced_memory()[0] - start_bytes
+        tracemalloc.stop()
+        top = snapshot.statistics("filename")[:6]
+        traced["traced_top"] = [[s.traceback[0].filename.rsplit("site-packages/", 1)[-1], s.size] for s in top]
     return {
         "members_at_ready": at_ready,
         "chunked_at_ready": chunked_at_ready,
         "members_cached": len(guild.members) if guild else 0,
+        "rss_at_ready_kib": rss_at_ready,
         "rss_after_kib": rss_kib(),
+        **traced,
     }
 
 
-async def bare(env: dict[str, str]) -> dict[str, Any]:
+async def bare() -> dict[str, Any]:
     """Start a bare discord.py client with the members intent; measure."""
     import discord
 
     from bench._fake import running_bare
 
     fake = SimpleNamespace(
-        token=env["BENCH_TOKEN"],
-        guild_id=int(env["BENCH_GUILD"]),
-        api_base_url=env["BENCH_API"],
-        gateway_url=env["BENCH_GW"],
+        token=os.environ["DISCORD_TOKEN"],
+        guild_id=int(os.environ["DISCORD_GUILD_ID"]),
+        api_base_url=os.environ["DISCORD_API_BASE_URL"],
+        gateway_url=os.environ["DISCORD_GATEWAY_URL"],
     )
 
     @contextlib.contextmanager
@@ -69,9 +103,9 @@ async def bare(env: dict[str, str]) -> dict[str, Any]:
     gc.collect()
     before = rss_kib()
     t0 = time.monotonic()
-    async with running_bare(fake, intents=intents) as client:
+    async with running_bare(fake, intents=intents, chunk_guilds_at_startup=False) as client:
         ready = time.monotonic()
-        settled = await _settle(client, fake.guild_id)
+        settled = await settle(client, fake.guild_id)
     return {
         "rss_before_kib": before,
         "t_imports_s": t0 - T_IMPORT,
@@ -81,29 +115,38 @@ async def bare(env: dict[str, str]) -> dict[str, Any]:
     }
 
 
-async def blether(env: dict[str, str]) -> dict[str, Any]:
-    """Start the real bot (running_bot: migrations, services, cogs, dispatcher); measure."""
-    import bot.app  # noqa: F401  (import cost belongs to "before", as for discord in bare)
-    from tests.e2e.harness import running_bot
+def blether() -> dict[str, Any]:
+    """Run ``blether run`` with the two measuring hooks; return the figures once it has shut down."""
+    from bot import cli
+    from bot.client import BletherBot
 
-    fake = SimpleNamespace(
-        token=env["BENCH_TOKEN"],
-        guild_id=int(env["BENCH_GUILD"]),
-        api_base_url=env["BENCH_API"],
-        gateway_url=env["BENCH_GW"],
-    )
-    gc.collect()
-    before = rss_kib()
-    t0 = time.monotonic()
-    async with running_bot(fake, env["BENCH_DB"]) as running:
-        ready = time.monotonic()
-        settled = await _settle(running.bot, fake.guild_id)
+    marks: dict[str, Any] = {}
+    guild_id = int(os.environ["DISCORD_GUILD_ID"])
+    original_init = BletherBot.__init__
+    original_on_ready = BletherBot.on_ready
+
+    def init(self: BletherBot, **kwargs: Any) -> None:
+        gc.collect()
+        marks["rss_before_kib"] = rss_kib()
+        marks["t0"] = time.monotonic()
+        original_init(self, **kwargs)
+
+    async def on_ready(self: BletherBot) -> None:
+        marks["t_ready_monotonic"] = time.monotonic()
+        await original_on_ready(self)  # Blether's own work at ready (prepare_guild) belongs to "at ready"
+        marks.update(await settle(self, guild_id))
+        asyncio.get_running_loop().create_task(self.close())
+
+    BletherBot.__init__ = init  # type: ignore[method-assign]
+    BletherBot.on_ready = on_ready  # type: ignore[method-assign]
+    code = cli.main(["--env-file", os.devnull, "run"])
+    if code != 0 or "rss_at_ready_kib" not in marks:
+        raise SystemExit(f"blether run exited with {code} before ready")
     return {
-        "rss_before_kib": before,
-        "t_imports_s": t0 - T_IMPORT,
-        "t_main_to_ready_s": ready - t0,
-        "t_ready_monotonic": ready,
-        **settled,
+        "rss_before_kib": marks["rss_before_kib"],
+        "t_imports_s": marks["t0"] - T_IMPORT,
+        "t_main_to_ready_s": marks["t_ready_monotonic"] - marks["t0"],
+        **{k: v for k, v in marks.items() if k not in ("t0", "rss_before_kib")},
     }
 
 
@@ -111,10 +154,12 @@ def main() -> None:
     """Run one bot and print its figures as a JSON line."""
     import logging
 
-    logging.basicConfig(level=logging.ERROR)
     kind = sys.argv[1]
-    result = asyncio.run(bare(dict(os.environ)) if kind == "bare" else blether(dict(os.environ)))
-    print("BENCH-RESULT " + json.dumps(result), flush=True)
+    if kind == "bare":
+        logging.basicConfig(level=logging.ERROR)
+        emit(asyncio.run(bare()))
+    else:
+        emit(blether())
 
 
 if __name__ == "__main__":
