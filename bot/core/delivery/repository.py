@@ -9,12 +9,12 @@ Status moves (everything else is refused by compare-and-set on status):
     cancelled (re-opened by add)   release_abandoned (lease ran out): claimed --> pending, abandoned_at kept
 """
 
+import importlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.delivery.domain import NONCE_WINDOW, Delivery, DeliveryStatus, NewDelivery
@@ -96,7 +96,8 @@ class SqlDeliveryRepository:
             "created_at": now,
             "updated_at": now,
         }
-        dialect = postgresql if self._is_postgresql else sqlite
+        # Import only this backend's dialect module (the PostgreSQL one is ~2 MiB that SQLite never needs).
+        dialect = importlib.import_module(f"sqlalchemy.dialects.{'postgresql' if self._is_postgresql else 'sqlite'}")
         insert = dialect.insert(_T).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
         inserted = (await self._session.execute(insert.returning(*_C))).mappings().first()
         if inserted is not None:

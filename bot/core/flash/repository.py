@@ -4,13 +4,13 @@ Status changes of an issue are compare-and-set on its status, so two deliveries 
 facilitator's button) can never both freeze or both finish one issue.
 """
 
+import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.flash.content import Snapshot
@@ -375,7 +375,8 @@ class SqlFlashSettingsRepository:
 
     async def use_tags(self, guild_id: int, tags: Iterable[str], *, now: datetime) -> None:
         """Count one more use of each tag (adding new ones to the vocabulary)."""
-        dialect = postgresql if self._session.get_bind().dialect.name == "postgresql" else sqlite
+        is_postgresql = self._session.get_bind().dialect.name == "postgresql"
+        dialect = importlib.import_module(f"sqlalchemy.dialects.{'postgresql' if is_postgresql else 'sqlite'}")
         for tag in tags:
             stmt = dialect.insert(FlashTagRow).values(guild_id=guild_id, name=tag, uses=1, created_at=now)
             stmt = stmt.on_conflict_do_update(
