@@ -1,19 +1,24 @@
 """One bot in its own process, for the memory and start-up benchmarks (run by bench.processes).
 
-``python -m bench._child bare|blether [--trace]`` with the DISCORD_* / DATABASE_URL variables naming the fake
-Discord and the database; prints one JSON line ``BENCH-RESULT {...}``.
+``python -m bench._child bare|libs|blether [--trace]``, with the DISCORD_* and DATABASE_URL variables naming
+the fake Discord and the database, prints one JSON line ``BENCH-RESULT {...}``.
 
 * bare: a discord.py client with the members intent and the same member-cache choices as Blether
   (``chunk_guilds_at_startup=False``), one guild slash command.
+* libs: the bare client after importing the libraries Blether runs on (LIBRARIES: SQLAlchemy's ORM and
+  asyncio extension, the SQLite dialect and driver, APScheduler, python-dotenv) and opening one SQLite
+  connection through them: the floor for any bot built on them, with no Blether code.
 * blether: ``blether run`` itself (``bot.cli.main(["run"])``, the code ``python -m bot run`` runs: settings,
   logging, the migration check, services, cogs, dispatcher, command sync), with two hooks on BletherBot:
   ``__init__`` marks "before connecting" and ``on_ready`` marks ready, runs Blether's own on_ready, then
   measures and closes the bot, so ``blether run`` returns as after a normal shutdown.
 
-Measured in both: VmRSS before connecting (imports done, client about to be built) and at ready (after a
-full garbage collection); then ``guild.chunk()`` (the member list) and VmRSS again. With ``--trace``,
-tracemalloc runs only around the chunk: the bytes Python still holds afterwards are the member cache, exact
-and free of allocator page noise (tracemalloc's own bookkeeping would inflate RSS, hence a separate run).
+Measured in each: the CPU time the process used until ready (all threads; unlike wall time, it hardly
+moves when other work shares the machine), VmRSS before connecting (imports done, client about to be
+built) and at ready (after a full garbage collection); then ``guild.chunk()`` (the member list) and VmRSS
+again. With ``--trace``, tracemalloc runs only around the chunk: the bytes Python still holds afterwards are
+the member cache, exact and free of allocator page noise (tracemalloc's own bookkeeping would inflate RSS,
+hence a separate run).
 """
 
 import time
@@ -31,6 +36,16 @@ from types import SimpleNamespace  # noqa: E402
 from typing import Any  # noqa: E402
 
 TRACE = "--trace" in sys.argv
+LIBRARIES = (
+    "dotenv",
+    "sqlalchemy.orm",
+    "sqlalchemy.ext.asyncio",
+    "sqlalchemy.dialects.sqlite.aiosqlite",
+    "aiosqlite",
+    "apscheduler.schedulers.asyncio",
+    "apscheduler.triggers.date",
+    "apscheduler.triggers.cron",
+)
 
 
 def rss_kib() -> int:
@@ -77,8 +92,24 @@ async def settle(client: Any, guild_id: int) -> dict[str, Any]:
     }
 
 
-async def bare() -> dict[str, Any]:
-    """Start a bare discord.py client with the members intent; measure."""
+async def _open_libraries(database_url: str) -> Any:
+    """Import LIBRARIES and open (and keep) one pooled SQLite connection, as Blether's migration check does."""
+    import importlib
+
+    for name in LIBRARIES:
+        importlib.import_module(name)
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(database_url)
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+    return engine
+
+
+async def bare(with_libraries: bool = False) -> dict[str, Any]:
+    """Start a bare discord.py client with the members intent (after LIBRARIES if asked); measure."""
+    engine = await _open_libraries(os.environ["DATABASE_URL"]) if with_libraries else None
     import discord
 
     from bench._fake import running_bare
@@ -105,12 +136,16 @@ async def bare() -> dict[str, Any]:
     t0 = time.monotonic()
     async with running_bare(fake, intents=intents, chunk_guilds_at_startup=False) as client:
         ready = time.monotonic()
+        cpu = time.process_time()
         settled = await settle(client, fake.guild_id)
+    if engine is not None:
+        await engine.dispose()
     return {
         "rss_before_kib": before,
         "t_imports_s": t0 - T_IMPORT,
         "t_main_to_ready_s": ready - t0,
         "t_ready_monotonic": ready,
+        "cpu_to_ready_s": cpu,
         **settled,
     }
 
@@ -133,6 +168,7 @@ def blether() -> dict[str, Any]:
 
     async def on_ready(self: BletherBot) -> None:
         marks["t_ready_monotonic"] = time.monotonic()
+        marks["cpu_to_ready_s"] = time.process_time()
         await original_on_ready(self)  # Blether's own work at ready (prepare_guild) belongs to "at ready"
         marks.update(await settle(self, guild_id))
         asyncio.get_running_loop().create_task(self.close())
@@ -155,9 +191,9 @@ def main() -> None:
     import logging
 
     kind = sys.argv[1]
-    if kind == "bare":
+    if kind in ("bare", "libs"):
         logging.basicConfig(level=logging.ERROR)
-        emit(asyncio.run(bare()))
+        emit(asyncio.run(bare(with_libraries=kind == "libs")))
     else:
         emit(blether())
 

@@ -31,9 +31,7 @@ class BareBot(discord.Client):
 
 
 @contextlib.asynccontextmanager
-async def running_bare(
-    fake: Any, *, intents: discord.Intents | None = None, **options: Any
-) -> AsyncIterator[BareBot]:
+async def running_bare(fake: Any, *, intents: discord.Intents | None = None, **options: Any) -> AsyncIterator[BareBot]:
     """Run a BareBot against the fake until the block ends (options go to discord.Client)."""
     with fake.patch_discord_py():
         client = BareBot(fake.guild_id, intents=intents, **options)

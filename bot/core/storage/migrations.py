@@ -9,6 +9,7 @@ loads it.
 import ast
 import asyncio
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,19 +45,16 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
 def _revision_ids(path: Path) -> tuple[str, tuple[str, ...]] | None:
-    """Return a revision file's id and the ids it revises, read as literals from its source (None if absent)."""
-    values: dict[str, object] = {}
-    for node in ast.parse(path.read_text(encoding="utf-8"), str(path)).body:
-        if isinstance(node, ast.AnnAssign) and node.value is not None:
-            targets, value = [node.target], node.value
-        elif isinstance(node, ast.Assign):
-            targets, value = node.targets, node.value
-        else:
-            continue
-        for target in targets:
-            if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
-                values[target.id] = ast.literal_eval(value)
+    """Return a revision file's id and the ids it revises, read as literals from its text (None if absent).
+
+    Only the two top-level assignment lines are read (parsing whole files costs more than the rest of the
+    check); a value that is not a one-line literal raises ValueError or SyntaxError, and the caller asks Alembic.
+    """
+    values = {name: ast.literal_eval(value) for name, value in _REVISION_LINE.findall(path.read_text("utf-8"))}
     revision, down = values.get("revision"), values.get("down_revision")
     if not isinstance(revision, str):
         return None
