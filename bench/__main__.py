@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import ack_latency, chaos, fanout, processes, reflection_burst, reminder_lateness, write_throughput
+from bench import ack_latency, chaos, fanout, grouping, processes, reflection_burst, reminder_lateness, write_throughput
 from bench._util import table
 from bench.lag import with_lag
 
@@ -134,6 +134,24 @@ def _startup(quick: bool) -> dict[str, Any]:
     }
 
 
+def _grouping(quick: bool) -> dict[str, Any]:
+    result = grouping.run(quick)
+    ours, rnd = result["blether"], result["random"]
+    return {
+        "name": "grouping",
+        **result,
+        "figure": f"10 sessions, 80 people, 39 communities: repeat pairings {ours['repeat_pairings']} vs "
+        f"{rnd['repeat_pairings']} random; community pairs met {ours['distinct_community_pairs']} vs "
+        f"{rnd['distinct_community_pairs']}; groups with two from one community "
+        f"{ours['groups_with_two_from_one_community']} vs {rnd['groups_with_two_from_one_community']}; "
+        f"500 people in {result['time_500_s']:.2f} s",
+        "target": "fewer repeats and same-community groups than random; 500 people ≤ 1 s",
+        "passed": ours["repeat_pairings"] < rnd["repeat_pairings"]
+        and ours["groups_with_two_from_one_community"] < rnd["groups_with_two_from_one_community"]
+        and result["time_500_s"] <= 1.0,
+    }
+
+
 def _chaos(quick: bool) -> dict[str, Any]:
     cycles = CHAOS_CYCLES or (chaos.QUICK_CYCLES if quick else chaos.CYCLES)
     result = chaos.run(cycles, verbose=True, postgres=CHAOS_POSTGRES)
@@ -159,6 +177,7 @@ BENCHES: dict[str, Callable[[bool], dict[str, Any]]] = {
     "write_throughput": _write,
     "memory": _memory,
     "startup": _startup,
+    "grouping": _grouping,
     "chaos": _chaos,
 }
 

@@ -12,21 +12,23 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.delivery.dispatcher import Dispatcher
 from bot.core.delivery.leadership import AdvisoryLockLeader
 from bot.core.delivery.limiter import RateLimiter
-from bot.core.evaluation import EvaluationService, register_evaluation_handlers
+from bot.core.evaluation import deliveries as evaluation_deliveries
+from bot.core.evaluation.service import EvaluationService
+from bot.core.flash import deliveries as flash_deliveries
 from bot.core.flash.adapters import ProgrammeServiceSource, ReflectionsRecapSource
 from bot.core.flash.planning import IssuePlanner
-from bot.core.flash.publishing import FlashDeliveries
 from bot.core.flash.service import FlashService
 from bot.core.looplag import LoopLagWatch
+from bot.core.participants import deliveries as participant_deliveries
 from bot.core.participants.service import ParticipantService
 from bot.core.ports import EventMirror, Sender
+from bot.core.programme import deliveries as programme_deliveries
 from bot.core.programme.domain import ChannelDirectory
 from bot.core.programme.permissions import is_facilitator
-from bot.core.programme.reminders import register_programme_handlers
 from bot.core.programme.service import ProgrammeService
+from bot.core.reflections import deliveries as reflection_deliveries
 from bot.core.reflections.attendance import AttendanceService
 from bot.core.reflections.follower import ReflectionPollFollower
-from bot.core.reflections.handlers import register_reflection_handlers
 from bot.core.reflections.service import ReflectionService
 from bot.core.storage.database import Database
 
@@ -110,13 +112,9 @@ def build_services(
         leader=leader,
         poll_interval=timedelta(seconds=10) if leader is not None else timedelta(minutes=1),
     )
-    uow = database.unit_of_work
     reflections = ReflectionService(database, clock, sender=sender, dispatcher=dispatcher)
-    register_reflection_handlers(
-        dispatcher, database=database, clock=clock, sender=sender, scheduler=reflections.scheduler
-    )
     programme = ProgrammeService(
-        uow,
+        database.unit_of_work,
         dispatcher,
         clock,
         mirror=mirror,
@@ -124,7 +122,6 @@ def build_services(
         default_timezone=settings.timezone,
         followers=[ReflectionPollFollower(reflections.scheduler, clock)],
     )
-    register_programme_handlers(dispatcher, uow, sender, clock)
     participants = ParticipantService(database, clock)
     planner = IssuePlanner(
         programmes=ProgrammeServiceSource(programme),
@@ -133,10 +130,16 @@ def build_services(
         participants=participants,
         deliveries=dispatcher,
     )
-    FlashDeliveries(database, clock, sender, planner).register(dispatcher)
     flash = FlashService(database, clock, planner)
-    register_evaluation_handlers(dispatcher, database=database, clock=clock)
     evaluation = EvaluationService(database, clock, flash=flash, dispatcher=dispatcher, export_key=settings.export_key)
+    # Each feature registers its delivery kinds in one place: its deliveries module.
+    programme_deliveries.register(dispatcher, database=database, clock=clock, sender=sender)
+    reflection_deliveries.register(
+        dispatcher, database=database, clock=clock, sender=sender, scheduler=reflections.scheduler
+    )
+    participant_deliveries.register(dispatcher)
+    flash_deliveries.register(dispatcher, database=database, clock=clock, sender=sender, planner=planner)
+    evaluation_deliveries.register(dispatcher, database=database, clock=clock)
     return Services(
         settings=settings,
         database=database,

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot import __version__
 from bot.config import ConfigError, Settings
 from bot.core.delivery.limiter import RateLimiter
+from bot.core.files import create_private_file, make_private_dir, write_private_file
 from bot.core.messages import FileAttachment, OutboundMessage, SentMessage
 from bot.core.ports import PermanentSendError
 from bot.core.storage.database import Database
@@ -48,6 +49,14 @@ def _complain(text: str) -> None:
     sys.stderr.write(f"blether: {text}\n")
 
 
+def _cannot_open(database: Database, error: Exception) -> CommandFailed:
+    """Say in one line that the database cannot be opened, with the driver's reason (never a password or SQL)."""
+    cause = getattr(error, "orig", None) or error  # a DBAPIError's own text carries the SQL; the driver's does not
+    reason = " ".join(str(cause).split())[:200]
+    detail = f"{type(error).__name__}: {reason}" if reason else type(error).__name__
+    return CommandFailed(f"cannot open the database {database.describe()}: {detail}")
+
+
 async def _migrate_or_refuse(database: Database, *, migrate: bool) -> None:
     try:
         if await is_at_head(database):  # the usual start: no Alembic import (docs/performance.md)
@@ -67,7 +76,20 @@ async def _migrate_or_refuse(database: Database, *, migrate: bool) -> None:
         await upgrade_to_head(database.url.render_as_string(hide_password=False))
         log.info("Migrations applied; database at revision %s", head)
     except (OperationalError, DBAPIError, OSError) as error:
-        raise CommandFailed(f"cannot open the database {database.describe()}: {type(error).__name__}") from None
+        raise _cannot_open(database, error) from None
+
+
+async def _probe_leader(database: Database) -> None:
+    """Open the dispatcher leader's own PostgreSQL connection once; raise CommandFailed (one line) if it fails."""
+    from bot.core.delivery.leadership import AdvisoryLockLeader, LeaderConnectionError
+
+    try:
+        await AdvisoryLockLeader(database.url).probe()
+    except LeaderConnectionError as error:
+        raise CommandFailed(
+            f"the delivery dispatcher's leader connection to {database.describe()} cannot be opened ({error}): "
+            "no process could lead, so no reminder or post would ever go out; fix DATABASE_URL or the server."
+        ) from None
 
 
 async def _run_bot(settings: Settings, *, migrate: bool) -> int:
@@ -83,6 +105,8 @@ async def _run_bot(settings: Settings, *, migrate: bool) -> int:
             lock = SingleProcessLock(database.url.database or "")
             lock.acquire()
         await _migrate_or_refuse(database, migrate=migrate)
+        if database.is_postgresql:
+            await _probe_leader(database)
         apply_endpoints(settings.api_base_url, settings.gateway_url)
         for name, value in settings.describe():
             log.info("%s: %s", name, value)
@@ -141,10 +165,14 @@ async def _check(settings: Settings) -> int:
             current = await current_revision(database)
             up_to_date = await is_up_to_date(database)
         except (OperationalError, DBAPIError, OSError) as error:
-            raise CommandFailed(f"cannot open the database {database.describe()}: {type(error).__name__}") from None
+            raise _cannot_open(database, error) from None
+        if database.is_postgresql:  # while the pool keeps its connection, as in the running bot
+            await _probe_leader(database)
     finally:
         await database.dispose()
     _say(f"{'Database schema':22} {current or 'empty'} (this version needs {head_revision()})")
+    if database.is_postgresql:
+        _say(f"{'Dispatcher leader':22} its own connection opens (PostgreSQL advisory lock)")
     if not up_to_date:
         _say("Run `blether migrate` (or `blether run`, which migrates first).")
     if not settings.discord_token:
@@ -173,7 +201,7 @@ def _flash_export(settings: Settings, number: int, guild_id: int, fmt: str, out:
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, encoding="utf-8")
+        write_private_file(out, text)
         _say(f"Wrote Flash Report #{number} ({fmt}) to {out}.")
     return 0
 
@@ -188,7 +216,7 @@ async def _read_flash_issue(settings: Settings, number: int, guild_id: int, fmt:
     except DomainError as error:
         raise CommandFailed(str(error)) from None
     except (OperationalError, DBAPIError, OSError) as error:
-        raise CommandFailed(f"cannot open the database {database.describe()}: {type(error).__name__}") from None
+        raise _cannot_open(database, error) from None
     finally:
         await database.dispose()
     return text
@@ -196,10 +224,9 @@ async def _read_flash_issue(settings: Settings, number: int, guild_id: int, fmt:
 
 def _evaluation_export(settings: Settings, guild_id: int, out: Path, fmt: str) -> int:
     files = asyncio.run(_build_evaluation_export(settings, guild_id, fmt))
-    out.mkdir(parents=True, exist_ok=True)
+    make_private_dir(out)
     for file in files:
-        path = out / Path(file.filename).name
-        path.write_bytes(file.data)
+        path = write_private_file(out / Path(file.filename).name, file.data)
         _say(f"Wrote {path}")
     return 0
 
@@ -223,7 +250,7 @@ async def _build_evaluation_export(settings: Settings, guild_id: int, fmt: str) 
     except DomainError as error:
         raise CommandFailed(str(error)) from None
     except (OperationalError, DBAPIError, OSError) as error:
-        raise CommandFailed(f"cannot open the database {database.describe()}: {type(error).__name__}") from None
+        raise _cannot_open(database, error) from None
     finally:
         await database.dispose()
     return result.files
@@ -249,14 +276,15 @@ async def _write_evaluation_report(settings: Settings, guild_id: int, out: Path)
     try:
         return await write_report(database, guild_id, out)
     except (OperationalError, DBAPIError, OSError) as error:
-        raise CommandFailed(f"cannot open the database {database.describe()}: {type(error).__name__}") from None
+        raise _cannot_open(database, error) from None
     finally:
         await database.dispose()
 
 
 def sqlite_online_backup(source: str, target: Path) -> None:
-    """Copy a live SQLite database with SQLite's online backup API (safe while the bot writes)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Copy a live SQLite database with SQLite's online backup API (safe while the bot writes) to a new file
+    readable by its owner only (0600; SQLite gives its journal the same mode)."""
+    create_private_file(target)
     with contextlib.closing(sqlite3.connect(source)) as src, contextlib.closing(sqlite3.connect(target)) as dst:
         src.backup(dst)
 
@@ -322,7 +350,7 @@ async def _import_sessions(settings: Settings, path: Path, guild_id: int, *, dry
         finally:
             await services.stop()
     except (OperationalError, DBAPIError, OSError) as error:
-        raise CommandFailed(f"cannot open the database {database.describe()}: {type(error).__name__}") from None
+        raise _cannot_open(database, error) from None
     finally:
         await database.dispose()
     if result.sessions:

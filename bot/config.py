@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.core.delivery.leadership import connect_options_problem
+from bot.core.keys import key_weakness, weak_key_message
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///blether.db"
 DEFAULT_TIMEZONE = "Europe/London"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -88,6 +91,13 @@ class Settings:
                 f"DATABASE_URL uses {url.drivername!r}: Blether supports "
                 "sqlite+aiosqlite:///path.db and postgresql+asyncpg://user:password@host/dbname."
             )
+        if url.drivername == "postgresql+asyncpg":
+            problem = connect_options_problem(url)
+            if problem is not None:
+                raise ConfigError(
+                    f"DATABASE_URL {problem}; Blether passes every ?option to asyncpg.connect as it is (see "
+                    "https://magicstack.github.io/asyncpg/current/api/index.html#connection)."
+                )
 
         guild_raw = get("DISCORD_GUILD_ID")
         guild_id: int | None = None
@@ -118,6 +128,11 @@ class Settings:
                 f"BLETHER_TIMEZONE={timezone!r} is not a known time zone: use an IANA name such as Europe/London."
             ) from None
 
+        export_key = get("BLETHER_EXPORT_KEY")
+        weakness = key_weakness(export_key) if export_key else None
+        if weakness is not None:
+            raise ConfigError(weak_key_message("BLETHER_EXPORT_KEY", weakness))
+
         return cls(
             discord_token=token,
             database_url=database_url,
@@ -126,7 +141,7 @@ class Settings:
             gateway_url=gateway,
             log_level=log_level,
             timezone=timezone,
-            export_key=get("BLETHER_EXPORT_KEY"),
+            export_key=export_key,
         )
 
     def describe(self) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ import pytest
 from bot.config import DEFAULT_DATABASE_URL, ConfigError, Settings
 
 TOKEN = "MTA5MjM0NTY3ODkwMTIzNDU2Nw.GQ2x9a.abcdefghijklmnopqrstuvwxyz012345"
+EXPORT_KEY = "cV3q-8hTz_Lk2WmN9pRx4sYb7dFg1jQe5uA6oI0nK"  # what secrets.token_urlsafe(32) makes
 
 
 def test_defaults_apply_when_only_the_token_is_set() -> None:
@@ -69,11 +70,55 @@ def test_describe_never_shows_secrets() -> None:
     settings = Settings.from_env(
         {
             "DISCORD_TOKEN": TOKEN,
-            "BLETHER_EXPORT_KEY": "export-secret-value",
+            "BLETHER_EXPORT_KEY": EXPORT_KEY,
             "DATABASE_URL": "postgresql+asyncpg://blether:hunter2@db/blether",
         }
     )
     text = repr(settings) + str(settings.describe())
     assert TOKEN not in text
-    assert "export-secret-value" not in text
+    assert EXPORT_KEY not in text
     assert "hunter2" not in text
+
+
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [
+        ("0123456789abcdef", "shorter than 32 characters"),
+        ("x" * 64, "only 1 different character;"),
+        ("abcdefgh" * 6, "only 8 different characters"),
+        ("Correct-Horse-Battery-Staple-Is-Our-Export-Key", "like a phrase of words"),
+        ("the quick brown fox jumps over the lazy dog again", "like a phrase of words"),
+    ],
+)
+def test_an_export_key_too_easy_to_guess_is_refused_with_the_command_for_a_good_one(key: str, why: str) -> None:
+    """A short, repetitive or phrase-like BLETHER_EXPORT_KEY stops start-up with one line showing the generator."""
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({"DISCORD_TOKEN": TOKEN, "BLETHER_EXPORT_KEY": key})
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("BLETHER_EXPORT_KEY is too easy to guess") and why in message
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(32))"' in message
+    assert key not in message
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        EXPORT_KEY,
+        "SegLfwpZOEnsMhmSuhotn79SY4QZzTp_0hNU0jepB1g",  # secrets.token_urlsafe(32)
+        "4ca42ebf9e6f2514b5ddddc34e9b0bb030b5da55a7aa0610e3c157258754a8ca",  # secrets.token_hex(32)
+        "0011223344556677889900aabbccddeeff00112233445566778899aabbccddee",  # 16 hex digits: enough variety
+        "3f2a9c0b1d4e3f2a" + "9c0b1d4e5f6a7b8c" + "1d2e3f4a5b6c7d8e" + "9f0a1b2c3d4e5f60",  # hex, all digits
+    ],
+)
+def test_random_keys_are_accepted_including_the_hex_keys_blether_recommended_before(key: str) -> None:
+    """token_urlsafe(32) keys and 64-digit hex keys (the old advice, token_hex(32)) pass."""
+    assert Settings.from_env({"DISCORD_TOKEN": TOKEN, "BLETHER_EXPORT_KEY": key}).export_key == key
+
+
+def test_a_hex_key_missing_a_few_digits_is_still_accepted_but_not_a_hex_pattern() -> None:
+    """token_hex(32) keys lacking one or two of the 16 digits pass; a repeated run of 12 hex digits does not."""
+    random_hex = "19bca834b44b1a747ad66c143d55c45caa8228aa420a11950143d669791daa19"  # random, no e or f
+    assert Settings.from_env({"BLETHER_EXPORT_KEY": random_hex}, require_token=False).export_key == random_hex
+    with pytest.raises(ConfigError, match="only 12 different characters"):
+        Settings.from_env({"BLETHER_EXPORT_KEY": "0123456789ab" * 6}, require_token=False)

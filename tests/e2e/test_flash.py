@@ -15,9 +15,9 @@ from bot.core.clock import ManualClock
 from bot.core.delivery.domain import DeliveryStatus
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.flash import ids
+from bot.core.flash.deliveries import issue_target
 from bot.core.flash.domain import Issue, IssueStatus
 from bot.core.flash.export import export_issue
-from bot.core.flash.planning import issue_target
 from bot.core.flash.repository import SqlFlashIssueRepository
 from bot.core.programme.domain import ProgrammeSettingsUpdate
 from tests.e2e.harness import REPO_ROOT, RunningBot, running_bot

@@ -14,9 +14,9 @@ import pytest
 
 from bot.core.delivery.domain import Delivery
 from bot.core.delivery.repository import SqlDeliveryRepository
+from bot.core.programme.deliveries import FACILITATOR_NOTICE, facilitator_notice
 from bot.core.programme.domain import Programme
 from bot.core.programme.repository import SqlProgrammeRepository
-from bot.core.programme.scheduling import FACILITATOR_NOTICE, facilitator_notice
 from bot.core.storage.database import Database
 from bot.core.storage.migrations import upgrade_to_head
 from tests.e2e.harness import BotProcess, Bots

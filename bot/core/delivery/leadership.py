@@ -1,16 +1,19 @@
 """Choose one dispatcher among several processes sharing PostgreSQL, with a session advisory lock.
 
-The leader holds ``pg_try_advisory_lock(KEY)`` on a dedicated connection. If the leader dies, the
+The leader holds ``pg_try_advisory_lock(KEY)`` on a dedicated connection, opened with exactly the options the
+engine uses (``DATABASE_URL`` read by SQLAlchemy's dialect, query string included). If the leader dies, the
 server drops its connection (at once on a crash; within about 30 s on a silent network failure,
 thanks to the TCP keepalives below) and the lock is free for the next process that asks. Followers
 ask again at every dispatcher wake-up, so one of them takes over within the poll interval.
 """
 
 import asyncio
+import inspect
 import logging
 from typing import Any
 
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 log = logging.getLogger(__name__)
 
@@ -26,17 +29,40 @@ KEEPALIVE_SETTINGS = {
 }
 
 
+# Options SQLAlchemy's asyncpg dialect reads for itself and does not pass to asyncpg.connect.
+SQLALCHEMY_ONLY_OPTIONS = ("prepared_statement_cache_size", "prepared_statement_name_func", "async_creator_fn")
+LIBPQ_NAMES = {"sslmode": "ssl", "dbname": "database", "connect_timeout": "timeout"}
+
+
+class LeaderConnectionError(RuntimeError):
+    """The leader's connection cannot be opened; the message says why in one line (never the password)."""
+
+
 def asyncpg_connect_kwargs(url: str | URL) -> dict[str, Any]:
-    """Translate a SQLAlchemy postgresql+asyncpg URL into asyncpg.connect keyword arguments."""
+    """Return asyncpg.connect keyword arguments for a postgresql+asyncpg URL, read exactly as SQLAlchemy's engine
+    reads it (its dialect's create_connect_args): user, password, host, port, database and every query option, so
+    ``?host=/var/run/postgresql`` (a Unix socket), ``?ssl=verify-full`` or several hosts reach asyncpg as given."""
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {
-        "host": parsed.host or "127.0.0.1",
-        "port": parsed.port or 5432,
-        "user": parsed.username,
-        "password": parsed.password,
-        "database": parsed.database,
-    }
-    return {k: v for k, v in kwargs.items() if v is not None}
+    _args, kwargs = parsed.get_dialect()().create_connect_args(parsed)
+    for name in SQLALCHEMY_ONLY_OPTIONS:
+        kwargs.pop(name, None)
+    return dict(kwargs)
+
+
+def connect_options_problem(url: str | URL) -> str | None:
+    """Return what is wrong with a postgresql+asyncpg URL's options (one line), or None when asyncpg takes them."""
+    try:
+        kwargs = asyncpg_connect_kwargs(url)
+    except (ValueError, TypeError, ArgumentError) as error:
+        return f"has an option SQLAlchemy cannot read ({error})"
+    import asyncpg  # PostgreSQL only
+
+    known = set(inspect.signature(asyncpg.connect).parameters) - {"dsn", "loop"}
+    unknown = sorted(set(kwargs) - known)
+    if not unknown:
+        return None
+    names = ", ".join(f"{n} (asyncpg's name is {LIBPQ_NAMES[n]})" if n in LIBPQ_NAMES else n for n in unknown)
+    return f"has query options that asyncpg does not know: {names}"
 
 
 class AdvisoryLockLeader:
@@ -44,6 +70,8 @@ class AdvisoryLockLeader:
 
     def __init__(self, database_url: str | URL, *, key: int = ADVISORY_LOCK_KEY, connect_timeout: float = 5.0) -> None:
         self._connect_kwargs = asyncpg_connect_kwargs(database_url)
+        self._connect_kwargs.setdefault("timeout", connect_timeout)
+        self._connect_kwargs["server_settings"] = dict(KEEPALIVE_SETTINGS)
         self._key = key
         self._connect_timeout = connect_timeout
         self._connection: Any = None
@@ -62,11 +90,7 @@ class AdvisoryLockLeader:
                     await self._drop()
             try:
                 if self._connection is None or self._connection.is_closed():
-                    import asyncpg  # PostgreSQL only
-
-                    self._connection = await asyncpg.connect(
-                        timeout=self._connect_timeout, server_settings=KEEPALIVE_SETTINGS, **self._connect_kwargs
-                    )
+                    self._connection = await self._connect()
                 got = bool(await self._connection.fetchval("SELECT pg_try_advisory_lock($1)", self._key))
             except Exception:  # unreachable or refused: not leader this round
                 log.warning("Could not reach PostgreSQL for the leadership check", exc_info=True)
@@ -76,6 +100,24 @@ class AdvisoryLockLeader:
                 log.info("This process is now the delivery dispatcher leader")
             self.is_leader = got
             return got
+
+    async def _connect(self) -> Any:
+        import asyncpg  # PostgreSQL only
+
+        return await asyncpg.connect(**self._connect_kwargs)
+
+    async def probe(self) -> None:
+        """Open a leader connection once and close it (for `blether check`); raise LeaderConnectionError if it
+        cannot be opened. The lock is not taken: a running bot may hold it."""
+        try:
+            connection = await self._connect()
+        except Exception as error:  # any reason (options, network, refusal, limits) means no leader, ever
+            reason = " ".join(str(error).split()) or type(error).__name__
+            raise LeaderConnectionError(f"{type(error).__name__}: {reason}"[:300]) from None
+        try:
+            await asyncio.wait_for(connection.fetchval("SELECT 1"), timeout=self._connect_timeout)
+        finally:
+            await connection.close(timeout=2)
 
     async def _drop(self) -> None:
         connection, self._connection = self._connection, None

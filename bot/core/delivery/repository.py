@@ -9,7 +9,7 @@ Status moves (everything else is refused by compare-and-set on status):
     cancelled (re-opened by add)   release_abandoned (lease ran out): claimed --> pending, abandoned_at kept
 """
 
-import importlib
+import itertools
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.delivery.domain import NONCE_WINDOW, Delivery, DeliveryStatus, NewDelivery
+from bot.core.storage.dialect import dialect_insert
 from bot.core.storage.models.delivery import DeliveryRow
 from bot.core.storage.types import UTCDateTime
 
@@ -56,15 +57,23 @@ def _to_delivery(row: Mapping[str, Any], *, recovered: bool = False) -> Delivery
     )
 
 
+def addressed_to(delivery: Delivery, user_id: int) -> bool:
+    """Tell whether a delivery is addressed to user_id (payload "user_id", or a "user:<id>" target part)."""
+    payload: Mapping[str, Any] = delivery.payload if isinstance(delivery.payload, Mapping) else {}
+    value = payload.get("user_id")
+    if isinstance(value, int) and not isinstance(value, bool) and value == user_id:
+        return True
+    if isinstance(value, str) and value.isdigit() and int(value) == user_id:
+        return True
+    parts = delivery.target.split(":")
+    return any(a == "user" and b == str(user_id) for a, b in itertools.pairwise(parts))
+
+
 class SqlDeliveryRepository:
     """Read and change deliveries; every state change is a compare-and-set on status."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
-
-    @property
-    def _is_postgresql(self) -> bool:
-        return self._session.get_bind().dialect.name == "postgresql"
 
     async def _fetch(self, stmt: Select[Any]) -> list[Delivery]:
         result = await self._session.execute(stmt)
@@ -96,9 +105,9 @@ class SqlDeliveryRepository:
             "created_at": now,
             "updated_at": now,
         }
-        # Import only this backend's dialect module (the PostgreSQL one is ~2 MiB that SQLite never needs).
-        dialect = importlib.import_module(f"sqlalchemy.dialects.{'postgresql' if self._is_postgresql else 'sqlite'}")
-        insert = dialect.insert(_T).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        insert = (
+            dialect_insert(self._session, _T).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
         inserted = (await self._session.execute(insert.returning(*_C))).mappings().first()
         if inserted is not None:
             return _to_delivery(inserted)
@@ -347,6 +356,22 @@ class SqlDeliveryRepository:
         values: dict[str, Any] = {"status": status.value, "last_error": _clip(error) or None, "lease_until": None}
         values["updated_at"] = now if now is not None else _C.updated_at
         return values
+
+    # -- deliveries addressed to one person (data rights) ------------------------------------------
+
+    async def pending_addressed_to(self, guild_id: int, user_id: int) -> list[Delivery]:
+        """Return the server's pending deliveries addressed to user_id (see addressed_to)."""
+        rows = await self._fetch(
+            select(_T).where((_C.guild_id == guild_id) & (_C.status == PENDING)).order_by(_C.due_at, _C.id)
+        )
+        return [d for d in rows if addressed_to(d, user_id)]
+
+    async def cancel_addressed_to(self, guild_id: int, user_id: int, *, now: datetime) -> int:
+        """Cancel the pending deliveries addressed to user_id (in-flight ones finish); return how many."""
+        cancelled = 0
+        for delivery in await self.pending_addressed_to(guild_id, user_id):
+            cancelled += await self.cancel(delivery.dedupe_key, now=now)
+        return cancelled
 
     # -- listing (last: the method name shadows the builtin in the class body) -----------------------
 

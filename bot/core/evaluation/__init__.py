@@ -13,12 +13,13 @@ Entry points (one call per command; every refusal is a DomainError with a messag
     await write_report(database, guild_id, out_path) -> list[Path]               # CLI: report.html + PNGs
 
 Numbers come from figures.compute_programme_figures / compute_session_figures; every renderer shows counts of
-people through figures.suppress (0 → "0", 1–4 → "<5"). Retention: register_evaluation_handlers(dispatcher,
+people through figures.suppress (0 → "0", 1–4 → "<5"). Retention: deliveries.register(dispatcher,
 database=..., clock=...) once, then service.ensure_all_retention_sweeps() at start-up (and
 ensure_retention_sweep(guild_id) when a programme is set up). See each module's docstring for the rules.
 """
 
 from bot.core.evaluation.charts import Chart, ChartSpec, chart_specs, render_charts
+from bot.core.evaluation.deliveries import RETENTION_SWEEP
 from bot.core.evaluation.errors import MissingExportKeyError, UnknownChoiceError, WrongServerError
 from bot.core.evaluation.exports import ExportFormat, ExportKind, ExportResult
 from bot.core.evaluation.figures import (
@@ -32,10 +33,9 @@ from bot.core.evaluation.privacy import privacy_notice
 from bot.core.evaluation.pseudonyms import pseudonym
 from bot.core.evaluation.render import render_html_report, report_summary_embeds
 from bot.core.evaluation.report import ProgrammeReport, build_report, write_report
-from bot.core.evaluation.retention import RETENTION_SWEEP, RetentionSweeper, register_evaluation_handlers
+from bot.core.evaluation.retention import RetentionSweeper
 from bot.core.evaluation.rights import ErasureReport
 from bot.core.evaluation.service import EvaluationService, ReportResult
-from bot.core.evaluation.sources import EvaluationSources
 
 __all__ = [
     "RETENTION_SWEEP",
@@ -43,7 +43,6 @@ __all__ = [
     "ChartSpec",
     "ErasureReport",
     "EvaluationService",
-    "EvaluationSources",
     "ExportFormat",
     "ExportKind",
     "ExportResult",
@@ -61,7 +60,6 @@ __all__ = [
     "compute_session_figures",
     "privacy_notice",
     "pseudonym",
-    "register_evaluation_handlers",
     "render_charts",
     "render_html_report",
     "report_summary_embeds",

@@ -3,24 +3,21 @@
 from collections.abc import Sequence
 
 from bot.core.errors import NotConfiguredError, ValidationError
+from bot.core.keys import GENERATE_KEY_COMMAND
 
 KEY_HELP = (
-    'Generate one with `python3 -c "import secrets; print(secrets.token_hex(32))"`, add the line '
+    f"Generate one with `{GENERATE_KEY_COMMAND}`, add the line "
     "`BLETHER_EXPORT_KEY=<that value>` to Blether's .env file, then restart Blether. Keep the key secret and "
     "keep it the same for the whole programme: a different key gives everyone different pseudonyms."
 )
-MIN_KEY_LENGTH = 32
 
 
 class MissingExportKeyError(NotConfiguredError):
-    """Exports need the secret pseudonymisation key (BLETHER_EXPORT_KEY) and none is set, or it is too short."""
+    """Exports need the secret pseudonymisation key (BLETHER_EXPORT_KEY) and none is set, or it is too easy to guess."""
 
-    def __init__(self, *, too_short: bool = False) -> None:
-        if too_short:
-            head = (
-                f"The export key (BLETHER_EXPORT_KEY) is shorter than {MIN_KEY_LENGTH} characters, which is too "
-                "easy to guess, so no export was made."
-            )
+    def __init__(self, *, weakness: str | None = None) -> None:
+        if weakness:
+            head = f"The export key (BLETHER_EXPORT_KEY) is too easy to guess ({weakness}), so no export was made."
         else:
             head = "Evaluation exports need a secret export key (BLETHER_EXPORT_KEY), and none is set."
         super().__init__(f"{head} {KEY_HELP}")

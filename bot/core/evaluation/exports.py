@@ -11,7 +11,9 @@ Layout (tidy data: one row per observation, one column per variable, one file pe
 * resources.csv    one row per shared resource; stories.csv one row per story of change.
 
 Conventions: UTF-8 without a byte-order mark, a header row, comma-separated with RFC 4180 quoting, no index
-column; booleans ``true``/``false``; missing values empty (CSV) or null (JSON); timestamps as ISO 8601 in
+column; booleans ``true``/``false``; missing values empty (CSV) or null (JSON); a CSV text cell that would start
+with = + - @, a tab, a carriage return or ' starts with one more ' (so no spreadsheet runs it as a formula; drop
+the first ' to get the text back; numbers and JSON are written as they are); timestamps as ISO 8601 in
 UTC (``…Z``) with a ``*_local`` twin in the programme's zone (with its offset); dates as YYYY-MM-DD. JSON
 files hold an array of objects with the same keys as the CSV header, numbers and booleans typed.
 
@@ -32,7 +34,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.core.evaluation.cohort import Cohort
+from bot.core.evaluation.domain import Cohort
 from bot.core.evaluation.errors import UnknownChoiceError
 from bot.core.evaluation.figures import NOT_SAID, group_of
 from bot.core.evaluation.pseudonyms import Pseudonymiser
@@ -447,19 +449,36 @@ def build_tables(cohort: Cohort, key: str, kind: ExportKind) -> tuple[Table, ...
 # -- encoding ----------------------------------------------------------------------------------------------------
 
 
+# A spreadsheet (Excel, LibreOffice, Google Sheets) runs a cell starting with one of these as a formula (OWASP
+# "CSV injection"); the apostrophe itself is escaped too, so that dropping one leading ' always gives the text back.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_PREFIX = "'"
+CSV_TEXT_NOTE = (
+    "In the CSV files a text cell that would start with = + - @, a tab, a carriage return or ' starts with one "
+    "more ' so that no spreadsheet runs it as a formula: drop that first ' to get the text as typed."
+)
+
+
+def neutralise(text: str) -> str:
+    """Return text safe for a spreadsheet cell: one ' before a leading formula character (or a leading ')."""
+    return TEXT_PREFIX + text if text.startswith((*FORMULA_STARTS, TEXT_PREFIX)) else text
+
+
 def _csv_cell(value: Cell) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    if isinstance(value, int | float):
+        return str(value)  # a number Blether computed (e.g. a negative count) stays a number
+    return neutralise(str(value))
 
 
 def to_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
-    """Return UTF-8 CSV (no BOM) with a header row."""
+    """Return UTF-8 CSV (no BOM) with a header row; text cells go through neutralise()."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow([_csv_cell(name) for name in header])
     writer.writerows([_csv_cell(c) for c in row] for row in rows)
     return buffer.getvalue().encode("utf-8")
 
@@ -478,10 +497,17 @@ def encode(table: Table, fmt: ExportFormat) -> bytes:
     return to_csv([c.name for c in table.columns], table.rows)
 
 
+def _described(column: Column, fmt: ExportFormat) -> str:
+    if fmt is ExportFormat.CSV and column.type == "string":
+        return f"{column.description}. {CSV_TEXT_NOTE}"
+    return column.description
+
+
 def data_dictionary(tables: Sequence[Table], fmt: ExportFormat) -> bytes:
-    """Return data_dictionary.csv: one row per column of every file."""
+    """Return data_dictionary.csv: one row per column of every file (text columns of CSV files say how a cell
+    that looks like a formula is written)."""
     rows = [
-        (table.filename(fmt), c.name, c.type, c.description, "yes" if c.identifying else "no", c.allowed)
+        (table.filename(fmt), c.name, c.type, _described(c, fmt), "yes" if c.identifying else "no", c.allowed)
         for table in tables
         for c in table.columns
     ]
@@ -512,9 +538,13 @@ everyone registered with their consent answers; attendance and sessions are coun
 Retention: free text (reflection answers, stories, resource notes) is removed {cohort.retention_months} months
 after the programme's last session; empty text may mean it was removed.
 
+Spreadsheets: in the CSV files a text cell that would start with = + - @, a tab, a carriage return or an
+apostrophe starts with one more apostrophe ('), so Excel, LibreOffice or Google Sheets show it as text instead of
+running it as a formula. To get the text exactly as typed (e.g. in R or pandas), drop that first apostrophe from
+any text cell that starts with one. Numbers are written as numbers, and the JSON files hold the text unchanged.
+
 Care: these files are not small-number suppressed and free-text columns may identify people. Store them
-securely and share them only with the evaluation team. Opening CSV files in a spreadsheet may turn text that
-starts with = + - or @ into formulas: import them as text, or use R or pandas.
+securely and share them only with the evaluation team.
 """
     return text.encode("utf-8")
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.clock import SystemClock
-from bot.core.evaluation.cohort import Cohort, load_cohort
-from bot.core.evaluation.sources import EvaluationSources
+from bot.core.evaluation.domain import Cohort
+from bot.core.evaluation.repository import load_cohort
 from bot.core.flash.domain import ItemKind
 from bot.core.participants.domain import Area, AreaGroup, ConsentPurpose, ParticipantRole
 from bot.core.programme.domain import Session
@@ -377,10 +377,10 @@ def programme_figures(cohort: Cohort) -> ProgrammeFigures:
 
 
 async def compute_programme_figures(
-    database: Database, guild_id: int, *, now: datetime | None = None, sources: EvaluationSources | None = None
+    database: Database, guild_id: int, *, now: datetime | None = None
 ) -> ProgrammeFigures:
     """Compute the programme's figures from the database (now defaults to the system clock)."""
-    cohort = await load_cohort(database, guild_id, now=now or SystemClock().now(), sources=sources)
+    cohort = await load_cohort(database, guild_id, now=now or SystemClock().now())
     return programme_figures(cohort)
 
 
@@ -390,14 +390,13 @@ async def compute_session_figures(
     session_id: int,
     *,
     now: datetime | None = None,
-    sources: EvaluationSources | None = None,
 ) -> SessionFigures:
     """Compute one session's figures from the database.
 
     Raises:
         SessionNotFoundError: when the server has no session with that id.
     """
-    cohort = await load_cohort(database, guild_id, now=now or SystemClock().now(), sources=sources)
+    cohort = await load_cohort(database, guild_id, now=now or SystemClock().now())
     session = cohort.sessions_by_id.get(session_id)
     if session is None:
         raise SessionNotFoundError()

@@ -15,7 +15,8 @@ among a programme's participants vanishingly unlikely; exports still check for o
 import hashlib
 import hmac
 
-from bot.core.evaluation.errors import MIN_KEY_LENGTH, MissingExportKeyError
+from bot.core.evaluation.errors import MissingExportKeyError
+from bot.core.keys import key_weakness
 
 PREFIX = "P-"
 LENGTH = 12
@@ -33,12 +34,13 @@ def pseudonym(key: str, guild_id: int, user_id: int) -> str:
 
 
 def check_export_key(key: str | None) -> str:
-    """Return the key stripped of surrounding spaces, or raise MissingExportKeyError (unset or too short)."""
+    """Return the key stripped of surrounding spaces, or raise MissingExportKeyError (unset or too easy to guess)."""
     cleaned = (key or "").strip()
     if not cleaned:
         raise MissingExportKeyError()
-    if len(cleaned) < MIN_KEY_LENGTH:
-        raise MissingExportKeyError(too_short=True)
+    weakness = key_weakness(cleaned)
+    if weakness is not None:
+        raise MissingExportKeyError(weakness=weakness)
     return cleaned
 
 

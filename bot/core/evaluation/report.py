@@ -7,10 +7,11 @@ from pathlib import Path
 
 from bot.core.clock import SystemClock
 from bot.core.evaluation.charts import Chart, render_charts
-from bot.core.evaluation.cohort import Cohort, load_cohort
+from bot.core.evaluation.domain import Cohort
 from bot.core.evaluation.figures import ProgrammeFigures, programme_figures
 from bot.core.evaluation.render import render_html_report
-from bot.core.evaluation.sources import EvaluationSources
+from bot.core.evaluation.repository import load_cohort
+from bot.core.files import write_private_file
 from bot.core.messages import FileAttachment
 from bot.core.storage.database import Database
 
@@ -39,18 +40,15 @@ async def report_from_cohort(cohort: Cohort) -> ProgrammeReport:
     return ProgrammeReport(figures, charts, render_html_report(figures, charts))
 
 
-async def build_report(
-    database: Database, guild_id: int, *, now: datetime | None = None, sources: EvaluationSources | None = None
-) -> ProgrammeReport:
+async def build_report(database: Database, guild_id: int, *, now: datetime | None = None) -> ProgrammeReport:
     """Build the programme report of a server from the database."""
-    cohort = await load_cohort(database, guild_id, now=now or SystemClock().now(), sources=sources)
+    cohort = await load_cohort(database, guild_id, now=now or SystemClock().now())
     return await report_from_cohort(cohort)
 
 
 def _write(files: list[tuple[Path, bytes]]) -> None:
     for path, data in files:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        write_private_file(path, data)  # owner-only (0600), in directories created 0700
 
 
 async def write_report(
@@ -59,16 +57,16 @@ async def write_report(
     out_path: str | Path,
     *,
     now: datetime | None = None,
-    sources: EvaluationSources | None = None,
 ) -> list[Path]:
     """Write report.html and the chart PNGs beside it; return the paths written (the HTML first).
 
     out_path is a directory (it is created; the page is <dir>/report.html) or the HTML file's own path
-    (anything ending in .html or .htm); the PNGs go into the same directory.
+    (anything ending in .html or .htm); the PNGs go into the same directory. Files are written 0600 and the
+    directories created for them 0700 (bot.core.files).
     """
     target = Path(out_path)
     page = target if target.suffix.lower() in (".html", ".htm") else target / HTML_NAME
-    report = await build_report(database, guild_id, now=now, sources=sources)
+    report = await build_report(database, guild_id, now=now)
     files = [(page, report.html.encode("utf-8"))] + [(page.parent / c.filename, c.png) for c in report.charts]
     await asyncio.to_thread(_write, files)
     return [path for path, _ in files]

@@ -6,18 +6,12 @@ the programme's ``retention_months`` AND that many months have passed since the 
 (the latest session that is not cancelled, past or planned). In other words nothing is removed while the
 programme runs, and retention counts from its end. Ratings, choices, ticks, attendance and counts stay.
 
-Delivery kind ``retention_sweep`` (one per server per day, nothing is posted):
+A sweep (RetentionSweeper.sweep) removes the text, writes an audit entry ``retention_sweep`` (counts only)
+when it removed anything, and schedules the next day's sweep, all in one transaction. It is idempotent (text
+already removed is not counted again). The daily ``retention_sweep`` delivery that runs it is described in
+bot.core.evaluation.deliveries.
 
-* due at 03:30 in the programme's time zone; target ``guild:<id>:retention``; dedupe key
-  ``retention_sweep:<guild id>:<local date>`` — so a server has at most one sweep per day however often
-  ``ensure_retention_sweep`` runs;
-* the handler removes the text, writes an audit entry ``retention_sweep`` (counts only) when it removed
-  anything, and schedules the next day's sweep, all in one transaction; it returns None (no message);
-* deliver_before is 30 days after due: after downtime the sweep still runs (late) once, and the chain goes on
-  from then. It is idempotent (text already removed is not counted again). A server without a programme is
-  skipped (the row is cancelled and the chain stops until ``ensure_retention_sweep`` is called again).
-
-Wiring: ``register_evaluation_handlers(dispatcher, database=..., clock=...)`` once at start-up, then
+Wiring: ``deliveries.register(dispatcher, database=..., clock=...)`` once at start-up, then
 ``ensure_all_retention_sweeps()`` (or ``ensure_retention_sweep(guild_id)`` per server, e.g. after
 /programme setup) to start the daily chain.
 """
@@ -30,18 +24,20 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
-from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped, NewDelivery
-from bot.core.evaluation.sources import EvaluationSources, FlashRedaction
+from bot.core.delivery.domain import DeliveryHandler, NewDelivery
+from bot.core.evaluation.deliveries import sweep_delivery
+from bot.core.flash.domain import FlashRedaction
+from bot.core.flash.service import redact_free_text
 from bot.core.programme.domain import Programme, Session
+from bot.core.programme.repository import SqlProgrammeRepository, SqlSessionRepository
+from bot.core.reflections.repository import SqlReflectionRepository
 from bot.core.storage.database import Database, UnitOfWork
 from bot.core.storage.state import SqlAuditRepository
 
 log = logging.getLogger(__name__)
 
-RETENTION_SWEEP = "retention_sweep"
 RETENTION_ACTION = "retention_sweep"
 SWEEP_AT = time(3, 30)
-SWEEP_LIFETIME = timedelta(days=30)
 
 
 class EvaluationDispatcher(Protocol):
@@ -89,20 +85,6 @@ def next_sweep_at(zone: ZoneInfo, now: datetime) -> datetime:
     return candidate.astimezone(UTC)
 
 
-def sweep_delivery(guild_id: int, due_at: datetime, zone: ZoneInfo) -> NewDelivery:
-    """Return the retention sweep delivery of one server and day."""
-    day = due_at.astimezone(zone).date().isoformat()
-    return NewDelivery(
-        guild_id=guild_id,
-        kind=RETENTION_SWEEP,
-        target=f"guild:{guild_id}:retention",
-        dedupe_key=f"{RETENTION_SWEEP}:{guild_id}:{day}",
-        due_at=due_at,
-        deliver_before=due_at + SWEEP_LIFETIME,
-        payload={"summary": f"daily data retention sweep of {day}"},
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class SweepResult:
     """What one sweep removed (cutoff None: nothing was due yet) and when the next one runs."""
@@ -138,27 +120,24 @@ class RetentionSweeper:
         database: Database,
         clock: Clock,
         dispatcher: EvaluationDispatcher,
-        sources: EvaluationSources | None = None,
     ) -> None:
         self._database = database
         self._clock = clock
         self._dispatcher = dispatcher
-        self._sources = sources or EvaluationSources()
 
     async def sweep(self, guild_id: int) -> SweepResult | None:
         """Remove free text past retention now and schedule tomorrow's sweep (None without a programme)."""
         now = self._clock.now()
-        sources = self._sources
         async with self._database.unit_of_work() as uow:
-            programme = await sources.programme.programme(uow, guild_id)
+            programme = await uow.repo(SqlProgrammeRepository).get(guild_id)
             if programme is None:
                 return None
-            sessions = await sources.programme.sessions(uow, guild_id)
+            sessions = await uow.repo(SqlSessionRepository).list(guild_id)
             cutoff = retention_cutoff(programme, sessions, now)
             answers, flash = 0, FlashRedaction()
             if cutoff is not None:
-                answers = await sources.reflections.redact_text(uow, guild_id, cutoff, now)
-                flash = await sources.flash.redact_text(uow, guild_id, cutoff, now)
+                answers = await uow.repo(SqlReflectionRepository).redact_text(guild_id, cutoff)
+                flash = await redact_free_text(uow, guild_id, before=cutoff, now=now)
             next_at = next_sweep_at(programme.zone, now)
             result = SweepResult(guild_id, now, cutoff, answers, flash, next_at)
             if result.removed or flash.issues:
@@ -172,17 +151,11 @@ class RetentionSweeper:
             log.info("Retention sweep of guild %s removed %d pieces of text", guild_id, result.removed)
         return result
 
-    async def __call__(self, delivery: Delivery) -> int | None:
-        """Handle a retention_sweep delivery: sweep its server; nothing is posted."""
-        if await self.sweep(delivery.guild_id) is None:
-            raise DeliverySkipped(f"guild {delivery.guild_id} has no programme")
-        return None
-
     async def ensure(self, guild_id: int) -> datetime | None:
         """Schedule the server's next sweep unless it is (idempotent); return when it is due (None: no programme)."""
         now = self._clock.now()
         async with self._database.unit_of_work() as uow:
-            programme = await self._sources.programme.programme(uow, guild_id)
+            programme = await uow.repo(SqlProgrammeRepository).get(guild_id)
             if programme is None:
                 return None
             due = next_sweep_at(programme.zone, now)
@@ -194,22 +167,9 @@ class RetentionSweeper:
     async def ensure_all(self) -> int:
         """Make sure every server with a programme has its next sweep scheduled; return how many servers."""
         async with self._database.unit_of_work() as uow:
-            guild_ids = await self._sources.programme.guild_ids(uow)
+            guild_ids = await uow.repo(SqlProgrammeRepository).guild_ids()
         scheduled = 0
         for guild_id in guild_ids:
             if await self.ensure(guild_id) is not None:
                 scheduled += 1
         return scheduled
-
-
-def register_evaluation_handlers(
-    dispatcher: EvaluationDispatcher,
-    *,
-    database: Database,
-    clock: Clock,
-    sources: EvaluationSources | None = None,
-) -> RetentionSweeper:
-    """Register the evaluation's delivery handler (kind retention_sweep) and return the sweeper."""
-    sweeper = RetentionSweeper(database, clock, dispatcher, sources)
-    dispatcher.register(RETENTION_SWEEP, sweeper)
-    return sweeper

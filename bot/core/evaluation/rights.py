@@ -25,9 +25,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.evaluation.sources import EvaluationSources, FlashErasure, FlashRecord
-from bot.core.flash.domain import ItemKind
+from bot.core.delivery.repository import SqlDeliveryRepository
+from bot.core.flash.domain import ErasureResult, FlashRecord, ItemKind
+from bot.core.flash.repository import SqlFlashItemRepository
 from bot.core.messages import FileAttachment
+from bot.core.participants.repository import SqlConsentRepository, SqlParticipantRepository
+from bot.core.programme.repository import (
+    SqlProgrammeRepository,
+    SqlReminderPreferenceRepository,
+    SqlRsvpRepository,
+    SqlSessionRepository,
+)
+from bot.core.reflections.repository import SqlAttendanceRepository, SqlReflectionRepository
 from bot.core.storage.database import UnitOfWork
 from bot.core.storage.state import SqlAuditRepository
 
@@ -107,7 +116,7 @@ def erasure_report(
     *,
     now: datetime,
     removed: Mapping[str, int],
-    flash: FlashErasure,
+    flash: ErasureResult,
     deliveries_cancelled: int,
 ) -> ErasureReport:
     """Assemble the report of an erasure with a fresh receipt."""
@@ -123,15 +132,28 @@ def erasure_report(
     )
 
 
-async def erase_in(
-    uow: UnitOfWork, sources: EvaluationSources, guild_id: int, user_id: int, *, now: datetime
-) -> tuple[dict[str, int], int]:
-    """Erase everything but the Flash Report side inside uow; return (removed by category, deliveries cancelled)."""
-    removed: dict[str, int] = {}
-    removed |= await sources.participants.erase_person(uow, guild_id, user_id)
-    removed |= await sources.programme.erase_person(uow, guild_id, user_id)
-    removed |= await sources.reflections.erase_person(uow, guild_id, user_id)
-    cancelled = await sources.outbox.cancel_for(uow, guild_id, user_id, now)
+async def erase_in(uow: UnitOfWork, guild_id: int, user_id: int, *, now: datetime) -> tuple[dict[str, int], int]:
+    """Erase everything but the Flash Report side inside uow; return (removed by category, deliveries cancelled).
+
+    Each feature's repository deletes its own rows.
+    """
+    consent = await uow.repo(SqlConsentRepository).delete_user(guild_id, user_id)
+    profile, community_names = await uow.repo(SqlParticipantRepository).delete_user(guild_id, user_id)
+    rsvps = await uow.repo(SqlRsvpRepository).delete_user(guild_id, user_id)
+    preference = await uow.repo(SqlReminderPreferenceRepository).delete_user(guild_id, user_id)
+    reflections = await uow.repo(SqlReflectionRepository).delete_user(guild_id, user_id)
+    attendance, voice = await uow.repo(SqlAttendanceRepository).delete_user(guild_id, user_id)
+    removed = {
+        "profile": profile,
+        "consent_answers": consent,
+        "community_names": community_names,
+        "rsvps": rsvps,
+        "reminder_preference": preference,
+        "reflections": reflections,
+        "attendance": attendance,
+        "voice_stays": voice,
+    }
+    cancelled = await uow.repo(SqlDeliveryRepository).cancel_addressed_to(guild_id, user_id, now=now)
     return removed, cancelled
 
 
@@ -161,28 +183,28 @@ def _item(item: FlashRecord) -> dict[str, Any]:
     return data
 
 
-async def collect_personal_data(
-    uow: UnitOfWork, sources: EvaluationSources, guild_id: int, user_id: int, *, now: datetime
-) -> dict[str, Any]:
+async def collect_personal_data(uow: UnitOfWork, guild_id: int, user_id: int, *, now: datetime) -> dict[str, Any]:
     """Return everything Blether holds about one person in one server, as JSON-ready data."""
-    programme = await sources.programme.programme(uow, guild_id)
-    sessions = {s.id: s for s in await sources.programme.sessions(uow, guild_id)}
+    programme = await uow.repo(SqlProgrammeRepository).get(guild_id)
+    sessions = {s.id: s for s in await uow.repo(SqlSessionRepository).list(guild_id)}
 
     def session(session_id: int) -> dict[str, Any]:
         found = sessions.get(session_id)
         return {"session_number": found.number if found else None, "session_title": found.title if found else None}
 
-    profile = next((p for p in await sources.participants.participants(uow, guild_id) if p.user_id == user_id), None)
-    history = await sources.participants.consent_history(uow, guild_id, user_id)
+    profile = await uow.repo(SqlParticipantRepository).get(guild_id, user_id)
+    history = await uow.repo(SqlConsentRepository).history(guild_id, user_id)
     current: dict[str, bool] = {}
     for event in history:
         current[event.purpose.value] = event.granted
-    preference = await sources.programme.reminder_preference(uow, guild_id, user_id)
-    responses = [r for r in await sources.reflections.responses(uow, guild_id) if r.user_id == user_id]
-    attendance = [a for a in await sources.reflections.attendance(uow, guild_id) if a.user_id == user_id]
-    items = await sources.flash.items(uow, guild_id)
+    preference = await uow.repo(SqlReminderPreferenceRepository).get(guild_id, user_id)
+    responses = [
+        r for r in await uow.repo(SqlReflectionRepository).responses(guild_id=guild_id) if r.user_id == user_id
+    ]
+    attendance = [a for a in await uow.repo(SqlAttendanceRepository).rows(guild_id=guild_id) if a.user_id == user_id]
+    items = await uow.repo(SqlFlashItemRepository).records(guild_id)
     audit = [e for e in await uow.repo(SqlAuditRepository).list(guild_id=guild_id) if e.actor_id == user_id]
-    pending = await sources.outbox.pending_for(uow, guild_id, user_id)
+    pending = await uow.repo(SqlDeliveryRepository).pending_addressed_to(guild_id, user_id)
     return {
         "about": (
             "Everything Blether holds about you in this server's programme. Times are UTC (ISO 8601). "
@@ -216,7 +238,7 @@ async def collect_personal_data(
         ],
         "rsvps": [
             session(r.session_id) | {"said_at": _iso(r.said_at)}
-            for r in await sources.programme.rsvps(uow, guild_id, user_id)
+            for r in await uow.repo(SqlRsvpRepository).of_user(guild_id, user_id)
         ],
         "reminder_preference": None
         if preference is None
@@ -237,7 +259,7 @@ async def collect_personal_data(
         ],
         "voice_channel_visits": [
             {"channel_id": str(v.channel_id), "joined_at": _iso(v.joined_at), "left_at": _iso(v.left_at)}
-            for v in await sources.reflections.voice_stays(uow, guild_id, user_id)
+            for v in await uow.repo(SqlAttendanceRepository).stays_of(guild_id, user_id)
         ],
         "shared_resources": [_item(i) for i in items if i.kind is ItemKind.RESOURCE and i.author_id == user_id],
         "stories": [_item(i) for i in items if i.kind is ItemKind.STORY and i.author_id == user_id],

@@ -11,7 +11,6 @@ from datetime import datetime
 from bot.core.actors import Actor
 from bot.core.clock import Clock
 from bot.core.errors import NotConfiguredError
-from bot.core.evaluation.cohort import load_cohort
 from bot.core.evaluation.errors import WrongServerError
 from bot.core.evaluation.exports import ExportFormat, ExportKind, ExportResult, build_files
 from bot.core.evaluation.figures import ProgrammeFigures, SessionFigures, programme_figures, session_figures
@@ -19,6 +18,7 @@ from bot.core.evaluation.privacy import privacy_notice
 from bot.core.evaluation.pseudonyms import check_export_key
 from bot.core.evaluation.render import report_summary_embeds
 from bot.core.evaluation.report import ProgrammeReport, report_from_cohort
+from bot.core.evaluation.repository import load_cohort
 from bot.core.evaluation.retention import EvaluationDispatcher, RetentionSweeper
 from bot.core.evaluation.rights import (
     ErasureReport,
@@ -28,10 +28,11 @@ from bot.core.evaluation.rights import (
     personal_data_file,
     record_erasure,
 )
-from bot.core.evaluation.sources import EvaluationSources, FlashEraser
+from bot.core.flash.service import FlashService
 from bot.core.messages import Embed, FileAttachment
 from bot.core.programme.errors import SessionNotFoundError
 from bot.core.programme.permissions import require_facilitator
+from bot.core.programme.repository import SqlProgrammeRepository
 from bot.core.storage.database import Database
 from bot.core.storage.state import SqlAuditRepository
 
@@ -55,10 +56,9 @@ class EvaluationService:
         database: Database,
         clock: Clock,
         *,
-        flash: FlashEraser | None = None,
+        flash: FlashService | None = None,
         dispatcher: EvaluationDispatcher | None = None,
         export_key: str = "",
-        sources: EvaluationSources | None = None,
     ) -> None:
         """Build the service; flash (the Flash Report's erase_user) is needed by erase_me, dispatcher by the
         retention methods. Without them those methods raise NotConfiguredError (e.g. in a command-line export)."""
@@ -66,8 +66,7 @@ class EvaluationService:
         self._clock = clock
         self._flash = flash
         self._export_key = export_key
-        self._sources = sources or EvaluationSources()
-        self._retention = None if dispatcher is None else RetentionSweeper(database, clock, dispatcher, self._sources)
+        self._retention = None if dispatcher is None else RetentionSweeper(database, clock, dispatcher)
 
     @property
     def retention(self) -> RetentionSweeper:
@@ -80,7 +79,7 @@ class EvaluationService:
 
     async def _require_facilitator(self, actor: Actor, action: str) -> None:
         async with self._database.unit_of_work() as uow:
-            programme = await self._sources.programme.programme(uow, actor.guild_id)
+            programme = await uow.repo(SqlProgrammeRepository).get(actor.guild_id)
         require_facilitator(programme, actor, action)
 
     # -- exports -----------------------------------------------------------------------------------------------
@@ -96,14 +95,14 @@ class EvaluationService:
 
         Raises:
             UnknownChoiceError: an unknown kind or format. PermissionDeniedError: not a facilitator.
-            MissingExportKeyError: BLETHER_EXPORT_KEY is not set (or shorter than 32 characters); the
+            MissingExportKeyError: BLETHER_EXPORT_KEY is not set (or too easy to guess, bot.core.keys); the
                 message says how to generate and set it.
         """
         parsed_kind, parsed_fmt = ExportKind.parse(kind), ExportFormat.parse(fmt)
         await self._require_facilitator(actor, "export evaluation data")
         key = check_export_key(self._export_key)
         now = self._clock.now()
-        cohort = await load_cohort(self._database, actor.guild_id, now=now, sources=self._sources)
+        cohort = await load_cohort(self._database, actor.guild_id, now=now)
         result = build_files(cohort, key, parsed_kind, parsed_fmt)
         async with self._database.unit_of_work() as uow:
             rows = ", ".join(f"{name} {count}" for name, count in result.rows.items())
@@ -125,7 +124,7 @@ class EvaluationService:
     async def programme_figures(self, actor: Actor) -> ProgrammeFigures:
         """Return the programme's figures (facilitators only)."""
         await self._require_facilitator(actor, "see the programme report")
-        cohort = await load_cohort(self._database, actor.guild_id, now=self._clock.now(), sources=self._sources)
+        cohort = await load_cohort(self._database, actor.guild_id, now=self._clock.now())
         return programme_figures(cohort)
 
     async def session_figures(self, actor: Actor, session_id: int) -> SessionFigures:
@@ -135,7 +134,7 @@ class EvaluationService:
             SessionNotFoundError: no such session in the caller's server. PermissionDeniedError.
         """
         await self._require_facilitator(actor, "see session reports")
-        cohort = await load_cohort(self._database, actor.guild_id, now=self._clock.now(), sources=self._sources)
+        cohort = await load_cohort(self._database, actor.guild_id, now=self._clock.now())
         session = cohort.sessions_by_id.get(session_id)
         if session is None:
             raise SessionNotFoundError()
@@ -144,7 +143,7 @@ class EvaluationService:
     async def programme_report(self, actor: Actor, *, with_files: bool = True) -> ReportResult:
         """Return /report programme: summary embeds, plus report.html and the chart PNGs (facilitators only)."""
         await self._require_facilitator(actor, "see the programme report")
-        cohort = await load_cohort(self._database, actor.guild_id, now=self._clock.now(), sources=self._sources)
+        cohort = await load_cohort(self._database, actor.guild_id, now=self._clock.now())
         if not with_files:
             figures = programme_figures(cohort)
             return ReportResult(figures, tuple(report_summary_embeds(figures)))
@@ -161,7 +160,7 @@ class EvaluationService:
     async def privacy(self, guild_id: int) -> str:
         """Return the /privacy notice for a server (its retention period; defaults before setup)."""
         async with self._database.unit_of_work() as uow:
-            programme = await self._sources.programme.programme(uow, guild_id)
+            programme = await uow.repo(SqlProgrammeRepository).get(guild_id)
         return privacy_notice(programme)
 
     async def export_my_data(self, actor: Actor) -> FileAttachment:
@@ -174,7 +173,7 @@ class EvaluationService:
             raise WrongServerError("/me data")
         now = self._clock.now()
         async with self._database.unit_of_work() as uow:
-            data = await collect_personal_data(uow, self._sources, actor.guild_id, actor.user_id, now=now)
+            data = await collect_personal_data(uow, actor.guild_id, actor.user_id, now=now)
         return personal_data_file(data, now=now)
 
     async def erase_me(self, actor: Actor) -> ErasureReport:
@@ -195,7 +194,7 @@ class EvaluationService:
         flash = await self._flash.erase_user(guild_id, user_id)
         now = self._clock.now()
         async with self._database.unit_of_work() as uow:
-            removed, cancelled = await erase_in(uow, self._sources, guild_id, user_id, now=now)
+            removed, cancelled = await erase_in(uow, guild_id, user_id, now=now)
             report = erasure_report(guild_id, now=now, removed=removed, flash=flash, deliveries_cancelled=cancelled)
             await record_erasure(uow, report)
             await uow.commit()

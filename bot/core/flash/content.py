@@ -12,6 +12,8 @@ from typing import Any
 
 from bot.core.messages import Button, ButtonStyle, Embed, EmbedField, OutboundMessage
 
+STORY_REDACTED = "(This story was removed after the programme's data retention period.)"
+"""What a published Flash Report shows instead of a story whose text passed the retention period."""
 SNAPSHOT_VERSION = 1
 MIN_RATINGS = 5
 MAX_QUOTES = 3
@@ -126,6 +128,20 @@ class IssueContent:
     def is_empty(self) -> bool:
         """Tell whether nobody shared anything for this issue."""
         return not (self.resources or self.nominations or self.stories)
+
+    def without_text_of(self, item_ids: set[int], *, quotes_too: bool) -> "IssueContent":
+        """Return this content without the free text of the items in item_ids (and its recap quotes if quotes_too)."""
+        resources = tuple(dataclasses.replace(r, note="") if r.item_id in item_ids else r for r in self.resources)
+        nominations = tuple(
+            dataclasses.replace(n, note="", excerpt="") if n.item_id in item_ids else n for n in self.nominations
+        )
+        stories = tuple(
+            dataclasses.replace(s, text=STORY_REDACTED) if s.item_id in item_ids else s for s in self.stories
+        )
+        recap = self.recap
+        if recap is not None and quotes_too and recap.quotes:
+            recap = dataclasses.replace(recap, quotes=())
+        return dataclasses.replace(self, resources=resources, nominations=nominations, stories=stories, recap=recap)
 
     def without_author(self, user_id: int, on: datetime) -> tuple["IssueContent", int]:
         """Return this content without user_id's words, plus how many entries went (a Removal records it)."""

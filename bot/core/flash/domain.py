@@ -27,10 +27,6 @@ DEFAULT_INTRO = (
     "tools, resources and stories of change people have shared. Dip into whatever helps your own learning."
 )
 
-DRAFT_KIND = "flash_draft"
-PUBLISH_KIND = "flash_publish"
-AMEND_KIND = "flash_amend"
-
 
 class ItemKind(StrEnum):
     """What kind of thing was collected."""
@@ -266,3 +262,40 @@ class ErasureResult:
     items_removed: int
     snapshot_items_removed: int
     issues_marked: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FlashRecord:
+    """A collected item as the evaluation exports it (text as stored, not escaped).
+
+    note is a resource's or nomination's note; text is a story's words; issue_number is the Flash Report the
+    item went out with (None while it waits, or if it was left out before any issue).
+    """
+
+    id: int
+    kind: ItemKind
+    author_id: int | None
+    author_name: str
+    nominated_by_id: int | None
+    url: str | None
+    title: str
+    note: str
+    text: str
+    excerpt: str
+    tags: tuple[str, ...]
+    jump_url: str | None
+    credit_by_name: bool
+    included: bool
+    issue_number: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FlashRedaction:
+    """What a retention sweep removed from the Flash Report: texts of items, and published issues changed."""
+
+    resource_notes: int = 0
+    stories: int = 0
+    nominations: int = 0
+    issues: int = 0

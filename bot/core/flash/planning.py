@@ -2,18 +2,7 @@
 
 Shared by the service (facilitator commands) and the delivery handlers (draft and publication), so both
 follow the same rules. Every method works inside the caller's unit of work; the caller commits and wakes
-the dispatcher.
-
-Delivery keys (unique for all time, see bot.core.delivery):
-
-* ``flash:draft:<issue_id>:<slot unix>`` — the draft for one scheduled date of an issue;
-* ``flash:publish:<issue_id>:<slot unix>`` — its publication at that date;
-* ``flash:publish:<issue_id>:now:<unix>`` — a facilitator's "publish now" (re-planning never cancels it);
-* ``flash:amend:<issue_id>:<removals>`` — editing the posted messages after an erasure.
-
-An issue's draft and publication deliveries share the target ``flash:issue:<issue_id>``, so re-planning
-cancels the pending ones in one statement before scheduling the new date (a cancelled key re-opens when
-scheduled again; a sent one never goes out twice). Amendments use ``flash:issue:<issue_id>:amend``.
+the dispatcher. The deliveries' kinds, keys and handlers are in bot.core.flash.deliveries.
 """
 
 import dataclasses
@@ -27,15 +16,15 @@ from bot.core.delivery.domain import NewDelivery
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.flash.cadence import Cadence, parse_cadence
 from bot.core.flash.content import MAX_QUOTES, IssueContent, NextSession, NominationEntry, ResourceEntry, StoryEntry
-from bot.core.flash.domain import (
-    DRAFT_KIND,
-    PUBLISH_GRACE,
-    PUBLISH_KIND,
-    FlashItem,
-    Issue,
-    ItemKind,
-    ItemState,
+from bot.core.flash.deliveries import (
+    draft_delivery,
+    issue_target,
+    publication_delivery,
+    publish_key,
+    publish_now_key,
+    publish_now_prefix,
 )
+from bot.core.flash.domain import FlashItem, Issue, ItemKind, ItemState
 from bot.core.flash.ports import (
     QUOTE_PURPOSE,
     ConsentSource,
@@ -49,48 +38,6 @@ from bot.core.programme.domain import DEFAULT_TIMEZONE, Programme
 from bot.core.storage.database import UnitOfWork
 
 log = logging.getLogger(__name__)
-
-
-def issue_target(issue_id: int) -> str:
-    """Return the delivery target shared by all of an issue's deliveries."""
-    return f"flash:issue:{issue_id}"
-
-
-def draft_key(issue_id: int, slot: datetime) -> str:
-    """Return the dedupe key of an issue's draft for one scheduled date."""
-    return f"flash:draft:{issue_id}:{int(slot.timestamp())}"
-
-
-def publish_key(issue_id: int, slot: datetime) -> str:
-    """Return the dedupe key of an issue's publication at one scheduled date."""
-    return f"flash:publish:{issue_id}:{int(slot.timestamp())}"
-
-
-def publish_now_prefix(issue_id: int) -> str:
-    """Return the start of every "publish now" key of an issue."""
-    return f"flash:publish:{issue_id}:now:"
-
-
-def publish_now_key(issue_id: int, now: datetime) -> str:
-    """Return the dedupe key of a "publish now" made at now (a double click in one second is one request)."""
-    return f"{publish_now_prefix(issue_id)}{int(now.timestamp())}"
-
-
-def _publication(issue: Issue, dedupe_key: str, due_at: datetime, *, slot: datetime | None) -> NewDelivery:
-    """Build the delivery that publishes an issue at due_at (slot: its scheduled date, None when "now")."""
-    return NewDelivery(
-        guild_id=issue.guild_id,
-        kind=PUBLISH_KIND,
-        target=issue_target(issue.id),
-        dedupe_key=dedupe_key,
-        due_at=due_at,
-        deliver_before=due_at + PUBLISH_GRACE,
-        payload={
-            "issue_id": issue.id,
-            "slot": slot.isoformat() if slot is not None else None,
-            "summary": f"Flash Report #{issue.number}",
-        },
-    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -186,27 +133,23 @@ class IssuePlanner:
         if updated is None:
             return None
         draft_at = max(now, slot - lead)
-        summary = f"Flash Report #{issue.number}"
-        await self._deliveries.schedule(
-            uow,
-            NewDelivery(
-                guild_id=issue.guild_id,
-                kind=DRAFT_KIND,
-                target=issue_target(issue.id),
-                dedupe_key=draft_key(issue.id, slot),
-                due_at=draft_at,
-                deliver_before=slot,
-                payload={"issue_id": issue.id, "slot": slot.isoformat(), "summary": f"draft of {summary}"},
-            ),
+        await self._deliveries.schedule(uow, draft_delivery(issue, slot, draft_at))
+        await self._deliveries.schedule(uow, publication_delivery(issue, publish_key(issue.id, slot), slot, slot=slot))
+        log.info(
+            "Planned Flash Report #%s of guild %s: draft %s, publication %s",
+            issue.number,
+            issue.guild_id,
+            draft_at,
+            slot,
         )
-        await self._deliveries.schedule(uow, _publication(issue, publish_key(issue.id, slot), slot, slot=slot))
-        log.info("Planned %s of guild %s: draft %s, publication %s", summary, issue.guild_id, draft_at, slot)
         return Plan(updated, cadence, draft_at, slot)
 
     async def schedule_publish_now(self, uow: UnitOfWork, issue: Issue, *, now: datetime) -> None:
         """Schedule the issue's publication for now (the scheduled one is cancelled; the status guard holds)."""
         await uow.repo(SqlDeliveryRepository).cancel_target(issue_target(issue.id), now=now)
-        await self._deliveries.schedule(uow, _publication(issue, publish_now_key(issue.id, now), now, slot=None))
+        await self._deliveries.schedule(
+            uow, publication_delivery(issue, publish_now_key(issue.id, now), now, slot=None)
+        )
 
     def wake(self, at: datetime | None = None) -> None:
         """Wake the dispatcher (after the caller committed)."""

@@ -4,7 +4,6 @@ Status changes of an issue are compare-and-set on its status, so two deliveries 
 facilitator's button) can never both freeze or both finish one issue.
 """
 
-import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +13,8 @@ from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.flash.content import Snapshot
-from bot.core.flash.domain import FlashItem, Issue, IssueStatus, ItemKind, ItemState
+from bot.core.flash.domain import FlashItem, FlashRecord, Issue, IssueStatus, ItemKind, ItemState
+from bot.core.storage.dialect import dialect_insert
 from bot.core.storage.models.flash import FlashIssueRow, FlashItemRow, FlashScheduleRow, FlashTagRow
 
 
@@ -199,6 +199,70 @@ class SqlFlashItemRepository:
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
+    async def records(self, guild_id: int) -> list[FlashRecord]:
+        """Return every collected item (waiting, published or left out) with its issue number, oldest first."""
+        stmt = (
+            select(FlashItemRow, FlashIssueRow.number, FlashIssueRow.status)
+            .outerjoin(FlashIssueRow, FlashIssueRow.id == FlashItemRow.issue_id)
+            .where(FlashItemRow.guild_id == guild_id)
+            .order_by(FlashItemRow.id)
+        )
+        records = []
+        for row, number, status in (await self._session.execute(stmt)).all():
+            kind = ItemKind(row.kind)
+            out = number is not None and status != IssueStatus.DRAFT.value
+            records.append(
+                FlashRecord(
+                    id=row.id,
+                    kind=kind,
+                    author_id=row.author_id,
+                    author_name=row.author_name or "",
+                    nominated_by_id=row.nominated_by_id,
+                    url=row.url,
+                    title=row.title or "",
+                    note=(row.body or "") if kind is not ItemKind.STORY else "",
+                    text=(row.body or "") if kind is ItemKind.STORY else "",
+                    excerpt=row.excerpt or "",
+                    tags=tuple(row.tags or ()),
+                    jump_url=row.jump_url,
+                    credit_by_name=bool(row.credit_by_name),
+                    included=row.state == ItemState.INCLUDED.value,
+                    issue_number=int(number) if out else None,
+                    created_at=row.created_at,
+                    updated_at=row.updated_at,
+                )
+            )
+        return records
+
+    async def redact_text(self, guild_id: int, before: datetime) -> tuple[int, int, int, set[int]]:
+        """Blank notes, stories and excerpts of items created at or before before (retention).
+
+        Return (resource notes, stories, nominations) blanked and the ids of every item that old.
+        """
+        where = (FlashItemRow.guild_id == guild_id) & (FlashItemRow.created_at <= before)
+        resource_notes = await self._session.execute(
+            update(FlashItemRow)
+            .where(where, FlashItemRow.kind == ItemKind.RESOURCE.value, FlashItemRow.body != "")
+            .values(body="")
+        )
+        stories = await self._session.execute(
+            update(FlashItemRow)
+            .where(where, FlashItemRow.kind == ItemKind.STORY.value, FlashItemRow.body != "")
+            .values(body="")
+        )
+        nominations = await self._session.execute(
+            update(FlashItemRow)
+            .where(
+                where,
+                FlashItemRow.kind == ItemKind.NOMINATION.value,
+                (FlashItemRow.body != "") | (FlashItemRow.excerpt != ""),
+            )
+            .values(body="", excerpt="")
+        )
+        old_ids = set((await self._session.scalars(select(FlashItemRow.id).where(where))).all())
+        counts = (resource_notes.rowcount, stories.rowcount, nominations.rowcount)  # type: ignore[attr-defined]
+        return int(counts[0] or 0), int(counts[1] or 0), int(counts[2] or 0), old_ids
+
 
 class SqlFlashIssueRepository:
     """Issues and their snapshots."""
@@ -375,10 +439,10 @@ class SqlFlashSettingsRepository:
 
     async def use_tags(self, guild_id: int, tags: Iterable[str], *, now: datetime) -> None:
         """Count one more use of each tag (adding new ones to the vocabulary)."""
-        is_postgresql = self._session.get_bind().dialect.name == "postgresql"
-        dialect = importlib.import_module(f"sqlalchemy.dialects.{'postgresql' if is_postgresql else 'sqlite'}")
         for tag in tags:
-            stmt = dialect.insert(FlashTagRow).values(guild_id=guild_id, name=tag, uses=1, created_at=now)
+            stmt = dialect_insert(self._session, FlashTagRow).values(
+                guild_id=guild_id, name=tag, uses=1, created_at=now
+            )
             stmt = stmt.on_conflict_do_update(
                 index_elements=["guild_id", "name"], set_={"uses": FlashTagRow.__table__.c.uses + 1}
             )

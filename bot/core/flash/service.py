@@ -1,7 +1,7 @@
 """Flash Report use-cases: collect resources, nominations and stories; curate, schedule, publish and read issues.
 
 Every method where a person acts takes their Actor; every refusal is a DomainError with a message for them.
-Posting is the delivery handlers' job (bot.core.flash.publishing): this service only schedules deliveries,
+Posting is the delivery handlers' job (bot.core.flash.deliveries): this service only schedules deliveries,
 inside the same transaction as the change that needs them, and wakes the dispatcher after committing.
 """
 
@@ -9,19 +9,19 @@ import logging
 import math
 import re
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
-from bot.core.delivery.domain import OPEN_STATUSES, NewDelivery
+from bot.core.delivery.domain import OPEN_STATUSES
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.errors import PermissionDeniedError
 from bot.core.flash.cadence import parse_cadence
 from bot.core.flash.content import ResourceEntry, Snapshot
+from bot.core.flash.deliveries import PUBLISH_KIND, amend_delivery, issue_target, publish_now_key
 from bot.core.flash.domain import (
-    AMEND_KIND,
     DEFAULT_LEAD,
     EXCERPT_LIMIT,
     INTRO_LIMIT,
@@ -31,14 +31,13 @@ from bot.core.flash.domain import (
     NAME_LIMIT,
     NOTE_LIMIT,
     PAGE_SIZE,
-    PUBLISH_GRACE,
-    PUBLISH_KIND,
     STORY_LIMIT,
     TITLE_LIMIT,
     ArchivePage,
     DraftPreview,
     ErasureResult,
     FlashItem,
+    FlashRedaction,
     Issue,
     IssueStatus,
     IssueSummary,
@@ -70,7 +69,7 @@ from bot.core.flash.errors import (
     StoryNotEditableError,
     TextTooLongError,
 )
-from bot.core.flash.planning import IssuePlanner, issue_target, publish_now_key
+from bot.core.flash.planning import IssuePlanner
 from bot.core.flash.render import render_draft, render_issue, render_share_preview
 from bot.core.flash.repository import (
     NewItem,
@@ -547,18 +546,7 @@ class FlashService:
                 marked.append(issue.number)
                 removed_from_snapshots += removed
                 if issue.message_ids or issue.status is IssueStatus.PUBLISHING:
-                    await self._planner.schedule(
-                        uow,
-                        NewDelivery(
-                            guild_id=guild_id,
-                            kind=AMEND_KIND,
-                            target=f"{issue_target(issue.id)}:amend",  # never cancelled by re-planning
-                            dedupe_key=f"flash:amend:{issue.id}:{len(content.removals)}",
-                            due_at=now,
-                            deliver_before=now + PUBLISH_GRACE,
-                            payload={"issue_id": issue.id, "summary": f"update of Flash Report #{issue.number}"},
-                        ),
-                    )
+                    await self._planner.schedule(uow, amend_delivery(issue, len(content.removals), now))
             await uow.commit()
         if marked:
             self._planner.wake(now)
@@ -585,3 +573,24 @@ async def published_issue(database: Database, guild_id: int, number: int) -> Pub
     if issue is None or snapshot is None or issue.status is IssueStatus.DRAFT:
         raise IssueNotFoundError(f"Flash Report #{number}")
     return PublishedIssue(issue, snapshot)
+
+
+async def redact_free_text(uow: UnitOfWork, guild_id: int, *, before: datetime, now: datetime) -> FlashRedaction:
+    """Blank the free text of items created at or before before, in the items and the published snapshots.
+
+    Runs in the caller's unit of work (the retention sweep's). Snapshots' stored messages are re-rendered;
+    messages already posted stay as they are.
+    """
+    resource_notes, stories, nominations, old_ids = await uow.repo(SqlFlashItemRepository).redact_text(guild_id, before)
+    issues = uow.repo(SqlFlashIssueRepository)
+    changed = 0
+    for issue in await issues.published(guild_id):
+        snapshot = await issues.snapshot(issue.id)
+        if snapshot is None:
+            continue
+        quotes_too = issue.published_at is not None and issue.published_at <= before
+        content = snapshot.content.without_text_of(old_ids, quotes_too=quotes_too)
+        if content != snapshot.content:
+            await issues.replace_snapshot(issue.id, Snapshot(content, tuple(render_issue(content))), now=now)
+            changed += 1
+    return FlashRedaction(resource_notes, stories, nominations, changed)

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.participants.domain import (
@@ -19,7 +19,7 @@ from bot.core.participants.domain import (
     ParticipantRole,
     community_key,
 )
-from bot.core.participants.sql import dialect_insert
+from bot.core.storage.dialect import dialect_insert
 from bot.core.storage.models.participants import CommunityRow, ConsentEventRow, ConsentTextRow, ParticipantRow
 
 _P = ParticipantRow.__table__.c
@@ -174,6 +174,27 @@ class SqlParticipantRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def delete_user(self, guild_id: int, user_id: int) -> tuple[int, int]:
+        """Delete someone's profile and their community if nobody else names it (erasure).
+
+        Return (profiles deleted, community names deleted).
+        """
+        community_id = await self._session.scalar(
+            select(_P.community_id).where(_P.guild_id == guild_id, _P.user_id == user_id)
+        )
+        profile = await self._session.execute(
+            delete(ParticipantRow.__table__).where(_P.guild_id == guild_id, _P.user_id == user_id)
+        )
+        communities = 0
+        if community_id is not None:
+            others = await self._session.scalar(select(func.count(_P.id)).where(_P.community_id == community_id))
+            if not others:  # the name was typed by this person alone
+                removed = await self._session.execute(
+                    delete(CommunityRow.__table__).where(_COMMUNITY.id == community_id)
+                )
+                communities = int(removed.rowcount or 0)  # type: ignore[attr-defined]
+        return int(profile.rowcount or 0), communities  # type: ignore[attr-defined]
+
 
 _T = ConsentTextRow.__table__.c
 _E = ConsentEventRow.__table__.c
@@ -248,6 +269,13 @@ class SqlConsentRepository:
             for purpose, granted in answers.items()
         ]
         await self._session.execute(ConsentEventRow.__table__.insert(), rows)
+
+    async def delete_user(self, guild_id: int, user_id: int) -> int:
+        """Delete someone's consent answers in the server (erasure); return how many."""
+        result = await self._session.execute(
+            delete(ConsentEventRow.__table__).where(_E.guild_id == guild_id, _E.user_id == user_id)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def latest(self, guild_id: int, user_id: int) -> dict[ConsentPurpose, ConsentAnswer]:
         """Return someone's latest answer per purpose."""

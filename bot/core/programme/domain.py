@@ -307,6 +307,22 @@ class RsvpStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class RsvpRecord:
+    """Someone said "I'll be there" for a session (for /me data)."""
+
+    session_id: int
+    said_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderPreference:
+    """Someone's DM reminder choice (for /me data)."""
+
+    dm_enabled: bool
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class SessionChoice:
     """One autocomplete choice: name is shown (≤ 100 characters), value is the session number.
 

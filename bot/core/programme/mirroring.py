@@ -11,9 +11,9 @@ from collections.abc import Callable
 from bot.core.clock import Clock
 from bot.core.errors import DomainError
 from bot.core.ports import EventMirror, EventSpec, SendError
+from bot.core.programme.deliveries import DeliveryScheduler, facilitator_notice
 from bot.core.programme.domain import LocationKind, Session
 from bot.core.programme.repository import SqlSessionRepository
-from bot.core.programme.scheduling import DeliveryScheduler, facilitator_notice
 from bot.core.storage.database import UnitOfWork
 from bot.core.text import clean_text
 

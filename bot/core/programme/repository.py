@@ -15,6 +15,8 @@ from bot.core.programme.domain import (
     LocationKind,
     NewSession,
     Programme,
+    ReminderPreference,
+    RsvpRecord,
     Session,
     SessionStatus,
 )
@@ -134,6 +136,11 @@ class SqlProgrammeRepository:
         row.updated_at = now
         await self._session.flush()
         return _programme(row)
+
+    async def guild_ids(self) -> list[int]:
+        """Return the servers that have a programme."""
+        rows = await self._session.scalars(select(ProgrammeRow.guild_id).order_by(ProgrammeRow.guild_id))
+        return [int(g) for g in rows.all()]
 
 
 class SqlSessionRepository:
@@ -314,6 +321,22 @@ class SqlRsvpRepository:
         stmt = select(RsvpRow.user_id).where(RsvpRow.session_id == session_id).order_by(RsvpRow.id)
         return [int(u) for u in (await self._session.scalars(stmt)).all()]
 
+    async def of_user(self, guild_id: int, user_id: int) -> list[RsvpRecord]:
+        """Return someone's RSVPs in the server, oldest first."""
+        stmt = (
+            select(RsvpRow.session_id, RsvpRow.created_at)
+            .where(RsvpRow.guild_id == guild_id, RsvpRow.user_id == user_id)
+            .order_by(RsvpRow.id)
+        )
+        return [RsvpRecord(int(r.session_id), r.created_at) for r in await self._session.execute(stmt)]
+
+    async def delete_user(self, guild_id: int, user_id: int) -> int:
+        """Delete someone's RSVPs in the server (erasure); return how many."""
+        result = await self._session.execute(
+            delete(RsvpRow).where(RsvpRow.guild_id == guild_id, RsvpRow.user_id == user_id)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
 
 class SqlReminderPreferenceRepository:
     """Per-server, per-person DM reminder opt-in (a later feature adds full participant profiles)."""
@@ -341,6 +364,20 @@ class SqlReminderPreferenceRepository:
         row.updated_at = now
         await self._session.flush()
         return True
+
+    async def get(self, guild_id: int, user_id: int) -> ReminderPreference | None:
+        """Return someone's DM reminder choice, or None when they never made one."""
+        row = await self._session.get(ReminderPreferenceRow, (guild_id, user_id))
+        return None if row is None else ReminderPreference(bool(row.dm_enabled), row.updated_at)
+
+    async def delete_user(self, guild_id: int, user_id: int) -> int:
+        """Delete someone's DM reminder choice (erasure); return how many rows (0 or 1)."""
+        result = await self._session.execute(
+            delete(ReminderPreferenceRow).where(
+                ReminderPreferenceRow.guild_id == guild_id, ReminderPreferenceRow.user_id == user_id
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def opted_in(self, guild_id: int) -> list[int]:
         """Return the user ids who want DM reminders in a server."""

@@ -21,6 +21,15 @@ from bot.core.errors import DomainError, ValidationError
 from bot.core.messages import FileAttachment
 from bot.core.ports import EventMirror
 from bot.core.programme import ics
+from bot.core.programme.deliveries import (
+    DeliveryScheduler,
+    cancellation_delivery,
+    pending_reminder_times,
+    session_dm_target,
+    session_target,
+    skipped_note,
+    sync_reminders,
+)
 from bot.core.programme.domain import (
     CANCEL_REASON_LIMIT,
     DEFAULT_DURATION_MINUTES,
@@ -61,15 +70,6 @@ from bot.core.programme.repository import (
     SqlReminderPreferenceRepository,
     SqlRsvpRepository,
     SqlSessionRepository,
-)
-from bot.core.programme.scheduling import (
-    DeliveryScheduler,
-    cancellation_delivery,
-    pending_reminder_times,
-    session_dm_target,
-    session_target,
-    skipped_note,
-    sync_reminders,
 )
 from bot.core.programme.times import (
     canonical_timezone,

@@ -1,6 +1,16 @@
 """Reflections and attendance: polls after each session, their forms and results, and who attended."""
 
 from bot.core.reflections.attendance import AttendanceService, attendance_window
+from bot.core.reflections.deliveries import (
+    REFLECTION_CARD,
+    REFLECTION_CLOSE,
+    REFLECTION_NUDGE,
+    REFLECTION_NUDGE_DM,
+    ReflectionCardHandler,
+    ReflectionCloseHandler,
+    ReflectionNudgeDmHandler,
+    ReflectionNudgeHandler,
+)
 from bot.core.reflections.domain import (
     AttendanceList,
     AttendanceRecord,
@@ -37,21 +47,8 @@ from bot.core.reflections.errors import (
     QuestionSetNotFoundError,
     TamperedAnswersError,
 )
-from bot.core.reflections.handlers import (
-    ReflectionCardHandler,
-    ReflectionCloseHandler,
-    ReflectionNudgeDmHandler,
-    ReflectionNudgeHandler,
-    register_reflection_handlers,
-)
 from bot.core.reflections.questions import APPRECIATIVE, QUICK, Question, QuestionKind, QuestionSet, parse_question
-from bot.core.reflections.scheduling import (
-    REFLECTION_CARD,
-    REFLECTION_CLOSE,
-    REFLECTION_NUDGE,
-    REFLECTION_NUDGE_DM,
-    PollScheduler,
-)
+from bot.core.reflections.scheduling import PollScheduler
 from bot.core.reflections.service import ReflectionService
 
 __all__ = [
@@ -105,5 +102,4 @@ __all__ = [
     "TamperedAnswersError",
     "attendance_window",
     "parse_question",
-    "register_reflection_handlers",
 ]

@@ -218,6 +218,15 @@ class AttendanceRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class VoiceStay:
+    """One stay in a voice or stage channel (used to count voice attendance; shown in /me data)."""
+
+    channel_id: int
+    joined_at: datetime
+    left_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class AttendanceList:
     """Who attended a session (facilitators only): count, user ids and how each was recorded."""
 

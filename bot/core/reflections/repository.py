@@ -7,7 +7,6 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.participants.sql import dialect_insert
 from bot.core.reflections.domain import (
     AttendanceRecord,
     AttendanceSource,
@@ -15,6 +14,7 @@ from bot.core.reflections.domain import (
     PollStatus,
     ResponseRecord,
     SavedAnswer,
+    VoiceStay,
 )
 from bot.core.reflections.questions import (
     CUSTOM_PREFIX,
@@ -23,6 +23,7 @@ from bot.core.reflections.questions import (
     questions_from_json,
     questions_to_json,
 )
+from bot.core.storage.dialect import dialect_insert
 from bot.core.storage.models.reflections import (
     AttendanceRow,
     PollRow,
@@ -261,6 +262,36 @@ class SqlReflectionRepository:
         stmt = select(_RESP.user_id).where(_RESP.poll_id == poll_id)
         return {int(u) for u in (await self._session.scalars(stmt)).all()}
 
+    async def delete_user(self, guild_id: int, user_id: int) -> int:
+        """Delete someone's reflections in the server (erasure); return how many."""
+        result = await self._session.execute(
+            delete(ResponseRow.__table__).where(_RESP.guild_id == guild_id, _RESP.user_id == user_id)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def redact_text(self, guild_id: int, before: datetime) -> int:
+        """Blank the free-text answers of responses last changed at or before before; return how many answers.
+
+        Ratings, choices and ticks stay (they are what the evaluation counts); updated_at is left alone so the
+        export still says when the reflection was given.
+        """
+        removed = 0
+        for record in await self.responses(guild_id=guild_id):
+            if record.updated_at > before:
+                continue
+            text_fields = {a.field_id for a in record.answers if a.kind.is_text and a.value}
+            if not text_fields:
+                continue
+            stored = await self._session.scalar(select(_RESP.answers).where(_RESP.id == record.id))
+            answers = dict(stored or {})
+            for field_id in text_fields:
+                answers[field_id] = None
+            await self._session.execute(
+                update(ResponseRow.__table__).where(_RESP.id == record.id).values(answers=answers)
+            )
+            removed += len(text_fields)
+        return removed
+
     async def count_responses(self, poll_id: int) -> int:
         """Count a poll's responses."""
         return int(await self._session.scalar(select(func.count(_RESP.id)).where(_RESP.poll_id == poll_id)) or 0)
@@ -442,6 +473,25 @@ class SqlAttendanceRepository:
         """Return (user id, channel id) of every open stay in the server."""
         stmt = select(_VOICE.user_id, _VOICE.channel_id).where(_VOICE.guild_id == guild_id, _VOICE.left_at.is_(None))
         return [(int(r.user_id), int(r.channel_id)) for r in await self._session.execute(stmt)]
+
+    async def stays_of(self, guild_id: int, user_id: int) -> list[VoiceStay]:
+        """Return someone's voice channel stays in the server, oldest first."""
+        stmt = (
+            select(_VOICE.channel_id, _VOICE.joined_at, _VOICE.left_at)
+            .where(_VOICE.guild_id == guild_id, _VOICE.user_id == user_id)
+            .order_by(_VOICE.id)
+        )
+        return [VoiceStay(int(r.channel_id), r.joined_at, r.left_at) for r in await self._session.execute(stmt)]
+
+    async def delete_user(self, guild_id: int, user_id: int) -> tuple[int, int]:
+        """Delete someone's attendance and voice presence in the server (erasure); return (attendance, stays)."""
+        attendance = await self._session.execute(
+            delete(AttendanceRow.__table__).where(_ATT.guild_id == guild_id, _ATT.user_id == user_id)
+        )
+        voice = await self._session.execute(
+            delete(VoicePresenceRow.__table__).where(_VOICE.guild_id == guild_id, _VOICE.user_id == user_id)
+        )
+        return int(attendance.rowcount or 0), int(voice.rowcount or 0)  # type: ignore[attr-defined]
 
     async def stays(
         self, channel_id: int, start: datetime, end: datetime, *, user_id: int | None = None

@@ -16,6 +16,15 @@ from bot.core.programme.permissions import require_facilitator
 from bot.core.programme.repository import SqlProgrammeRepository, SqlSessionRepository
 from bot.core.reflections import render
 from bot.core.reflections.attendance import load_session, settle_voice
+from bot.core.reflections.deliveries import (
+    REFLECTION_CARD,
+    REFLECTION_CLOSE,
+    REFLECTION_NUDGE,
+    REFLECTION_NUDGE_DM,
+    DeliveryScheduler,
+    card_delivery,
+    close_delivery,
+)
 from bot.core.reflections.domain import (
     RECAP_MIN_RATINGS,
     Poll,
@@ -52,14 +61,7 @@ from bot.core.reflections.questions import (
 )
 from bot.core.reflections.repository import SqlReflectionRepository
 from bot.core.reflections.resolve import poll_questions, resolve_set
-from bot.core.reflections.scheduling import (
-    REFLECTION_CARD,
-    REFLECTION_CLOSE,
-    REFLECTION_NUDGE,
-    REFLECTION_NUDGE_DM,
-    DeliveryScheduler,
-    PollScheduler,
-)
+from bot.core.reflections.scheduling import PollScheduler
 from bot.core.reflections.scheduling import poll_times as _poll_times
 from bot.core.reflections.submissions import SubmissionWriter
 from bot.core.reflections.tally import tally, tally_with_authors
@@ -92,7 +94,7 @@ def _virtual_poll(programme: Programme | None, session: Session) -> Poll:
 
 class ReflectionService:
     """Everything people and facilitators do with reflection polls. Posting happens through deliveries
-    (see bot.core.reflections.scheduling and .handlers); sender is used only to re-enable a reopened card."""
+    (see bot.core.reflections.scheduling and .deliveries); sender is used only to re-enable a reopened card."""
 
     def __init__(
         self,
@@ -241,7 +243,7 @@ class ReflectionService:
                 # The card has not gone out yet: send it now; the nudge and closing stay as planned.
                 await repo.update_poll(poll.id, {"opens_at": min(poll.opens_at, now)}, now=now)
                 poll = await self._reload(uow, session.id)
-                card = self.scheduler.card_delivery(poll, due_at=now)
+                card = card_delivery(poll, due_at=now)
                 await self.scheduler.replace_delivery(uow, session.id, REFLECTION_CARD, card)
                 due.append(now)
             else:
@@ -258,10 +260,10 @@ class ReflectionService:
                 poll = await self._reload(uow, session.id)
                 await self.scheduler.cancel_deliveries(uow, session.id, (REFLECTION_NUDGE, REFLECTION_NUDGE_DM))
                 if not reopened:
-                    card = self.scheduler.card_delivery(poll, due_at=now, again_at=now)
+                    card = card_delivery(poll, due_at=now, again_at=now)
                     await self.scheduler.replace_delivery(uow, session.id, REFLECTION_CARD, card)
                     due.append(now)
-                close = self.scheduler.close_delivery(poll)
+                close = close_delivery(poll)
                 await self.scheduler.replace_delivery(uow, session.id, REFLECTION_CLOSE, close)
                 due.append(close.due_at)
             await self._audit(uow, actor, "reflections_opened", session.id)
@@ -293,9 +295,7 @@ class ReflectionService:
             await self.scheduler.cancel_deliveries(
                 uow, session.id, (REFLECTION_CARD, REFLECTION_NUDGE, REFLECTION_NUDGE_DM)
             )
-            await self.scheduler.replace_delivery(
-                uow, session.id, REFLECTION_CLOSE, self.scheduler.close_delivery(poll)
-            )
+            await self.scheduler.replace_delivery(uow, session.id, REFLECTION_CLOSE, close_delivery(poll))
             await self._audit(uow, actor, "reflections_closed", session.id)
             await uow.commit()
         self.scheduler.wake(PollPlan(poll, (now,)))

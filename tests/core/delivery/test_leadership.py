@@ -1,13 +1,22 @@
 """PostgreSQL advisory-lock leadership: exactly one leader; the lock moves when the leader goes."""
 
 import asyncio
+import os
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import URL, make_url
 
 from bot.core.clock import ManualClock
 from bot.core.delivery.domain import NONCE_WINDOW
-from bot.core.delivery.leadership import AdvisoryLockLeader
+from bot.core.delivery.leadership import (
+    AdvisoryLockLeader,
+    LeaderConnectionError,
+    asyncpg_connect_kwargs,
+    connect_options_problem,
+)
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.storage.database import Database
 from tests.core.delivery.conftest import DispatcherFactory, add_all, new_delivery
@@ -98,3 +107,89 @@ async def test_a_new_leader_resends_the_dead_leaders_claims_at_once_with_their_n
     finally:
         await old_leader.close()
         await new_leader.close()
+
+
+SOCKET_DIR = os.environ.get("TEST_PG_SOCKET_DIR", "/var/run/postgresql")
+
+
+def test_every_url_option_reaches_the_leader_connection() -> None:
+    """The query string of DATABASE_URL reaches asyncpg as SQLAlchemy reads it: socket, ssl, several hosts."""
+    url = "postgresql+asyncpg://blether:pw@/blether?host=/var/run/postgresql&ssl=verify-full&command_timeout=30"
+    assert asyncpg_connect_kwargs(url) == {
+        "user": "blether",
+        "password": "pw",
+        "database": "blether",
+        "host": "/var/run/postgresql",
+        "ssl": "verify-full",
+        "command_timeout": "30",
+    }
+    several = asyncpg_connect_kwargs(
+        "postgresql+asyncpg://u@/db?host=db1:5432&host=db2:5433&target_session_attrs=primary"
+    )
+    assert (several["host"], several["port"], several["target_session_attrs"]) == (
+        ["db1", "db2"],
+        [5432, 5433],
+        "primary",
+    )
+    assert "prepared_statement_cache_size" not in asyncpg_connect_kwargs(
+        "postgresql+asyncpg://u@h/db?prepared_statement_cache_size=0"
+    )
+
+
+def test_options_asyncpg_does_not_know_are_named() -> None:
+    """An unknown option (or libpq's sslmode) is named, with asyncpg's own name when there is one."""
+    assert connect_options_problem("postgresql+asyncpg://u@h/db?ssl=verify-full&host=/run/pg") is None
+    problem = connect_options_problem("postgresql+asyncpg://u@h/db?sslmode=verify-full&colour=blue")
+    assert problem is not None and "colour" in problem and "sslmode (asyncpg's name is ssl)" in problem
+
+
+def _socket_url(pg_url: str) -> str:
+    """Return pg_url with no host of its own and ?host=<the server's Unix socket directory>, or skip."""
+    parsed = make_url(pg_url)
+    port = parsed.port or 5432
+    if not (Path(SOCKET_DIR) / f".s.PGSQL.{port}").exists():
+        pytest.skip(f"no PostgreSQL Unix socket in {SOCKET_DIR} (set TEST_PG_SOCKET_DIR)")
+    socket = URL.create(
+        parsed.drivername,
+        username=parsed.username,
+        password=parsed.password,
+        port=port,
+        database=parsed.database,
+        query={"host": SOCKET_DIR},
+    )
+    return socket.render_as_string(hide_password=False)
+
+
+async def test_the_leader_connects_through_the_unix_socket_named_in_the_url(pg_url: str, database: Database) -> None:
+    """DATABASE_URL ?host=/var/run/postgresql: the leader's connection comes through the socket, not 127.0.0.1."""
+    leader = AdvisoryLockLeader(_socket_url(pg_url), key=777003)
+    try:
+        assert await leader() is True
+        async with database.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    text(
+                        "SELECT client_addr, client_port FROM pg_stat_activity "
+                        "WHERE application_name = 'blether-dispatcher-leader' AND datname = current_database()"
+                    )
+                )
+            ).all()
+        assert [(row.client_addr, row.client_port) for row in rows] == [(None, -1)]  # -1: a Unix-socket client
+        await leader.probe()
+    finally:
+        await leader.close()
+
+
+async def test_the_leader_honours_ssl_verify_full_instead_of_falling_back(pg_url: str) -> None:
+    """?ssl=verify-full without the server's CA at hand: the leader does not connect (no silent plain fallback)."""
+    url = make_url(pg_url).update_query_dict({"ssl": "verify-full"}).render_as_string(hide_password=False)
+    home = Path.home() / ".postgresql" / "root.crt"
+    if home.exists():
+        pytest.skip(f"{home} exists: verify-full might succeed here")
+    leader = AdvisoryLockLeader(url, key=777004, connect_timeout=5)
+    try:
+        assert await leader() is False
+        with pytest.raises(LeaderConnectionError, match=r"root certificate|SSL|ssl"):
+            await leader.probe()
+    finally:
+        await leader.close()

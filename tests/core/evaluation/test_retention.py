@@ -6,9 +6,10 @@ import pytest
 
 from bot.core.delivery.domain import DeliveryStatus, NewDelivery
 from bot.core.delivery.repository import SqlDeliveryRepository
+from bot.core.evaluation.deliveries import RETENTION_SWEEP
 from bot.core.evaluation.figures import compute_programme_figures
-from bot.core.evaluation.retention import RETENTION_SWEEP, add_months, retention_cutoff
-from bot.core.evaluation.sources import STORY_REDACTED
+from bot.core.evaluation.retention import add_months, retention_cutoff
+from bot.core.flash.content import STORY_REDACTED
 from bot.core.programme.domain import Programme
 from bot.core.storage.state import SqlAuditRepository
 from tests.core.evaluation.conftest import FACILITATOR, GUILD, STORY_TEXT, World

@@ -9,9 +9,10 @@ import pytest
 from bot.core.actors import Actor
 from bot.core.clock import ManualClock
 from bot.core.delivery.dispatcher import Dispatcher
+from bot.core.flash import deliveries as flash_deliveries
 from bot.core.flash.content import Recap
+from bot.core.flash.deliveries import FlashDeliveries
 from bot.core.flash.planning import IssuePlanner
-from bot.core.flash.publishing import FlashDeliveries
 from bot.core.flash.service import FlashService
 from bot.core.messages import OutboundMessage, SentMessage
 from bot.core.programme.domain import LocationKind, Programme, Session, SessionStatus
@@ -176,8 +177,7 @@ async def flash(database: Database, clock: ManualClock) -> AsyncIterator[Flash]:
     planner = IssuePlanner(
         programmes=programmes, recaps=recaps, consent=consent, participants=participants, deliveries=dispatcher
     )
-    deliveries = FlashDeliveries(database, clock, sender, planner)
-    deliveries.register(dispatcher)
+    deliveries = flash_deliveries.register(dispatcher, database=database, clock=clock, sender=sender, planner=planner)
     service = FlashService(database, clock, planner)
     yield Flash(service, deliveries, dispatcher, sender, clock, database, programmes, recaps, consent, participants)
     await dispatcher.stop(grace=1.0)

@@ -10,7 +10,8 @@ import pytest
 from bot.core.delivery.domain import DeliverySkipped, DeliveryStatus
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.flash.content import Recap, RecapQuote
-from bot.core.flash.domain import DRAFT_KIND, PUBLISH_KIND, IssueStatus, PublishOutcome
+from bot.core.flash.deliveries import DRAFT_KIND, PUBLISH_KIND, issue_target
+from bot.core.flash.domain import IssueStatus, PublishOutcome
 from bot.core.flash.errors import (
     FlashChannelMissingError,
     InvalidLeadTimeError,
@@ -19,7 +20,6 @@ from bot.core.flash.errors import (
     NotScheduledError,
 )
 from bot.core.flash.ids import parse_custom_id
-from bot.core.flash.planning import issue_target
 from bot.core.flash.repository import SqlFlashIssueRepository
 from bot.core.messages import OutboundMessage
 from bot.core.ports import PermanentSendError, TransientSendError

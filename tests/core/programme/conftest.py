@@ -10,8 +10,8 @@ from bot.core.clock import ManualClock
 from bot.core.delivery.dispatcher import Dispatcher
 from bot.core.delivery.domain import Delivery, DeliveryStatus
 from bot.core.delivery.repository import SqlDeliveryRepository
+from bot.core.programme import deliveries as programme_deliveries
 from bot.core.programme.domain import ChannelKind, Programme, ProgrammeSettingsUpdate
-from bot.core.programme.reminders import register_programme_handlers
 from bot.core.programme.service import ProgrammeService
 from bot.core.storage.database import Database
 from tests.core.programme.fakes import FakeChannels, FakeEventMirror, FakeSender
@@ -53,7 +53,7 @@ def channels() -> FakeChannels:
 async def dispatcher(database: Database, clock: ManualClock, sender: FakeSender) -> AsyncIterator[Dispatcher]:
     """Return a dispatcher (not started: tests call run_due) with the programme's handlers registered."""
     built = Dispatcher(database, clock, worker_id="test", poll_interval=None)
-    register_programme_handlers(built, database.unit_of_work, sender, clock)
+    programme_deliveries.register(built, database=database, clock=clock, sender=sender)
     yield built
     await built.stop(grace=1.0)
 

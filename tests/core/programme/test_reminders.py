@@ -10,6 +10,7 @@ from bot.core.delivery.dispatcher import Dispatcher
 from bot.core.delivery.domain import Delivery, DeliveryStatus
 from bot.core.messages import ButtonStyle
 from bot.core.ports import PermanentSendError
+from bot.core.programme.deliveries import FacilitatorNoticeHandler
 from bot.core.programme.domain import Programme, ProgrammeSettingsUpdate, SessionDraft, SessionEdit
 from bot.core.programme.ids import (
     ICS_TEMPLATE,
@@ -18,7 +19,6 @@ from bot.core.programme.ids import (
     parse_rsvp_button_id,
     rsvp_button_id,
 )
-from bot.core.programme.reminders import FacilitatorNoticeHandler
 from bot.core.programme.render import reminder_message
 from bot.core.programme.service import ProgrammeService
 from bot.core.storage.database import Database

@@ -11,12 +11,9 @@ from bot.core.delivery.dispatcher import Dispatcher
 from bot.core.delivery.domain import DeliveryStatus
 from bot.core.participants.service import ParticipantService
 from bot.core.programme.domain import Programme, Session
+from bot.core.reflections import deliveries as reflection_deliveries
 from bot.core.reflections.attendance import AttendanceService
-from bot.core.reflections.domain import PollStatus
-from bot.core.reflections.errors import PollAlreadyClosedError, PollAlreadyOpenError
-from bot.core.reflections.handlers import register_reflection_handlers
-from bot.core.reflections.ids import attend_button_id, reflect_button_id
-from bot.core.reflections.scheduling import (
+from bot.core.reflections.deliveries import (
     POLL_KINDS,
     REFLECTION_CARD,
     REFLECTION_CLOSE,
@@ -24,6 +21,9 @@ from bot.core.reflections.scheduling import (
     REFLECTION_NUDGE_DM,
     card_key,
 )
+from bot.core.reflections.domain import PollStatus
+from bot.core.reflections.errors import PollAlreadyClosedError, PollAlreadyOpenError
+from bot.core.reflections.ids import attend_button_id, reflect_button_id
 from bot.core.reflections.service import ReflectionService
 from bot.core.storage.database import Database
 from tests.core.fakes import FakeSender
@@ -46,7 +46,7 @@ from tests.core.reflections.conftest import (
 async def engine(database: Database, clock: ManualClock, sender: FakeSender) -> AsyncIterator[Dispatcher]:
     """A real Dispatcher with the reflection handlers registered (no timer; tests call run_due)."""
     dispatcher = Dispatcher(database, clock, worker_id="test", poll_interval=None)
-    register_reflection_handlers(dispatcher, database=database, clock=clock, sender=sender)
+    reflection_deliveries.register(dispatcher, database=database, clock=clock, sender=sender)
     yield dispatcher
     await dispatcher.stop(grace=1.0)
 

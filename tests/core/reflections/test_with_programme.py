@@ -6,7 +6,7 @@ from bot.core.clock import ManualClock
 from bot.core.delivery.dispatcher import Dispatcher
 from bot.core.programme.domain import ProgrammeSettingsUpdate, SessionDraft, SessionEdit
 from bot.core.programme.service import ProgrammeService
-from bot.core.reflections.scheduling import POLL_KINDS, REFLECTION_CARD
+from bot.core.reflections.deliveries import POLL_KINDS, REFLECTION_CARD
 from bot.core.reflections.service import ReflectionService
 from bot.core.storage.database import Database
 from tests.core.reflections.conftest import FACILITATOR, pending

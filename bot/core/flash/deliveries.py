@@ -1,6 +1,18 @@
-"""Delivery handlers of the Flash Report: the facilitators' draft, the publication, the amendment after erasure.
+"""The Flash Report's deliveries: kinds, targets, dedupe keys, and the handlers that post the facilitators'
+draft, the publication and the amendment after an erasure.
 
-Register them once at start-up with ``FlashDeliveries(...).register(dispatcher)``.
+Register the handlers once at start-up with ``register(dispatcher, database=..., clock=..., sender=..., planner=...)``.
+
+Delivery keys (unique for all time, see bot.core.delivery):
+
+* ``flash:draft:<issue_id>:<slot unix>`` — the draft for one scheduled date of an issue;
+* ``flash:publish:<issue_id>:<slot unix>`` — its publication at that date;
+* ``flash:publish:<issue_id>:now:<unix>`` — a facilitator's "publish now" (re-planning never cancels it);
+* ``flash:amend:<issue_id>:<removals>`` — editing the posted messages after an erasure.
+
+An issue's draft and publication deliveries share the target ``flash:issue:<issue_id>``, so re-planning
+cancels the pending ones in one statement before scheduling the new date (a cancelled key re-opens when
+scheduled again; a sent one never goes out twice). Amendments use ``flash:issue:<issue_id>:amend``.
 
 Guarantees (on top of the dispatcher's at-least-once with nonce + marker, see bot.core.delivery.dispatcher):
 
@@ -20,21 +32,96 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.core.clock import Clock
-from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped
+from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped, NewDelivery
 from bot.core.delivery.idempotent import post_once
 from bot.core.flash.content import Snapshot
-from bot.core.flash.domain import AMEND_KIND, DRAFT_KIND, PUBLISH_KIND, Issue, IssueStatus
-from bot.core.flash.planning import IssuePlanner
+from bot.core.flash.domain import PUBLISH_GRACE, Issue, IssueStatus
 from bot.core.flash.render import render_draft, render_issue
 from bot.core.flash.repository import SqlFlashIssueRepository, SqlFlashItemRepository
 from bot.core.messages import Embed, OutboundMessage
 from bot.core.ports import PermanentSendError, Sender, TransientSendError
 from bot.core.storage.database import Database, UnitOfWork
 
+if TYPE_CHECKING:  # the planner schedules these deliveries, so it imports this module
+    from bot.core.flash.planning import IssuePlanner
+
 log = logging.getLogger(__name__)
+
+DRAFT_KIND = "flash_draft"
+PUBLISH_KIND = "flash_publish"
+AMEND_KIND = "flash_amend"
+
+
+def issue_target(issue_id: int) -> str:
+    """Return the delivery target shared by all of an issue's deliveries."""
+    return f"flash:issue:{issue_id}"
+
+
+def draft_key(issue_id: int, slot: datetime) -> str:
+    """Return the dedupe key of an issue's draft for one scheduled date."""
+    return f"flash:draft:{issue_id}:{int(slot.timestamp())}"
+
+
+def publish_key(issue_id: int, slot: datetime) -> str:
+    """Return the dedupe key of an issue's publication at one scheduled date."""
+    return f"flash:publish:{issue_id}:{int(slot.timestamp())}"
+
+
+def publish_now_prefix(issue_id: int) -> str:
+    """Return the start of every "publish now" key of an issue."""
+    return f"flash:publish:{issue_id}:now:"
+
+
+def publish_now_key(issue_id: int, now: datetime) -> str:
+    """Return the dedupe key of a "publish now" made at now (a double click in one second is one request)."""
+    return f"{publish_now_prefix(issue_id)}{int(now.timestamp())}"
+
+
+def draft_delivery(issue: Issue, slot: datetime, draft_at: datetime) -> NewDelivery:
+    """Build the delivery that posts an issue's draft to the facilitators at draft_at (for the date slot)."""
+    return NewDelivery(
+        guild_id=issue.guild_id,
+        kind=DRAFT_KIND,
+        target=issue_target(issue.id),
+        dedupe_key=draft_key(issue.id, slot),
+        due_at=draft_at,
+        deliver_before=slot,
+        payload={"issue_id": issue.id, "slot": slot.isoformat(), "summary": f"draft of Flash Report #{issue.number}"},
+    )
+
+
+def publication_delivery(issue: Issue, dedupe_key: str, due_at: datetime, *, slot: datetime | None) -> NewDelivery:
+    """Build the delivery that publishes an issue at due_at (slot: its scheduled date, None when "now")."""
+    return NewDelivery(
+        guild_id=issue.guild_id,
+        kind=PUBLISH_KIND,
+        target=issue_target(issue.id),
+        dedupe_key=dedupe_key,
+        due_at=due_at,
+        deliver_before=due_at + PUBLISH_GRACE,
+        payload={
+            "issue_id": issue.id,
+            "slot": slot.isoformat() if slot is not None else None,
+            "summary": f"Flash Report #{issue.number}",
+        },
+    )
+
+
+def amend_delivery(issue: Issue, removals: int, now: datetime) -> NewDelivery:
+    """Build the delivery that edits a published issue's messages after its removals-th erasure."""
+    return NewDelivery(
+        guild_id=issue.guild_id,
+        kind=AMEND_KIND,
+        target=f"{issue_target(issue.id)}:amend",  # never cancelled by re-planning
+        dedupe_key=f"flash:amend:{issue.id}:{removals}",
+        due_at=now,
+        deliver_before=now + PUBLISH_GRACE,
+        payload={"issue_id": issue.id, "summary": f"update of Flash Report #{issue.number}"},
+    )
+
 
 REMOVED_PART = OutboundMessage(
     embeds=(Embed(description="This part of the Flash Report was removed at a participant's request."),)
@@ -57,17 +144,11 @@ def _slot(delivery: Delivery) -> datetime | None:
 class FlashDeliveries:
     """Post drafts and publications, and amend published issues, for the delivery dispatcher."""
 
-    def __init__(self, database: Database, clock: Clock, sender: Sender, planner: IssuePlanner) -> None:
+    def __init__(self, database: Database, clock: Clock, sender: Sender, planner: "IssuePlanner") -> None:
         self._database = database
         self._clock = clock
         self._sender = sender
         self._planner = planner
-
-    def register(self, dispatcher: HandlerRegistry) -> None:
-        """Register the three handlers (kinds flash_draft, flash_publish, flash_amend)."""
-        dispatcher.register(DRAFT_KIND, self.deliver_draft)
-        dispatcher.register(PUBLISH_KIND, self.deliver_publication)
-        dispatcher.register(AMEND_KIND, self.deliver_amendment)
 
     async def _issue(self, issues: SqlFlashIssueRepository, delivery: Delivery) -> Issue:
         issue = await issues.get(int(delivery.payload["issue_id"]))
@@ -210,3 +291,14 @@ class FlashDeliveries:
                 record=self._recorder(issue.id),
             )
         return issue.message_ids[0]
+
+
+def register(
+    dispatcher: HandlerRegistry, *, database: Database, clock: Clock, sender: Sender, planner: "IssuePlanner"
+) -> FlashDeliveries:
+    """Register the three handlers (kinds flash_draft, flash_publish, flash_amend); return the handlers' owner."""
+    deliveries = FlashDeliveries(database, clock, sender, planner)
+    dispatcher.register(DRAFT_KIND, deliveries.deliver_draft)
+    dispatcher.register(PUBLISH_KIND, deliveries.deliver_publication)
+    dispatcher.register(AMEND_KIND, deliveries.deliver_amendment)
+    return deliveries

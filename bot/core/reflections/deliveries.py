@@ -1,9 +1,26 @@
-"""Delivery handlers of the reflection poll: post the card, nudge (channel + DMs) and close.
+"""The reflection poll's deliveries: kinds, targets, dedupe keys, and the handlers that post the card, nudge
+(channel + DMs) and close.
 
-Register them once at start-up::
+Delivery kinds (all with target "session:<id>:reflection"):
 
-    register_reflection_handlers(dispatcher, database=database, clock=clock, sender=sender)
+* ``reflection_card`` — due at session end + the programme's reflection delay (default 15 minutes);
+  dedupe key ``reflection_card:<session id>:<end time>``, so moving a session plans a new card and
+  cancels the old one; useful until the poll closes.
+* ``reflection_nudge`` — due nudge_before_close_days (default 2) before closing; no nudge when that
+  would come before the card. Key ``reflection_nudge:<session id>:<nudge time>``.
+* ``reflection_close`` — due poll_close_days (default 7) after the session ends. Key
+  ``reflection_close:<session id>:<closing time>``; closing by hand or reopening plans a new one.
+* ``reflection_nudge_dm`` — one per person, planned by the nudge handler when it runs.
 
+The target is not the bare "session:<id>": the programme cancels that whole target whenever it
+re-plans a session's reminders (bot.core.programme.deliveries.sync_reminders), which would silently
+cancel an open poll's nudge and close. Cancelling everything about a session still works by prefix.
+
+Payloads carry the session id and the time the row was planned for; a handler whose time no longer
+matches the poll skips (the row was superseded by a later plan). The poll itself (its times, and which
+of these rows exist) is planned by bot.core.reflections.scheduling.PollScheduler.
+
+Register the handlers once at start-up with register(dispatcher, database=..., clock=..., sender=...).
 Every handler follows the dispatcher's contract (bot.core.delivery.dispatcher): it posts through
 post_once/dm_once (nonce + marker), never holds a database transaction across a platform call, and
 raises DeliverySkipped when the row no longer makes sense (session gone or cancelled, poll closed or
@@ -12,10 +29,11 @@ re-planned since the row was scheduled).
 
 import logging
 from collections.abc import Mapping
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.core.clock import Clock
-from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped
+from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped, NewDelivery
 from bot.core.delivery.idempotent import dm_once, post_once
 from bot.core.participants.repository import SqlParticipantRepository
 from bot.core.ports import PermanentSendError, Sender
@@ -30,19 +48,133 @@ from bot.core.reflections.attendance import settle_voice
 from bot.core.reflections.domain import Poll, PollStatus
 from bot.core.reflections.repository import SqlAttendanceRepository, SqlReflectionRepository
 from bot.core.reflections.resolve import poll_questions
-from bot.core.reflections.scheduling import (
-    REFLECTION_CARD,
-    REFLECTION_CLOSE,
-    REFLECTION_NUDGE,
-    REFLECTION_NUDGE_DM,
-    DeliveryScheduler,
-    PollScheduler,
-    stamp,
-)
 from bot.core.reflections.tally import tally
 from bot.core.storage.database import Database, UnitOfWork
 
+if TYPE_CHECKING:  # the scheduler plans these deliveries, so it imports this module
+    from bot.core.reflections.scheduling import PollScheduler
+
 log = logging.getLogger(__name__)
+
+REFLECTION_CARD = "reflection_card"
+REFLECTION_NUDGE = "reflection_nudge"
+REFLECTION_NUDGE_DM = "reflection_nudge_dm"
+REFLECTION_CLOSE = "reflection_close"
+POLL_KINDS = (REFLECTION_CARD, REFLECTION_NUDGE, REFLECTION_NUDGE_DM, REFLECTION_CLOSE)
+CLOSE_GRACE = timedelta(days=3)
+"""How long after closing time a late close (disable buttons, post the summary) is still worth sending."""
+
+
+class DeliveryScheduler(Protocol):
+    """The part of the Dispatcher that features use: add a delivery in a unit of work, wake after commit."""
+
+    async def schedule(self, uow: UnitOfWork, new: NewDelivery) -> Delivery: ...
+
+    def wake(self, at: datetime | None = None) -> None: ...
+
+
+def stamp(when: datetime) -> str:
+    """Return a compact UTC timestamp for dedupe keys and payloads (20260105T120000Z)."""
+    return f"{when:%Y%m%dT%H%M%SZ}"
+
+
+def session_target(session_id: int) -> str:
+    """Return the delivery target of a session's reflection poll ("session:<id>:reflection")."""
+    return f"session:{session_id}:reflection"
+
+
+def card_key(session_id: int, ends_at: datetime) -> str:
+    """Return the dedupe key of a session's reflection card."""
+    return f"{REFLECTION_CARD}:{session_id}:{stamp(ends_at)}"
+
+
+def nudge_key(session_id: int, nudge_at: datetime) -> str:
+    """Return the dedupe key of a session's reflection nudge."""
+    return f"{REFLECTION_NUDGE}:{session_id}:{stamp(nudge_at)}"
+
+
+def close_key(session_id: int, closes_at: datetime) -> str:
+    """Return the dedupe key of a session's poll closing."""
+    return f"{REFLECTION_CLOSE}:{session_id}:{stamp(closes_at)}"
+
+
+def nudge_dm_key(session_id: int, nudge_at: datetime, user_id: int) -> str:
+    """Return the dedupe key of one person's reflection reminder DM."""
+    return f"{REFLECTION_NUDGE_DM}:{session_id}:{stamp(nudge_at)}:{user_id}"
+
+
+def card_delivery(poll: Poll, *, due_at: datetime | None = None, again_at: datetime | None = None) -> NewDelivery:
+    """Return the card delivery of a poll (due when the poll opens unless due_at says otherwise).
+
+    again_at gives the row a key of its own, for posting a card again after an earlier row ended.
+    """
+    due = due_at or poll.opens_at
+    key = card_key(poll.session_id, poll.session_ends_at)
+    if again_at is not None:
+        key = f"{key}:again:{stamp(again_at)}"
+    return NewDelivery(
+        guild_id=poll.guild_id,
+        kind=REFLECTION_CARD,
+        target=session_target(poll.session_id),
+        dedupe_key=key,
+        due_at=due,
+        deliver_before=max(poll.closes_at, due + timedelta(hours=1)),
+        payload={
+            "session_id": poll.session_id,
+            "ends_at": stamp(poll.session_ends_at),
+            "summary": f"reflection card of session {poll.session_id}",
+        },
+    )
+
+
+def nudge_delivery(poll: Poll) -> NewDelivery | None:
+    """Return the nudge delivery of a poll, or None when it has no nudge."""
+    if poll.nudge_at is None:
+        return None
+    return NewDelivery(
+        guild_id=poll.guild_id,
+        kind=REFLECTION_NUDGE,
+        target=session_target(poll.session_id),
+        dedupe_key=nudge_key(poll.session_id, poll.nudge_at),
+        due_at=poll.nudge_at,
+        deliver_before=poll.closes_at,
+        payload={
+            "session_id": poll.session_id,
+            "nudge_at": stamp(poll.nudge_at),
+            "summary": f"reflection reminder of session {poll.session_id}",
+        },
+    )
+
+
+def close_delivery(poll: Poll) -> NewDelivery:
+    """Return the close delivery of a poll (disables the card, posts the facilitators' summary)."""
+    return NewDelivery(
+        guild_id=poll.guild_id,
+        kind=REFLECTION_CLOSE,
+        target=session_target(poll.session_id),
+        dedupe_key=close_key(poll.session_id, poll.closes_at),
+        due_at=poll.closes_at,
+        deliver_before=poll.closes_at + CLOSE_GRACE,
+        payload={
+            "session_id": poll.session_id,
+            "closes_at": stamp(poll.closes_at),
+            "summary": f"reflection summary of session {poll.session_id}",
+        },
+    )
+
+
+def nudge_dm_delivery(poll: Poll, user_id: int, now: datetime) -> NewDelivery:
+    """Return one person's reflection reminder DM (due now, useful until the poll closes)."""
+    nudge_at = poll.nudge_at or now
+    return NewDelivery(
+        guild_id=poll.guild_id,
+        kind=REFLECTION_NUDGE_DM,
+        target=session_target(poll.session_id),
+        dedupe_key=nudge_dm_key(poll.session_id, nudge_at, user_id),
+        due_at=now,
+        deliver_before=max(poll.closes_at, now + timedelta(minutes=5)),
+        payload={"session_id": poll.session_id, "user_id": user_id, "summary": "reflection reminder DM"},
+    )
 
 
 def _session_id(payload: Mapping[str, Any]) -> int:
@@ -53,7 +185,7 @@ def _session_id(payload: Mapping[str, Any]) -> int:
 
 
 class _Handler:
-    def __init__(self, database: Database, clock: Clock, sender: Sender, scheduler: PollScheduler) -> None:
+    def __init__(self, database: Database, clock: Clock, sender: Sender, scheduler: "PollScheduler") -> None:
         self._database = database
         self._clock = clock
         self._sender = sender
@@ -152,7 +284,7 @@ class ReflectionNudgeHandler(_Handler):
             opted_in = set(await uow.repo(SqlReminderPreferenceRepository).opted_in(session.guild_id))
             targets = sorted((attendees - responders) & active & opted_in)
             for user_id in targets:
-                await self._scheduler.add(uow, self._scheduler.nudge_dm_delivery(poll, user_id, now))
+                await self._scheduler.add(uow, nudge_dm_delivery(poll, user_id, now))
             await uow.commit()
         if targets:
             self._scheduler.wake_at(now)
@@ -233,18 +365,17 @@ class DeliveryRegistry(DeliveryScheduler, Protocol):
     def register(self, kind: str, handler: DeliveryHandler, *, dm: bool = False) -> None: ...
 
 
-def register_reflection_handlers(
+def register(
     dispatcher: DeliveryRegistry,
     *,
     database: Database,
     clock: Clock,
     sender: Sender,
-    scheduler: PollScheduler | None = None,
-) -> PollScheduler:
-    """Register the four reflection delivery kinds on a Dispatcher; return the PollScheduler they share.
+    scheduler: "PollScheduler | None" = None,
+) -> "PollScheduler":
+    """Register the four reflection delivery kinds on a Dispatcher; return the PollScheduler they share."""
+    from bot.core.reflections.scheduling import PollScheduler  # here: it imports this module
 
-    dispatcher needs register(kind, handler) and (for DMs) schedule(uow, new) / wake(at).
-    """
     shared = scheduler or PollScheduler(clock, dispatcher)
     dispatcher.register(REFLECTION_CARD, ReflectionCardHandler(database, clock, sender, shared))
     dispatcher.register(REFLECTION_NUDGE, ReflectionNudgeHandler(database, clock, sender, shared))

@@ -1,8 +1,13 @@
-"""Delivery handlers of the programme: session reminders (channel and DM), cancellations, facilitator notices.
+"""The programme's deliveries: kinds, targets, dedupe keys, scheduling a session's reminders, and the handlers.
 
-Register them once at start-up with register_programme_handlers(dispatcher, ...). Each handler
-renders from the database at send time (so an edited title shows its new text) and posts through
-post_once/dm_once, which makes a retry after a crash a no-op on the platform.
+Register the handlers once at start-up with register(dispatcher, ...). Each handler renders from the
+database at send time (so an edited title shows its new text) and posts through post_once/dm_once,
+which makes a retry after a crash a no-op on the platform.
+
+A reminder's dedupe key holds the session id, the offset and the session's start, so moving a
+session makes new reminders while the old pending ones are cancelled through the session's target.
+Reminder DMs have a target of their own, so moving a session does not cut short DMs already being
+paced out; their handler skips any whose session moved.
 
 Delivery guarantees (at least once from the engine, at most once on the platform):
 
@@ -18,29 +23,153 @@ Delivery guarantees (at least once from the engine, at most once on the platform
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.core.clock import Clock
-from bot.core.delivery.domain import FACILITATOR_NOTICE, Delivery, DeliveryHandler, DeliverySkipped, NewDelivery
+from bot.core.delivery.domain import (
+    FACILITATOR_NOTICE,
+    Delivery,
+    DeliveryHandler,
+    DeliverySkipped,
+    DeliveryStatus,
+    NewDelivery,
+)
 from bot.core.delivery.idempotent import dm_once, post_once
+from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.messages import OutboundMessage
 from bot.core.ports import PermanentSendError, Sender
 from bot.core.programme.domain import Programme, Session
 from bot.core.programme.render import cancellation_message, reminder_message
 from bot.core.programme.repository import SqlProgrammeRepository, SqlReminderPreferenceRepository, SqlSessionRepository
-from bot.core.programme.scheduling import (
-    SESSION_CANCELLED,
-    SESSION_REMINDER,
-    SESSION_REMINDER_DM,
-    DeliveryScheduler,
-    reminder_dm_key,
-    session_dm_target,
-)
-from bot.core.storage.database import UnitOfWork
+from bot.core.programme.times import describe_offset
+from bot.core.storage.database import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
+
+SESSION_REMINDER = "session_reminder"
+SESSION_REMINDER_DM = "session_reminder_dm"
+SESSION_CANCELLED = "session_cancelled"
+NOTICE_LIFETIME = timedelta(days=7)
+CANCELLATION_GRACE = timedelta(hours=1)
+
+
+class DeliveryScheduler(Protocol):
+    """What the programme needs from the delivery dispatcher (bot.core.delivery.dispatcher.Dispatcher)."""
+
+    async def schedule(self, uow: UnitOfWork, new: NewDelivery) -> Delivery:
+        """Add a delivery inside the caller's unit of work."""
+        ...
+
+    def wake(self, at: datetime | None = None) -> None:
+        """Make sure the dispatcher runs at (or soon after) at."""
+        ...
+
+
+def session_target(session_id: int) -> str:
+    """Return the delivery target of a session's reminders."""
+    return f"session:{session_id}"
+
+
+def session_dm_target(session_id: int) -> str:
+    """Return the delivery target of a session's reminder DMs."""
+    return f"session:{session_id}:dm"
+
+
+def reminder_key(session: Session, offset_minutes: int) -> str:
+    """Return the dedupe key of a reminder: session, offset and start."""
+    return f"{SESSION_REMINDER}:{session.id}:{offset_minutes}:{int(session.starts_at.timestamp())}"
+
+
+def reminder_dm_key(session_id: int, offset_minutes: int, starts_unix: int, user_id: int) -> str:
+    """Return the dedupe key of one person's reminder DM."""
+    return f"{SESSION_REMINDER_DM}:{session_id}:{offset_minutes}:{starts_unix}:{user_id}"
+
+
+def facilitator_notice(guild_id: int, key: str, text: str, *, now: datetime) -> NewDelivery:
+    """Build a facilitator notice (posted in the facilitator channel by FacilitatorNoticeHandler)."""
+    return NewDelivery(
+        guild_id=guild_id,
+        kind=FACILITATOR_NOTICE,
+        target=f"guild:{guild_id}:notices",
+        dedupe_key=key,
+        due_at=now,
+        deliver_before=now + NOTICE_LIFETIME,
+        payload={"text": text[:1900]},
+    )
+
+
+def cancellation_delivery(session: Session, *, now: datetime) -> NewDelivery:
+    """Build the announcement of a cancelled session (one per cancellation, useful until the start)."""
+    return NewDelivery(
+        guild_id=session.guild_id,
+        kind=SESSION_CANCELLED,
+        target=f"session:{session.id}:cancelled",
+        dedupe_key=f"{SESSION_CANCELLED}:{session.id}:{session.sequence}",
+        due_at=now,
+        deliver_before=max(session.starts_at, now + CANCELLATION_GRACE),
+        payload={"session_id": session.id, "summary": f"cancellation of session {session.number}"},
+    )
+
+
+async def sync_reminders(
+    uow: UnitOfWork, dispatcher: DeliveryScheduler, programme: Programme, session: Session, now: datetime
+) -> tuple[list[datetime], list[int]]:
+    """Cancel a session's pending reminders and schedule one per offset that is not yet past.
+
+    Returns the due times scheduled and the offsets skipped because they were already past. A
+    reminder with the same key that was already sent stays sent (the delivery engine never resends).
+    """
+    await uow.repo(SqlDeliveryRepository).cancel_target(session_target(session.id), now=now)
+    if session.is_cancelled or session.starts_at <= now:
+        return [], []
+    scheduled: list[datetime] = []
+    skipped: list[int] = []
+    for offset in programme.reminder_offsets:
+        due = session.starts_at - timedelta(minutes=offset)
+        if due < now:
+            skipped.append(offset)
+            continue
+        delivery = await dispatcher.schedule(
+            uow,
+            NewDelivery(
+                guild_id=session.guild_id,
+                kind=SESSION_REMINDER,
+                target=session_target(session.id),
+                dedupe_key=reminder_key(session, offset),
+                due_at=due,
+                deliver_before=session.starts_at,
+                payload={
+                    "session_id": session.id,
+                    "offset_minutes": offset,
+                    "starts_at": int(session.starts_at.timestamp()),
+                    "summary": f"reminder {describe_offset(offset)} before session {session.number}",
+                },
+            ),
+        )
+        if delivery.status == DeliveryStatus.PENDING:
+            scheduled.append(due)
+    return scheduled, skipped
+
+
+async def pending_reminder_times(uow: UnitOfWork, session_id: int) -> list[datetime]:
+    """Return the due times of a session's pending reminders."""
+    rows = await uow.repo(SqlDeliveryRepository).list(
+        target=session_target(session_id), kind=SESSION_REMINDER, status=DeliveryStatus.PENDING
+    )
+    return [d.due_at for d in rows]
+
+
+def skipped_note(session: Session, offsets: Sequence[int]) -> str:
+    """Explain to the facilitator which reminders were skipped because they were already past."""
+    which = ", ".join(describe_offset(m) for m in offsets)
+    plural = len(offsets) != 1
+    return (
+        f"Session {session.number}: the reminder{'s' if plural else ''} {which} before "
+        f"{'are' if plural else 'is'} already past, so {'they were' if plural else 'it was'} skipped."
+    )
+
 
 NO_ANNOUNCEMENTS = "set an announcements channel with /programme setup announcements"
 NO_FACILITATOR_CHANNEL = "set a facilitator channel with /programme setup facilitator_channel"
@@ -194,34 +323,21 @@ class RegisteringDispatcher(DeliveryScheduler, Protocol):
         ...
 
 
-def register_programme_handlers(
+def register(
     dispatcher: RegisteringDispatcher,
-    uow_factory: Callable[[], UnitOfWork],
-    sender: Sender,
-    clock: Clock,
     *,
+    database: Database,
+    clock: Clock,
+    sender: Sender,
     facilitator_notices: bool = True,
 ) -> None:
-    """Register the four programme delivery kinds on the dispatcher (facilitator_notice optional).
+    """Register the programme's delivery kinds on the dispatcher (facilitator_notice optional).
 
     Pass facilitator_notices=False when another module already registers the facilitator_notice handler.
     """
-    register = dispatcher.register
-    register(SESSION_REMINDER, ReminderHandler(uow_factory, sender, dispatcher, clock))
-    register(SESSION_REMINDER_DM, ReminderDmHandler(uow_factory, sender), dm=True)
-    register(SESSION_CANCELLED, SessionCancelledHandler(uow_factory, sender))
+    uow_factory = database.unit_of_work
+    dispatcher.register(SESSION_REMINDER, ReminderHandler(uow_factory, sender, dispatcher, clock))
+    dispatcher.register(SESSION_REMINDER_DM, ReminderDmHandler(uow_factory, sender), dm=True)
+    dispatcher.register(SESSION_CANCELLED, SessionCancelledHandler(uow_factory, sender))
     if facilitator_notices:
-        register(FACILITATOR_NOTICE, FacilitatorNoticeHandler(uow_factory, sender))
-
-
-__all__ = [
-    "FACILITATOR_NOTICE",
-    "SESSION_CANCELLED",
-    "SESSION_REMINDER",
-    "SESSION_REMINDER_DM",
-    "FacilitatorNoticeHandler",
-    "ReminderDmHandler",
-    "ReminderHandler",
-    "SessionCancelledHandler",
-    "register_programme_handlers",
-]
+        dispatcher.register(FACILITATOR_NOTICE, FacilitatorNoticeHandler(uow_factory, sender))

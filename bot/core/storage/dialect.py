@@ -1,4 +1,4 @@
-"""Small SQL helpers shared by the participants and reflections repositories (SQLite and PostgreSQL)."""
+"""Dialect-specific SQL the repositories share: an INSERT that can upsert on SQLite and PostgreSQL."""
 
 from typing import Any
 

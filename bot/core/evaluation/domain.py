@@ -1,8 +1,5 @@
-"""One consistent read of a server's programme data, from which figures and exports are computed.
-
-Loading settles voice attendance reached so far (exactly as /reflection results does), then reads every
-feature's data in the same transaction, so the report, the Discord summary and the exports agree.
-"""
+"""Evaluation domain: the cohort, one consistent read of a server's programme data (see repository.load_cohort),
+from which figures and exports are computed."""
 
 from collections import defaultdict
 from collections.abc import Mapping
@@ -11,12 +8,10 @@ from datetime import datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from bot.core.evaluation.sources import EvaluationSources, FlashRecord
-from bot.core.flash.domain import ItemKind
+from bot.core.flash.domain import FlashRecord, ItemKind
 from bot.core.participants.domain import ConsentEvent, ConsentPurpose, Participant
 from bot.core.programme.domain import DEFAULT_RETENTION_MONTHS, DEFAULT_TIMEZONE, Programme, Session
 from bot.core.reflections.domain import AttendanceRecord, ResponseRecord
-from bot.core.storage.database import Database
 
 
 def latest_consent(events: list[ConsentEvent]) -> dict[int, dict[ConsentPurpose, bool]]:
@@ -98,34 +93,3 @@ class Cohort:
     def items(self, kind: ItemKind) -> tuple[FlashRecord, ...]:
         """Return the Flash Report items of one kind, oldest first."""
         return tuple(i for i in self.flash_items if i.kind is kind)
-
-
-async def load_cohort(
-    database: Database, guild_id: int, *, now: datetime, sources: EvaluationSources | None = None
-) -> Cohort:
-    """Read a server's programme data in one unit of work (after settling voice attendance up to now)."""
-    sources = sources or EvaluationSources()
-    async with database.unit_of_work() as uow:
-        programme = await sources.programme.programme(uow, guild_id)
-        sessions = await sources.programme.sessions(uow, guild_id)
-        held = [s for s in sessions if not s.is_cancelled and s.starts_at <= now]
-        await sources.reflections.settle_attendance(uow, held, now)
-        participants = await sources.participants.participants(uow, guild_id)
-        history = await sources.participants.consent_history(uow, guild_id)
-        responses = await sources.reflections.responses(uow, guild_id)
-        attendance = await sources.reflections.attendance(uow, guild_id)
-        items = await sources.flash.items(uow, guild_id)
-        published = await sources.flash.published_count(uow, guild_id)
-        await uow.commit()  # keeps the voice attendance just settled
-    return Cohort(
-        guild_id=guild_id,
-        generated_at=now,
-        programme=programme,
-        sessions=tuple(sessions),
-        participants=tuple(participants),
-        consent=latest_consent(history),
-        responses=tuple(responses),
-        attendance=tuple(attendance),
-        flash_items=tuple(items),
-        flash_reports_published=published,
-    )

@@ -1,0 +1,1 @@
+"""Small groups for sessions: who meets whom, mixing communities, areas and roles."""
