@@ -21,7 +21,7 @@ bare, ...) so load from other work on the machine falls on all; figures are the 
   dispatcher start, command sync, gateway); Blether on a fresh SQLite file (migrations run) and on a copy
   of a file already at head. Target: Blether at head ≤ 1.2 × the baseline. Also the CPU time each process
   used until ready: wall time on a busy machine stretches with the CPU work (imports above all), so the CPU
-  ratio says what the wall ratio would be on an idle one, minus the fixed wait in both (below).
+  ratio shows where the time goes when the machine is busy; and the best of the R runs (least disturbed).
 """
 
 import argparse
@@ -190,11 +190,16 @@ async def startup(repeats: int, directory: Path) -> dict[str, Any]:
             for field in ("t_spawn_to_ready_s", "t_main_to_ready_s", "t_imports_s", "cpu_to_ready_s")
         }
         result[key]["spawn_to_ready_samples_s"] = [round(v["t_spawn_to_ready_s"], 3) for v in values]
+        result[key]["best_spawn_to_ready_s"] = min(v["t_spawn_to_ready_s"] for v in values)
     bare = result["bare"]["t_spawn_to_ready_s"]
     result["ratio_at_head"] = result["blether_at_head"]["t_spawn_to_ready_s"] / bare
     result["ratio_fresh_db"] = result["blether_fresh_db"]["t_spawn_to_ready_s"] / bare
     result["ratio_libs"] = result["libs"]["t_spawn_to_ready_s"] / bare
     result["ratio_cpu_at_head"] = result["blether_at_head"]["cpu_to_ready_s"] / result["bare"]["cpu_to_ready_s"]
+    # Best of R: the run least disturbed by other work (as timeit reports); the verdict stays on the medians.
+    result["ratio_best_at_head"] = (
+        result["blether_at_head"]["best_spawn_to_ready_s"] / result["bare"]["best_spawn_to_ready_s"]
+    )
     result["target_ratio"] = STARTUP_TARGET
     result["passed"] = result["ratio_at_head"] <= STARTUP_TARGET
     return {"name": "startup", **result}
@@ -261,7 +266,8 @@ def report_startup(r: dict[str, Any]) -> str:
     return (
         table(["", "spawn→ready s", "before connecting s", "connect→ready s", "CPU to ready s"], rows)
         + f"\nratio (median of {r['repeats']}) at head {r['ratio_at_head']:.2f}, fresh DB {r['ratio_fresh_db']:.2f},"
-        f" libraries alone {r['ratio_libs']:.2f}; CPU to ready at head {r['ratio_cpu_at_head']:.2f}"
+        f" libraries alone {r['ratio_libs']:.2f}; best of {r['repeats']} at head {r['ratio_best_at_head']:.2f};"
+        f" CPU to ready at head {r['ratio_cpu_at_head']:.2f}"
         f" (target ≤ {STARTUP_TARGET}): {'met' if r['passed'] else 'MISSED'}"
     )
 
