@@ -15,7 +15,6 @@ from bot.core.delivery.limiter import RateLimiter
 from bot.core.evaluation import deliveries as evaluation_deliveries
 from bot.core.evaluation.service import EvaluationService
 from bot.core.flash import deliveries as flash_deliveries
-from bot.core.flash.adapters import ProgrammeServiceSource, ReflectionsRecapSource
 from bot.core.flash.planning import IssuePlanner
 from bot.core.flash.service import FlashService
 from bot.core.looplag import LoopLagWatch
@@ -66,9 +65,14 @@ class Services:
     loop_lag: LoopLagWatch = field(default_factory=LoopLagWatch)
 
     async def start(self) -> None:
-        """Start background work: watch the event loop, reconcile and run the delivery dispatcher."""
+        """Start background work: watch the event loop, reconcile and run the delivery dispatcher.
+
+        Every server with a programme gets its daily retention sweep, also one the bot can no longer reach:
+        its data is still held here.
+        """
         self.loop_lag.start()
         await self.dispatcher.start()
+        await self.evaluation.ensure_all_retention_sweeps()
 
     async def prepare_guild(self, guild_id: int) -> None:
         """Bring a server's scheduled work up to date when the bot (re)connects to it."""
@@ -124,11 +128,7 @@ def build_services(
     )
     participants = ParticipantService(database, clock)
     planner = IssuePlanner(
-        programmes=ProgrammeServiceSource(programme),
-        recaps=ReflectionsRecapSource(reflections),
-        consent=participants,
-        participants=participants,
-        deliveries=dispatcher,
+        programmes=programme, reflections=reflections, participants=participants, deliveries=dispatcher
     )
     flash = FlashService(database, clock, planner)
     evaluation = EvaluationService(database, clock, flash=flash, dispatcher=dispatcher, export_key=settings.export_key)

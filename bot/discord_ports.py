@@ -11,6 +11,7 @@ from bot.core.delivery.limiter import RateLimiter
 from bot.core.messages import ButtonStyle, Embed, OutboundMessage, SentMessage
 from bot.core.ports import EventSpec, PermanentSendError, TransientSendError
 from bot.core.programme.domain import ChannelKind
+from bot.discord_render import RenderedEmbed, render_embed, render_message
 
 log = logging.getLogger(__name__)
 
@@ -23,20 +24,25 @@ _STYLES = {
 }
 
 
-def to_discord_embed(embed: Embed) -> discord.Embed:
-    """Convert a core embed to discord.py's."""
+def discord_embed(rendered: RenderedEmbed) -> discord.Embed:
+    """Build discord.py's embed from one the Discord renderer wrote."""
     result = discord.Embed(
-        title=embed.title,
-        description=embed.description,
-        url=embed.url,
-        colour=embed.colour,
-        timestamp=embed.timestamp,
+        title=rendered.title,
+        description=rendered.description,
+        url=rendered.url,
+        colour=rendered.colour,
+        timestamp=rendered.timestamp,
     )
-    for item in embed.fields:
+    for item in rendered.fields:
         result.add_field(name=item.name, value=item.value, inline=item.inline)
-    if embed.footer:
-        result.set_footer(text=embed.footer)
+    if rendered.footer:
+        result.set_footer(text=rendered.footer)
     return result
+
+
+def to_discord_embed(embed: Embed) -> discord.Embed:
+    """Render a core embed for Discord (escaping, markup, limits) as discord.py's embed."""
+    return discord_embed(render_embed(embed))
 
 
 def to_discord_view(message: OutboundMessage) -> discord.ui.View | None:
@@ -68,10 +74,11 @@ def message_kwargs(message: OutboundMessage) -> dict[str, object]:
         if message.mention_role_ids
         else discord.AllowedMentions.none(),
     }
-    if message.content:
-        kwargs["content"] = message.content[:2000]
-    if message.embeds:
-        kwargs["embeds"] = [to_discord_embed(e) for e in message.embeds[:10]]
+    rendered = render_message(message)
+    if rendered.content:
+        kwargs["content"] = rendered.content
+    if rendered.embeds:
+        kwargs["embeds"] = [discord_embed(e) for e in rendered.embeds]
     view = to_discord_view(message)
     if view is not None:
         kwargs["view"] = view

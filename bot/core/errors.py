@@ -2,16 +2,22 @@
 
 from dataclasses import dataclass
 
+from bot.core.messages import RichText, plain
+
 
 class DomainError(Exception):
-    """Base for errors whose message is safe to show to the user."""
+    """Base for errors whose message is safe to show to the user.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
+    message is rich text (times, mentions and emphasis as data; plain str is literal): each adapter renders
+    it, so a time reads in the reader's zone and nothing is escaped here. str(error) is the plain text.
+    """
+
+    def __init__(self, message: RichText) -> None:
+        super().__init__(plain(message))
         self.message = message
 
     def __str__(self) -> str:
-        return self.message
+        return plain(self.message)
 
 
 class NotFoundError(DomainError):
@@ -21,7 +27,7 @@ class NotFoundError(DomainError):
 class ValidationError(DomainError):
     """User input was malformed; the message says what and how to fix it."""
 
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+    def __init__(self, message: RichText, problems: list[str] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
 

@@ -1,7 +1,7 @@
 """The `session:` option of every command: typed or picked, it is the session's NUMBER, never its id."""
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -9,9 +9,11 @@ from discord import app_commands
 from bot.core.programme.domain import SessionChoice
 from bot.core.programme.errors import SessionNotFoundError
 from cogs._shared.actors import actor_from
+from cogs._shared.checks import is_facilitator_command
+from cogs._shared.services import blether
 
 if TYPE_CHECKING:
-    from bot.client import BletherBot
+    pass
 
 CHOICE_LIMIT = 25
 CHOICE_NAME_LIMIT = 100
@@ -23,16 +25,6 @@ def session_choices(found: Sequence[SessionChoice]) -> list[app_commands.Choice[
         app_commands.Choice(name=c.name if len(c.name) <= CHOICE_NAME_LIMIT else c.name[:99] + "…", value=c.value)
         for c in found[:CHOICE_LIMIT]
     ]
-
-
-def is_facilitator_command(command: object) -> bool:
-    """Tell whether a command (or a group above it) is marked for facilitators only."""
-    while command is not None:
-        extras = getattr(command, "extras", None) or {}
-        if getattr(command, "default_permissions", None) is not None or extras.get("facilitator"):
-            return True
-        command = getattr(command, "parent", None)
-    return False
 
 
 class SessionNumber(app_commands.Transformer):
@@ -56,7 +48,7 @@ class SessionNumber(app_commands.Transformer):
         self, interaction: discord.Interaction, value: int | float | str, /
     ) -> list[app_commands.Choice[int]]:
         """Suggest sessions matching a number or part of a title."""
-        bot = cast("BletherBot", interaction.client)
+        bot = blether(interaction)
         found = await bot.services.programme.search_sessions(interaction.guild_id or 0, str(value or ""))
         return session_choices(found)
 
@@ -68,7 +60,7 @@ class SessionNumber(app_commands.Transformer):
         """
         if interaction.guild_id is None:
             raise SessionNotFoundError(f"session {value}")
-        bot = cast("BletherBot", interaction.client)
+        bot = blether(interaction)
         command = interaction.command
         if is_facilitator_command(command):
             await bot.services.programme.authorise(actor_from(interaction), f"use /{command.qualified_name}")  # type: ignore[union-attr]

@@ -6,11 +6,11 @@ import discord
 from discord import app_commands
 
 from cogs._shared.actors import actor_from
+from cogs._shared.checks import is_facilitator_command
 
 if TYPE_CHECKING:
     from bot.client import BletherBot
 
-FACILITATOR_EXTRA = "facilitator"
 BRAND = 0x2E8B57
 
 
@@ -30,16 +30,6 @@ def about_embed(version: str, timezone: str) -> discord.Embed:
     embed.add_field(name="Programme time zone", value=timezone, inline=True)
     embed.add_field(name="Help", value="Use /help to see the commands you can use.", inline=False)
     return embed
-
-
-def is_facilitator_command(command: app_commands.Command | app_commands.Group) -> bool:
-    """Tell whether a command (or its group) is marked facilitator-only."""
-    node: app_commands.Command | app_commands.Group | None = command
-    while node is not None:
-        if node.extras.get(FACILITATOR_EXTRA):
-            return True
-        node = node.parent
-    return False
 
 
 def visible_commands(tree: app_commands.CommandTree, *, facilitator: bool) -> list[tuple[str, str]]:

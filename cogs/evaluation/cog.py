@@ -14,9 +14,13 @@ from discord.ext import commands
 
 from bot.client import BletherBot
 from bot.core.evaluation import EvaluationService
+from bot.core.messages import Embed
 from bot.core.programme.domain import ProgrammeSettingsUpdate
-from bot.discord_ports import to_discord_embed
+from bot.discord_ports import discord_embed, to_discord_embed
+from bot.discord_render import render_embeds
 from cogs._shared.actors import actor_from
+from cogs._shared.checks import FACILITATOR
+from cogs._shared.files import to_files
 from cogs._shared.replies import send_ephemeral
 from cogs._shared.sessions import SessionOption
 from cogs.evaluation import render
@@ -24,7 +28,6 @@ from cogs.evaluation.views import EraseConfirmButton, me_commands
 
 log = logging.getLogger(__name__)
 
-FACILITATOR = {"facilitator": True}
 FACILITATOR_PERMISSIONS = discord.Permissions(manage_events=True)
 
 KindChoice = Literal["responses", "attendance", "participants", "resources", "stories", "all"]
@@ -70,15 +73,15 @@ class Evaluation(commands.Cog):
         """
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self._evaluation.export(actor_from(interaction), kind, format)
-        await self._send_files(interaction, render.exported(result), render.to_files(result.files))
+        await self._send_files(interaction, render.exported(result), to_files(result.files))
 
     @report.command(name="programme", extras=FACILITATOR)
     async def report_programme(self, interaction: discord.Interaction) -> None:
         """Show the programme report with its charts and the HTML page (facilitators)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self._evaluation.programme_report(actor_from(interaction))
-        embeds = [to_discord_embed(e) for e in result.embeds[:10]]
-        await self._send_files(interaction, None, render.to_files(result.files), embeds=embeds)
+        embeds = [discord_embed(e) for e in render_embeds(result.embeds)]
+        await self._send_files(interaction, None, to_files(result.files), embeds=embeds)
 
     @report.command(name="session", extras=FACILITATOR)
     async def report_session(self, interaction: discord.Interaction, session: SessionOption) -> None:
@@ -89,15 +92,14 @@ class Evaluation(commands.Cog):
         """
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self._evaluation.session_report(actor_from(interaction), session)
-        await send_ephemeral(interaction, embeds=[to_discord_embed(e) for e in result.embeds[:10]])
+        await send_ephemeral(interaction, embeds=[discord_embed(e) for e in render_embeds(result.embeds)])
 
     @app_commands.command(name="privacy")
     @app_commands.guild_only()
     async def privacy(self, interaction: discord.Interaction) -> None:
         """What Blether keeps about you, why, for how long, and how to see or erase it."""
         notice = await self._evaluation.privacy(interaction.guild_id or 0)
-        embed = discord.Embed(title="Privacy", description=notice[:4096])
-        await send_ephemeral(interaction, embed=embed)
+        await send_ephemeral(interaction, embed=to_discord_embed(Embed(title="Privacy", description=notice)))
 
     @retention.command(name="set", extras=FACILITATOR)
     async def retention_set(self, interaction: discord.Interaction, months: app_commands.Range[int, 1, 120]) -> None:

@@ -1,20 +1,13 @@
 """Turn the evaluation core's results into Discord files, embeds and texts."""
 
-import io
-from collections.abc import Iterable
-
 import discord
 
 from bot.core.evaluation import ErasureReport, ExportResult
-from bot.core.messages import FileAttachment
+from bot.core.messages import code, text
+from bot.discord_render import render
 
 MAX_FILES = 10
 """Discord allows at most 10 attachments on one message."""
-
-
-def to_files(attachments: Iterable[FileAttachment]) -> list[discord.File]:
-    """Convert the core's attachments to discord.py files."""
-    return [discord.File(io.BytesIO(f.data), filename=f.filename, description=f.description) for f in attachments]
 
 
 def batches(files: list[discord.File]) -> list[list[discord.File]]:
@@ -44,9 +37,9 @@ def confirm_delete() -> str:
 def erased(report: ErasureReport) -> str:
     """Confirm an erasure with its receipt and what was removed."""
     if report.nothing_held:
-        return f"Blether held nothing about you in this server. Receipt: `{report.receipt}`."
-    lines = "\n".join(f"• {line}" for line in report.lines())
-    return f"Done: your data in this server is erased. Receipt: `{report.receipt}`.\n{lines}"[:2000]
+        return render(text("Blether held nothing about you in this server. Receipt: ", code(report.receipt), "."))
+    removed = "\n".join(f"• {line}" for line in report.lines())
+    return render(text("Done: your data in this server is erased. Receipt: ", code(report.receipt), ".\n", removed))
 
 
 def retention_set(months: int) -> str:

@@ -5,32 +5,28 @@ anyone else is refused before anything is erased. It is a DynamicItem, so it sti
 """
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
+from bot.core.evaluation.ids import ERASE_TEMPLATE, erase_button_id, parse_erase_button_id
 from cogs._shared.actors import actor_from
+from cogs._shared.buttons import clicked_id
+from cogs._shared.files import to_files
 from cogs._shared.interactions import guarded
 from cogs._shared.replies import send_ephemeral
+from cogs._shared.services import services
 from cogs.evaluation import render
 
 if TYPE_CHECKING:
-    from bot.client import BletherBot
     from bot.core.evaluation import EvaluationService
 
-ERASE_PREFIX = "blether:evaluation:erase:"
-ERASE_TEMPLATE = r"blether:evaluation:erase:(?P<user_id>[1-9][0-9]{0,19})"
 NOT_YOURS = "This button belongs to the person who asked to erase their data; use /me delete for your own."
 
 
 def _evaluation(interaction: discord.Interaction) -> "EvaluationService":
-    return cast("BletherBot", interaction.client).services.evaluation
-
-
-def erase_custom_id(user_id: int) -> str:
-    """Return the confirm button's custom_id for a user."""
-    return f"{ERASE_PREFIX}{user_id}"
+    return services(interaction).evaluation
 
 
 class EraseConfirmButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ERASE_TEMPLATE):
@@ -39,7 +35,7 @@ class EraseConfirmButton(discord.ui.DynamicItem[discord.ui.Button[Any]], templat
     def __init__(self, user_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Erase my data", style=discord.ButtonStyle.danger, custom_id=erase_custom_id(user_id)
+                label="Erase my data", style=discord.ButtonStyle.danger, custom_id=erase_button_id(user_id)
             )
         )
         self.user_id = user_id
@@ -49,7 +45,7 @@ class EraseConfirmButton(discord.ui.DynamicItem[discord.ui.Button[Any]], templat
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> "EraseConfirmButton":
         """Rebuild the button from its custom_id."""
-        return cls(int(match.group("user_id")))
+        return cls(clicked_id(item, parse_erase_button_id, "an Erase my data button"))
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Let only the requester press it."""
@@ -73,7 +69,7 @@ async def me_data(interaction: discord.Interaction) -> None:
     await interaction.response.defer(ephemeral=True, thinking=True)
     attachment = await _evaluation(interaction).export_my_data(actor_from(interaction))
     await send_ephemeral(
-        interaction, "Here is everything Blether holds about you in this server.", files=render.to_files([attachment])
+        interaction, "Here is everything Blether holds about you in this server.", files=to_files([attachment])
     )
 
 

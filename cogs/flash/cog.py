@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.client import BletherBot
 from bot.core.actors import Actor
+from bot.core.flash import ids
 from bot.core.flash.domain import STORY_LIMIT, MessageRef
 from bot.discord_ports import to_discord_embed
 from cogs._shared.actors import actor_from
@@ -15,7 +16,7 @@ from cogs._shared.replies import send_ephemeral
 from cogs.flash import render
 from cogs.flash.curate import FlashCommands
 from cogs.flash.options import tag_choices
-from cogs.flash.views import INTRO_MODAL_PATTERN, DraftButton, submit_intro
+from cogs.flash.views import DraftButton, ItemsPageButton, submit_intro
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,11 @@ class FlashCollect(commands.Cog):
         if result is not None:
             log.info("Message %s nominated by 📌 (item %s)", payload.message_id, result.item.id)
 
+    @commands.Cog.listener("on_raw_member_remove")
+    async def hold_items_of_leavers(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """Hold the waiting Flash Report items of someone who left the server for a facilitator's review."""
+        await self.bot.services.flash.member_left(payload.guild_id, payload.user.id)
+
 
 async def setup(bot: BletherBot) -> None:
     """Load the cogs, the context menu, the draft buttons and the intro form route."""
@@ -135,5 +141,5 @@ async def setup(bot: BletherBot) -> None:
     menu = app_commands.ContextMenu(name="Add to Flash Report", callback=collect.add_to_flash)
     menu.guild_only = True
     bot.tree.add_command(menu)
-    bot.add_persistent_buttons(DraftButton)
-    bot.router.add_modal(INTRO_MODAL_PATTERN, submit_intro, name="flash intro")
+    bot.add_persistent_buttons(DraftButton, ItemsPageButton)
+    bot.router.add_modal(ids.INTRO_FORM_TEMPLATE, submit_intro, name="flash intro")

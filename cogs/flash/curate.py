@@ -12,16 +12,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BletherBot
-from bot.core.flash.domain import ItemKind
-from bot.core.flash.render import render_items_page
+from bot.core.flash.domain import MAX_ISSUE_SIZE, MAX_PER_PERSON_PER_DAY, MIN_ISSUE_SIZE, ItemKind
+from bot.core.flash.render import render_items_message
 from bot.core.flash.service import FlashService
-from bot.discord_ports import message_kwargs, to_discord_embed
+from bot.core.messages import text
+from bot.core.text import one_line
+from bot.discord_ports import discord_embed, message_kwargs
+from bot.discord_render import render_embeds
 from cogs._shared.actors import actor_from
+from cogs._shared.checks import FACILITATOR
 from cogs._shared.replies import send_ephemeral
 from cogs.flash import render
 from cogs.flash.options import tag_choices
-
-FACILITATOR = {"facilitator": True}
 
 KindChoice = Literal["resource", "nomination", "story"]
 
@@ -50,7 +52,7 @@ class FlashCommands(commands.GroupCog, group_name="flash", group_description="Th
         """
         await interaction.response.defer(ephemeral=True, thinking=True)
         found = await self._flash.list_items(actor_from(interaction), page, kind=ItemKind(kind) if kind else None)
-        await send_ephemeral(interaction, embed=to_discord_embed(render_items_page(found)))
+        await interaction.followup.send(ephemeral=True, **message_kwargs(render_items_message(found)))  # type: ignore[arg-type]
 
     @app_commands.command(name="include", extras=FACILITATOR)
     async def include(self, interaction: discord.Interaction, item: app_commands.Range[int, 1]) -> None:
@@ -60,7 +62,9 @@ class FlashCommands(commands.GroupCog, group_name="flash", group_description="Th
             item: The item's number from /flash items.
         """
         found = await self._flash.include_item(actor_from(interaction), item)
-        await send_ephemeral(interaction, f"Item #{found.id} ({found.label}) is in the next Flash Report.")
+        await send_ephemeral(
+            interaction, text(f"Item #{found.id} ({one_line(found.label, 200)}) is in the next Flash Report.")
+        )
 
     @app_commands.command(name="exclude", extras=FACILITATOR)
     async def exclude(self, interaction: discord.Interaction, item: app_commands.Range[int, 1]) -> None:
@@ -70,7 +74,47 @@ class FlashCommands(commands.GroupCog, group_name="flash", group_description="Th
             item: The item's number from /flash items.
         """
         found = await self._flash.exclude_item(actor_from(interaction), item)
-        await send_ephemeral(interaction, f"Item #{found.id} ({found.label}) will be left out.")
+        await send_ephemeral(interaction, text(f"Item #{found.id} ({one_line(found.label, 200)}) will be left out."))
+
+    @app_commands.command(name="include-by", extras=FACILITATOR)
+    async def include_by(self, interaction: discord.Interaction, member: discord.User) -> None:
+        """Put every waiting item of one person into the next Flash Report, held ones too (facilitators).
+
+        Args:
+            member: Whose items: what they shared, told or nominated, and their messages others nominated.
+        """
+        result = await self._flash.include_by(actor_from(interaction), member.id)
+        await send_ephemeral(interaction, render.bulk(result, member.id))
+
+    @app_commands.command(name="exclude-by", extras=FACILITATOR)
+    async def exclude_by(self, interaction: discord.Interaction, member: discord.User) -> None:
+        """Leave every waiting item of one person out of the next Flash Report (facilitators).
+
+        Args:
+            member: Whose items: what they shared, told or nominated, and their messages others nominated.
+        """
+        result = await self._flash.exclude_by(actor_from(interaction), member.id)
+        await send_ephemeral(interaction, render.bulk(result, member.id))
+
+    @app_commands.command(name="limits", extras=FACILITATOR)
+    async def limits(
+        self,
+        interaction: discord.Interaction,
+        per_person_per_day: app_commands.Range[int, 1, MAX_PER_PERSON_PER_DAY] | None = None,
+        issue_size: app_commands.Range[int, MIN_ISSUE_SIZE, MAX_ISSUE_SIZE] | None = None,
+    ) -> None:
+        """Show or change how much one person may add per day and how many items an issue posts (facilitators).
+
+        Args:
+            per_person_per_day: Items one person may add per day (shares, stories and nominations together).
+            issue_size: Items a published issue shows in Discord; the rest are listed by /flash archive.
+        """
+        actor = actor_from(interaction)
+        if per_person_per_day is None and issue_size is None:
+            found = await self._flash.limits(actor)
+        else:
+            found = await self._flash.set_limits(actor, per_person_per_day=per_person_per_day, issue_size=issue_size)
+        await send_ephemeral(interaction, render.limits(found))
 
     @app_commands.command(name="edit", extras=FACILITATOR)
     @app_commands.autocomplete(tags=tag_choices)
@@ -91,7 +135,7 @@ class FlashCommands(commands.GroupCog, group_name="flash", group_description="Th
             tags: The new comma-separated tags (leave out to keep them).
         """
         found = await self._flash.edit_item(actor_from(interaction), item, title=title, note=note, tags=tags)
-        await send_ephemeral(interaction, f"Item #{found.id} saved: {found.label}.")
+        await send_ephemeral(interaction, text(f"Item #{found.id} saved: {one_line(found.label, 200)}."))
 
     @app_commands.command(name="schedule", extras=FACILITATOR)
     async def schedule(
@@ -139,15 +183,26 @@ class FlashCommands(commands.GroupCog, group_name="flash", group_description="Th
         """Show the latest Flash Report."""
         found = await self._flash.latest(actor_from(interaction))
         first = found.snapshot.messages[0] if found.snapshot.messages else None
-        embeds = [to_discord_embed(e) for e in first.embeds[:10]] if first else []
+        embeds = [discord_embed(e) for e in render_embeds(first.embeds)] if first else []
         await send_ephemeral(interaction, render.latest(found), embeds=embeds)
 
     @app_commands.command(name="archive")
-    async def archive(self, interaction: discord.Interaction, page: app_commands.Range[int, 1] = 1) -> None:
-        """List the published Flash Reports, newest first.
+    async def archive(
+        self,
+        interaction: discord.Interaction,
+        page: app_commands.Range[int, 1] = 1,
+        issue: app_commands.Range[int, 1] | None = None,
+    ) -> None:
+        """List the published Flash Reports, newest first, or what one issue holds beyond its post.
 
         Args:
-            page: Which page (10 issues each).
+            page: Which page (10 issues each, or a page of the issue's items).
+            issue: An issue's number: list the items it holds that did not fit in its post.
         """
-        found = await self._flash.archive(actor_from(interaction), page)
+        actor = actor_from(interaction)
+        if issue is not None:
+            found_issue = await self._flash.archive_issue(actor, issue, page)
+            await send_ephemeral(interaction, embed=render.issue_archive_embed(found_issue))
+            return
+        found = await self._flash.archive(actor, page)
         await send_ephemeral(interaction, embed=render.archive_embed(found, interaction.guild_id or 0))

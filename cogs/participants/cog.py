@@ -7,6 +7,7 @@ from discord.ext import commands
 from bot.client import BletherBot
 from bot.core.participants import AREA_CHOICES, ROLE_CHOICES, ProfileUpdate
 from cogs._shared.actors import actor_from
+from cogs._shared.checks import FACILITATOR
 from cogs._shared.replies import send_ephemeral
 from cogs.participants import render
 from cogs.participants.views import ConsentAnswerButton, ConsentSaveButton, show_prompt
@@ -24,7 +25,7 @@ class Participants(commands.Cog):
         description="Facilitator: the programme's consent text.",
         guild_only=True,
         default_permissions=discord.Permissions(manage_events=True),
-        extras={"facilitator": True},
+        extras=FACILITATOR,
     )
 
     def __init__(self, bot: BletherBot) -> None:

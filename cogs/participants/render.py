@@ -2,21 +2,15 @@
 
 import discord
 
+from bot.core.messages import Embed, EmbedField, Text, Time, TimeStyle, strong, text
 from bot.core.participants import ConsentPrompt, ConsentPurpose, ConsentState, ConsentText, Participant
-from bot.core.text import sanitise_block, sanitise_inline
+from bot.core.participants.ids import consent_answer_id, consent_save_id
+from bot.core.text import one_line, paragraphs
+from bot.discord_ports import to_discord_embed
+from bot.discord_render import render
 
 BRAND = 0x2E8B57
 PURPOSES = tuple(ConsentPurpose)
-
-
-def consent_button_id(purpose: ConsentPurpose, granted: bool, version: int) -> str:
-    """Return the custom_id of a Yes/No consent button."""
-    return f"blether:consent:{purpose.value}:{'yes' if granted else 'no'}:{version}"
-
-
-def consent_save_id(version: int) -> str:
-    """Return the custom_id of the prompt's Save button."""
-    return f"blether:consent:save:{version}"
 
 
 def consent_view(version: int, answers: dict[ConsentPurpose, bool | None]) -> discord.ui.View:
@@ -29,7 +23,7 @@ def consent_view(version: int, answers: dict[ConsentPurpose, bool | None]) -> di
             view.add_item(
                 discord.ui.Button(
                     label=f"{purpose.value.capitalize()}: {'Yes' if granted else 'No'}",
-                    custom_id=consent_button_id(purpose, granted, version),
+                    custom_id=consent_answer_id(purpose, granted, version),
                     style=discord.ButtonStyle.success
                     if chosen and granted
                     else (discord.ButtonStyle.danger if chosen else discord.ButtonStyle.secondary),
@@ -43,21 +37,25 @@ def consent_view(version: int, answers: dict[ConsentPurpose, bool | None]) -> di
     return view
 
 
-def _answer_word(value: bool | None) -> str:
-    return "not answered yet" if value is None else ("**yes**" if value else "**no**")
+def _answer_word(value: bool | None) -> Text:
+    return text("not answered yet") if value is None else text(strong("yes" if value else "no"))
 
 
-def consent_embed(text: ConsentText, answers: dict[ConsentPurpose, bool | None], *, heading: str) -> discord.Embed:
+def consent_embed(consent: ConsentText, answers: dict[ConsentPurpose, bool | None], *, heading: str) -> discord.Embed:
     """Show the consent text and the current answer to each purpose."""
-    embed = discord.Embed(title=heading, description=sanitise_block(text.text, 3500), colour=BRAND)
-    for purpose in PURPOSES:
-        embed.add_field(
-            name=purpose.label,
-            value=f"{purpose.description}\nYour answer: {_answer_word(answers.get(purpose))}",
-            inline=False,
+    fields = tuple(
+        EmbedField(purpose.label, text(f"{purpose.description}\nYour answer: ", _answer_word(answers.get(purpose))))
+        for purpose in PURPOSES
+    )
+    return to_discord_embed(
+        Embed(
+            title=heading,
+            description=paragraphs(consent.text, 3500),
+            colour=BRAND,
+            fields=fields,
+            footer=f"Consent text version {consent.version}. Change your answers any time with /me consent.",
         )
-    embed.set_footer(text=f"Consent text version {text.version}. Change your answers any time with /me consent.")
-    return embed
+    )
 
 
 def prompt_answers(prompt: ConsentPrompt) -> dict[ConsentPurpose, bool | None]:
@@ -72,18 +70,26 @@ def state_answers(state: ConsentState) -> dict[ConsentPurpose, bool | None]:
 
 def saved_text(state: ConsentState) -> str:
     """Confirm what was saved and say what is still missing."""
-    lines = [f"• {p.label} {_answer_word(state.answers[p].granted if p in state.answers else None)}" for p in PURPOSES]
+    said = [
+        text(f"• {p.label} ", _answer_word(state.answers[p].granted if p in state.answers else None)) for p in PURPOSES
+    ]
     missing = state.missing
     tail = "Please answer the remaining questions too." if missing else "Thank you — your choices are saved."
-    return "\n".join([*lines, "", tail])
+    return render(text("\n").join([*said, "", tail]))
 
 
 def profile_embed(participant: Participant) -> discord.Embed:
     """Show someone's own profile."""
-    embed = discord.Embed(title="Your Blether profile", colour=BRAND)
-    embed.add_field(name="Community", value=sanitise_inline(participant.community, 80) or "—", inline=False)
-    embed.add_field(name="Area", value=participant.area.label if participant.area else "—", inline=True)
-    embed.add_field(name="Role", value=participant.role.label if participant.role else "—", inline=True)
-    embed.add_field(name="Joined", value=f"<t:{int(participant.joined_at.timestamp())}:D>", inline=True)
-    embed.set_footer(text="Change it with /me profile community: area: role: — see your consent with /me consent.")
-    return embed
+    return to_discord_embed(
+        Embed(
+            title="Your Blether profile",
+            colour=BRAND,
+            fields=(
+                EmbedField("Community", one_line(participant.community, 80) or "—"),
+                EmbedField("Area", participant.area.label if participant.area else "—", inline=True),
+                EmbedField("Role", participant.role.label if participant.role else "—", inline=True),
+                EmbedField("Joined", text(Time(participant.joined_at, TimeStyle.DATE)), inline=True),
+            ),
+            footer="Change it with /me profile community: area: role: — see your consent with /me consent.",
+        )
+    )

@@ -1,28 +1,32 @@
 """Persistent consent buttons: each Yes/No click records one answer at once; Save confirms."""
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.core.participants import ConsentPurpose, ConsentSource
+from bot.core.participants.ids import (
+    CONSENT_ANSWER_TEMPLATE,
+    CONSENT_SAVE_TEMPLATE,
+    consent_answer_id,
+    consent_save_id,
+    parse_consent_answer_id,
+    parse_consent_save_id,
+)
 from cogs._shared.actors import actor_from
+from cogs._shared.buttons import clicked_id
 from cogs._shared.interactions import guarded
+from cogs._shared.services import services
 from cogs.participants import render
 
 if TYPE_CHECKING:
-    from bot.client import BletherBot
-
-_VERSION = r"(?P<version>[1-9][0-9]{0,8})"
-
-
-def _services(interaction: discord.Interaction) -> Any:
-    return cast("BletherBot", interaction.client).services
+    pass
 
 
 async def show_prompt(interaction: discord.Interaction, *, heading: str = "Before you start: your consent") -> None:
     """Send the caller's consent prompt privately when they still have questions to answer."""
-    prompt = await _services(interaction).participants.consent_prompt(actor_from(interaction))
+    prompt = await services(interaction).participants.consent_prompt(actor_from(interaction))
     if prompt is None:
         return
     answers = render.prompt_answers(prompt)
@@ -48,12 +52,12 @@ async def _send(interaction: discord.Interaction, embed: discord.Embed, view: di
 
 class ConsentAnswerButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=rf"blether:consent:(?P<purpose>evaluation|quote|interview):(?P<answer>yes|no):{_VERSION}",
+    template=CONSENT_ANSWER_TEMPLATE,
 ):
     """A Yes or No button of the consent prompt (blether:consent:<purpose>:<yes|no>:<text version>)."""
 
     def __init__(self, purpose: ConsentPurpose, granted: bool, version: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=render.consent_button_id(purpose, granted, version)))
+        super().__init__(discord.ui.Button(custom_id=consent_answer_id(purpose, granted, version)))
         self.purpose = purpose
         self.granted = granted
         self.version = version
@@ -63,21 +67,22 @@ class ConsentAnswerButton(
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> "ConsentAnswerButton":
         """Rebuild the button from its custom_id."""
-        return cls(ConsentPurpose(match["purpose"]), match["answer"] == "yes", int(match["version"]))
+        parsed = clicked_id(item, parse_consent_answer_id, "a consent button")
+        return cls(parsed.purpose, parsed.granted, parsed.version)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Record this one answer and refresh the prompt."""
         await guarded(interaction, "consent button", self._record(interaction))
 
     async def _record(self, interaction: discord.Interaction) -> None:
-        services = _services(interaction)
-        state = await services.participants.record_consent(
+        participants = services(interaction).participants
+        state = await participants.record_consent(
             actor_from(interaction),
             {self.purpose: self.granted},
             text_version=self.version,
             source=ConsentSource.PROMPT,
         )
-        text = await services.participants.consent_text(state.guild_id)
+        text = await participants.consent_text(state.guild_id)
         answers = render.state_answers(state)
         heading = "Your consent" if not state.missing else "Before you start: your consent"
         await interaction.response.edit_message(
@@ -86,11 +91,11 @@ class ConsentAnswerButton(
         )
 
 
-class ConsentSaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"blether:consent:save:{_VERSION}"):
+class ConsentSaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CONSENT_SAVE_TEMPLATE):
     """The prompt's Save button: confirm the answers given (each click already saved them)."""
 
     def __init__(self, version: int) -> None:
-        super().__init__(discord.ui.Button(custom_id=render.consent_save_id(version)))
+        super().__init__(discord.ui.Button(custom_id=consent_save_id(version)))
         self.version = version
 
     @classmethod
@@ -98,14 +103,14 @@ class ConsentSaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> "ConsentSaveButton":
         """Rebuild the button from its custom_id."""
-        return cls(int(match["version"]))
+        return cls(clicked_id(item, parse_consent_save_id, "a consent Save button"))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Show what is saved; keep the buttons while answers are missing."""
         await guarded(interaction, "consent save", self._save(interaction))
 
     async def _save(self, interaction: discord.Interaction) -> None:
-        state = await _services(interaction).participants.my_consent(actor_from(interaction))
+        state = await services(interaction).participants.my_consent(actor_from(interaction))
         if state.missing:
             await interaction.response.edit_message(content=render.saved_text(state))
             return

@@ -15,13 +15,12 @@ from bot.core.programme.errors import ProgrammeNotSetUpError
 from bot.core.programme.importer import MAX_FILE_BYTES
 from bot.core.programme.permissions import require_facilitator
 from cogs._shared.actors import actor_from
+from cogs._shared.checks import FACILITATOR, in_guild
 from cogs._shared.replies import send_ephemeral
 from cogs.programme import render
-from cogs.programme.checks import in_guild
 
 log = logging.getLogger(__name__)
 
-FACILITATOR_ONLY = {"facilitator": True}
 DOWNLOAD_TIMEOUT = 20.0
 
 
@@ -43,7 +42,7 @@ async def read_attachment(file: discord.Attachment) -> bytes:
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_events=True)
-class Programme(commands.GroupCog, group_name="programme", group_extras=FACILITATOR_ONLY):
+class Programme(commands.GroupCog, group_name="programme", group_extras=FACILITATOR):
     """Set up the programme and import its sessions (facilitators)."""
 
     def __init__(self, bot: BletherBot) -> None:

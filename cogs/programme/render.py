@@ -1,17 +1,17 @@
 """Discord rendering for /programme: the setup reply, batch results (import, series) and Discord's limits."""
 
-import io
 from collections.abc import Sequence
 from datetime import datetime
 
 import discord
 from discord import app_commands
 
-from bot.core.messages import FileAttachment
+from bot.core.messages import Time, strong, text
 from bot.core.programme.domain import BatchResult, Programme, SetupResult
-from bot.core.programme.render import COLOUR, discord_timestamp, programme_embed
-from bot.core.text import sanitise_inline
+from bot.core.programme.render import COLOUR, programme_embed
+from bot.core.text import one_line
 from bot.discord_ports import to_discord_embed
+from bot.discord_render import render
 
 CONTENT_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096
@@ -37,19 +37,28 @@ SETTING_NAMES = {
 }
 
 
-def clip(text: str, limit: int) -> str:
-    """Cut text to limit characters, ending with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def clip(value: str, limit: int) -> str:
+    """Cut plain text (a choice name, not markup) to limit characters, ending with an ellipsis when cut."""
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def join_within(lines: Sequence[str], limit: int, *, more: str = "…and {n} more.") -> str:
-    """Join lines with newlines; when that is longer than limit, drop the last lines and say how many."""
-    text = "\n".join(lines)
+    """Join lines written for Discord with newlines; when longer than limit, drop the last lines and say how many."""
+    joined = "\n".join(lines)
     kept = list(lines)
-    while len(text) > limit and kept:
+    while len(joined) > limit and kept:
         kept.pop()
-        text = "\n".join([*kept, more.format(n=len(lines) - len(kept))])
-    return clip(text, limit)
+        joined = "\n".join([*kept, more.format(n=len(lines) - len(kept))])
+    return joined if len(joined) <= limit else render(more.format(n=len(lines)), limit)
+
+
+def _shorten_markup(value: str, limit: int) -> str:
+    """Cut text already written for Discord at a line break (else a space), so no escape or token is split."""
+    if len(value) <= limit:
+        return value
+    head = value[: max(limit - 1, 0)]
+    cut = max(head.rfind("\n"), head.rfind(" ") if head.rfind("\n") < len(head) // 2 else -1)
+    return (head[:cut] if cut > 0 else "").rstrip() + "…"
 
 
 def fit_embed(embed: discord.Embed, *, dropped: str = "…and {n} more.") -> discord.Embed:
@@ -58,7 +67,7 @@ def fit_embed(embed: discord.Embed, *, dropped: str = "…and {n} more.") -> dis
     Trailing fields are dropped first (the footer then says how many); the description is cut last.
     """
     if embed.description and len(embed.description) > DESCRIPTION_LIMIT:
-        embed.description = clip(embed.description, DESCRIPTION_LIMIT)
+        embed.description = _shorten_markup(embed.description, DESCRIPTION_LIMIT)
     footer = embed.footer.text or ""
 
     def footer_with(removed: int) -> str:
@@ -76,13 +85,8 @@ def fit_embed(embed: discord.Embed, *, dropped: str = "…and {n} more.") -> dis
         embed.set_footer(text=footer_with(removed))
     overflow = len(embed) - EMBED_TOTAL_LIMIT
     if overflow > 0 and embed.description:
-        embed.description = clip(embed.description, max(1, len(embed.description) - overflow))
+        embed.description = _shorten_markup(embed.description, max(1, len(embed.description) - overflow))
     return embed
-
-
-def to_file(attachment: FileAttachment) -> discord.File:
-    """Turn a core file into a discord.py File."""
-    return discord.File(io.BytesIO(attachment.data), filename=attachment.filename, description=attachment.description)
 
 
 def timezone_choices(names: Sequence[str]) -> list[app_commands.Choice[str]]:
@@ -105,7 +109,7 @@ def setup_reply(result: SetupResult, *, now: datetime) -> tuple[str, discord.Emb
         lines.append(f"The reminders of {count} upcoming session{'s' if count != 1 else ''} now follow the new times.")
     lines.extend(f"• {note}" for note in result.notes)
     embed = fit_embed(to_discord_embed(programme_embed(result.programme, now=now)))
-    return join_within(lines, CONTENT_LIMIT), embed
+    return join_within([render(line, CONTENT_LIMIT) for line in lines], CONTENT_LIMIT), embed
 
 
 def programme_reply(programme: Programme, *, now: datetime) -> discord.Embed:
@@ -118,13 +122,13 @@ def batch_embed(result: BatchResult, *, title: str) -> discord.Embed:
     if result.dry_run:
         title = "Dry run: nothing was stored"
     lines = [
-        f"**{s.number}.** {sanitise_inline(s.title, 100)} — {discord_timestamp(s.starts_at, 'F')}"
+        render(text(strong(f"{s.number}."), f" {one_line(s.title, 100)} — ", Time(s.starts_at)), DESCRIPTION_LIMIT)
         for s in result.sessions
     ]
-    notes = [f"• {sanitise_inline(note, 900)}" for note in result.notes]
+    notes = [render(text(f"• {one_line(note, 900)}"), 1100) for note in result.notes]
     listing = join_within(lines, DESCRIPTION_LIMIT - 1200) if lines else ""
     description = "\n\n".join(part for part in (listing, join_within(notes, 1100)) if part)
-    embed = discord.Embed(title=title, description=description or None, colour=COLOUR)
+    embed = discord.Embed(title=render(title, 256), description=description or None, colour=COLOUR)
     if result.sessions and not result.dry_run:
         embed.set_footer(text="Reminders are scheduled. Times show in your own time zone. Fix any with /session edit.")
     return fit_embed(embed)

@@ -9,8 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BletherBot
-from bot.core.reflections.ids import MODAL_TEMPLATE
+from bot.core.reflections.ids import MODAL_TEMPLATE, parse_reflection_modal_id
 from cogs._shared.actors import actor_from
+from cogs._shared.buttons import parsed_id
 from cogs._shared.interactions import ModalValue
 from cogs._shared.replies import send_ephemeral
 from cogs._shared.sessions import SessionOption
@@ -57,7 +58,9 @@ class Reflections(commands.Cog):
         """Save a submitted reflection, then confirm what was saved (and ask for consent if still missing)."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         saved = await self.bot.services.reflections.submit_reflection(
-            actor_from(interaction), int(match["session_id"]), dict(values)
+            actor_from(interaction),
+            parsed_id(match.group(0), parse_reflection_modal_id, "a reflection form"),
+            dict(values),
         )
         await send_ephemeral(interaction, embed=render.saved_reflection(saved))
         await show_prompt(interaction)

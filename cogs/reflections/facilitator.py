@@ -1,4 +1,4 @@
-"""Facilitator commands: /reflection open|close|results|questions and /attendance mark|import|show."""
+"""Facilitator commands: /reflection open|close|results|questions|use|default and /attendance mark|import|show."""
 
 import discord
 from discord import app_commands
@@ -6,13 +6,14 @@ from discord.ext import commands
 
 from bot.client import BletherBot
 from bot.core.errors import DomainError
+from bot.core.messages import Time, text
 from bot.core.reflections import MemberName
 from cogs._shared.actors import actor_from
+from cogs._shared.checks import FACILITATOR
 from cogs._shared.replies import send_ephemeral
 from cogs._shared.sessions import SessionOption
 from cogs.reflections import render
 
-FACILITATOR = {"facilitator": True}
 MAX_IMPORT_BYTES = 1_000_000
 
 
@@ -38,7 +39,7 @@ class Reflection(
         """
         await interaction.response.defer(ephemeral=True, thinking=True)
         poll = await self.bot.services.reflections.open_poll(actor_from(interaction), session)
-        await send_ephemeral(interaction, f"Reflections are open until <t:{int(poll.closes_at.timestamp())}:F>.")
+        await send_ephemeral(interaction, text("Reflections are open until ", Time(poll.closes_at), "."))
 
     @app_commands.command(name="close", extras=FACILITATOR)
     async def close_poll(self, interaction: discord.Interaction, session: SessionOption) -> None:
@@ -93,6 +94,37 @@ class Reflection(
         lines = [q for q in (q1, q2, q3, q4, q5) if q]
         created = await service.create_question_set(actor, name, lines, session_id=session, default=default)
         await send_ephemeral(interaction, render.question_set_text(created, session=session, default=default))
+
+    @app_commands.command(name="use", extras=FACILITATOR)
+    async def use_set(
+        self, interaction: discord.Interaction, session: SessionOption, name: app_commands.Range[str, 1, 60]
+    ) -> None:
+        """Ask a session's reflections with a question set (until someone has answered).
+
+        Args:
+            session: The session.
+            name: The question set (appreciative, quick or one you created).
+        """
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        found = await self.bot.services.reflections.assign_question_set(actor_from(interaction), session, name)
+        await send_ephemeral(interaction, render.question_set_used(found))
+
+    @app_commands.command(name="default", extras=FACILITATOR)
+    async def default_set(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 60]) -> None:
+        """Make a question set the default for sessions without their own.
+
+        Args:
+            name: The question set (appreciative, quick or one you created).
+        """
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        found = await self.bot.services.reflections.set_default_question_set(actor_from(interaction), name)
+        await send_ephemeral(interaction, render.question_set_default(found))
+
+    @use_set.autocomplete("name")
+    @default_set.autocomplete("name")
+    async def _set_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        names = await self.bot.services.reflections.question_set_choices(interaction.guild_id or 0, current)
+        return [app_commands.Choice(name=n[:100], value=n[:100]) for n in names]
 
 
 @app_commands.guild_only()

@@ -2,6 +2,7 @@
 
 import discord
 
+from bot.core.messages import Embed, EmbedField, Text, Time, lines, strong, text, user
 from bot.core.reflections import (
     AttendanceList,
     CheckInResult,
@@ -12,15 +13,17 @@ from bot.core.reflections import (
     QuestionSet,
     SavedReflection,
 )
-from bot.core.reflections.render import distribution_lines, response_line
-from bot.core.text import sanitise_block, sanitise_inline
+from bot.core.reflections.render import quotes_text, ratings_text, response_line
+from bot.core.text import one_line, paragraphs
+from bot.discord_ports import to_discord_embed
+from bot.discord_render import render
 
 BRAND = 0x2E8B57
 ANSWER_LIMIT = 900
 
 
 def _heading(number: int, title: str) -> str:
-    return f"Session {number}: {sanitise_inline(title, 150)}"
+    return f"Session {number}: {one_line(title, 150)}"
 
 
 def _answer_text(kind: QuestionKind, value: object) -> str:
@@ -30,70 +33,89 @@ def _answer_text(kind: QuestionKind, value: object) -> str:
         return f"{'★' * value}{'☆' * (5 - value)} ({value}/5)"
     if kind is QuestionKind.CHECKBOX:
         return "Yes" if value else "No"
-    return sanitise_block(str(value), ANSWER_LIMIT)
+    return paragraphs(str(value), ANSWER_LIMIT)
 
 
 def saved_reflection(saved: SavedReflection) -> discord.Embed:
     """Confirm a saved reflection, showing each answer as stored (made safe)."""
     verb = "saved" if saved.created else "updated"
-    embed = discord.Embed(
-        title=f"Reflection {verb} — thank you!"[:256],
-        description=(
-            f"Your reflection on **{_heading(saved.session_number, saved.session_title)}** is {verb}. "
-            f"You can change it until <t:{int(saved.closes_at.timestamp())}:F> by pressing Reflect again."
-        ),
-        colour=BRAND,
+    description = text(
+        "Your reflection on ",
+        strong(_heading(saved.session_number, saved.session_title)),
+        f" is {verb}. You can change it until ",
+        Time(saved.closes_at),
+        " by pressing Reflect again.",
     )
-    for answer in saved.answers[:5]:
-        embed.add_field(
-            name=sanitise_inline(answer.label, 200) or answer.field_id,
-            value=_answer_text(answer.kind, answer.value),
-            inline=False,
-        )
-    return embed
+    fields = tuple(
+        EmbedField(one_line(answer.label, 200) or answer.field_id, _answer_text(answer.kind, answer.value))
+        for answer in saved.answers[:5]
+    )
+    return to_discord_embed(
+        Embed(title=f"Reflection {verb} — thank you!", description=description, colour=BRAND, fields=fields)
+    )
 
 
 def checked_in(result: CheckInResult) -> str:
     """Confirm a check-in."""
-    where = _heading(result.session_number, result.session_title)
+    where = strong(_heading(result.session_number, result.session_title))
     if result.already:
-        return f"You were already checked in to **{where}**."
-    return f"Thanks — you are checked in to **{where}**."
+        return render(text("You were already checked in to ", where, "."))
+    return render(text("Thanks — you are checked in to ", where, "."))
 
 
 def results_embed(results: PollResults) -> discord.Embed:
     """Show a poll's results to facilitators: counts, ratings and consented quotes; never names."""
-    embed = discord.Embed(
-        title=f"Reflections — {_heading(results.session_number, results.session_title)}"[:256],
-        description=f"{response_line(results)}\nStatus: {results.status.value}",
-        colour=BRAND,
-    )
-    if results.ratings:
-        mean = f"Mean {results.mean_rating or 0:.1f} from {results.ratings}\n"
-        embed.add_field(name="Ratings", value=mean + "```\n" + "\n".join(distribution_lines(results)) + "\n```")
-    else:
-        embed.add_field(name="Ratings", value="No ratings yet.")
+    fields = [
+        EmbedField(
+            "Ratings", ratings_text(f"Mean {results.mean_rating or 0:.1f} from {results.ratings}", results), inline=True
+        )
+        if results.ratings
+        else EmbedField("Ratings", "No ratings yet.", inline=True)
+    ]
     if results.quotes:
-        quotes = "\n".join(f"> {sanitise_inline(q, 300)}" for q in results.quotes)
-        embed.add_field(name="Quotes (with permission)", value=quotes[:1024], inline=False)
-    return embed
+        fields.append(EmbedField("Quotes (with permission)", quotes_text(results.quotes, 1024)))
+    return to_discord_embed(
+        Embed(
+            title=f"Reflections — {_heading(results.session_number, results.session_title)}",
+            description=f"{response_line(results)}\nStatus: {results.status.value}",
+            colour=BRAND,
+            fields=tuple(fields),
+        )
+    )
 
 
 def question_set_text(question_set: QuestionSet, *, session: int | None, default: bool) -> str:
     """Confirm a new question set and where it is used."""
-    lines = [f"Question set **{sanitise_inline(question_set.name, 80)}** saved."]
-    if session is not None:
-        lines.append("It is assigned to the session you chose.")
-    if default:
-        lines.append("It is now the default for new sessions.")
-    return "\n".join(lines)
+    said: Text = lines(
+        text("Question set ", strong(one_line(question_set.name, 80)), " saved."),
+        "It is assigned to the session you chose." if session is not None else None,
+        "It is now the default for new sessions." if default else None,
+    )
+    return render(said)
+
+
+def question_set_used(question_set: QuestionSet) -> str:
+    """Confirm that a session's reflections use a question set."""
+    return render(
+        text("The session's reflections will ask the questions of ", strong(one_line(question_set.name, 80)), ".")
+    )
+
+
+def question_set_default(question_set: QuestionSet) -> str:
+    """Confirm the programme's default question set."""
+    return render(
+        text(
+            strong(one_line(question_set.name, 80)),
+            " is now the default for sessions without their own set (sessions already answered keep their questions).",
+        )
+    )
 
 
 def marked(result: MarkResult) -> str:
     """Confirm a manual attendance mark (the member is shown as a mention that pings nobody)."""
     if result.already:
-        return f"<@{result.user_id}> was already marked as present."
-    return f"<@{result.user_id}> is marked as present."
+        return render(text(user(result.user_id), " was already marked as present."))
+    return render(text(user(result.user_id), " is marked as present."))
 
 
 def imported(result: ImportResult) -> str:
@@ -106,10 +128,14 @@ def imported(result: ImportResult) -> str:
 
 def attendance_embed(listing: AttendanceList) -> discord.Embed:
     """List who attended a session (facilitators only; mentions never ping)."""
-    people = [f"<@{uid}> ({', '.join(s.value for s in listing.sources.get(uid, ()))})" for uid in listing.user_ids]
-    text = "\n".join(people) or "Nobody recorded yet."
-    if len(text) > 4000:
-        text = text[:4000].rsplit("\n", 1)[0] + "\n…"
-    return discord.Embed(
-        title=f"Attendance — Session {listing.session_number} ({listing.count})", description=text, colour=BRAND
+    people = [
+        text(user(uid), f" ({', '.join(s.value for s in listing.sources.get(uid, ()))})") for uid in listing.user_ids
+    ]
+    shown = text("\n").join(people) if people else text("Nobody recorded yet.")
+    return to_discord_embed(
+        Embed(
+            title=f"Attendance — Session {listing.session_number} ({listing.count})",
+            description=shown,
+            colour=BRAND,
+        )
     )

@@ -1,27 +1,32 @@
 """The reflection modal (built from the core's form) and the card's persistent buttons."""
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.core.reflections import QuestionKind, ReflectionForm
-from bot.core.reflections.ids import ATTEND_TEMPLATE, REFLECT_TEMPLATE
+from bot.core.reflections.ids import (
+    ATTEND_TEMPLATE,
+    REFLECT_TEMPLATE,
+    attend_button_id,
+    parse_attend_button_id,
+    parse_reflect_button_id,
+    reflect_button_id,
+)
 from cogs._shared.actors import actor_from
+from cogs._shared.buttons import clicked_id
 from cogs._shared.interactions import guarded, open_modal
 from cogs._shared.replies import send_ephemeral
+from cogs._shared.services import services
 from cogs.reflections import render
 
 if TYPE_CHECKING:
-    from bot.client import BletherBot
+    pass
 
 TITLE_LIMIT = 45
 LABEL_LIMIT = 45
 DESCRIPTION_LIMIT = 100
-
-
-def _services(interaction: discord.Interaction) -> Any:
-    return cast("BletherBot", interaction.client).services
 
 
 def build_modal(form: ReflectionForm) -> discord.ui.Modal:
@@ -63,13 +68,13 @@ def build_modal(form: ReflectionForm) -> discord.ui.Modal:
 
 async def open_reflection(interaction: discord.Interaction, session_id: int) -> None:
     """Open the caller's reflection modal for a session (pre-filled with earlier answers)."""
-    form = await _services(interaction).reflections.reflection_form(actor_from(interaction), session_id)
+    form = await services(interaction).reflections.reflection_form(actor_from(interaction), session_id)
     await open_modal(interaction, build_modal(form))
 
 
 async def check_in(interaction: discord.Interaction, session_id: int) -> None:
     """Record that the caller attended a session and confirm it privately."""
-    result = await _services(interaction).attendance.check_in(actor_from(interaction), session_id)
+    result = await services(interaction).attendance.check_in(actor_from(interaction), session_id)
     await send_ephemeral(interaction, render.checked_in(result))
 
 
@@ -77,7 +82,7 @@ class ReflectButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REF
     """The card's "Reflect" button (blether:reflect:<session id>)."""
 
     def __init__(self, session_id: int) -> None:
-        super().__init__(discord.ui.Button(label="Reflect", custom_id=f"blether:reflect:{session_id}"))
+        super().__init__(discord.ui.Button(label="Reflect", custom_id=reflect_button_id(session_id)))
         self.session_id = session_id
 
     @classmethod
@@ -85,7 +90,7 @@ class ReflectButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REF
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> "ReflectButton":
         """Rebuild the button from its custom_id."""
-        return cls(int(match["session_id"]))
+        return cls(clicked_id(item, parse_reflect_button_id, "a Reflect button"))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Open the reflection modal."""
@@ -96,7 +101,7 @@ class AttendButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ATTE
     """The card's "I attended" button (blether:attend:<session id>)."""
 
     def __init__(self, session_id: int) -> None:
-        super().__init__(discord.ui.Button(label="I attended", custom_id=f"blether:attend:{session_id}"))
+        super().__init__(discord.ui.Button(label="I attended", custom_id=attend_button_id(session_id)))
         self.session_id = session_id
 
     @classmethod
@@ -104,7 +109,7 @@ class AttendButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ATTE
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> "AttendButton":
         """Rebuild the button from its custom_id."""
-        return cls(int(match["session_id"]))
+        return cls(clicked_id(item, parse_attend_button_id, "an I attended button"))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Check the caller in."""

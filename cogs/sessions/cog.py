@@ -1,4 +1,4 @@
-"""/session add, series, edit and cancel (facilitators); loads the public session commands and buttons too."""
+"""/session add, series, edit, cancel and rsvps (facilitators); loads the public session commands and buttons too."""
 
 import discord
 from discord import app_commands
@@ -19,16 +19,14 @@ from bot.core.programme.domain import (
     SessionEdit,
 )
 from cogs._shared.actors import actor_from
+from cogs._shared.checks import FACILITATOR, in_guild
 from cogs._shared.replies import send_ephemeral
 from cogs._shared.sessions import SessionOption
-from cogs.programme.checks import in_guild
 from cogs.programme.render import batch_embed
 from cogs.sessions import render
 from cogs.sessions.options import VenueChannel, clearable, venue
 from cogs.sessions.public import Calendar
 from cogs.sessions.views import PERSISTENT_BUTTONS
-
-FACILITATOR_ONLY = {"facilitator": True}
 
 Number = app_commands.Range[int, 1, MAX_SESSION_NUMBER]
 Title = app_commands.Range[str, 1, TITLE_LIMIT]
@@ -42,7 +40,7 @@ Speaker = app_commands.Range[str, 1, SPEAKER_LIMIT]
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_events=True)
-class Sessions(commands.GroupCog, group_name="session", group_extras=FACILITATOR_ONLY):
+class Sessions(commands.GroupCog, group_name="session", group_extras=FACILITATOR):
     """Add, edit and cancel the programme's sessions (facilitators)."""
 
     def __init__(self, bot: BletherBot) -> None:
@@ -200,6 +198,16 @@ class Sessions(commands.GroupCog, group_name="session", group_extras=FACILITATOR
         await interaction.response.defer(ephemeral=True, thinking=True)
         change = await self.programme.cancel_session(actor, session, reason or "")
         await send_ephemeral(interaction, embed=render.cancelled_embed(change))
+
+    @app_commands.command(name="rsvps")
+    async def list_rsvps(self, interaction: discord.Interaction, session: SessionOption) -> None:
+        """See who said "I'll be there" for a session.
+
+        Args:
+            session: The session (start typing its number or title).
+        """
+        user_ids = await self.programme.list_rsvps(actor_from(interaction), session)
+        await send_ephemeral(interaction, render.rsvps_text(user_ids))
 
 
 async def setup(bot: BletherBot) -> None:

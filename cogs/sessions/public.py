@@ -5,9 +5,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import BletherBot
+from cogs._shared.checks import in_guild
+from cogs._shared.files import to_file
 from cogs._shared.replies import send_ephemeral
-from cogs.programme.checks import in_guild
-from cogs.programme.render import to_file
 from cogs.sessions import render
 
 UPCOMING_LIMIT = 10
@@ -55,12 +55,19 @@ class Calendar(commands.Cog):
     @app_commands.choices(
         setting=[app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
     )
-    async def dm_reminders(self, interaction: discord.Interaction, setting: app_commands.Choice[str]) -> None:
-        """Turn session reminders by direct message on or off for you.
+    async def dm_reminders(
+        self, interaction: discord.Interaction, setting: app_commands.Choice[str] | None = None
+    ) -> None:
+        """Turn session reminders by direct message on or off for you (or see which it is).
 
         Args:
-            setting: on: also get each reminder by DM; off: see reminders in the channel only.
+            setting: on: also get each reminder by DM; off: see reminders in the channel only. Leave out to check.
         """
+        guild_id, user_id = interaction.guild_id or 0, interaction.user.id
+        if setting is None:
+            enabled = await self.programme.dm_reminders_enabled(guild_id, user_id)
+            await send_ephemeral(interaction, render.dm_reminders_status(enabled))
+            return
         enabled = setting.value == "on"
-        changed = await self.programme.set_dm_reminders(interaction.guild_id or 0, interaction.user.id, enabled)
+        changed = await self.programme.set_dm_reminders(guild_id, user_id, enabled)
         await send_ephemeral(interaction, render.dm_reminders_text(enabled, changed))

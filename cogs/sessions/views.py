@@ -6,7 +6,7 @@ strict parsers (bot.core.programme.ids); every error becomes a friendly private 
 """
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -19,21 +19,19 @@ from bot.core.programme.ids import (
     rsvp_button_id,
 )
 from bot.core.programme.service import ProgrammeService
+from cogs._shared.buttons import clicked_id
+from cogs._shared.files import to_file
 from cogs._shared.interactions import guarded
 from cogs._shared.replies import send_ephemeral
-from cogs.programme.render import to_file
+from cogs._shared.services import services
 from cogs.sessions import render
 
 if TYPE_CHECKING:
-    from bot.client import BletherBot
-
-
-class InvalidButtonError(ValueError):
-    """A custom_id matched a template but not the core's parser (cannot happen: they share the pattern)."""
+    pass
 
 
 def _programme(interaction: discord.Interaction) -> ProgrammeService:
-    return cast("BletherBot", interaction.client).services.programme
+    return services(interaction).programme
 
 
 class CalendarButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ICS_TEMPLATE):
@@ -55,10 +53,7 @@ class CalendarButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=IC
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "CalendarButton":
         """Rebuild the button from a click's custom_id."""
-        session_id = parse_ics_button_id(str(getattr(item, "custom_id", "")))
-        if session_id is None:
-            raise InvalidButtonError("not an Add to calendar button")
-        return cls(session_id)
+        return cls(clicked_id(item, parse_ics_button_id, "an Add to calendar button"))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Answer with the calendar file."""
@@ -92,10 +87,7 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=RSVP_T
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "RsvpButton":
         """Rebuild the button from a click's custom_id."""
-        session_id = parse_rsvp_button_id(str(getattr(item, "custom_id", "")))
-        if session_id is None:
-            raise InvalidButtonError("not an I'll be there button")
-        return cls(session_id)
+        return cls(clicked_id(item, parse_rsvp_button_id, "an I'll be there button"))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Toggle the RSVP and say how many are coming."""

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from bot.core.clock import Clock
 from bot.core.messages import OutboundMessage, SentMessage
 from bot.core.ports import SendError
+from bot.discord_render import render_message
 
 DM_CHANNEL_BASE = 900_000_000
 
@@ -31,12 +32,12 @@ class Posted:
     at: datetime | None = None  # when it was posted, by the sender's clock
 
     def text(self) -> str:
-        """Return everything readable in the message (content, embed texts and footers)."""
-        parts = [self.message.content or ""]
-        for embed in self.message.embeds:
-            parts += [embed.title or "", embed.description or "", embed.footer or ""]
-            parts += [f"{f.name} {f.value}" for f in embed.fields]
-        return "\n".join(p for p in parts if p)
+        """Return everything readable in the message as Discord would get it (content, embed texts and footers)."""
+        return render_message(self.message).text()
+
+    def content(self) -> str:
+        """Return the message's content as Discord would get it ("" when it has none)."""
+        return render_message(self.message).content or ""
 
 
 @dataclass

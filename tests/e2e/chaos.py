@@ -44,8 +44,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from bot.core.delivery.dispatcher import EXPIRY_NOTICE_PREFIX, MAYBE_POSTED
 from bot.core.delivery.domain import OPEN_STATUSES, Delivery, DeliveryStatus
+from bot.core.delivery.notices import EXPIRY_NOTICE_PREFIX, MAYBE_POSTED
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.looplag import REPORT_PREFIX
 from bot.core.storage.database import Database

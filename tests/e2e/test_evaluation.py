@@ -19,9 +19,9 @@ import pytest
 from bot.core.actors import Actor
 from bot.core.clock import ManualClock
 from bot.core.evaluation import write_report
+from bot.core.evaluation.ids import erase_button_id
 from bot.core.participants.domain import ConsentPurpose
 from bot.core.programme.domain import ProgrammeSettingsUpdate, SessionDraft
-from cogs.evaluation.views import erase_custom_id
 from tests.e2e.harness import RunningBot, running_bot
 from tests.fakediscord import FakeDiscord
 from tests.hardening.tamper import click_with_id
@@ -209,7 +209,7 @@ async def test_me_data_then_delete_leaves_no_trace(fake: FakeDiscord, ev_bot: Ru
     ix = await fake.slash("me delete", {}, user=fake.users.pat)
     await ix.settle()
     assert ix.ephemeral and ix.original is not None
-    custom_id = erase_custom_id(fake.users.pat.id)
+    custom_id = erase_button_id(fake.users.pat.id)
     # Someone else pressing pat's button (a forged click: Discord would not show it to sam) erases nothing.
     flags = ix.original.flags
     ix.original.flags = flags & ~EPHEMERAL

@@ -225,14 +225,16 @@ async def _cli_export(fake: FakeDiscord, running: RunningBot, tmp_path: Path, fm
     return out.read_text(encoding="utf-8")
 
 
-async def _share_many(running: RunningBot, fake: FakeDiscord, count: int) -> list[str]:
-    pat = _actor(fake, fake.users.pat)
+async def _share_many(running: RunningBot, fake: FakeDiscord, count: int, fran: Actor) -> list[str]:
+    """Share count resources from count / 10 people (the daily limit is 10 each); posted in full (size 200)."""
+    await running.services.flash.set_limits(fran, issue_size=200)
     urls = []
     for n in range(count):
+        sharer = Actor(guild_id=fake.guild_id, user_id=900_000 + n // 10, display_name=f"Sharer {n // 10}")
         url = f"https://example.org/resource/{n}/a-rather-long-path-so-links-take-room-{'x' * (n % 40)}"
         tag = ("toolkit", "funding", "maps", "")[n % 4]
         await running.services.flash.share_resource(
-            pat, url, f"Resource number {n} with a descriptive title", "A note " * 20, tag or None
+            sharer, url, f"Resource number {n} with a descriptive title", "A note " * 20, tag or None
         )
         urls.append(url)
     return urls
@@ -241,7 +243,7 @@ async def _share_many(running: RunningBot, fake: FakeDiscord, count: int) -> lis
 async def test_a_month_of_200_resources_publishes_split_within_limits(fake: FakeDiscord, bot: RunningBot) -> None:
     """200 resources go out as several messages within every Discord limit, each link whole, once."""
     fran = await _set_up(fake, bot)
-    urls = await _share_many(bot, fake, 200)
+    urls = await _share_many(bot, fake, 200, fran)
     ix = await fake.slash("flash publish", user=fake.users.fran)
     assert "going out" in await ix.settle()
     await _wait_published(bot, fake.guild_id, 1, timeout=60)
@@ -262,7 +264,7 @@ async def test_publish_interrupted_by_a_restart_posts_exactly_once(fake: FakeDis
         await fake.wait_ready()
         await fake.wait_commands_synced()
         fran = await _set_up(fake, first)
-        await _share_many(first, fake, 200)
+        await _share_many(first, fake, 200, fran)
         await first.services.flash.publish_now(fran)
         await fake.wait_for_message(fake.channels.flash_reports, timeout=20)  # the first part is out
         fake.inject("/channels/{channel_id}/messages", "POST", kind="delay", delay=3)  # a part hangs...

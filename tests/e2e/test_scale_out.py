@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot.core.delivery.domain import Delivery
+from bot.core.delivery.notices import FACILITATOR_NOTICE, facilitator_notice
 from bot.core.delivery.repository import SqlDeliveryRepository
-from bot.core.programme.deliveries import FACILITATOR_NOTICE, facilitator_notice
 from bot.core.programme.domain import Programme
 from bot.core.programme.repository import SqlProgrammeRepository
 from bot.core.storage.database import Database

@@ -51,21 +51,21 @@ while a full batch is handled in under ``batch_seconds`` and halve when it is sl
 a backlog of ten thousand quick rows drain in under a second on SQLite, while rows slow to send keep
 batches small.
 
-Facilitator notices are deliveries of kind ``facilitator_notice`` with payload ``{"text": str}``; the app
-registers their handler (the engine knows no channels). Features may put a short human description of a
-delivery in ``payload["summary"]``; notices use it when they list what was missed.
+Facilitator notices are deliveries of kind ``facilitator_notice`` with rich text in their payload, all built by
+bot.core.delivery.notices; the programme registers their handler (the engine knows no channels). Features
+may put a short human description of a delivery in ``payload["summary"]``; notices use it when they list
+what was missed.
 """
 
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
 import logging
 import random
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -83,22 +83,24 @@ from bot.core.delivery.domain import (
     NewDelivery,
 )
 from bot.core.delivery.limiter import RateLimiter
+from bot.core.delivery.notices import (
+    expiry_notices,
+    failed_notice,
+    failure_text,
+    retrying_notice,
+    still_trying_text,
+)
 from bot.core.delivery.repository import SqlDeliveryRepository
+from bot.core.messages import Text
 from bot.core.ports import PermanentSendError, TransientSendError
 from bot.core.storage.database import Database, UnitOfWork
-from bot.core.text import discord_timestamp
 
 log = logging.getLogger(__name__)
 
 WAKE_JOB_ID = "delivery:wake"
-NOTICE_LIFETIME = timedelta(days=7)
-NOTICE_MAX_LINES = 15
-NOTICE_MAX_CHARS = 1900  # under Discord's 2,000-character message limit
 DB_ERROR_RETRY = timedelta(seconds=5)
 SWEEP_INTERVAL = timedelta(seconds=5)  # how often a busy dispatcher looks for abandoned leases
 DM_CLAIM_HORIZON = 2.0  # seconds: claim no DM while the limiter's DM pace is paused for longer
-MAYBE_POSTED = "an interrupted attempt may have posted it"
-EXPIRY_NOTICE_PREFIX = "notice:expired:"  # dedupe keys of the notices that list expired rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,13 +132,7 @@ class _Outcome:
     message_id: int | None = None
     error: str = ""
     next_attempt_at: datetime | None = None
-    notice: str | None = None  # text for the facilitators (failed rows; retried rows that reached max_attempts)
-
-
-def _describe(delivery: Delivery) -> str:
-    summary = delivery.payload.get("summary") if isinstance(delivery.payload, dict) else None
-    what = str(summary) if summary else f"{delivery.kind.replace('_', ' ')} ({delivery.target})"
-    return f"{what}, due {discord_timestamp(delivery.due_at, 'f')}"
+    notice: Text | None = None  # for the facilitators (failed rows; retried rows that reached max_attempts)
 
 
 class Dispatcher:
@@ -203,7 +199,6 @@ class Dispatcher:
         self._pump_again = False
         self._active: set[asyncio.Task[object]] = set()
         self._stopping = False
-        self._started = False
         self._next_sweep = datetime.min.replace(tzinfo=UTC)
 
         self._write_queue: list[tuple[_Outcome, asyncio.Future[None]]] = []
@@ -302,7 +297,6 @@ class Dispatcher:
             await self.reconcile()
         if not self._scheduler.running:
             self._scheduler.start()
-        self._started = True
         with self._wake_lock:
             self._wake_at = None
         self.wake()
@@ -314,7 +308,7 @@ class Dispatcher:
             repo = uow.repo(SqlDeliveryRepository)
             released = await repo.release_abandoned(now, worker_id=self.worker_id)
             expired = await repo.expire_overdue(now, due_only=False)
-            notices = self._expiry_notices(expired, now=now, offline=True)
+            notices = expiry_notices(expired, now=now, offline=True)
             for notice in notices:
                 await repo.add(notice, now=now)
             await uow.commit()
@@ -353,7 +347,6 @@ class Dispatcher:
         if self._writer is not None and not self._writer.done():
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(asyncio.shield(self._writer), timeout=grace)
-        self._started = False
         log.info("Dispatcher %s stopped (%s)", self.worker_id, self.stats)
 
     async def _is_leader(self) -> bool:
@@ -629,7 +622,7 @@ class Dispatcher:
             return _Outcome(delivery, _Action.CANCELLED, error=str(exc))
         except PermanentSendError as exc:
             log.warning("Delivery %s (%s) failed for good: %s", delivery.id, delivery.kind, exc.reason)
-            return _Outcome(delivery, _Action.FAILED, error=exc.reason, notice=self._failure_text(delivery, exc.reason))
+            return _Outcome(delivery, _Action.FAILED, error=exc.reason, notice=failure_text(delivery, exc.reason))
         except TimeoutError:
             log.warning(
                 "Delivery %s (%s): handler timed out after %.0f s", delivery.id, delivery.kind, self._handler_timeout
@@ -661,7 +654,7 @@ class Dispatcher:
         if not transient and delivery.attempts >= self._max_attempts:
             reason = f"gave up after {delivery.attempts} attempts; last error: {error}"
             log.warning("Delivery %s (%s) %s", delivery.id, delivery.kind, reason)
-            return _Outcome(delivery, _Action.FAILED, error=reason, notice=self._failure_text(delivery, reason))
+            return _Outcome(delivery, _Action.FAILED, error=reason, notice=failure_text(delivery, reason))
         # The last chance is just before the deadline; no chance left means expired now.
         next_at = min(now + self.backoff(delivery.attempts), delivery.deliver_before - timedelta(seconds=1))
         if next_at <= now:
@@ -672,7 +665,7 @@ class Dispatcher:
         log.info("Delivery %s (%s) will be retried at %s", delivery.id, delivery.kind, next_at)
         notice = None
         if transient and delivery.attempts == self._max_attempts and delivery.kind != FACILITATOR_NOTICE:
-            notice = self._still_trying_text(delivery, error)
+            notice = still_trying_text(delivery, error)
         return _Outcome(delivery, _Action.RETRY, error=error, next_attempt_at=next_at, notice=notice)
 
     # -- recording (group commit) ---------------------------------------------------------------------
@@ -719,18 +712,18 @@ class Dispatcher:
                 if o.action is _Action.RETRY:
                     await repo.mark_retry(d.id, o.error, o.next_attempt_at or now, now=now)
                     if o.notice is not None:  # once per row: the key is stable and a sent notice never goes again
-                        notices.append(self._notice(d.guild_id, f"notice:retrying:{d.id}", o.notice, [d.id], now))
+                        notices.append(retrying_notice(d, o.notice, now=now))
                 elif o.action is _Action.FAILED:
                     await repo.mark_failed(d.id, o.error, now=now)
                     if o.notice is not None and d.kind != FACILITATOR_NOTICE:
-                        notices.append(self._notice(d.guild_id, f"notice:failed:{d.id}", o.notice, [d.id], now))
+                        notices.append(failed_notice(d, o.notice, now=now))
                 elif o.action is _Action.EXPIRED:
                     await repo.mark_expired(d.id, o.error, now=now)
                 elif o.action is _Action.CANCELLED:
                     await repo.mark_cancelled(d.id, o.error, now=now)
             expired = [o.delivery for o in outcomes if o.action is _Action.EXPIRED]
             notices.extend(
-                self._expiry_notices(
+                expiry_notices(
                     expired,
                     now=now,
                     offline=False,
@@ -745,76 +738,6 @@ class Dispatcher:
         self._counts["notices"] += len(notices)
         if notices:
             self.wake(now)
-
-    # -- facilitator notices --------------------------------------------------------------------------
-
-    def _notice(self, guild_id: int, key: str, text: str, ids: Iterable[int], now: datetime) -> NewDelivery:
-        return NewDelivery(
-            guild_id=guild_id,
-            kind=FACILITATOR_NOTICE,
-            target=f"guild:{guild_id}:notices",
-            dedupe_key=key,
-            due_at=now,
-            deliver_before=now + NOTICE_LIFETIME,
-            payload={"text": text[:NOTICE_MAX_CHARS], "delivery_ids": sorted(ids)},
-        )
-
-    @staticmethod
-    def _failure_text(delivery: Delivery, reason: str) -> str:
-        return (
-            f"Blether could not post the {_describe(delivery)} and will not try again.\n"
-            f"Reason: {reason}\n"
-            "Fix the cause, then reschedule it (or let the next one go out)."
-        )
-
-    @staticmethod
-    def _still_trying_text(delivery: Delivery, error: str) -> str:
-        return (
-            f"Blether has tried {delivery.attempts} times to post the {_describe(delivery)} and keeps trying "
-            f"until {discord_timestamp(delivery.deliver_before, 'f')}.\n"
-            f"Last error: {error}\n"
-            "Nothing is needed from you; you will hear again only if it cannot be sent in time."
-        )
-
-    def _expiry_notices(
-        self,
-        expired: Sequence[Delivery],
-        *,
-        now: datetime,
-        offline: bool,
-        errors: dict[int, str] | None = None,
-    ) -> list[NewDelivery]:
-        """Build one facilitator notice per guild listing its expired deliveries (never about notices)."""
-        by_guild: dict[int, list[Delivery]] = defaultdict(list)
-        for delivery in expired:
-            if delivery.kind != FACILITATOR_NOTICE:
-                by_guild[delivery.guild_id].append(delivery)
-        notices = []
-        for guild_id, rows in sorted(by_guild.items()):
-            rows.sort(key=lambda d: (d.due_at, d.id))
-            count = len(rows)
-            noun = "message" if count == 1 else "messages"
-            if offline:
-                head = f"While Blether was offline, {count} scheduled {noun} passed the point where sending was useful:"
-            else:
-                head = f"{count} scheduled {noun} could not be sent before the point where sending was useful:"
-            lines = [head]
-            for d in rows[:NOTICE_MAX_LINES]:
-                detail = (errors or {}).get(d.id)
-                line = f"• {_describe(d)}" + (f" ({detail})" if detail and "last error" in detail else "")
-                lines.append(line + (f" — {MAYBE_POSTED}" if d.interrupted else ""))
-            if count > NOTICE_MAX_LINES:
-                lines.append(f"…and {count - NOTICE_MAX_LINES} more.")
-            if any(d.interrupted for d in rows):
-                lines.append(
-                    "Nothing was posted for the others; check the channel for those marked before reposting them."
-                )
-            else:
-                lines.append("Nothing was posted for these; repost by hand anything that still matters.")
-            ids = [d.id for d in rows]
-            digest = hashlib.sha256(",".join(map(str, sorted(ids))).encode()).hexdigest()[:32]
-            notices.append(self._notice(guild_id, f"{EXPIRY_NOTICE_PREFIX}{digest}", "\n".join(lines), ids, now))
-        return notices
 
 
 _COUNTER = {

@@ -22,8 +22,7 @@ class DeliveryStatus(StrEnum):
 OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED)
 
 FACILITATOR_NOTICE = "facilitator_notice"
-"""The kind of the notices the engine schedules for facilitators; payload {"text": str}."""
-
+"""The kind of the notices the engine schedules for facilitators (built by bot.core.delivery.notices)."""
 NONCE_WINDOW = timedelta(minutes=4)
 """How long the platform is trusted to dedupe a create by its nonce (Discord: "a few minutes")."""
 

@@ -11,22 +11,22 @@ import dataclasses
 import logging
 
 from bot.core.delivery.domain import Delivery
-from bot.core.messages import OutboundMessage
+from bot.core.messages import OutboundMessage, plain, small, text
 from bot.core.ports import Sender
 
 log = logging.getLogger(__name__)
 
 
 def stamp_marker(message: OutboundMessage, marker: str) -> OutboundMessage:
-    """Return message with marker in the footer of its last embed (or as small text after its content)."""
-    if marker in (message.content or "") or any(marker in (e.footer or "") for e in message.embeds):
+    """Return message with marker in the footer of its last embed (or as small print after its content)."""
+    if marker in plain(message.content) or any(marker in plain(e.footer) for e in message.embeds):
         return message
     if message.embeds:
         last = message.embeds[-1]
-        footer = f"{last.footer} · {marker}" if last.footer else marker
+        footer = text(last.footer, " · ", marker) if last.footer else marker
         embeds = (*message.embeds[:-1], dataclasses.replace(last, footer=footer))
         return dataclasses.replace(message, embeds=embeds)
-    content = f"{message.content}\n-# {marker}" if message.content else f"-# {marker}"
+    content = text(message.content, small(marker)) if message.content else text(small(marker))
     return dataclasses.replace(message, content=content)
 
 

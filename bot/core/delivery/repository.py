@@ -179,11 +179,6 @@ class SqlDeliveryRepository:
         """Return when the earliest running claim's lease runs out (None when nothing is claimed)."""
         return await self._session.scalar(select(func.min(_C.lease_until)).where(_C.status == CLAIMED))
 
-    async def count_by_status(self) -> dict[DeliveryStatus, int]:
-        """Count deliveries per status."""
-        rows = await self._session.execute(select(_C.status, func.count()).group_by(_C.status))
-        return {DeliveryStatus(status): count for status, count in rows.tuples()}
-
     # -- claiming -----------------------------------------------------------------------------------
 
     async def claim_due(

@@ -18,10 +18,12 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
 from bot.core.delivery.domain import Delivery, DeliverySkipped, NewDelivery
+from bot.core.delivery.keys import delivery_key
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.storage.database import Database
 
 if TYPE_CHECKING:  # the sweeper schedules these deliveries, so it imports this module
-    from bot.core.evaluation.retention import EvaluationDispatcher, RetentionSweeper
+    from bot.core.evaluation.retention import RetentionSweeper
 
 RETENTION_SWEEP = "retention_sweep"
 SWEEP_LIFETIME = timedelta(days=30)
@@ -29,15 +31,15 @@ SWEEP_LIFETIME = timedelta(days=30)
 
 def sweep_delivery(guild_id: int, due_at: datetime, zone: ZoneInfo) -> NewDelivery:
     """Return the retention sweep delivery of one server and day."""
-    day = due_at.astimezone(zone).date().isoformat()
+    local_day = due_at.astimezone(zone).date()
     return NewDelivery(
         guild_id=guild_id,
         kind=RETENTION_SWEEP,
         target=f"guild:{guild_id}:retention",
-        dedupe_key=f"{RETENTION_SWEEP}:{guild_id}:{day}",
+        dedupe_key=delivery_key(RETENTION_SWEEP, guild_id, local_day),
         due_at=due_at,
         deliver_before=due_at + SWEEP_LIFETIME,
-        payload={"summary": f"daily data retention sweep of {day}"},
+        payload={"summary": f"daily data retention sweep of {local_day.isoformat()}"},
     )
 
 
@@ -54,7 +56,7 @@ class RetentionSweepHandler:
         return None
 
 
-def register(dispatcher: "EvaluationDispatcher", *, database: Database, clock: Clock) -> "RetentionSweeper":
+def register(dispatcher: DeliveryScheduler, *, database: Database, clock: Clock) -> "RetentionSweeper":
     """Register the evaluation's delivery handler (kind retention_sweep) and return the sweeper it runs."""
     from bot.core.evaluation.retention import RetentionSweeper  # here: it imports this module
 

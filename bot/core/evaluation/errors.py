@@ -4,11 +4,15 @@ from collections.abc import Sequence
 
 from bot.core.errors import NotConfiguredError, ValidationError
 from bot.core.keys import GENERATE_KEY_COMMAND
+from bot.core.messages import code, text
 
-KEY_HELP = (
-    f"Generate one with `{GENERATE_KEY_COMMAND}`, add the line "
-    "`BLETHER_EXPORT_KEY=<that value>` to Blether's .env file, then restart Blether. Keep the key secret and "
-    "keep it the same for the whole programme: a different key gives everyone different pseudonyms."
+KEY_HELP = text(
+    "Generate one with ",
+    code(GENERATE_KEY_COMMAND),
+    ", add the line ",
+    code("BLETHER_EXPORT_KEY=<that value>"),
+    " to Blether's .env file, then restart Blether. Keep the key secret and keep it the same for the whole "
+    "programme: a different key gives everyone different pseudonyms.",
 )
 
 
@@ -20,7 +24,7 @@ class MissingExportKeyError(NotConfiguredError):
             head = f"The export key (BLETHER_EXPORT_KEY) is too easy to guess ({weakness}), so no export was made."
         else:
             head = "Evaluation exports need a secret export key (BLETHER_EXPORT_KEY), and none is set."
-        super().__init__(f"{head} {KEY_HELP}")
+        super().__init__(text(head, " ", KEY_HELP))
 
 
 class UnknownChoiceError(ValidationError):

@@ -28,26 +28,29 @@ import io
 import json
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.core.evaluation.domain import Cohort
 from bot.core.evaluation.errors import UnknownChoiceError
 from bot.core.evaluation.figures import NOT_SAID, group_of
 from bot.core.evaluation.pseudonyms import Pseudonymiser
-from bot.core.flash.domain import ItemKind
+from bot.core.flash.domain import FlashRecord, ItemKind
 from bot.core.messages import FileAttachment
-from bot.core.participants.domain import Area, AreaGroup, ConsentPurpose, ParticipantRole
-from bot.core.reflections.domain import AttendanceSource
+from bot.core.participants.domain import Area, AreaGroup, ConsentPurpose, Participant, ParticipantRole
+from bot.core.programme.domain import Session
+from bot.core.reflections.domain import AttendanceRecord, AttendanceSource, ResponseRecord, SavedAnswer
 from bot.core.reflections.questions import QuestionKind
 
 Cell = str | int | float | bool | None
 DICTIONARY_FILE = "data_dictionary.csv"
 README_FILE = "README.txt"
 DICTIONARY_HEADER = ("file", "column", "type", "description", "possibly_identifying", "allowed_values")
+R = TypeVar("R")
 
 
 class ExportKind(StrEnum):
@@ -99,6 +102,25 @@ class Column:
     identifying: bool = False
     allowed: str = ""
 
+    def of(self, value: "Callable[[R], Cell]") -> "Field[R]":
+        """Return this column with how each row's value is read from the row's source."""
+        return Field(self, value)
+
+
+@dataclass(frozen=True, slots=True)
+class Field(Generic[R]):
+    """A column of a table with its value: everything about one column, defined in one place."""
+
+    column: Column
+    value: Callable[[R], Cell]
+
+
+def field(
+    name: str, type: str, description: str, value: Callable[[R], Cell], *, identifying: bool = False, allowed: str = ""
+) -> Field[R]:
+    """Define a column and its value together."""
+    return Field(Column(name, type, description, identifying, allowed), value)
+
 
 @dataclass(frozen=True, slots=True)
 class Table:
@@ -112,6 +134,12 @@ class Table:
     def filename(self, fmt: ExportFormat) -> str:
         """Return the file name, e.g. "responses.csv"."""
         return f"{self.kind.value}.{fmt.value}"
+
+    @classmethod
+    def of(cls, kind: ExportKind, description: str, fields: Sequence[Field[R]], sources: Iterable[R]) -> "Table":
+        """Build a table with one row per source, each cell read by its column's value."""
+        rows = tuple(tuple(f.value(source) for f in fields) for source in sources)
+        return cls(kind, description, tuple(f.column for f in fields), rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +187,16 @@ def _date(moment: datetime | None, zone: ZoneInfo) -> str | None:
     return None if moment is None else moment.astimezone(zone).date().isoformat()
 
 
-def _times(prefix: str, what: str) -> tuple[Column, Column]:
+def _times(prefix: str, what: str, moment: Callable[[R], datetime | None], zone: ZoneInfo) -> tuple[Field[R], ...]:
+    """Return the two columns of a moment: in UTC and in the programme's zone."""
     return (
-        Column(f"{prefix}_utc", "datetime", f"{what}, ISO 8601 in UTC"),
-        Column(f"{prefix}_local", "datetime", f"{what}, ISO 8601 in the programme's time zone with its offset"),
+        field(f"{prefix}_utc", "datetime", f"{what}, ISO 8601 in UTC", lambda r: _stamp(moment(r))),
+        field(
+            f"{prefix}_local",
+            "datetime",
+            f"{what}, ISO 8601 in the programme's time zone with its offset",
+            lambda r: _local(moment(r), zone),
+        ),
     )
 
 
@@ -171,59 +205,44 @@ def _times(prefix: str, what: str) -> tuple[Column, Column]:
 
 def sessions_table(cohort: Cohort) -> Table:
     """Return one row per session."""
-    columns = (
-        SESSION_NUMBER,
-        SESSION_TITLE,
-        *_times("starts_at", "When the session started (or was to start)"),
-        Column("duration_minutes", "integer", "Planned length in minutes"),
-        Column("status", "string", "Whether the session went ahead", allowed="scheduled | cancelled"),
-        Column("held", "boolean", "Not cancelled and started before the export was made"),
-        Column("attendance", "integer", "Distinct people recorded as attending"),
-        Column("reflections", "integer", "Reflections given (from everyone, whatever their consent)"),
-    )
-    zone = cohort.zone
     held = {s.id for s in cohort.held_sessions}
-    rows = tuple(
-        (
-            s.number,
-            s.title,
-            _stamp(s.starts_at),
-            _local(s.starts_at, zone),
-            s.duration_minutes,
-            s.status.value,
-            s.id in held,
-            len(cohort.attendees.get(s.id, ())),
-            len(cohort.responses_by_session.get(s.id, ())),
-        )
-        for s in sorted(cohort.sessions, key=lambda s: (s.number, s.id))
+    fields: tuple[Field[Session], ...] = (
+        SESSION_NUMBER.of(lambda s: s.number),
+        SESSION_TITLE.of(lambda s: s.title),
+        *_times("starts_at", "When the session started (or was to start)", lambda s: s.starts_at, cohort.zone),
+        field("duration_minutes", "integer", "Planned length in minutes", lambda s: s.duration_minutes),
+        field(
+            "status",
+            "string",
+            "Whether the session went ahead",
+            lambda s: s.status.value,
+            allowed="scheduled | cancelled",
+        ),
+        field("held", "boolean", "Not cancelled and started before the export was made", lambda s: s.id in held),
+        field(
+            "attendance",
+            "integer",
+            "Distinct people recorded as attending",
+            lambda s: len(cohort.attendees.get(s.id, ())),
+        ),
+        field(
+            "reflections",
+            "integer",
+            "Reflections given (from everyone, whatever their consent)",
+            lambda s: len(cohort.responses_by_session.get(s.id, ())),
+        ),
     )
-    return Table(ExportKind.SESSIONS, "One row per session", columns, rows)
+    sessions = sorted(cohort.sessions, key=lambda s: (s.number, s.id))
+    return Table.of(ExportKind.SESSIONS, "One row per session", fields, sessions)
+
+
+def _area(participant: Participant) -> str:
+    area = participant.area
+    return NOT_SAID if area is None or area is Area.PREFER_NOT_TO_SAY else area.value
 
 
 def participants_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
     """Return one row per registered participant (everyone, with their consent state per purpose)."""
-    columns = (
-        PSEUDONYM,
-        Column("community", "string", "The community the person named (free text)", identifying=True),
-        Column(
-            "area_type",
-            "string",
-            "Scottish Government six-fold urban rural classification of where they live, as they chose it",
-            allowed=AREAS,
-        ),
-        Column("area_group", "string", "The three-way grouping of area_type", allowed=GROUPS),
-        Column("role", "string", "What brings them to the programme", allowed=ROLES),
-        Column("active", "boolean", "false once they left the Discord server"),
-        Column("joined_date", "date", "The day they joined, in the programme's time zone"),
-        Column("left_date", "date", "The day they left the server, if they did"),
-        Column("sessions_attended", "integer", "Held sessions they were recorded as attending"),
-        Column("reflections_given", "integer", "Reflections they gave (content only in responses, with consent)"),
-        Column(
-            "consent_evaluation", "string", "Current answer: use their reflections in the evaluation", allowed=CONSENT
-        ),
-        Column("consent_quote", "string", "Current answer: quote their words anonymously", allowed=CONSENT),
-        Column("consent_interview", "string", "Current answer: contact them about an interview", allowed=CONSENT),
-    )
     zone = cohort.zone
     held = {s.id for s in cohort.held_sessions}
     attended: dict[int, int] = defaultdict(int)
@@ -234,191 +253,287 @@ def participants_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Ta
     given: dict[int, int] = defaultdict(int)
     for record in cohort.responses:
         given[record.user_id] += 1
-    rows = []
-    for p in cohort.participants:
-        area = NOT_SAID if p.area is None or p.area is Area.PREFER_NOT_TO_SAY else p.area.value
-        rows.append(
-            (
-                alias(p.user_id),
-                p.community or None,
-                area,
-                group_of(area),
-                p.role.value if p.role else None,
-                p.active,
-                _date(p.joined_at, zone),
-                _date(p.left_at, zone),
-                attended.get(p.user_id, 0),
-                given.get(p.user_id, 0),
-                cohort.consent_state(p.user_id, ConsentPurpose.EVALUATION),
-                cohort.consent_state(p.user_id, ConsentPurpose.QUOTE),
-                cohort.consent_state(p.user_id, ConsentPurpose.INTERVIEW),
-            )
-        )
-    rows.sort(key=lambda r: str(r[0]))
-    return Table(ExportKind.PARTICIPANTS, "One row per registered participant", columns, tuple(rows))
+
+    def consent(purpose: ConsentPurpose) -> Callable[[Participant], Cell]:
+        return lambda p: cohort.consent_state(p.user_id, purpose)
+
+    fields: tuple[Field[Participant], ...] = (
+        PSEUDONYM.of(lambda p: alias(p.user_id)),
+        field(
+            "community",
+            "string",
+            "The community the person named (free text)",
+            lambda p: p.community or None,
+            identifying=True,
+        ),
+        field(
+            "area_type",
+            "string",
+            "Scottish Government six-fold urban rural classification of where they live, as they chose it",
+            _area,
+            allowed=AREAS,
+        ),
+        field(
+            "area_group", "string", "The three-way grouping of area_type", lambda p: group_of(_area(p)), allowed=GROUPS
+        ),
+        field(
+            "role",
+            "string",
+            "What brings them to the programme",
+            lambda p: p.role.value if p.role else None,
+            allowed=ROLES,
+        ),
+        field("active", "boolean", "false once they left the Discord server", lambda p: p.active),
+        field(
+            "joined_date",
+            "date",
+            "The day they joined, in the programme's time zone",
+            lambda p: _date(p.joined_at, zone),
+        ),
+        field("left_date", "date", "The day they left the server, if they did", lambda p: _date(p.left_at, zone)),
+        field(
+            "sessions_attended",
+            "integer",
+            "Held sessions they were recorded as attending",
+            lambda p: attended.get(p.user_id, 0),
+        ),
+        field(
+            "reflections_given",
+            "integer",
+            "Reflections they gave (content only in responses, with consent)",
+            lambda p: given.get(p.user_id, 0),
+        ),
+        field(
+            "consent_evaluation",
+            "string",
+            "Current answer: use their reflections in the evaluation",
+            consent(ConsentPurpose.EVALUATION),
+            allowed=CONSENT,
+        ),
+        field(
+            "consent_quote",
+            "string",
+            "Current answer: quote their words anonymously",
+            consent(ConsentPurpose.QUOTE),
+            allowed=CONSENT,
+        ),
+        field(
+            "consent_interview",
+            "string",
+            "Current answer: contact them about an interview",
+            consent(ConsentPurpose.INTERVIEW),
+            allowed=CONSENT,
+        ),
+    )
+    people = sorted(cohort.participants, key=lambda p: str(alias(p.user_id)))
+    return Table.of(ExportKind.PARTICIPANTS, "One row per registered participant", fields, people)
+
+
+@dataclass(frozen=True, slots=True)
+class _Attended:
+    """One person at one session, with every record of it (earliest first)."""
+
+    session: Session
+    user_id: int
+    records: tuple[AttendanceRecord, ...]
 
 
 def attendance_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
     """Return one row per person × session attended."""
-    columns = (
-        PSEUDONYM,
-        SESSION_NUMBER,
-        SESSION_TITLE,
-        Column("source", "string", "How their attendance was first recorded", allowed=SOURCES),
-        Column("sources", "string", "Every way it was recorded, separated by ;", allowed=SOURCES + " (joined by ;)"),
-        *_times("first_recorded_at", "When their attendance was first recorded"),
-        Column("registered", "boolean", "true when the person is in participants (facilitators may be marked present)"),
-    )
-    zone = cohort.zone
     registered = {p.user_id for p in cohort.participants}
     order = [s.value for s in AttendanceSource]
-    grouped: dict[tuple[int, int], list] = defaultdict(list)
+    fields: tuple[Field[_Attended], ...] = (
+        PSEUDONYM.of(lambda a: alias(a.user_id)),
+        SESSION_NUMBER.of(lambda a: a.session.number),
+        SESSION_TITLE.of(lambda a: a.session.title),
+        field(
+            "source",
+            "string",
+            "How their attendance was first recorded",
+            lambda a: a.records[0].source.value,
+            allowed=SOURCES,
+        ),
+        field(
+            "sources",
+            "string",
+            "Every way it was recorded, separated by ;",
+            lambda a: ";".join(sorted({r.source.value for r in a.records}, key=order.index)),
+            allowed=SOURCES + " (joined by ;)",
+        ),
+        *_times(
+            "first_recorded_at",
+            "When their attendance was first recorded",
+            lambda a: a.records[0].recorded_at,
+            cohort.zone,
+        ),
+        field(
+            "registered",
+            "boolean",
+            "true when the person is in participants (facilitators may be marked present)",
+            lambda a: a.user_id in registered,
+        ),
+    )
+    grouped: dict[tuple[int, int], list[AttendanceRecord]] = defaultdict(list)
     for row in cohort.attendance:
         grouped[(row.session_id, row.user_id)].append(row)
-    rows = []
+    attended = []
     for (session_id, user_id), records in grouped.items():
         session = cohort.sessions_by_id.get(session_id)
         if session is None:
             continue
         records.sort(key=lambda r: (r.recorded_at, order.index(r.source.value)))
-        sources = sorted({r.source.value for r in records}, key=order.index)
-        rows.append(
-            (
-                alias(user_id),
-                session.number,
-                session.title,
-                records[0].source.value,
-                ";".join(sources),
-                _stamp(records[0].recorded_at),
-                _local(records[0].recorded_at, zone),
-                user_id in registered,
-            )
-        )
-    rows.sort(key=lambda r: (int(r[1] or 0), str(r[0])))
-    return Table(ExportKind.ATTENDANCE, "One row per person and session attended", columns, tuple(rows))
+        attended.append(_Attended(session, user_id, tuple(records)))
+    attended.sort(key=lambda a: (a.session.number, str(alias(a.user_id))))
+    return Table.of(ExportKind.ATTENDANCE, "One row per person and session attended", fields, attended)
+
+
+@dataclass(frozen=True, slots=True)
+class _Answered:
+    """One answer of one reflection, with its session."""
+
+    record: ResponseRecord
+    session: Session
+    answer: SavedAnswer
+
+    def value_if(self, wanted: Callable[[QuestionKind, object], bool]) -> Cell:
+        """Return the answer when it is of the wanted kind and type, else None (it goes in another column)."""
+        value = self.answer.value
+        return value if wanted(self.answer.kind, value) else None  # type: ignore[return-value]
 
 
 def responses_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
     """Return one row per consenting person × session × question."""
-    columns = (
-        PSEUDONYM,
-        SESSION_NUMBER,
-        SESSION_TITLE,
-        Column("question_id", "string", "The question's place in the form", allowed="q1 | q2 | q3 | q4 | q5"),
-        Column("question_label", "string", "The question as participants saw it"),
-        Column(
+    zone = cohort.zone
+    fields: tuple[Field[_Answered], ...] = (
+        PSEUDONYM.of(lambda a: alias(a.record.user_id)),
+        SESSION_NUMBER.of(lambda a: a.session.number),
+        SESSION_TITLE.of(lambda a: a.session.title),
+        field(
+            "question_id",
+            "string",
+            "The question's place in the form",
+            lambda a: a.answer.field_id,
+            allowed="q1 | q2 | q3 | q4 | q5",
+        ),
+        field("question_label", "string", "The question as participants saw it", lambda a: a.answer.label),
+        field(
             "question_kind",
             "string",
             "Which answer column is used: text kinds → answer_text, choice → "
             "answer_choice, rating → answer_rating, checkbox → answer_checked",
+            lambda a: a.answer.kind.value,
             allowed=KINDS,
         ),
-        Column("answer_text", "string", "A free-text answer, verbatim (empty after retention)", identifying=True),
-        Column("answer_choice", "string", "The option chosen"),
-        Column("answer_rating", "integer", "The rating given", allowed="1 | 2 | 3 | 4 | 5"),
-        Column("answer_checked", "boolean", "Whether the box was ticked (the quote box gives quote permission)"),
-        *_times("submitted_at", "When the reflection was first submitted"),
-        *_times("updated_at", "When it was last changed"),
+        field(
+            "answer_text",
+            "string",
+            "A free-text answer, verbatim (empty after retention)",
+            lambda a: a.value_if(lambda kind, v: kind.is_text and isinstance(v, str) and bool(v)),
+            identifying=True,
+        ),
+        field(
+            "answer_choice",
+            "string",
+            "The option chosen",
+            lambda a: a.value_if(lambda kind, v: kind is QuestionKind.CHOICE and isinstance(v, str) and bool(v)),
+        ),
+        field(
+            "answer_rating",
+            "integer",
+            "The rating given",
+            lambda a: a.value_if(
+                lambda kind, v: kind is QuestionKind.RATING and isinstance(v, int) and not isinstance(v, bool)
+            ),
+            allowed="1 | 2 | 3 | 4 | 5",
+        ),
+        field(
+            "answer_checked",
+            "boolean",
+            "Whether the box was ticked (the quote box gives quote permission)",
+            lambda a: a.value_if(lambda kind, v: kind is QuestionKind.CHECKBOX and isinstance(v, bool)),
+        ),
+        *_times("submitted_at", "When the reflection was first submitted", lambda a: a.record.submitted_at, zone),
+        *_times("updated_at", "When it was last changed", lambda a: a.record.updated_at, zone),
     )
-    zone = cohort.zone
-    rows = []
+    answered = []
     for record in cohort.responses:
         if not cohort.consents(record.user_id, ConsentPurpose.EVALUATION):
             continue
         session = cohort.sessions_by_id.get(record.session_id)
         if session is None:
             continue
-        for answer in record.answers:
-            value = answer.value
-            kind = answer.kind
-            text = value if kind.is_text and isinstance(value, str) and value else None
-            choice = value if kind is QuestionKind.CHOICE and isinstance(value, str) and value else None
-            is_number = isinstance(value, int) and not isinstance(value, bool)
-            rating = value if kind is QuestionKind.RATING and is_number else None
-            checked = value if kind is QuestionKind.CHECKBOX and isinstance(value, bool) else None
-            rows.append(
-                (
-                    alias(record.user_id),
-                    session.number,
-                    session.title,
-                    answer.field_id,
-                    answer.label,
-                    kind.value,
-                    text,
-                    choice,
-                    rating,
-                    checked,
-                    _stamp(record.submitted_at),
-                    _local(record.submitted_at, zone),
-                    _stamp(record.updated_at),
-                    _local(record.updated_at, zone),
-                )
-            )
-    rows.sort(key=lambda r: (int(r[1] or 0), str(r[0]), str(r[3])))
-    return Table(
-        ExportKind.RESPONSES, "One row per person, session and question (consenting people only)", columns, tuple(rows)
+        answered.extend(_Answered(record, session, answer) for answer in record.answers)
+    answered.sort(key=lambda a: (a.session.number, str(alias(a.record.user_id)), a.answer.field_id))
+    return Table.of(
+        ExportKind.RESPONSES, "One row per person, session and question (consenting people only)", fields, answered
     )
 
 
 def resources_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
     """Return one row per shared resource."""
-    columns = (
-        Column("resource_id", "integer", "Blether's number for the item (not a person's id)"),
-        Column("shared_by", "string", "The sharer's pseudonym"),
-        Column("url", "string", "The link shared", identifying=True),
-        Column("title", "string", "The title the sharer gave (free text)", identifying=True),
-        Column("note", "string", "The sharer's note (free text; empty after the retention period)", identifying=True),
-        Column("tags", "string", "Tags, separated by ;"),
-        Column("included", "boolean", "false when facilitators left it out of the Flash Report"),
-        Column("flash_report_issue", "integer", "The Flash Report it went out in (empty while it waits)"),
-        *_times("shared_at", "When it was shared"),
+    fields: tuple[Field[FlashRecord], ...] = (
+        field("resource_id", "integer", "Blether's number for the item (not a person's id)", lambda i: i.id),
+        field(
+            "shared_by",
+            "string",
+            "The sharer's pseudonym",
+            lambda i: alias(i.author_id) if i.author_id is not None else None,
+        ),
+        field("url", "string", "The link shared", lambda i: i.url, identifying=True),
+        field("title", "string", "The title the sharer gave (free text)", lambda i: i.title or None, identifying=True),
+        field(
+            "note",
+            "string",
+            "The sharer's note (free text; empty after the retention period)",
+            lambda i: i.note or None,
+            identifying=True,
+        ),
+        field("tags", "string", "Tags, separated by ;", lambda i: ";".join(i.tags) or None),
+        field("included", "boolean", "false when facilitators left it out of the Flash Report", lambda i: i.included),
+        field(
+            "flash_report_issue",
+            "integer",
+            "The Flash Report it went out in (empty while it waits)",
+            lambda i: i.issue_number,
+        ),
+        *_times("shared_at", "When it was shared", lambda i: i.created_at, cohort.zone),
     )
-    zone = cohort.zone
-    rows = tuple(
-        (
-            item.id,
-            alias(item.author_id) if item.author_id is not None else None,
-            item.url,
-            item.title or None,
-            item.note or None,
-            ";".join(item.tags) or None,
-            item.included,
-            item.issue_number,
-            _stamp(item.created_at),
-            _local(item.created_at, zone),
-        )
-        for item in cohort.items(ItemKind.RESOURCE)
-    )
-    return Table(ExportKind.RESOURCES, "One row per shared resource", columns, rows)
+    return Table.of(ExportKind.RESOURCES, "One row per shared resource", fields, cohort.items(ItemKind.RESOURCE))
 
 
 def stories_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
     """Return one row per story of change whose author currently consents to the evaluation."""
-    columns = (
-        Column("story_id", "integer", "Blether's number for the story (not a person's id)"),
-        PSEUDONYM,
-        Column("story_text", "string", "The story, verbatim (empty after the retention period)", identifying=True),
-        Column("credit_by_name", "boolean", "Whether the author asked to be named when it is published"),
-        Column("included", "boolean", "false when facilitators left it out of the Flash Report"),
-        Column("flash_report_issue", "integer", "The Flash Report it went out in (empty while it waits)"),
-        *_times("shared_at", "When it was shared"),
+    fields: tuple[Field[FlashRecord], ...] = (
+        field("story_id", "integer", "Blether's number for the story (not a person's id)", lambda i: i.id),
+        PSEUDONYM.of(lambda i: alias(i.author_id) if i.author_id is not None else None),
+        field(
+            "story_text",
+            "string",
+            "The story, verbatim (empty after the retention period)",
+            lambda i: i.text or None,
+            identifying=True,
+        ),
+        field(
+            "credit_by_name",
+            "boolean",
+            "Whether the author asked to be named when it is published",
+            lambda i: i.credit_by_name,
+        ),
+        field("included", "boolean", "false when facilitators left it out of the Flash Report", lambda i: i.included),
+        field(
+            "flash_report_issue",
+            "integer",
+            "The Flash Report it went out in (empty while it waits)",
+            lambda i: i.issue_number,
+        ),
+        *_times("shared_at", "When it was shared", lambda i: i.created_at, cohort.zone),
     )
-    zone = cohort.zone
-    rows = tuple(
-        (
-            item.id,
-            alias(item.author_id),
-            item.text or None,
-            item.credit_by_name,
-            item.included,
-            item.issue_number,
-            _stamp(item.created_at),
-            _local(item.created_at, zone),
-        )
+    stories = [
+        item
         for item in cohort.items(ItemKind.STORY)
         if item.author_id is not None and cohort.consents(item.author_id, ConsentPurpose.EVALUATION)
-    )
-    return Table(ExportKind.STORIES, "One row per story of change (consenting authors only)", columns, rows)
+    ]
+    return Table.of(ExportKind.STORIES, "One row per story of change (consenting authors only)", fields, stories)
 
 
 ORDER = (

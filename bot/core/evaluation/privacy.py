@@ -1,5 +1,6 @@
 """The /privacy notice: what Blether keeps, why, for how long, who sees it, and how to see, change or erase it."""
 
+from bot.core.messages import Text, italic, lines, strong, text
 from bot.core.programme.domain import DEFAULT_RETENTION_MONTHS, Programme
 
 PRIVACY_LIMIT = 4000
@@ -10,39 +11,66 @@ def _months(count: int) -> str:
     return f"{count} month" + ("" if count == 1 else "s")
 
 
-def privacy_notice(programme: Programme | None) -> str:
-    """Return the privacy notice in plain words (Discord markdown, ≤ 4,000 characters)."""
+def privacy_notice(programme: Programme | None) -> Text:
+    """Return the privacy notice in plain words (rich text; ≤ 4,000 characters once written for Discord)."""
     months = programme.retention_months if programme is not None else DEFAULT_RETENTION_MONTHS
-    return f"""**What Blether keeps about you**
-• Your profile from /join: the community you name, the kind of area you live in and your role — each optional.
-• Your consent answers (evaluation, quotes, interview), with every change and the consent text you answered.
-• Sessions you said you'd attend, and whether you want reminders by direct message.
-• Your reflections after sessions: ratings and what you wrote.
-• Your attendance: check-ins, time spent in the session's voice channel, or a facilitator marking you present.
-• What you share for the Flash Report: resources, stories of change, and messages of yours that people nominate.
-Blether does not keep your messages in general, and the evaluation never gets your Discord name or id.
-
-**Why**
-To run the programme: reminders, reflection polls, attendance and the monthly Flash Report. With your consent,
-the evaluation team also uses your reflections and stories to learn what difference the programme makes.
-
-**Who sees it**
-• Facilitators see attendance lists and reflection results (counts, ratings, and quotes you allowed).
-• The evaluation team gets pseudonymised files: you appear only as a code like P-3f2a9c0b1d4e. Your reflections
-and stories are included only while your evaluation consent is "yes".
-• Quotes appear in reports only if you agreed to quotes *and* ticked "you may quote" on that reflection.
-• Reports never show counts of fewer than 5 people.
-• Flash Reports are posted in the server for everyone in it.
-
-**How long**
-Free text (what you wrote in reflections, stories, notes on resources) is deleted {_months(months)} after the
-programme's last session. Ratings and attendance counts are kept for the evaluation. If you leave the server you
-are marked inactive; use /me delete to have everything removed.
-
-**Your choices**
-• **/me data** — get a file of everything Blether holds about you.
-• **/me consent** — see or change what you agreed to; a change applies to every export made from then on.
-• **/me delete** — erase everything Blether holds about you here. It cannot be undone. Your words are also removed
-from published Flash Reports (marked "removed at the person's request"). Files already sent to the evaluators
-before that can't be recalled by Blether; ask a facilitator to tell them.
-"""
+    return text("\n\n").join(
+        [
+            lines(
+                strong("What Blether keeps about you"),
+                "• Your profile from /join: the community you name, the kind of area you live in and your role — "
+                "each optional.",
+                "• Your consent answers (evaluation, quotes, interview), with every change and the consent text you "
+                "answered.",
+                "• Sessions you said you'd attend, and whether you want reminders by direct message.",
+                "• Your reflections after sessions: ratings and what you wrote.",
+                "• Your attendance: check-ins, time spent in the session's voice channel, or a facilitator marking "
+                "you present.",
+                "• What you share for the Flash Report: resources, stories of change, and messages of yours that "
+                "people nominate.",
+                "Blether does not keep your messages in general, and the evaluation never gets your Discord name "
+                "or id.",
+            ),
+            lines(
+                strong("Why"),
+                "To run the programme: reminders, reflection polls, attendance and the monthly Flash Report. With "
+                "your consent, the evaluation team also uses your reflections and stories to learn what difference "
+                "the programme makes.",
+            ),
+            lines(
+                strong("Who sees it"),
+                "• Facilitators see attendance lists and reflection results (counts, ratings, and quotes you allowed).",
+                "• The evaluation team gets pseudonymised files: you appear only as a code like P-3f2a9c0b1d4e. Your "
+                'reflections and stories are included only while your evaluation consent is "yes".',
+                text(
+                    "• Quotes appear in reports only if you agreed to quotes ",
+                    italic("and"),
+                    ' ticked "you may quote" on that reflection.',
+                ),
+                "• Reports never show counts of fewer than 5 people.",
+                "• Flash Reports are posted in the server for everyone in it.",
+            ),
+            lines(
+                strong("How long"),
+                f"Free text (what you wrote in reflections, stories, notes on resources) is deleted {_months(months)} "
+                "after the programme's last session. Ratings and attendance counts are kept for the evaluation. If "
+                "you leave the server you are marked inactive; use /me delete to have everything removed.",
+            ),
+            lines(
+                strong("Your choices"),
+                text("• ", strong("/me data"), " — get a file of everything Blether holds about you."),
+                text(
+                    "• ",
+                    strong("/me consent"),
+                    " — see or change what you agreed to; a change applies to every export made from then on.",
+                ),
+                text(
+                    "• ",
+                    strong("/me delete"),
+                    " — erase everything Blether holds about you here. It cannot be undone. Your words are also "
+                    'removed from published Flash Reports (marked "removed at the person\'s request"). Files already '
+                    "sent to the evaluators before that can't be recalled by Blether; ask a facilitator to tell them.",
+                ),
+            ),
+        ]
+    )

@@ -2,7 +2,7 @@
 
 Every count of people goes through figures.suppress (rates and means through suppress_rate / suppress_mean),
 so no renderer shows 1–4 of anything about people. User-written text (session titles, community names, quotes)
-is sanitised for embeds (bot.core.text) and HTML-escaped for the report.
+is cleaned and kept literal in the embeds' rich text (each adapter escapes it) and HTML-escaped for the report.
 """
 
 import base64
@@ -26,8 +26,8 @@ from bot.core.evaluation.figures import (
     suppress_median,
     suppress_rate,
 )
-from bot.core.messages import Embed, EmbedField
-from bot.core.text import sanitise_inline
+from bot.core.messages import Embed, EmbedField, Text, clip, fit, lines, markup_size, strong, text
+from bot.core.text import one_line
 
 COLOUR = 0x2E6F95
 TITLE_LIMIT = 256
@@ -44,12 +44,12 @@ SMALL_NUMBERS_NOTE = (
 
 
 def embed_length(embed: Embed) -> int:
-    """Return the characters Discord counts against its 6,000 per message."""
+    """Return an upper bound of the characters Discord counts against its 6,000 per message (after markup)."""
     return (
-        len(embed.title or "")
-        + len(embed.description or "")
-        + len(embed.footer or "")
-        + sum(len(f.name) + len(f.value) for f in embed.fields)
+        markup_size(embed.title)
+        + markup_size(embed.description)
+        + markup_size(embed.footer)
+        + sum(markup_size(f.name) + markup_size(f.value) for f in embed.fields)
     )
 
 
@@ -82,10 +82,6 @@ def _tally_lines(tallies: Sequence[Tally], *, people: bool = True, skip_zero: bo
     return "\n".join(lines) or "None yet"
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 # -- embeds ------------------------------------------------------------------------------------------------------
 
 
@@ -98,29 +94,44 @@ def _session_line(s: SessionFigures) -> str:
 
 
 def _session_name(s: SessionFigures) -> str:
-    return _clip(f"Session {s.number} · {sanitise_inline(s.title, 200)}", FIELD_NAME_LIMIT)
+    return clip(f"Session {s.number} · {one_line(s.title, 200)}", FIELD_NAME_LIMIT)
 
 
 def _quote_lines(quotes: Sequence[Quote], limit: int) -> str:
-    lines = [f"“{sanitise_inline(q.text, 300)}” — Session {q.session_number}" for q in quotes[:MAX_QUOTES]]
-    return _clip("\n\n".join(lines), limit)
+    shown = [f"“{one_line(q.text, 300)}” — Session {q.session_number}" for q in quotes[:MAX_QUOTES]]
+    return fit("\n\n".join(shown), limit)
+
+
+def _figure(label: str, value: str) -> Text:
+    return text(strong(label), " ", value)
 
 
 def _programme_embeds(f: ProgrammeFigures) -> list[Embed]:
     footer = f"{SMALL_NUMBERS_NOTE} Generated {_when(f.generated_at, f.timezone)}."
-    overview = "\n".join(
-        [
-            f"**Participants registered:** {suppress(f.participants_registered)} "
-            f"({suppress(f.participants_active)} active)",
-            f"**Communities represented:** {f.communities_count}",
-            f"**Sessions held:** {f.sessions_held} of {f.sessions_planned} planned"
+    overview = lines(
+        _figure(
+            "Participants registered:",
+            f"{suppress(f.participants_registered)} ({suppress(f.participants_active)} active)",
+        ),
+        _figure("Communities represented:", str(f.communities_count)),
+        _figure(
+            "Sessions held:",
+            f"{f.sessions_held} of {f.sessions_planned} planned"
             + (f" ({f.sessions_cancelled} cancelled)" if f.sessions_cancelled else ""),
-            f"**Median attendance:** {suppress_median(f.median_attendance)}",
-            f"**Reflections:** {suppress(f.reflections_total)} · mean rating "
-            f"{suppress_mean(f.mean_rating, f.ratings_count)} from {suppress(f.ratings_count)} consented ratings",
-            f"**Flash Reports published:** {f.flash_reports_published} · **Resources shared:** "
-            f"{f.resources_shared} · **Stories of change:** {f.stories_of_change}",
-        ]
+        ),
+        _figure("Median attendance:", suppress_median(f.median_attendance)),
+        _figure(
+            "Reflections:",
+            f"{suppress(f.reflections_total)} · mean rating {suppress_mean(f.mean_rating, f.ratings_count)} "
+            f"from {suppress(f.ratings_count)} consented ratings",
+        ),
+        text(" · ").join(
+            [
+                _figure("Flash Reports published:", str(f.flash_reports_published)),
+                _figure("Resources shared:", str(f.resources_shared)),
+                _figure("Stories of change:", str(f.stories_of_change)),
+            ]
+        ),
     )
     group_lines = _tally_lines(f.communities_by_group, people=False)
     fields = [
@@ -164,7 +175,8 @@ def _fit(embeds: list[Embed], footer: str) -> list[Embed]:
     embeds = [e for e in embeds if e.title != "In their words"]
     embeds[-1] = _with_footer(embeds[-1], footer)
     dropped = 0
-    while (total() > MESSAGE_EMBED_CHARS - 80 or len(embeds) > EMBEDS_PER_MESSAGE) and len(embeds) > 1:
+    room = MESSAGE_EMBED_CHARS - 80 - markup_size(footer)  # the footer may move to a new last embed, with a note
+    while (total() > room or len(embeds) > EMBEDS_PER_MESSAGE) and len(embeds) > 1:
         last = embeds[-1]
         if len(last.fields) <= 1:
             embeds.pop()
@@ -179,7 +191,7 @@ def _fit(embeds: list[Embed], footer: str) -> list[Embed]:
 
 
 def _session_embeds(s: SessionFigures) -> list[Embed]:
-    title = _clip(f"Session {s.number}: {sanitise_inline(s.title, 200)}", TITLE_LIMIT)
+    title = clip(f"Session {s.number}: {one_line(s.title, 200)}", TITLE_LIMIT)
     when = _when(s.starts_at, s.timezone)
     if s.cancelled:
         status = "This session was cancelled."

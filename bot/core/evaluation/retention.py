@@ -20,34 +20,23 @@ import calendar
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
-from bot.core.delivery.domain import DeliveryHandler, NewDelivery
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.evaluation.deliveries import sweep_delivery
 from bot.core.flash.domain import FlashRedaction
 from bot.core.flash.service import redact_free_text
 from bot.core.programme.domain import Programme, Session
 from bot.core.programme.repository import SqlProgrammeRepository, SqlSessionRepository
 from bot.core.reflections.repository import SqlReflectionRepository
-from bot.core.storage.database import Database, UnitOfWork
+from bot.core.storage.database import Database
 from bot.core.storage.state import SqlAuditRepository
 
 log = logging.getLogger(__name__)
 
 RETENTION_ACTION = "retention_sweep"
 SWEEP_AT = time(3, 30)
-
-
-class EvaluationDispatcher(Protocol):
-    """The parts of bot.core.delivery.dispatcher.Dispatcher the evaluation uses."""
-
-    def register(self, kind: str, handler: DeliveryHandler) -> None: ...
-
-    async def schedule(self, uow: UnitOfWork, new: NewDelivery) -> object: ...
-
-    def wake(self, at: datetime | None = None) -> None: ...
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -119,7 +108,7 @@ class RetentionSweeper:
         self,
         database: Database,
         clock: Clock,
-        dispatcher: EvaluationDispatcher,
+        dispatcher: DeliveryScheduler,
     ) -> None:
         self._database = database
         self._clock = clock

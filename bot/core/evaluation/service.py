@@ -10,6 +10,7 @@ from datetime import datetime
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.errors import NotConfiguredError
 from bot.core.evaluation.errors import WrongServerError
 from bot.core.evaluation.exports import ExportFormat, ExportKind, ExportResult, build_files
@@ -19,7 +20,7 @@ from bot.core.evaluation.pseudonyms import check_export_key
 from bot.core.evaluation.render import report_summary_embeds
 from bot.core.evaluation.report import ProgrammeReport, report_from_cohort
 from bot.core.evaluation.repository import load_cohort
-from bot.core.evaluation.retention import EvaluationDispatcher, RetentionSweeper
+from bot.core.evaluation.retention import RetentionSweeper
 from bot.core.evaluation.rights import (
     ErasureReport,
     collect_personal_data,
@@ -29,7 +30,7 @@ from bot.core.evaluation.rights import (
     record_erasure,
 )
 from bot.core.flash.service import FlashService
-from bot.core.messages import Embed, FileAttachment
+from bot.core.messages import Embed, FileAttachment, Text
 from bot.core.programme.errors import SessionNotFoundError
 from bot.core.programme.permissions import require_facilitator
 from bot.core.programme.repository import SqlProgrammeRepository
@@ -57,7 +58,7 @@ class EvaluationService:
         clock: Clock,
         *,
         flash: FlashService | None = None,
-        dispatcher: EvaluationDispatcher | None = None,
+        dispatcher: DeliveryScheduler | None = None,
         export_key: str = "",
     ) -> None:
         """Build the service; flash (the Flash Report's erase_user) is needed by erase_me, dispatcher by the
@@ -157,7 +158,7 @@ class EvaluationService:
 
     # -- data rights -------------------------------------------------------------------------------------------
 
-    async def privacy(self, guild_id: int) -> str:
+    async def privacy(self, guild_id: int) -> Text:
         """Return the /privacy notice for a server (its retention period; defaults before setup)."""
         async with self._database.unit_of_work() as uow:
             programme = await uow.repo(SqlProgrammeRepository).get(guild_id)

@@ -10,13 +10,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.core.messages import Button, ButtonStyle, Embed, EmbedField, OutboundMessage
+from bot.core.messages import (
+    Button,
+    ButtonStyle,
+    Embed,
+    EmbedField,
+    OutboundMessage,
+    RichText,
+    Text,
+    text_from_data,
+    text_to_data,
+)
+from bot.core.reflections.domain import SessionRecap
 
 STORY_REDACTED = "(This story was removed after the programme's data retention period.)"
 """What a published Flash Report shows instead of a story whose text passed the retention period."""
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+"""2: messages hold rich text (spans as data). Version 1 held Discord markup; such messages are rendered again."""
 MIN_RATINGS = 5
 MAX_QUOTES = 3
+_QUOTE_MARKS = "“”\"'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +56,32 @@ class Recap:
     def shows_rating(self) -> bool:
         """Tell whether enough people rated the session for the average to be shown."""
         return self.average_rating is not None and self.rating_count >= MIN_RATINGS
+
+
+def unquote(shown: str) -> str:
+    """Return a reflections quote without its quotation marks (quotes are literal text, never escaped)."""
+    text = shown.strip()
+    if len(text) >= 2 and text[0] in _QUOTE_MARKS and text[-1] in _QUOTE_MARKS:
+        text = text[1:-1]
+    return text
+
+
+def recap_from_reflections(source: SessionRecap) -> Recap:
+    """Convert the reflections feature's session recap into the Flash Report's Recap."""
+    authors = tuple(source.quoted_user_ids)
+    quotes = tuple(
+        RecapQuote(unquote(text), authors[index] if index < len(authors) else None)
+        for index, text in enumerate(source.quotes)
+    )
+    return Recap(
+        session_number=source.session_number or None,
+        session_title=source.session_title,
+        attendance=source.attendance_count,
+        reflections=source.reflections_count,
+        rating_count=source.rating_count,
+        average_rating=source.average_rating,
+        quotes=quotes,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +157,8 @@ class IssueContent:
     stories: tuple[StoryEntry, ...] = ()
     welcome_count: int = 0
     removals: tuple[Removal, ...] = ()
+    posted_limit: int | None = None
+    """How many entries the Discord messages show (None: all); the rest are in /flash archive issue:<number>."""
 
     @property
     def title(self) -> str:
@@ -128,6 +169,56 @@ class IssueContent:
     def is_empty(self) -> bool:
         """Tell whether nobody shared anything for this issue."""
         return not (self.resources or self.nominations or self.stories)
+
+    def _entries(self) -> list[ResourceEntry | NominationEntry | StoryEntry]:
+        return [*self.resources, *self.nominations, *self.stories]
+
+    def posted_ids(self) -> frozenset[int]:
+        """Return the item ids the posted messages show: all, or posted_limit of them shared fairly.
+
+        Fair means one entry from each person before anyone's second (oldest first within each round), so a
+        flood from one person cannot push everyone else out of the posted issue.
+        """
+        entries = self._entries()
+        if self.posted_limit is None or len(entries) <= self.posted_limit:
+            return frozenset(e.item_id for e in entries)
+        seen: dict[int, int] = {}
+        ranked = []
+        for entry in sorted(entries, key=lambda e: e.item_id):
+            if entry.author_id is None:
+                rank = 0
+            else:
+                rank = seen.get(entry.author_id, 0)
+                seen[entry.author_id] = rank + 1
+            ranked.append((rank, entry.item_id))
+        return frozenset(item_id for _, item_id in sorted(ranked)[: max(0, self.posted_limit)])
+
+    def posted(self) -> "IssueContent":
+        """Return the content the Discord messages show (every entry when there is no cap or it is not reached)."""
+        shown = self.posted_ids()
+        if len(shown) == len(self._entries()):
+            return self
+        return dataclasses.replace(
+            self,
+            resources=tuple(r for r in self.resources if r.item_id in shown),
+            nominations=tuple(n for n in self.nominations if n.item_id in shown),
+            stories=tuple(s for s in self.stories if s.item_id in shown),
+        )
+
+    def archive_only(self) -> "IssueContent":
+        """Return the entries the posted messages leave out, in the issue's order (none without a cap)."""
+        shown = self.posted_ids()
+        return dataclasses.replace(
+            self,
+            resources=tuple(r for r in self.resources if r.item_id not in shown),
+            nominations=tuple(n for n in self.nominations if n.item_id not in shown),
+            stories=tuple(s for s in self.stories if s.item_id not in shown),
+        )
+
+    @property
+    def archive_only_count(self) -> int:
+        """Count the entries listed only by /flash archive (beyond the posted messages)."""
+        return len(self._entries()) - len(self.posted_ids())
 
     def without_text_of(self, item_ids: set[int], *, quotes_too: bool) -> "IssueContent":
         """Return this content without the free text of the items in item_ids (and its recap quotes if quotes_too)."""
@@ -220,6 +311,7 @@ class IssueContent:
             stories=tuple(StoryEntry(**s) for s in data.get("stories", ())),
             welcome_count=int(data.get("welcome_count", 0)),
             removals=tuple(Removal(int(r["count"]), _time(r["on"])) for r in data.get("removals", ())),
+            posted_limit=None if data.get("posted_limit") is None else int(data["posted_limit"]),
         )
 
 
@@ -231,6 +323,8 @@ def _time(value: str) -> datetime:
 
 
 def _encode(value: Any) -> Any:
+    if isinstance(value, Text):
+        return {"rich": text_to_data(value)}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, datetime):
@@ -247,26 +341,35 @@ def _encode(value: Any) -> Any:
 def message_to_json(message: OutboundMessage) -> dict[str, Any]:
     """Return a rendered message as JSON-ready data (attachments are never part of an issue)."""
     return {
-        "content": message.content,
+        "content": _encode(message.content),
         "embeds": [_encode(e) for e in message.embeds],
         "buttons": [_encode(b) for b in message.buttons],
     }
+
+
+def _rich(value: Any) -> RichText | None:
+    if isinstance(value, Mapping) and "rich" in value:
+        return text_from_data(value["rich"])
+    return None if value is None else str(value)
 
 
 def message_from_json(data: Mapping[str, Any]) -> OutboundMessage:
     """Read a message written by message_to_json."""
     embeds = []
     for e in data.get("embeds", ()):
-        fields = tuple(EmbedField(f["name"], f["value"], bool(f.get("inline", False))) for f in e.get("fields", ()))
+        fields = tuple(
+            EmbedField(_rich(f["name"]) or "", _rich(f["value"]) or "", bool(f.get("inline", False)))
+            for f in e.get("fields", ())
+        )
         stamp = e.get("timestamp")
         embeds.append(
             Embed(
-                title=e.get("title"),
-                description=e.get("description"),
+                title=_rich(e.get("title")),
+                description=_rich(e.get("description")),
                 url=e.get("url"),
                 colour=e.get("colour"),
                 fields=fields,
-                footer=e.get("footer"),
+                footer=_rich(e.get("footer")),
                 timestamp=_time(stamp) if stamp else None,
             )
         )
@@ -281,7 +384,7 @@ def message_from_json(data: Mapping[str, Any]) -> OutboundMessage:
         )
         for b in data.get("buttons", ())
     )
-    return OutboundMessage(content=data.get("content"), embeds=tuple(embeds), buttons=buttons)
+    return OutboundMessage(content=_rich(data.get("content")), embeds=tuple(embeds), buttons=buttons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,8 +404,10 @@ class Snapshot:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Snapshot":
-        """Read a snapshot written by to_json."""
-        return cls(
-            IssueContent.from_json(data["content"]),
-            tuple(message_from_json(m) for m in data.get("messages", ())),
-        )
+        """Read a snapshot written by to_json (a version 1 snapshot's messages are rendered again from its content)."""
+        content = IssueContent.from_json(data["content"])
+        if int(data.get("version", 1)) < 2:
+            from bot.core.flash.render import render_issue  # here: render imports this module
+
+            return cls(content, tuple(render_issue(content)))
+        return cls(content, tuple(message_from_json(m) for m in data.get("messages", ())))

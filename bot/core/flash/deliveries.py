@@ -32,11 +32,13 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from bot.core.clock import Clock
-from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped, NewDelivery
+from bot.core.delivery.domain import Delivery, DeliverySkipped, NewDelivery
 from bot.core.delivery.idempotent import post_once
+from bot.core.delivery.keys import delivery_key
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.flash.content import Snapshot
 from bot.core.flash.domain import PUBLISH_GRACE, Issue, IssueStatus
 from bot.core.flash.render import render_draft, render_issue
@@ -62,22 +64,22 @@ def issue_target(issue_id: int) -> str:
 
 def draft_key(issue_id: int, slot: datetime) -> str:
     """Return the dedupe key of an issue's draft for one scheduled date."""
-    return f"flash:draft:{issue_id}:{int(slot.timestamp())}"
+    return delivery_key("flash", "draft", issue_id, slot)
 
 
 def publish_key(issue_id: int, slot: datetime) -> str:
     """Return the dedupe key of an issue's publication at one scheduled date."""
-    return f"flash:publish:{issue_id}:{int(slot.timestamp())}"
+    return delivery_key("flash", "publish", issue_id, slot)
 
 
 def publish_now_prefix(issue_id: int) -> str:
     """Return the start of every "publish now" key of an issue."""
-    return f"flash:publish:{issue_id}:now:"
+    return delivery_key("flash", "publish", issue_id, "now") + ":"
 
 
 def publish_now_key(issue_id: int, now: datetime) -> str:
     """Return the dedupe key of a "publish now" made at now (a double click in one second is one request)."""
-    return f"{publish_now_prefix(issue_id)}{int(now.timestamp())}"
+    return delivery_key("flash", "publish", issue_id, "now", now)
 
 
 def draft_delivery(issue: Issue, slot: datetime, draft_at: datetime) -> NewDelivery:
@@ -116,7 +118,7 @@ def amend_delivery(issue: Issue, removals: int, now: datetime) -> NewDelivery:
         guild_id=issue.guild_id,
         kind=AMEND_KIND,
         target=f"{issue_target(issue.id)}:amend",  # never cancelled by re-planning
-        dedupe_key=f"flash:amend:{issue.id}:{removals}",
+        dedupe_key=delivery_key("flash", "amend", issue.id, removals),
         due_at=now,
         deliver_before=now + PUBLISH_GRACE,
         payload={"issue_id": issue.id, "summary": f"update of Flash Report #{issue.number}"},
@@ -126,14 +128,6 @@ def amend_delivery(issue: Issue, removals: int, now: datetime) -> NewDelivery:
 REMOVED_PART = OutboundMessage(
     embeds=(Embed(description="This part of the Flash Report was removed at a participant's request."),)
 )
-
-
-class HandlerRegistry(Protocol):
-    """Where handlers are registered (bot.core.delivery.dispatcher.Dispatcher fits)."""
-
-    def register(self, kind: str, handler: DeliveryHandler) -> None:
-        """Use handler for every delivery of kind."""
-        ...
 
 
 def _slot(delivery: Delivery) -> datetime | None:
@@ -195,7 +189,7 @@ class FlashDeliveries:
                 raise DeliverySkipped(f"{issue.title} is already {issue.status.value}")
             if (slot := _slot(delivery)) is not None and issue.scheduled_for != slot:
                 raise DeliverySkipped(f"{issue.title} was moved to another date")
-            programme = await self._planner.programmes.programme(issue.guild_id)
+            programme = await self._planner.programme(issue.guild_id)
             channel_id = programme.facilitator_channel_id if programme is not None else None
             if channel_id is None:
                 raise PermanentSendError(
@@ -204,7 +198,11 @@ class FlashDeliveries:
                 )
             compiled = await self._planner.compile(uow, issue, now=now)
         messages = render_draft(
-            compiled.content, issue_id=issue.id, publish_at=issue.scheduled_for, withheld=compiled.withheld
+            compiled.content,
+            issue_id=issue.id,
+            publish_at=issue.scheduled_for,
+            withheld=compiled.withheld,
+            held=compiled.held,
         )
         posted = await self._post_parts(channel_id, messages, delivery)
         log.info("Posted the draft of %s (guild %s) in %d parts", issue.title, issue.guild_id, len(posted))
@@ -235,7 +233,7 @@ class FlashDeliveries:
     async def _freeze(self, uow: UnitOfWork, issue: Issue, delivery: Delivery, now: datetime) -> Issue:
         if (slot := _slot(delivery)) is not None and issue.scheduled_for != slot:
             raise DeliverySkipped(f"{issue.title} was moved to another date")
-        programme = await self._planner.programmes.programme(issue.guild_id)
+        programme = await self._planner.programme(issue.guild_id)
         channel_id = programme.flash_reports_channel_id if programme is not None else None
         if channel_id is None:
             raise PermanentSendError(
@@ -294,7 +292,7 @@ class FlashDeliveries:
 
 
 def register(
-    dispatcher: HandlerRegistry, *, database: Database, clock: Clock, sender: Sender, planner: "IssuePlanner"
+    dispatcher: DeliveryScheduler, *, database: Database, clock: Clock, sender: Sender, planner: "IssuePlanner"
 ) -> FlashDeliveries:
     """Register the three handlers (kinds flash_draft, flash_publish, flash_amend); return the handlers' owner."""
     deliveries = FlashDeliveries(database, clock, sender, planner)

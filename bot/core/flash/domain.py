@@ -6,7 +6,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from bot.core.flash.content import Snapshot
-from bot.core.messages import Embed, OutboundMessage
+from bot.core.messages import Embed, OutboundMessage, Text
 
 TITLE_LIMIT = 150
 NOTE_LIMIT = 500
@@ -21,6 +21,16 @@ MAX_LEAD_HOURS = 14 * 24
 PUBLISH_GRACE = timedelta(days=3)
 """How late a scheduled publication may still go out (e.g. after the bot was offline)."""
 PAGE_SIZE = 10
+MAX_ITEM_ID = 2**31 - 1
+"""Item and issue ids are 32-bit on PostgreSQL; a larger id (typed or forged) names nothing."""
+DEFAULT_PER_PERSON_PER_DAY = 10
+"""How many items (shares, stories and nominations together) one person may add per day, unless changed."""
+MIN_PER_PERSON_PER_DAY = 1
+MAX_PER_PERSON_PER_DAY = 100
+DEFAULT_ISSUE_SIZE = 40
+"""How many items a published issue shows in Discord; the rest are listed by /flash archive issue:<number>."""
+MIN_ISSUE_SIZE = 5
+MAX_ISSUE_SIZE = 200
 
 DEFAULT_INTRO = (
     "Welcome to this month's Flash Report: a look back at our last session, what is coming up next, and the "
@@ -37,10 +47,16 @@ class ItemKind(StrEnum):
 
 
 class ItemState(StrEnum):
-    """Whether facilitators want an item in the next issue (items start included)."""
+    """Whether an item goes into the next issue.
+
+    Items start included. Excluded items are left out (and consumed by the next issue). Held items belong to
+    someone who left the server: they wait, unpublished and not consumed, until a facilitator includes or
+    excludes them.
+    """
 
     INCLUDED = "included"
     EXCLUDED = "excluded"
+    HELD = "held"
 
 
 class IssueStatus(StrEnum):
@@ -170,6 +186,29 @@ class ItemsPage:
     pages: int
     total: int
     unquotable_ids: frozenset[int] = frozenset()
+    kind: ItemKind | None = None
+    held: int = 0
+    """How many items (on every page) are held because their author left the server."""
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """What a bulk include/exclude did: how many items changed, and the page to show afterwards (if any)."""
+
+    state: ItemState
+    changed: int
+    page: ItemsPage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FlashLimits:
+    """A server's flood limits as they apply now (is_default_* tells whether facilitators left the default)."""
+
+    per_person_per_day: int
+    issue_size: int
+    timezone: str
+    is_default_per_person: bool = True
+    is_default_issue_size: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +282,8 @@ class IssueSummary:
     nominations: int
     stories: int
     removals: int
+    archive_only: int = 0
+    """Entries that did not fit the posted messages (the issue size cap): listed by /flash archive issue:."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +294,22 @@ class ArchivePage:
     page: int
     pages: int
     total: int
+
+
+@dataclass(frozen=True, slots=True)
+class IssueArchivePage:
+    """One page of what a published issue holds beyond its posted messages (the issue size cap).
+
+    text is rich text whose markup size fits an embed description (4,096 characters); it is empty when everything
+    was posted.
+    """
+
+    issue: Issue
+    text: Text
+    page: int
+    pages: int
+    archive_only: int
+    posted: int
 
 
 @dataclass(frozen=True, slots=True)

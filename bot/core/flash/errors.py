@@ -3,11 +3,11 @@
 from datetime import datetime
 
 from bot.core.errors import ClosedError, ConflictError, NotConfiguredError, NotFoundError, ValidationError
+from bot.core.messages import Time, TimeStyle, text
 
 # Shared with the programme feature ("The title is 180 characters long; the limit is 150…"); re-exported here.
 from bot.core.programme.errors import MissingValueError as MissingValueError
 from bot.core.programme.errors import TextTooLongError as TextTooLongError
-from bot.core.text import discord_timestamp
 
 
 class InvalidUrlError(ValidationError):
@@ -44,8 +44,13 @@ class DuplicateResourceError(ConflictError):
             else " — it is already on the list for the next Flash Report"
         )
         super().__init__(
-            f"That link was already shared by {first_sharer} on {discord_timestamp(shared_at, 'f')}"
-            f" ({discord_timestamp(shared_at, 'R')}){where}. Thank you all the same!"
+            text(
+                f"That link was already shared by {first_sharer} on ",
+                Time(shared_at, TimeStyle.SHORT),
+                " (",
+                Time(shared_at, TimeStyle.RELATIVE),
+                f"){where}. Thank you all the same!",
+            )
         )
         self.url = url
         self.first_sharer = first_sharer
@@ -118,8 +123,8 @@ class IssueNotDraftError(ClosedError):
     """The issue is being published or already out, so it cannot change."""
 
     def __init__(self, number: int, published_at: datetime | None) -> None:
-        when = f" on {discord_timestamp(published_at, 'f')}" if published_at is not None else ""
-        super().__init__(f"Flash Report #{number} is already published{when} (or going out right now).")
+        when = text(" on ", Time(published_at, TimeStyle.SHORT)) if published_at is not None else text()
+        super().__init__(text(f"Flash Report #{number} is already published", when, " (or going out right now)."))
 
 
 class StoryNotEditableError(ValidationError):
@@ -147,3 +152,41 @@ class FlashChannelMissingError(NotConfiguredError):
 
     def __init__(self, which: str) -> None:
         super().__init__(f"No {which} channel is set. A facilitator can choose one with /programme setup.")
+
+
+class DailyLimitError(ConflictError):
+    """A person reached the server's per-person daily limit; nothing of this request was stored."""
+
+    def __init__(self, limit: int, timezone: str, resets_at: datetime) -> None:
+        things = "item" if limit == 1 else "items"
+        super().__init__(
+            text(
+                f"Thank you for sharing so much! You have added {limit} {things} to the Flash Report today, which is "
+                "as many as one person can add in a day here, so this one was not saved. The count starts again at "
+                f"midnight {timezone} time, ",
+                Time(resets_at, TimeStyle.TIME),
+                " (",
+                Time(resets_at, TimeStyle.RELATIVE),
+                "); shares, stories and nominated messages count together.",
+            )
+        )
+        self.limit = limit
+        self.timezone = timezone
+        self.resets_at = resets_at
+
+
+class InvalidLimitError(ValidationError):
+    """A flood limit outside its allowed range."""
+
+    def __init__(self, what: str, value: object, low: int, high: int) -> None:
+        shown = str(value)[:20]
+        super().__init__(f"{what} must be a whole number from {low} to {high}; {shown} is outside that range.")
+
+
+class PageChangedError(ConflictError):
+    """A page button refers to more items than a page holds (a stale or forged button); nothing changed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "That page of /flash items has changed since it was shown. Nothing was changed; run /flash items again."
+        )

@@ -13,9 +13,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.delivery.domain import NewDelivery
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.delivery.repository import SqlDeliveryRepository
+from bot.core.errors import NotFoundError
 from bot.core.flash.cadence import Cadence, parse_cadence
-from bot.core.flash.content import MAX_QUOTES, IssueContent, NextSession, NominationEntry, ResourceEntry, StoryEntry
+from bot.core.flash.content import (
+    MAX_QUOTES,
+    IssueContent,
+    NextSession,
+    NominationEntry,
+    Recap,
+    ResourceEntry,
+    StoryEntry,
+    recap_from_reflections,
+)
 from bot.core.flash.deliveries import (
     draft_delivery,
     issue_target,
@@ -24,17 +35,13 @@ from bot.core.flash.deliveries import (
     publish_now_key,
     publish_now_prefix,
 )
-from bot.core.flash.domain import FlashItem, Issue, ItemKind, ItemState
-from bot.core.flash.ports import (
-    QUOTE_PURPOSE,
-    ConsentSource,
-    DeliveryScheduler,
-    ParticipantSource,
-    ProgrammeSource,
-    RecapSource,
-)
+from bot.core.flash.domain import DEFAULT_ISSUE_SIZE, DEFAULT_PER_PERSON_PER_DAY, FlashItem, Issue, ItemKind, ItemState
 from bot.core.flash.repository import SqlFlashIssueRepository, SqlFlashItemRepository, SqlFlashSettingsRepository
-from bot.core.programme.domain import DEFAULT_TIMEZONE, Programme
+from bot.core.participants.domain import ConsentPurpose
+from bot.core.participants.service import ParticipantService
+from bot.core.programme.domain import DEFAULT_TIMEZONE, Programme, Session
+from bot.core.programme.service import ProgrammeService
+from bot.core.reflections.service import ReflectionService
 from bot.core.storage.database import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -52,11 +59,24 @@ class Plan:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Compiled:
-    """An issue's content as it stands, the items it consumes when frozen, and stories held back for consent."""
+    """An issue's content as it stands, the items it consumes when frozen, and what waits.
+
+    withheld: stories waiting for their author's quote consent; held: items of people who left the server,
+    waiting for a facilitator's review. Neither is consumed.
+    """
 
     content: IssueContent
     consumed_ids: tuple[int, ...]
     withheld: int
+    held: int = 0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Limits:
+    """A server's flood limits in force (defaults filled in)."""
+
+    per_person_per_day: int
+    issue_size: int
 
 
 class IssuePlanner:
@@ -65,22 +85,74 @@ class IssuePlanner:
     def __init__(
         self,
         *,
-        programmes: ProgrammeSource,
-        recaps: RecapSource,
-        consent: ConsentSource,
-        participants: ParticipantSource,
+        programmes: ProgrammeService,
+        reflections: ReflectionService,
+        participants: ParticipantService,
         deliveries: DeliveryScheduler,
     ) -> None:
-        self.programmes = programmes
-        self._recaps = recaps
-        self._consent = consent
+        self._programmes = programmes
+        self._reflections = reflections
         self._participants = participants
         self._deliveries = deliveries
 
+    @staticmethod
+    def limits_from(stored: tuple[int | None, int | None]) -> Limits:
+        """Fill Blether's defaults into the limits a server stored (None: default)."""
+        per_person, issue_size = stored
+        return Limits(
+            per_person_per_day=DEFAULT_PER_PERSON_PER_DAY if per_person is None else per_person,
+            issue_size=DEFAULT_ISSUE_SIZE if issue_size is None else issue_size,
+        )
+
+    async def limits(self, uow: UnitOfWork, guild_id: int) -> Limits:
+        """Return the server's flood limits in force."""
+        return self.limits_from(await uow.repo(SqlFlashSettingsRepository).limits(guild_id))
+
+    # -- what other features know, read through their services ----------------------------------------------
+
+    async def programme(self, guild_id: int) -> Programme | None:
+        """Return the server's programme (time zone, channels, facilitator role), or None before setup."""
+        return await self._programmes.get_programme(guild_id)
+
+    async def _sessions(self, guild_id: int) -> list[Session]:
+        # A programme has a dozen sessions: filtering them in memory is fine.
+        return [
+            s for s in await self._programmes.list_sessions(guild_id, include_cancelled=False) if not s.is_cancelled
+        ]
+
+    async def last_session(self, guild_id: int, before: datetime) -> Session | None:
+        """Return the latest session that is not cancelled and ended at or before before, or None."""
+        done = [s for s in await self._sessions(guild_id) if s.ends_at <= before]
+        return max(done, key=lambda s: s.ends_at, default=None)
+
+    async def next_session(self, guild_id: int, after: datetime) -> Session | None:
+        """Return the earliest session that is not cancelled and starts after after, or None."""
+        later = [s for s in await self._sessions(guild_id) if s.starts_at > after]
+        return min(later, key=lambda s: s.starts_at, default=None)
+
+    async def session_recap(self, guild_id: int, session_id: int) -> Recap | None:
+        """Return a session's figures and consented quotes from the reflections feature (None: unknown session)."""
+        try:
+            found = await self._reflections.session_recap(guild_id, session_id)
+        except NotFoundError:
+            return None
+        return recap_from_reflections(found)
+
+    async def quotable(self, guild_id: int) -> frozenset[int]:
+        """Return who agreed to be quoted in digests."""
+        return frozenset(await self._participants.consenting_users(guild_id, ConsentPurpose.QUOTE))
+
+    async def has_left(self, guild_id: int, user_id: int) -> bool:
+        """Tell whether user_id is a participant marked inactive: they left the server (False when unknown)."""
+        found = await self._participants.get_participant(guild_id, user_id)
+        return found is not None and not found.active
+
     async def zone(self, guild_id: int, programme: Programme | None = None) -> ZoneInfo:
         """Return the programme's time zone (Europe/London before the programme is set up)."""
-        programme = programme or await self.programmes.programme(guild_id)
+        programme = programme or await self.programme(guild_id)
         return programme.zone if programme is not None else ZoneInfo(DEFAULT_TIMEZONE)
+
+    # -- the draft issue -----------------------------------------------------------------------------------------
 
     async def ensure_draft(self, uow: UnitOfWork, guild_id: int, *, now: datetime) -> Issue:
         """Return the server's draft issue, starting the next one when there is none."""
@@ -159,18 +231,16 @@ class IssuePlanner:
         """Schedule any other flash delivery in the caller's unit of work."""
         await self._deliveries.schedule(uow, new)
 
-    async def quotable(self, guild_id: int) -> frozenset[int]:
-        """Return who agreed to be quoted in digests."""
-        return frozenset(await self._consent.consenting_users(guild_id, QUOTE_PURPOSE))
-
     async def compile(self, uow: UnitOfWork, issue: Issue, *, now: datetime) -> Compiled:
         """Build the issue's content from what waits for it now, plus the programme's figures and sessions.
 
         Stories appear only when their author consents to be quoted (else they wait); nominated excerpts
-        are shown only with their author's consent. Excluded items are consumed by the issue without showing.
+        are shown only with their author's consent. Excluded items are consumed by the issue without showing;
+        held items (their author left the server) wait for a facilitator. The content records the server's
+        issue size, so the posted messages show at most that many entries (the rest: /flash archive).
         """
         guild_id = issue.guild_id
-        programme = await self.programmes.programme(guild_id)
+        programme = await self.programme(guild_id)
         zone = await self.zone(guild_id, programme)
         items = await uow.repo(SqlFlashItemRepository).pending(guild_id)
         quotable = await self.quotable(guild_id)
@@ -178,23 +248,25 @@ class IssuePlanner:
         nominations: list[NominationEntry] = []
         stories: list[StoryEntry] = []
         consumed: list[int] = []
-        withheld = 0
+        withheld = held = 0
         for item in items:
             if item.state is ItemState.EXCLUDED:
                 consumed.append(item.id)
+            elif item.state is ItemState.HELD:
+                held += 1
             elif item.kind is ItemKind.STORY and item.author_id not in quotable:
                 withheld += 1
             else:
                 consumed.append(item.id)
                 self._add_entry(item, quotable, resources, nominations, stories)
         recap = None
-        last = await self.programmes.last_session(guild_id, now)
+        last = await self.last_session(guild_id, now)
         if last is not None and (issue.period_start is None or last.ends_at > issue.period_start):
-            found = await self._recaps.session_recap(guild_id, last.id)
+            found = await self.session_recap(guild_id, last.id)
             if found is not None:
                 quotes = tuple(q for q in found.quotes if q.text.strip())[:MAX_QUOTES]
                 recap = dataclasses.replace(found, session_number=last.number, session_title=last.title, quotes=quotes)
-        upcoming = await self.programmes.next_session(guild_id, now)
+        upcoming = await self.next_session(guild_id, now)
         next_session = None
         if upcoming is not None:
             next_session = NextSession(
@@ -218,8 +290,9 @@ class IssuePlanner:
             nominations=tuple(nominations),
             stories=tuple(stories),
             welcome_count=max(0, welcome),
+            posted_limit=(await self.limits(uow, guild_id)).issue_size,
         )
-        return Compiled(content, tuple(consumed), withheld)
+        return Compiled(content, tuple(consumed), withheld, held)
 
     @staticmethod
     def _add_entry(

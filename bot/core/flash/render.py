@@ -1,11 +1,12 @@
-"""Render a Flash Report for Discord: embeds and messages that meet every Discord limit by construction.
+"""Render a Flash Report as platform-free messages that meet every Discord limit by construction.
 
 Layout: the issue becomes sections (header, last session, next session, resources per tag, nominations,
 stories); each section's entries fill embed descriptions (≤ 4,096), split between entries, then at line
 breaks, then between words; embeds fill messages (≤ 10 embeds, ≤ 6,000 characters in all, leaving room for
-the footer and a delivery marker). User text goes through safetext (escaped, no pings, real link addresses,
-shortened only at whitespace) with a budget per piece, so no single entry can outgrow a description and no
-link is ever cut.
+the footer and a delivery marker). Sizes are counted with markup_size, an upper bound of the length once an
+adapter has escaped the text, so no adapter has to cut anything. User text goes through safetext (cleaned,
+real link addresses as links, shortened only at whitespace; never escaped) with a budget per piece, so no
+single entry can outgrow a description and no link is ever cut.
 """
 
 from collections import defaultdict
@@ -18,10 +19,29 @@ from zoneinfo import ZoneInfo
 from bot.core.flash import ids
 from bot.core.flash.content import IssueContent, NextSession, NominationEntry, Recap, ResourceEntry, StoryEntry
 from bot.core.flash.domain import FlashItem, ItemKind, ItemsPage, ItemState
-from bot.core.flash.safetext import discord_text
+from bot.core.flash.safetext import rich_text
 from bot.core.flash.urls import defuse_link
-from bot.core.messages import Button, ButtonStyle, Embed, OutboundMessage
-from bot.core.text import discord_timestamp
+from bot.core.messages import (
+    Button,
+    ButtonStyle,
+    Embed,
+    Link,
+    OutboundMessage,
+    Span,
+    Text,
+    Time,
+    TimeStyle,
+    channel,
+    clip,
+    code,
+    fit,
+    italic,
+    lines,
+    markup_size,
+    quote,
+    strong,
+    text,
+)
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -50,13 +70,9 @@ OTHER_TAG = ""
 
 
 def embed_length(embed: Embed) -> int:
-    """Return how many characters Discord counts towards the 6,000 per message for this embed."""
-    size = len(embed.title or "") + len(embed.description or "") + len(embed.footer or "")
-    return size + sum(len(f.name) + len(f.value) for f in embed.fields)
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    """Return an upper bound of the characters an embed counts towards a message's 6,000, once written with markup."""
+    size = markup_size(embed.title) + markup_size(embed.description) + markup_size(embed.footer)
+    return size + sum(markup_size(f.name) + markup_size(f.value) for f in embed.fields)
 
 
 # -- entries -----------------------------------------------------------------------------------------
@@ -66,79 +82,81 @@ def _site(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
-def _credit(name: str) -> str:
-    return discord_text(name, NAME_BUDGET) or "a participant"
+def _credit(name: str) -> Text:
+    return rich_text(name, NAME_BUDGET) or text("a participant")
 
 
 def _tag_line(tags: Iterable[str]) -> str:
     return " ".join(f"#{t}" for t in tags)
 
 
-def resource_entry(entry: ResourceEntry) -> str:
+def _link(url: str) -> Link:
+    address = defuse_link(url)
+    return Link(address, address)
+
+
+def _meta(tags: str, meta: Text) -> Text:
+    return text(tags, " · ", italic(meta)) if tags else text(italic(meta))
+
+
+def resource_entry(entry: ResourceEntry) -> Text:
     """Render one shared resource: bold title, its full address, the note, tags and who shared it."""
-    title = discord_text(entry.title, TITLE_BUDGET) or discord_text(_site(entry.url), TITLE_BUDGET)
-    lines = [f"**{title}**", defuse_link(entry.url)]
-    note = discord_text(entry.note, NOTE_BUDGET)
-    if note:
-        lines.append(note)
-    meta = f"shared by {_credit(entry.credit)}"
-    tags = _tag_line(entry.tags)
-    lines.append(f"{tags} · _{meta}_" if tags else f"_{meta}_")
-    return "\n".join(lines)
+    title = rich_text(entry.title, TITLE_BUDGET) or rich_text(_site(entry.url), TITLE_BUDGET)
+    return lines(
+        strong(title),
+        _link(entry.url),
+        rich_text(entry.note, NOTE_BUDGET),
+        _meta(_tag_line(entry.tags), text("shared by ", _credit(entry.credit))),
+    )
 
 
-def nomination_entry(entry: NominationEntry) -> str:
+def nomination_entry(entry: NominationEntry) -> Text:
     """Render one nominated message: its title or link, an excerpt when its author agreed, and a jump link."""
-    head = discord_text(entry.title, TITLE_BUDGET)
+    head = rich_text(entry.title, TITLE_BUDGET)
     if not head and entry.link:
-        head = discord_text(_site(entry.link), TITLE_BUDGET)
-    lines = [f"**{head or 'From our conversations'}**"]
-    if entry.link:
-        lines.append(defuse_link(entry.link))
-    excerpt = discord_text(entry.excerpt, EXCERPT_BUDGET)
-    if excerpt:
-        lines.append(f"> {excerpt}")
-    note = discord_text(entry.note, NOTE_BUDGET)
-    if note:
-        lines.append(note)
+        head = rich_text(_site(entry.link), TITLE_BUDGET)
+    excerpt = rich_text(entry.excerpt, EXCERPT_BUDGET)
     tags = _tag_line(entry.tags)
-    jump = f"[Go to the conversation]({entry.jump_url})"
-    lines.append(f"{tags} · {jump}" if tags else jump)
-    return "\n".join(lines)
+    jump = Link("Go to the conversation", entry.jump_url)
+    return lines(
+        strong(head or "From our conversations"),
+        _link(entry.link) if entry.link else None,
+        quote(excerpt) if excerpt else None,
+        rich_text(entry.note, NOTE_BUDGET),
+        text(tags, " · ", jump) if tags else text(jump),
+    )
 
 
-def story_entry(entry: StoryEntry) -> str:
+def story_entry(entry: StoryEntry) -> Text:
     """Render one story of change as a quotation, credited by name only when its author asked."""
-    text = discord_text(entry.text, STORY_BUDGET, block=True)
-    quoted = "\n".join(f"> {line}" if line else ">" for line in text.split("\n"))
-    who = _credit(entry.credit) if entry.credit else "a participant"
-    return f"{quoted}\n— {who}"
+    who = _credit(entry.credit) if entry.credit else text("a participant")
+    return text(quote(rich_text(entry.text, STORY_BUDGET, block=True)), "\n— ", who)
 
 
-def _recap_block(recap: Recap) -> list[str]:
-    name = discord_text(recap.session_title, TITLE_BUDGET)
-    heading = f"Session {recap.session_number}: {name}" if recap.session_number is not None else name
+def _recap_block(recap: Recap) -> list[Text]:
+    name = rich_text(recap.session_title, TITLE_BUDGET)
+    heading = text(f"Session {recap.session_number}: ", name) if recap.session_number is not None else name
     facts = [f"👥 {recap.attendance} took part", f"💬 {recap.reflections} reflection{'s' * (recap.reflections != 1)}"]
     if recap.shows_rating and recap.average_rating is not None:
         facts.append(f"⭐ {recap.average_rating:.1f} / 5 from {recap.rating_count} ratings")
-    blocks = [f"**{heading}**\n" + " · ".join(facts) if heading else " · ".join(facts)]
-    blocks += [f"> “{discord_text(q.text, QUOTE_BUDGET)}”" for q in recap.quotes if q.text.strip()]
+    blocks = [lines(strong(heading), " · ".join(facts)) if heading else text(" · ".join(facts))]
+    blocks += [text(quote("“", rich_text(q.text, QUOTE_BUDGET), "”")) for q in recap.quotes if q.text.strip()]
     return blocks
 
 
-def _location(session: NextSession) -> str:
+def _location(session: NextSession) -> Text:
     if session.location_kind == "url" and session.location_url:
-        return f"📍 {defuse_link(session.location_url)}"
+        return text("📍 ", _link(session.location_url))
     if session.location_kind in ("voice", "stage") and session.location_channel_id:
-        return f"📍 <#{session.location_channel_id}>"
-    return "📍 Location to follow"
+        return text("📍 ", channel(session.location_channel_id))
+    return text("📍 Location to follow")
 
 
-def _next_block(session: NextSession) -> str:
-    name = discord_text(session.title, TITLE_BUDGET)
-    heading = f"Session {session.number}: {name}" if session.number is not None else name
-    when = f"🗓️ {discord_timestamp(session.starts_at, 'F')} ({discord_timestamp(session.starts_at, 'R')})"
-    return "\n".join(line for line in (f"**{heading}**" if heading else "", when, _location(session)) if line)
+def _next_block(session: NextSession) -> Text:
+    name = rich_text(session.title, TITLE_BUDGET)
+    heading = text(f"Session {session.number}: ", name) if session.number is not None else name
+    when = text("🗓️ ", Time(session.starts_at), " (", Time(session.starts_at, TimeStyle.RELATIVE), ")")
+    return lines(strong(heading) if heading else None, when, _location(session))
 
 
 def month_label(when: datetime, zone: ZoneInfo) -> str:
@@ -152,9 +170,11 @@ def long_date(when: datetime, zone: ZoneInfo) -> str:
     return f"{local.day} {local:%B %Y}"
 
 
-def _removal_lines(content: IssueContent, zone: ZoneInfo) -> list[str]:
+def _removal_lines(content: IssueContent, zone: ZoneInfo) -> list[Text]:
     return [
-        f"_{r.count} item{'s' * (r.count != 1)} removed at the person's request on {long_date(r.on, zone)}._"
+        text(
+            italic(f"{r.count} item{'s' * (r.count != 1)} removed at the person's request on {long_date(r.on, zone)}.")
+        )
         for r in content.removals
     ]
 
@@ -165,7 +185,7 @@ def _removal_lines(content: IssueContent, zone: ZoneInfo) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class _Section:
     title: str
-    blocks: tuple[str, ...]
+    blocks: tuple[Text, ...]
 
 
 def resource_groups(resources: Sequence[ResourceEntry]) -> list[tuple[str, list[ResourceEntry]]]:
@@ -176,14 +196,24 @@ def resource_groups(resources: Sequence[ResourceEntry]) -> list[tuple[str, list[
     return sorted(groups.items(), key=lambda pair: (pair[0] == OTHER_TAG, pair[0]))
 
 
+def more_line(number: int, count: int) -> Text:
+    """Say how many entries of issue number are listed only in the archive, and the command that lists them."""
+    things = "item" if count == 1 else "items"
+    return text(f"…and {count} more {things} in ", code(f"/flash archive issue:{number}"), ".")
+
+
 def _sections(content: IssueContent) -> list[_Section]:
+    more = content.archive_only_count
+    content = content.posted()
     zone = ZoneInfo(content.timezone)
-    header = [discord_text(content.intro, INTRO_BUDGET, block=True)]
+    header = [rich_text(content.intro, INTRO_BUDGET, block=True)]
     if content.welcome_count > 0:
         people = "person" if content.welcome_count == 1 else "people"
-        header.append(f"👋 A warm welcome to the {content.welcome_count} {people} who joined since the last issue!")
+        header.append(
+            text(f"👋 A warm welcome to the {content.welcome_count} {people} who joined since the last issue!")
+        )
     if content.is_empty:
-        header.append("Nothing was shared for this issue. Add a useful resource for the next one with /share.")
+        header.append(text("Nothing was shared for this issue. Add a useful resource for the next one with /share."))
     header += _removal_lines(content, zone)
     sections = [_Section(f"{content.title} · {month_label(content.compiled_at, zone)}", tuple(b for b in header if b))]
     if content.recap is not None:
@@ -199,71 +229,110 @@ def _sections(content: IssueContent) -> list[_Section]:
         )
     if content.stories:
         sections.append(_Section("Stories of change", tuple(story_entry(s) for s in content.stories)))
+    if more:
+        sections.append(_Section("More in the archive", (more_line(content.number, more),)))
     return sections
+
+
+def archive_pages(content: IssueContent, *, budget: int = DESCRIPTION_MAX - 200) -> list[Text]:
+    """Return the entries the posted messages left out, as rich text packed into pages of markup size ≤ budget.
+
+    Each section's heading comes before its first entry on a page; an entry never straddles two pages unless it
+    alone is longer than a page (then it is split at line breaks or between words, links kept whole).
+    """
+    pages: list[Text] = []
+    current: Text | None = None
+    heading = ""
+    for title, block in _entry_blocks(content.archive_only()):
+        for piece in split_rich(block, budget - 110):
+            head = text(strong(clip(title, 100)), "\n") if title != heading or current is None else text()
+            candidate = text(current, "\n\n", head, piece) if current is not None else text(head, piece)
+            if current is not None and markup_size(candidate) > budget:
+                pages.append(current)
+                candidate = text(strong(clip(title, 100)), "\n", piece)
+            current, heading = candidate, title
+    if current is not None:
+        pages.append(current)
+    return pages
+
+
+def _entry_blocks(content: IssueContent) -> list[tuple[str, Text]]:
+    """Return (section title, rich entry) for every entry of content, in publication order."""
+    blocks: list[tuple[str, Text]] = []
+    for tag, entries in resource_groups(content.resources):
+        title = f"Resources · #{tag}" if tag else "More resources"
+        blocks += [(title, resource_entry(e)) for e in entries]
+    blocks += [("Nominated from our conversations", nomination_entry(n)) for n in content.nominations]
+    blocks += [("Stories of change", story_entry(s)) for s in content.stories]
+    return blocks
 
 
 # -- splitting ---------------------------------------------------------------------------------------------
 
 
-def _split_words(line: str, limit: int) -> list[str]:
-    chunks: list[str] = []
-    current = ""
-    for word in line.split(" "):
-        while len(word) > limit:  # one "word" longer than a whole description: only non-link text gets here
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(word[:limit])
-            word = word[limit:]
-        candidate = f"{current} {word}" if current else word
-        if len(candidate) > limit:
+def _line_pieces(block: Text) -> list[list[Span]]:
+    """Split rich text into lines at the line breaks of its plain spans (styled runs stay whole)."""
+    found: list[list[Span]] = [[]]
+    for span in block.spans:
+        if not isinstance(span, str):
+            found[-1].append(span)
+            continue
+        first, *rest = span.split("\n")
+        if first:
+            found[-1].append(first)
+        for part in rest:
+            found.append([part] if part else [])
+    return found
+
+
+def _pack(pieces: list[Text], separator: str, limit: int) -> list[Text]:
+    chunks: list[Text] = []
+    current: Text | None = None
+    for piece in pieces:
+        candidate = text(current, separator, piece) if current is not None else piece
+        if current is not None and markup_size(candidate) > limit:
             chunks.append(current)
-            current = word
+            current = piece
         else:
             current = candidate
-    if current:
+    if current is not None:
         chunks.append(current)
     return chunks
 
 
-def split_text(text: str, limit: int) -> list[str]:
-    """Split text into chunks of ≤ limit characters at line breaks, else between words."""
-    if len(text) <= limit:
-        return [text]
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        pieces = [line] if len(line) <= limit else _split_words(line, limit)
-        for piece in pieces:
-            candidate = f"{current}\n{piece}" if current else piece
-            if len(candidate) > limit:
-                if current:
-                    chunks.append(current)
-                current = piece
-            else:
-                current = candidate
-    if current:
-        chunks.append(current)
-    return [c for c in chunks if c.strip()]
+def _split_line(line: Text, limit: int) -> list[Text]:
+    words: list[Text] = []
+    for span in line.spans:
+        if not isinstance(span, str):
+            words.append(text(span))
+            continue
+        for word in span.split(" "):
+            while markup_size(word) > limit:  # one "word" longer than a whole description: plain text only
+                cut = limit // 2
+                words.append(text(word[:cut]))
+                word = word[cut:]
+            words.append(text(word))
+    return _pack([w for w in words if w.spans], " ", limit)
+
+
+def split_rich(block: Text, limit: int) -> list[Text]:
+    """Split rich text into chunks whose markup size is ≤ limit, at line breaks, else between words."""
+    if markup_size(block) <= limit:
+        return [block]
+    pieces: list[Text] = []
+    for line in _line_pieces(block):
+        rich = Text(tuple(line))
+        pieces += [rich] if markup_size(rich) <= limit else _split_line(rich, limit)
+    return [chunk for chunk in _pack(pieces, "\n", limit) if chunk.plain().strip()]
 
 
 def _section_embeds(section: _Section, colour: int) -> list[Embed]:
-    descriptions: list[str] = []
-    current = ""
-    for block in section.blocks:
-        for piece in split_text(block, DESCRIPTION_MAX):
-            candidate = f"{current}\n\n{piece}" if current else piece
-            if len(candidate) > DESCRIPTION_MAX:
-                descriptions.append(current)
-                current = piece
-            else:
-                current = candidate
-    if current:
-        descriptions.append(current)
+    pieces = [piece for block in section.blocks if block for piece in split_rich(block, DESCRIPTION_MAX)]
+    descriptions = _pack(pieces, "\n\n", DESCRIPTION_MAX)
     embeds = []
-    for index, description in enumerate(descriptions or [""]):
+    for index, description in enumerate(descriptions or [None]):
         title = section.title if index == 0 else f"{section.title} (continued)"
-        embeds.append(Embed(title=_clip(title, TITLE_MAX), description=description or None, colour=colour))
+        embeds.append(Embed(title=clip(title, TITLE_MAX), description=description or None, colour=colour))
     return embeds
 
 
@@ -289,7 +358,7 @@ def _with_footers(groups: list[list[Embed]], title: str) -> list[OutboundMessage
     messages = []
     for index, group in enumerate(groups, start=1):
         footer = title if len(groups) == 1 else f"{title} · {index}/{len(groups)}"
-        embeds = (*group[:-1], replace(group[-1], footer=_clip(footer, FOOTER_MAX)))
+        embeds = (*group[:-1], replace(group[-1], footer=clip(footer, FOOTER_MAX)))
         messages.append(OutboundMessage(embeds=embeds))
     return messages
 
@@ -322,20 +391,32 @@ def render_draft(
     issue_id: int,
     publish_at: datetime | None,
     withheld: int = 0,
+    held: int = 0,
 ) -> list[OutboundMessage]:
     """Render the draft for facilitators: a note on when it goes out, the issue, and the buttons."""
     messages = render_issue(content, colour=DRAFT_COLOUR)
     if publish_at is not None:
-        when = f"goes out {discord_timestamp(publish_at, 'F')} ({discord_timestamp(publish_at, 'R')}) unless you act"
+        when = text("goes out ", Time(publish_at), " (", Time(publish_at, TimeStyle.RELATIVE), ") unless you act")
     else:
-        when = "is not scheduled: publish it when you are ready"
-    note = f"📝 **Draft of {content.title}** — it {when}. Edit items with /flash items."
+        when = text("is not scheduled: publish it when you are ready")
+    note = text("📝 ", strong(f"Draft of {content.title}"), " — it ", when, ". Edit items with /flash items.")
+    if content.archive_only_count:
+        note += (
+            f"\nIt holds more than the {content.posted_limit} items a post shows (/flash limits): "
+            f"{content.archive_only_count} will be listed only in /flash archive."
+        )
+    if held:
+        note += (
+            f"\n{held} item{'s' * (held != 1)} from people who left the server "
+            f"{'are' if held != 1 else 'is'} held for review: include or exclude {'them' if held != 1 else 'it'} "
+            "with /flash items."
+        )
     if withheld:
         note += (
             f"\n{withheld} stor{'ies' if withheld != 1 else 'y'} of change will wait until "
             f"{'their authors agree' if withheld != 1 else 'its author agrees'} to be quoted."
         )
-    messages[0] = replace(messages[0], content=_clip(note, CONTENT_MAX))
+    messages[0] = replace(messages[0], content=fit(note, CONTENT_MAX))
     messages[-1] = replace(messages[-1], buttons=draft_buttons(issue_id, can_skip=publish_at is not None))
     return messages
 
@@ -343,10 +424,10 @@ def render_draft(
 def render_share_preview(entry: ResourceEntry) -> Embed:
     """Return how a newly shared resource will appear in the next issue."""
     where = f"Under #{entry.tags[0]}" if entry.tags else "Under More resources"
-    description = f"{where}, it will look like this:\n\n{resource_entry(entry)}"
+    description = text(f"{where}, it will look like this:\n\n", resource_entry(entry))
     return Embed(
         title="Added to the next Flash Report",
-        description=_clip(description, DESCRIPTION_MAX),
+        description=description,
         colour=COLOUR,
         footer="Thank you for sharing!",
     )
@@ -355,29 +436,56 @@ def render_share_preview(entry: ResourceEntry) -> Embed:
 _KIND_ICONS = {ItemKind.RESOURCE: "🔗", ItemKind.NOMINATION: "📌", ItemKind.STORY: "🌱"}
 
 
-def _item_line(item: FlashItem, unquotable: bool) -> str:
-    label = discord_text(item.label, 120)
-    parts = [f"`#{item.id}` {_KIND_ICONS[item.kind]} **{label}**"]
+def _item_line(item: FlashItem, unquotable: bool) -> Text:
+    label = rich_text(item.label, 120)
+    parts: list[Text | str] = [text(code(f"#{item.id}"), f" {_KIND_ICONS[item.kind]} ", strong(label))]
     if item.state is ItemState.EXCLUDED:
         parts.append("excluded")
+    elif item.state is ItemState.HELD:
+        parts.append("⏸️ held: the author left the server")
     if unquotable:
         parts.append("waits for quote consent" if item.kind is ItemKind.STORY else "excerpt hidden (no quote consent)")
     if item.tags:
         parts.append(_tag_line(item.tags))
     if item.kind is not ItemKind.NOMINATION or item.author_name:
-        parts.append(f"by {_credit(item.author_name)}")
-    return " · ".join(parts)
+        parts.append(text("by ", _credit(item.author_name)))
+    return text(" · ").join(parts)
 
 
 def render_items_page(page: ItemsPage) -> Embed:
     """Return one page of /flash items as an embed (ids for include, exclude and edit)."""
     if not page.items:
-        description = "Nothing is collected for the next issue yet."
+        description = text("Nothing is collected for the next issue yet.")
     else:
-        description = "\n".join(_item_line(item, item.id in page.unquotable_ids) for item in page.items)
+        description = text("\n").join(_item_line(item, item.id in page.unquotable_ids) for item in page.items)
+    if page.held:
+        description += (
+            f"\n\n⏸️ {page.held} item{'s' * (page.held != 1)} held for review (their authors left the server): "
+            "they stay out of every issue until you include or exclude them."
+        )
     return Embed(
         title=f"Collected for the next Flash Report ({page.total})",
-        description=_clip(description, DESCRIPTION_MAX),
+        description=description,
         colour=COLOUR,
         footer=f"Page {page.page} of {max(page.pages, 1)}",
     )
+
+
+def render_items_message(page: ItemsPage, *, note: str = "") -> OutboundMessage:
+    """Return /flash items as a message: the page, and "Include page" / "Exclude page" buttons when it has items."""
+    buttons: tuple[Button, ...] = ()
+    if page.items:
+        first, last = page.items[0].id, page.items[-1].id
+        buttons = (
+            Button(
+                "Include page",
+                custom_id=ids.page_id(ids.PageAction.INCLUDE, first, last, page.kind, page.page),
+                style=ButtonStyle.SUCCESS,
+            ),
+            Button(
+                "Exclude page",
+                custom_id=ids.page_id(ids.PageAction.EXCLUDE, first, last, page.kind, page.page),
+                style=ButtonStyle.DANGER,
+            ),
+        )
+    return OutboundMessage(content=clip(note, CONTENT_MAX) or None, embeds=(render_items_page(page),), buttons=buttons)

@@ -9,13 +9,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.flash.content import Snapshot
 from bot.core.flash.domain import FlashItem, FlashRecord, Issue, IssueStatus, ItemKind, ItemState
 from bot.core.storage.dialect import dialect_insert
-from bot.core.storage.models.flash import FlashIssueRow, FlashItemRow, FlashScheduleRow, FlashTagRow
+from bot.core.storage.models.flash import (
+    FlashIssueRow,
+    FlashItemRow,
+    FlashScheduleRow,
+    FlashSettingsRow,
+    FlashTagRow,
+)
 
 
 def _item(row: FlashItemRow) -> FlashItem:
@@ -79,6 +85,20 @@ class NewItem:
     source_message_id: int | None = None
     jump_url: str | None = None
     credit_by_name: bool = False
+    state: ItemState = ItemState.INCLUDED
+
+
+def _added_by(user_id: int) -> ColumnElement[bool]:
+    """Items a person put forward: resources and stories they shared, messages they nominated."""
+    return or_(
+        and_(FlashItemRow.kind != ItemKind.NOMINATION.value, FlashItemRow.author_id == user_id),
+        and_(FlashItemRow.kind == ItemKind.NOMINATION.value, FlashItemRow.nominated_by_id == user_id),
+    )
+
+
+def _of_person(user_id: int) -> ColumnElement[bool]:
+    """Items a person put forward or whose words they are (their messages that others nominated)."""
+    return or_(FlashItemRow.author_id == user_id, FlashItemRow.nominated_by_id == user_id)
 
 
 class SqlFlashItemRepository:
@@ -88,11 +108,11 @@ class SqlFlashItemRepository:
         self._session = session
 
     async def add(self, new: NewItem, *, now: datetime) -> FlashItem:
-        """Store an item (included by default); a clash on (guild, dedupe_key) raises IntegrityError."""
+        """Store an item (included unless new.state says held); a clash on (guild, dedupe_key) raises IntegrityError."""
         row = FlashItemRow(
             guild_id=new.guild_id,
             kind=new.kind.value,
-            state=ItemState.INCLUDED.value,
+            state=ItemState(new.state).value,
             dedupe_key=new.dedupe_key,
             url=new.url,
             title=new.title,
@@ -146,13 +166,58 @@ class SqlFlashItemRepository:
         return items
 
     async def count_pending(
-        self, guild_id: int, *, kind: ItemKind | None = None, created_after: datetime | None = None
+        self,
+        guild_id: int,
+        *,
+        kind: ItemKind | None = None,
+        created_after: datetime | None = None,
+        state: ItemState | None = None,
     ) -> int:
-        """Count the items waiting for the next issue (only those added after created_after, when given)."""
+        """Count the items waiting for the next issue (only those added after created_after, or in state, if given)."""
         stmt = select(func.count(FlashItemRow.id)).where(self._pending(guild_id, kind))
         if created_after is not None:
             stmt = stmt.where(FlashItemRow.created_at > created_after)
+        if state is not None:
+            stmt = stmt.where(FlashItemRow.state == ItemState(state).value)
         return int(await self._session.scalar(stmt) or 0)
+
+    async def count_added_by(self, guild_id: int, user_id: int, *, since: datetime) -> int:
+        """Count the items user_id shared, told or nominated at or after since (published, excluded or held too)."""
+        stmt = select(func.count(FlashItemRow.id)).where(
+            FlashItemRow.guild_id == guild_id, FlashItemRow.created_at >= since, _added_by(user_id)
+        )
+        return int(await self._session.scalar(stmt) or 0)
+
+    async def set_state_of_person(
+        self, guild_id: int, user_id: int, state: ItemState, *, only: Iterable[ItemState] | None = None, now: datetime
+    ) -> int:
+        """Set the state of every waiting item of a person (see _of_person), optionally only from some states."""
+        stmt = update(FlashItemRow).where(
+            self._pending(guild_id, None), _of_person(user_id), FlashItemRow.state != ItemState(state).value
+        )
+        if only is not None:
+            stmt = stmt.where(FlashItemRow.state.in_([ItemState(s).value for s in only]))
+        result = await self._session.execute(stmt.values(state=ItemState(state).value, updated_at=now))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def _in_range(self, guild_id: int, first_id: int, last_id: int, kind: ItemKind | None) -> ColumnElement[bool]:
+        return self._pending(guild_id, kind) & FlashItemRow.id.between(first_id, last_id)
+
+    async def count_in_range(self, guild_id: int, first_id: int, last_id: int, kind: ItemKind | None) -> int:
+        """Count the waiting items (of kind, if given) whose ids lie in first_id..last_id."""
+        stmt = select(func.count(FlashItemRow.id)).where(self._in_range(guild_id, first_id, last_id, kind))
+        return int(await self._session.scalar(stmt) or 0)
+
+    async def set_state_in_range(
+        self, guild_id: int, first_id: int, last_id: int, kind: ItemKind | None, state: ItemState, *, now: datetime
+    ) -> int:
+        """Set the state of the waiting items (of kind) whose ids lie in first_id..last_id; return how many changed."""
+        result = await self._session.execute(
+            update(FlashItemRow)
+            .where(self._in_range(guild_id, first_id, last_id, kind), FlashItemRow.state != ItemState(state).value)
+            .values(state=ItemState(state).value, updated_at=now)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def update(self, guild_id: int, item_id: int, changes: Mapping[str, Any], *, now: datetime) -> FlashItem:
         """Change a waiting item's state, title, body or tags."""
@@ -425,10 +490,41 @@ class SqlFlashIssueRepository:
 
 
 class SqlFlashSettingsRepository:
-    """A server's tag vocabulary and publication cadence."""
+    """A server's tag vocabulary, publication cadence and flood limits."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+
+    async def lock_limits(self, guild_id: int, *, now: datetime) -> tuple[int | None, int | None]:
+        """Lock the server's limits row until the transaction ends (creating it) and return its stored limits.
+
+        An upsert that changes nothing: PostgreSQL locks the row, SQLite takes the write lock, so adds that count
+        what a person added today take turns and each sees what the one before it committed.
+        """
+        stmt = dialect_insert(self._session, FlashSettingsRow).values(guild_id=guild_id, updated_at=now)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["guild_id"], set_={"updated_at": FlashSettingsRow.__table__.c.updated_at}
+        )
+        await self._session.execute(stmt)
+        return await self.limits(guild_id)
+
+    async def limits(self, guild_id: int) -> tuple[int | None, int | None]:
+        """Return the stored (per_person_per_day, issue_size); None means the default."""
+        row = (
+            await self._session.execute(
+                select(FlashSettingsRow.per_person_per_day, FlashSettingsRow.issue_size).where(
+                    FlashSettingsRow.guild_id == guild_id
+                )
+            )
+        ).first()
+        return (None, None) if row is None else (row[0], row[1])
+
+    async def set_limits(self, guild_id: int, changes: Mapping[str, int | None], *, now: datetime) -> None:
+        """Store per_person_per_day and/or issue_size (keys absent from changes are kept)."""
+        values = {k: v for k, v in changes.items() if k in ("per_person_per_day", "issue_size")}
+        stmt = dialect_insert(self._session, FlashSettingsRow).values(guild_id=guild_id, updated_at=now, **values)
+        stmt = stmt.on_conflict_do_update(index_elements=["guild_id"], set_={**values, "updated_at": now})
+        await self._session.execute(stmt)
 
     async def tag_uses(self, guild_id: int) -> dict[str, int]:
         """Return each tag used in the server with its number of uses."""

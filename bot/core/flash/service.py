@@ -9,7 +9,9 @@ import logging
 import math
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
@@ -26,19 +28,27 @@ from bot.core.flash.domain import (
     EXCERPT_LIMIT,
     INTRO_LIMIT,
     JUMP_URL_LIMIT,
+    MAX_ISSUE_SIZE,
+    MAX_ITEM_ID,
     MAX_LEAD_HOURS,
+    MAX_PER_PERSON_PER_DAY,
+    MIN_ISSUE_SIZE,
     MIN_LEAD_HOURS,
+    MIN_PER_PERSON_PER_DAY,
     NAME_LIMIT,
     NOTE_LIMIT,
     PAGE_SIZE,
     STORY_LIMIT,
     TITLE_LIMIT,
     ArchivePage,
+    BulkResult,
     DraftPreview,
     ErasureResult,
     FlashItem,
+    FlashLimits,
     FlashRedaction,
     Issue,
+    IssueArchivePage,
     IssueStatus,
     IssueSummary,
     ItemKind,
@@ -55,9 +65,11 @@ from bot.core.flash.domain import (
     StoryResult,
 )
 from bot.core.flash.errors import (
+    DailyLimitError,
     DuplicateResourceError,
     FlashChannelMissingError,
     InvalidLeadTimeError,
+    InvalidLimitError,
     InvalidUrlError,
     IssueNotDraftError,
     IssueNotFoundError,
@@ -66,24 +78,28 @@ from bot.core.flash.errors import (
     MissingValueError,
     NothingPublishedError,
     NotScheduledError,
+    PageChangedError,
     StoryNotEditableError,
     TextTooLongError,
 )
-from bot.core.flash.planning import IssuePlanner
-from bot.core.flash.render import render_draft, render_issue, render_share_preview
+from bot.core.flash.ids import PageAction, PageButton
+from bot.core.flash.planning import IssuePlanner, Limits
+from bot.core.flash.render import archive_pages, render_draft, render_issue, render_share_preview
 from bot.core.flash.repository import (
     NewItem,
     SqlFlashIssueRepository,
     SqlFlashItemRepository,
     SqlFlashSettingsRepository,
 )
-from bot.core.flash.safetext import discord_text, plain_text, shorten, tidy
+from bot.core.flash.safetext import plain_text, shorten, tidy
 from bot.core.flash.tags import parse_tags, suggest, vocabulary
 from bot.core.flash.urls import first_link, normalise_url
+from bot.core.messages import Text
 from bot.core.programme.domain import Programme
 from bot.core.programme.errors import ProgrammeNotSetUpError
 from bot.core.programme.permissions import is_facilitator, require_facilitator
 from bot.core.storage.database import Database, UnitOfWork
+from bot.core.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +121,28 @@ def _name(actor_or_name: Actor | str) -> str:
     return tidy(name)[:NAME_LIMIT]
 
 
+def local_day(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """Return the start of now's day in zone and the start of the next one, in UTC (midnight to midnight local)."""
+    today = now.astimezone(zone).date()
+    start = datetime.combine(today, time(0), tzinfo=zone)
+    following = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone)
+    return start.astimezone(UTC), following.astimezone(UTC)
+
+
+def _limit_value(value: object, what: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidLimitError(what, value, low, high)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class _Quota:
+    """Whom the daily limit applies to, and how the day is counted (computed before the transaction)."""
+
+    user_id: int
+    zone: ZoneInfo
+
+
 class FlashService:
     """The Flash Report: collecting, curating, scheduling, publishing, reading and erasing."""
 
@@ -116,7 +154,7 @@ class FlashService:
     # -- helpers ---------------------------------------------------------------------------------------------
 
     async def _programme(self, guild_id: int) -> Programme | None:
-        return await self._planner.programmes.programme(guild_id)
+        return await self._planner.programme(guild_id)
 
     async def _facilitator(self, actor: Actor, action: str) -> Programme | None:
         programme = await self._programme(actor.guild_id)
@@ -130,6 +168,8 @@ class FlashService:
         return issue
 
     async def _item(self, uow: UnitOfWork, actor: Actor, item_id: int) -> FlashItem:
+        if not 0 < item_id <= MAX_ITEM_ID:
+            raise ItemNotFoundError(item_id)
         item = await uow.repo(SqlFlashItemRepository).get(actor.guild_id, item_id)
         if item is None:
             raise ItemNotFoundError(item_id)
@@ -140,6 +180,47 @@ class FlashService:
 
     # -- collecting ------------------------------------------------------------------------------------------
 
+    async def _quota(self, actor: Actor) -> _Quota | None:
+        """Return how actor's daily limit is counted, or None for facilitators (they are not limited)."""
+        programme = await self._programme(actor.guild_id)
+        if is_facilitator(programme, actor):
+            return None
+        return _Quota(actor.user_id, await self._planner.zone(actor.guild_id, programme))
+
+    async def _add(self, uow: UnitOfWork, new: NewItem, quota: _Quota | None) -> tuple[FlashItem, bool]:
+        """Add an item unless one with its dedupe key exists; return the stored one and whether it is new.
+
+        The server's limits row is locked first, so adds take turns: the count of what a person added today
+        always includes an add that committed a moment ago. A known item is returned without counting.
+
+        Raises:
+            DailyLimitError: quota's person already added the day's allowance (nothing is stored).
+        """
+        now = self._clock.now()
+        items = uow.repo(SqlFlashItemRepository)
+        stored = await uow.repo(SqlFlashSettingsRepository).lock_limits(new.guild_id, now=now)
+        if new.dedupe_key is not None:
+            existing = await items.get_by_key(new.guild_id, new.dedupe_key)
+            if existing is not None:
+                return existing, False
+        if quota is not None:
+            await self._check_quota(uow, new.guild_id, quota, self._planner.limits_from(stored), now)
+        try:
+            async with uow.session.begin_nested():
+                return await items.add(new, now=now), True
+        except IntegrityError:  # someone added the same a moment ago
+            existing = await items.get_by_key(new.guild_id, new.dedupe_key) if new.dedupe_key else None
+            if existing is None:
+                raise
+            return existing, False
+
+    async def _check_quota(self, uow: UnitOfWork, guild_id: int, quota: _Quota, limits: Limits, now: datetime) -> None:
+        start, following = local_day(now, quota.zone)
+        added = await uow.repo(SqlFlashItemRepository).count_added_by(guild_id, quota.user_id, since=start)
+        if added >= limits.per_person_per_day:
+            log.info("Daily Flash Report limit reached in guild %s (%d items)", guild_id, added)
+            raise DailyLimitError(limits.per_person_per_day, quota.zone.key, following)
+
     async def share_resource(
         self, actor: Actor, url: str, title: str = "", note: str = "", tags: str | Sequence[str] | None = None
     ) -> ShareResult:
@@ -148,11 +229,13 @@ class FlashService:
         Raises:
             InvalidUrlError, TextTooLongError, InvalidTagError, TooManyTagsError: bad input (nothing stored).
             DuplicateResourceError: the link was shared before in this server (names who and when).
+            DailyLimitError: the person already added the day's allowance (nothing stored).
         """
         normal = normalise_url(url)
         clean_title = _text(title, "title", TITLE_LIMIT)
         clean_note = _text(note, "note", NOTE_LIMIT)
         clean_tags = parse_tags(tags)
+        quota = await self._quota(actor)
         now = self._clock.now()
         new = NewItem(
             guild_id=actor.guild_id,
@@ -166,7 +249,7 @@ class FlashService:
             tags=clean_tags,
         )
         async with self._database.unit_of_work() as uow:
-            item, created = await self._add_unique(uow, new)
+            item, created = await self._add(uow, new, quota)
             if not created:
                 raise await self._duplicate(uow, item)
             await uow.repo(SqlFlashSettingsRepository).use_tags(actor.guild_id, clean_tags, now=now)
@@ -175,28 +258,12 @@ class FlashService:
         entry = ResourceEntry(item.id, normal, clean_title, clean_note, clean_tags, item.author_name, actor.user_id)
         return ShareResult(item, render_share_preview(entry))
 
-    async def _add_unique(self, uow: UnitOfWork, new: NewItem) -> tuple[FlashItem, bool]:
-        """Add an item unless one with its dedupe key exists; return the stored one and whether it is new."""
-        items = uow.repo(SqlFlashItemRepository)
-        assert new.dedupe_key is not None
-        existing = await items.get_by_key(new.guild_id, new.dedupe_key)
-        if existing is not None:
-            return existing, False
-        try:
-            async with uow.session.begin_nested():
-                return await items.add(new, now=self._clock.now()), True
-        except IntegrityError:  # someone added the same a moment ago
-            existing = await items.get_by_key(new.guild_id, new.dedupe_key)
-            if existing is None:
-                raise
-            return existing, False
-
     async def _duplicate(self, uow: UnitOfWork, first: FlashItem) -> DuplicateResourceError:
         number = None
         if first.issue_id is not None:
             issue = await uow.repo(SqlFlashIssueRepository).get(first.issue_id)
             number = issue.number if issue is not None else None
-        sharer = discord_text(first.author_name, NAME_LIMIT) or "someone"
+        sharer = one_line(first.author_name, NAME_LIMIT) or "someone"
         return DuplicateResourceError(first.url or "", sharer, first.created_at, number)
 
     async def suggest_tags(self, guild_id: int, text: str) -> list[str]:
@@ -206,13 +273,18 @@ class FlashService:
         return suggest(text, vocabulary(used))
 
     async def nominate_message(self, actor: Actor, message: MessageRef) -> NominationResult:
-        """Add a chat message to the next issue ("Add to Flash Report"); the same message twice is one item."""
+        """Add a chat message to the next issue ("Add to Flash Report"); the same message twice is one item.
+
+        A message whose author has left the server is held for a facilitator's review. Nominations count towards
+        the nominator's daily limit (facilitators have none).
+        """
         if message.guild_id != actor.guild_id:
             raise PermissionDeniedError("Only messages from this server can go into its Flash Report.")
         jump = (message.jump_url or "").strip()
         if len(jump) > JUMP_URL_LIMIT or not _JUMP_URL.match(jump):
             raise InvalidUrlError("I couldn't make a link back to that message, so it was not added.")
         content = plain_text(message.content)
+        left = await self._planner.has_left(actor.guild_id, message.author_id)
         new = NewItem(
             guild_id=actor.guild_id,
             kind=ItemKind.NOMINATION,
@@ -225,9 +297,11 @@ class FlashService:
             source_channel_id=message.channel_id,
             source_message_id=message.message_id,
             jump_url=jump,
+            state=ItemState.HELD if left else ItemState.INCLUDED,
         )
+        quota = await self._quota(actor)
         async with self._database.unit_of_work() as uow:
-            item, created = await self._add_unique(uow, new)
+            item, created = await self._add(uow, new, quota)
             await uow.commit()
         return NominationResult(item, created)
 
@@ -238,7 +312,7 @@ class FlashService:
         return await self.nominate_message(actor, message)
 
     async def share_story(self, actor: Actor, text: str, *, credit_by_name: bool = False) -> StoryResult:
-        """Keep a story of change for the next issue.
+        """Keep a story of change for the next issue (it counts towards the daily limit).
 
         It appears only while its author consents to being quoted, and with their name only if credit_by_name.
         """
@@ -251,11 +325,70 @@ class FlashService:
             body=story,
             credit_by_name=credit_by_name,
         )
+        quota = await self._quota(actor)
         async with self._database.unit_of_work() as uow:
-            item = await uow.repo(SqlFlashItemRepository).add(new, now=self._clock.now())
+            item, _ = await self._add(uow, new, quota)
             await uow.commit()
         will_appear = actor.user_id in await self._planner.quotable(actor.guild_id)
         return StoryResult(item, will_appear)
+
+    async def member_left(self, guild_id: int, user_id: int) -> int:
+        """Hold the waiting items of someone who left the server (theirs, or nominated by them); return how many.
+
+        Held items are not published and not consumed by an issue until a facilitator includes or excludes them.
+        """
+        async with self._database.unit_of_work() as uow:
+            held = await uow.repo(SqlFlashItemRepository).set_state_of_person(
+                guild_id, user_id, ItemState.HELD, only=(ItemState.INCLUDED,), now=self._clock.now()
+            )
+            await uow.commit()
+        if held:
+            log.info("Held %d Flash Report items in guild %s: their author left the server", held, guild_id)
+        return held
+
+    # -- limits ------------------------------------------------------------------------------------------------
+
+    async def limits(self, actor: Actor) -> FlashLimits:
+        """Return the server's flood limits (facilitators)."""
+        programme = await self._facilitator(actor, "see the Flash Report limits")
+        async with self._database.unit_of_work() as uow:
+            stored = await uow.repo(SqlFlashSettingsRepository).limits(actor.guild_id)
+        return await self._limits_view(actor.guild_id, stored, programme)
+
+    async def set_limits(
+        self, actor: Actor, *, per_person_per_day: int | None = None, issue_size: int | None = None
+    ) -> FlashLimits:
+        """Change how many items one person may add per day and how many a posted issue shows (facilitators).
+
+        None keeps a value. The day runs from midnight to midnight in the programme's time zone.
+
+        Raises:
+            InvalidLimitError: a value out of range (nothing is changed).
+        """
+        programme = await self._facilitator(actor, "change the Flash Report limits")
+        changes: dict[str, int | None] = {}
+        if per_person_per_day is not None:
+            changes["per_person_per_day"] = _limit_value(
+                per_person_per_day, "Items per person per day", MIN_PER_PERSON_PER_DAY, MAX_PER_PERSON_PER_DAY
+            )
+        if issue_size is not None:
+            changes["issue_size"] = _limit_value(issue_size, "Items per issue", MIN_ISSUE_SIZE, MAX_ISSUE_SIZE)
+        async with self._database.unit_of_work() as uow:
+            settings = uow.repo(SqlFlashSettingsRepository)
+            if changes:
+                await settings.set_limits(actor.guild_id, changes, now=self._clock.now())
+            stored = await settings.limits(actor.guild_id)
+            await uow.commit()
+        if changes:
+            log.info("Flash Report limits of guild %s changed: %s", actor.guild_id, sorted(changes))
+        return await self._limits_view(actor.guild_id, stored, programme)
+
+    async def _limits_view(
+        self, guild_id: int, stored: tuple[int | None, int | None], programme: Programme | None
+    ) -> FlashLimits:
+        limits = self._planner.limits_from(stored)
+        zone = await self._planner.zone(guild_id, programme)
+        return FlashLimits(limits.per_person_per_day, limits.issue_size, zone.key, stored[0] is None, stored[1] is None)
 
     # -- curating --------------------------------------------------------------------------------------------
 
@@ -263,19 +396,66 @@ class FlashService:
         """Return a page of what is collected for the next issue (facilitators)."""
         await self._facilitator(actor, "see what is collected for the Flash Report")
         async with self._database.unit_of_work() as uow:
-            items_repo = uow.repo(SqlFlashItemRepository)
-            total = await items_repo.count_pending(actor.guild_id, kind=kind)
-            pages = max(1, math.ceil(total / PAGE_SIZE))
-            page = min(max(1, page), pages)
-            items = await items_repo.pending(actor.guild_id, kind=kind, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-        quotable = await self._planner.quotable(actor.guild_id)
+            return await self._page(uow, actor.guild_id, page, kind)
+
+    async def _page(self, uow: UnitOfWork, guild_id: int, page: int, kind: ItemKind | None) -> ItemsPage:
+        items_repo = uow.repo(SqlFlashItemRepository)
+        total = await items_repo.count_pending(guild_id, kind=kind)
+        held = await items_repo.count_pending(guild_id, kind=kind, state=ItemState.HELD)
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        page = min(max(1, page), pages)
+        items = await items_repo.pending(guild_id, kind=kind, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        quotable = await self._planner.quotable(guild_id)
         unquotable = frozenset(
             i.id
             for i in items
             if i.author_id not in quotable
             and (i.kind is ItemKind.STORY or (i.kind is ItemKind.NOMINATION and i.excerpt))
         )
-        return ItemsPage(tuple(items), page, pages, total, unquotable)
+        return ItemsPage(tuple(items), page, pages, total, unquotable, kind, held)
+
+    async def _set_person_state(self, actor: Actor, user_id: int, state: ItemState) -> BulkResult:
+        await self._facilitator(actor, "choose what goes into the Flash Report")
+        async with self._database.unit_of_work() as uow:
+            changed = await uow.repo(SqlFlashItemRepository).set_state_of_person(
+                actor.guild_id, user_id, state, now=self._clock.now()
+            )
+            await uow.commit()
+        log.info("%d Flash Report items of one person set to %s in guild %s", changed, state, actor.guild_id)
+        return BulkResult(state, changed)
+
+    async def include_by(self, actor: Actor, user_id: int) -> BulkResult:
+        """Put every waiting item of a person back into the next issue, held ones too (facilitators).
+
+        A person's items are those they shared, told or nominated, and their messages that others nominated.
+        """
+        return await self._set_person_state(actor, user_id, ItemState.INCLUDED)
+
+    async def exclude_by(self, actor: Actor, user_id: int) -> BulkResult:
+        """Leave every waiting item of a person out of the next issue (facilitators); see include_by."""
+        return await self._set_person_state(actor, user_id, ItemState.EXCLUDED)
+
+    async def set_page_state(self, actor: Actor, button: PageButton) -> BulkResult:
+        """Include or exclude every item of a /flash items page at once, and return the page refreshed (facilitators).
+
+        The button names the first and last item shown; the items waiting in that range are exactly the page,
+        since items are listed in id order. A range holding more than a page (a stale or forged button) is refused.
+
+        Raises:
+            PageChangedError: the range holds more items than one page (nothing is changed).
+        """
+        await self._facilitator(actor, "choose what goes into the Flash Report")
+        state = ItemState.INCLUDED if button.action is PageAction.INCLUDE else ItemState.EXCLUDED
+        kind = ItemKind(button.kind) if button.kind is not None else None
+        first, last = max(1, button.first_id), min(button.last_id, MAX_ITEM_ID)
+        async with self._database.unit_of_work() as uow:
+            items = uow.repo(SqlFlashItemRepository)
+            if await items.count_in_range(actor.guild_id, first, last, kind) > PAGE_SIZE:
+                raise PageChangedError()
+            changed = await items.set_state_in_range(actor.guild_id, first, last, kind, state, now=self._clock.now())
+            await uow.commit()
+            page = await self._page(uow, actor.guild_id, button.page, kind)
+        return BulkResult(state, changed, page)
 
     async def _set_state(self, actor: Actor, item_id: int, state: ItemState) -> FlashItem:
         await self._facilitator(actor, "choose what goes into the Flash Report")
@@ -373,7 +553,11 @@ class FlashService:
             await uow.commit()
             compiled = await self._planner.compile(uow, issue, now=now)
         messages = render_draft(
-            compiled.content, issue_id=issue.id, publish_at=issue.scheduled_for, withheld=compiled.withheld
+            compiled.content,
+            issue_id=issue.id,
+            publish_at=issue.scheduled_for,
+            withheld=compiled.withheld,
+            held=compiled.held,
         )
         return DraftPreview(issue, tuple(messages))
 
@@ -514,9 +698,23 @@ class FlashService:
                         len(content.nominations),
                         len(content.stories),
                         sum(r.count for r in content.removals),
+                        content.archive_only_count,
                     )
                 )
         return ArchivePage(tuple(summaries), page, pages, total)
+
+    async def archive_issue(self, actor: Actor, number: int, page: int = 1) -> IssueArchivePage:
+        """Return a page of what a published issue holds beyond its posted messages (everyone).
+
+        An issue posts at most the server's issue size (/flash limits); its other entries are listed here.
+        """
+        found = await published_issue(self._database, actor.guild_id, number)
+        content = found.snapshot.content
+        pages = archive_pages(content)
+        page = min(max(1, page), max(1, len(pages)))
+        text = pages[page - 1] if pages else Text()
+        posted = len(content.posted_ids())
+        return IssueArchivePage(found.issue, text, page, max(1, len(pages)), content.archive_only_count, posted)
 
     # -- data rights --------------------------------------------------------------------------------------------
 
@@ -566,6 +764,8 @@ async def published_issue(database: Database, guild_id: int, number: int) -> Pub
     Raises:
         IssueNotFoundError: when there is no such issue, or it has not gone out.
     """
+    if not 0 < number <= MAX_ITEM_ID:
+        raise IssueNotFoundError(f"Flash Report #{number}")
     async with database.unit_of_work() as uow:
         issues = uow.repo(SqlFlashIssueRepository)
         issue = await issues.get_by_number(guild_id, number)

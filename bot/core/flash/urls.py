@@ -4,8 +4,9 @@ Normal form (what dedupes a second /share of the same resource):
 
 * only http and https; no user name or password; a host is required;
 * scheme and host in lower case, a trailing dot on the host dropped, the default port (80/443) dropped;
-* the fragment (#…) dropped, and tracking parameters (utm_*, fbclid, gclid and a few more) removed from the
-  query, the other parameters keeping their order;
+* the fragment (#…) dropped, and tracking parameters (utm_*, fbclid, gclid, ref, si and the others in
+  TRACKING_PARAMS, in any case) removed from the query; the other parameters are kept and sorted by name
+  (values of a repeated name keep their order), so "?b=2&a=1" and "?a=1&b=2&utm_source=x" are one resource;
 * an empty path becomes "/"; any other path loses one trailing slash ("/guide/" and "/guide" are one
   resource), since sites serve both the same way far more often than not;
 * characters that are not allowed in a URL (non-ASCII, quotes, braces…) are percent-encoded; an "@"
@@ -14,14 +15,25 @@ Normal form (what dedupes a second /share of the same resource):
 
 import ipaddress
 import re
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote_plus, urlsplit, urlunsplit
 
 from bot.core.flash.errors import InvalidUrlError
 
 URL_LIMIT = 500
 RAW_URL_LIMIT = 2000
 
-TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid", "igshid"})
+TRACKING_PARAMS = frozenset(
+    {
+        # ad and click identifiers
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid", "li_fat_id",
+        # newsletters and social sharing
+        "mc_cid", "mc_eid", "igshid", "igsh", "si", "_hsenc", "_hsmi", "mkt_tok", "vero_id", "oly_anon_id",
+        "oly_enc_id", "wickedid", "s_cid",
+        # referrer tags
+        "ref", "ref_src", "ref_url",
+    }
+)  # fmt: skip
+"""Query parameters (compared in lower case) that only say who sent the click; the rest of a link is kept."""
 _TRACKING_PREFIXES = ("utm_",)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _FORBIDDEN_SCHEMES = {
@@ -68,15 +80,20 @@ def _check_host(host: str, shown: str) -> str:
     return host
 
 
+def is_tracking_param(name: str) -> bool:
+    """Tell whether a query parameter's name (raw or percent-encoded, any case) is a tracking parameter."""
+    key = unquote_plus(name).strip().lower()
+    return key in TRACKING_PARAMS or key.startswith(_TRACKING_PREFIXES)
+
+
 def _clean_query(query: str) -> str:
+    """Drop tracking parameters and empty pieces, normalise escapes, sort the rest by name (stably)."""
     kept = []
     for pair in query.split("&"):
-        if not pair:
+        if not pair or is_tracking_param(pair.split("=", 1)[0]):
             continue
-        key = pair.split("=", 1)[0].lower()
-        if key in TRACKING_PARAMS or key.startswith(_TRACKING_PREFIXES):
-            continue
-        kept.append(pair)
+        kept.append(_normalise_escapes(pair, _SAFE_QUERY))
+    kept.sort(key=lambda pair: pair.split("=", 1)[0])
     return "&".join(kept)
 
 
@@ -127,7 +144,7 @@ def normalise_url(text: str) -> str:
     path = _normalise_escapes(parts.path, _SAFE_PATH) or "/"
     if path != "/" and path.endswith("/"):
         path = path.rstrip("/") or "/"
-    query = _normalise_escapes(_clean_query(parts.query), _SAFE_QUERY)
+    query = _clean_query(parts.query)
     normal = urlunsplit((scheme, netloc, path, query, ""))
     normal = _MASS_MENTION.sub("%40", normal)
     if len(normal) > URL_LIMIT:

@@ -19,24 +19,24 @@ Delivery guarantees (at least once from the engine, at most once on the platform
 * session_reminder_dm: one DM per (session, offset, start, person); skipped when the person opted
   out or the session changed; the engine paces DMs at ≤ 1 a second.
 * session_cancelled: one announcement per cancellation.
-* facilitator_notice: payload["text"] in the facilitator channel.
+* facilitator_notice: the notice's text (delivery.notices.notice_text) in the facilitator channel.
 """
 
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from bot.core.clock import Clock
 from bot.core.delivery.domain import (
-    FACILITATOR_NOTICE,
     Delivery,
-    DeliveryHandler,
     DeliverySkipped,
     DeliveryStatus,
     NewDelivery,
 )
 from bot.core.delivery.idempotent import dm_once, post_once
+from bot.core.delivery.keys import delivery_key, key_time
+from bot.core.delivery.notices import FACILITATOR_NOTICE, notice_text
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.messages import OutboundMessage
 from bot.core.ports import PermanentSendError, Sender
@@ -51,20 +51,7 @@ log = logging.getLogger(__name__)
 SESSION_REMINDER = "session_reminder"
 SESSION_REMINDER_DM = "session_reminder_dm"
 SESSION_CANCELLED = "session_cancelled"
-NOTICE_LIFETIME = timedelta(days=7)
 CANCELLATION_GRACE = timedelta(hours=1)
-
-
-class DeliveryScheduler(Protocol):
-    """What the programme needs from the delivery dispatcher (bot.core.delivery.dispatcher.Dispatcher)."""
-
-    async def schedule(self, uow: UnitOfWork, new: NewDelivery) -> Delivery:
-        """Add a delivery inside the caller's unit of work."""
-        ...
-
-    def wake(self, at: datetime | None = None) -> None:
-        """Make sure the dispatcher runs at (or soon after) at."""
-        ...
 
 
 def session_target(session_id: int) -> str:
@@ -79,25 +66,12 @@ def session_dm_target(session_id: int) -> str:
 
 def reminder_key(session: Session, offset_minutes: int) -> str:
     """Return the dedupe key of a reminder: session, offset and start."""
-    return f"{SESSION_REMINDER}:{session.id}:{offset_minutes}:{int(session.starts_at.timestamp())}"
+    return delivery_key(SESSION_REMINDER, session.id, offset_minutes, session.starts_at)
 
 
 def reminder_dm_key(session_id: int, offset_minutes: int, starts_unix: int, user_id: int) -> str:
     """Return the dedupe key of one person's reminder DM."""
-    return f"{SESSION_REMINDER_DM}:{session_id}:{offset_minutes}:{starts_unix}:{user_id}"
-
-
-def facilitator_notice(guild_id: int, key: str, text: str, *, now: datetime) -> NewDelivery:
-    """Build a facilitator notice (posted in the facilitator channel by FacilitatorNoticeHandler)."""
-    return NewDelivery(
-        guild_id=guild_id,
-        kind=FACILITATOR_NOTICE,
-        target=f"guild:{guild_id}:notices",
-        dedupe_key=key,
-        due_at=now,
-        deliver_before=now + NOTICE_LIFETIME,
-        payload={"text": text[:1900]},
-    )
+    return delivery_key(SESSION_REMINDER_DM, session_id, offset_minutes, starts_unix, user_id)
 
 
 def cancellation_delivery(session: Session, *, now: datetime) -> NewDelivery:
@@ -106,7 +80,7 @@ def cancellation_delivery(session: Session, *, now: datetime) -> NewDelivery:
         guild_id=session.guild_id,
         kind=SESSION_CANCELLED,
         target=f"session:{session.id}:cancelled",
-        dedupe_key=f"{SESSION_CANCELLED}:{session.id}:{session.sequence}",
+        dedupe_key=delivery_key(SESSION_CANCELLED, session.id, session.sequence),
         due_at=now,
         deliver_before=max(session.starts_at, now + CANCELLATION_GRACE),
         payload={"session_id": session.id, "summary": f"cancellation of session {session.number}"},
@@ -143,7 +117,7 @@ async def sync_reminders(
                 payload={
                     "session_id": session.id,
                     "offset_minutes": offset,
-                    "starts_at": int(session.starts_at.timestamp()),
+                    "starts_at": key_time(session.starts_at),
                     "summary": f"reminder {describe_offset(offset)} before session {session.number}",
                 },
             ),
@@ -190,7 +164,7 @@ def _check_current(session: Session, delivery: Delivery) -> None:
     """Skip a reminder whose session was cancelled or moved since it was scheduled."""
     if session.is_cancelled:
         raise DeliverySkipped(f"session {session.id} was cancelled")
-    if int(session.starts_at.timestamp()) != int(delivery.payload["starts_at"]):
+    if key_time(session.starts_at) != int(delivery.payload["starts_at"]):
         raise DeliverySkipped(f"session {session.id} was moved")
 
 
@@ -299,7 +273,7 @@ class SessionCancelledHandler:
 
 
 class FacilitatorNoticeHandler:
-    """Post payload["text"] in the programme's facilitator channel (no pings)."""
+    """Post a notice's text in the programme's facilitator channel (no pings)."""
 
     def __init__(self, uow_factory: Callable[[], UnitOfWork], sender: Sender) -> None:
         self._uow_factory = uow_factory
@@ -311,20 +285,12 @@ class FacilitatorNoticeHandler:
             programme = await uow.repo(SqlProgrammeRepository).get(delivery.guild_id)
         if programme is None or programme.facilitator_channel_id is None:
             raise PermanentSendError(NO_FACILITATOR_CHANNEL)
-        text = str(delivery.payload.get("text", ""))[:1900]
-        return await post_once(self._sender, programme.facilitator_channel_id, OutboundMessage(content=text), delivery)
-
-
-class RegisteringDispatcher(DeliveryScheduler, Protocol):
-    """The dispatcher as register_programme_handlers uses it (bot.core.delivery.dispatcher.Dispatcher)."""
-
-    def register(self, kind: str, handler: DeliveryHandler, *, dm: bool = False) -> None:
-        """Use handler for every delivery of kind (dm=True: one direct message per row, paced)."""
-        ...
+        message = OutboundMessage(content=notice_text(delivery.payload))
+        return await post_once(self._sender, programme.facilitator_channel_id, message, delivery)
 
 
 def register(
-    dispatcher: RegisteringDispatcher,
+    dispatcher: DeliveryScheduler,
     *,
     database: Database,
     clock: Clock,

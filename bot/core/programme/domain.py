@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from bot.core.messages import channel, text
 from bot.core.programme.errors import InvalidLocationError
 
 DEFAULT_TIMEZONE = "Europe/London"
@@ -106,8 +107,11 @@ class Location:
         if kind == ChannelKind.STAGE:
             return cls(LocationKind.STAGE, channel_id=channel_id)
         raise InvalidLocationError(
-            f"<#{channel_id}> is a {kind.value} channel. A session happens in a voice or stage channel, "
-            "or at an http(s) link such as a Zoom or Teams URL."
+            text(
+                channel(channel_id),
+                f" is a {kind.value} channel. A session happens in a voice or stage channel, "
+                "or at an http(s) link such as a Zoom or Teams URL.",
+            )
         )
 
 
@@ -194,10 +198,6 @@ class Session:
     def location(self) -> Location:
         """Return the session's location as a value."""
         return Location(self.location_kind, url=self.location_url, channel_id=self.location_channel_id)
-
-    def local_start(self, zone: ZoneInfo) -> datetime:
-        """Return the start in the programme's time zone."""
-        return self.starts_at.astimezone(zone)
 
 
 @dataclass(frozen=True, slots=True)

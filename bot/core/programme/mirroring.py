@@ -9,9 +9,11 @@ import logging
 from collections.abc import Callable
 
 from bot.core.clock import Clock
+from bot.core.delivery.keys import delivery_key
+from bot.core.delivery.notices import facilitator_notice
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.errors import DomainError
 from bot.core.ports import EventMirror, EventSpec, SendError
-from bot.core.programme.deliveries import DeliveryScheduler, facilitator_notice
 from bot.core.programme.domain import LocationKind, Session
 from bot.core.programme.repository import SqlSessionRepository
 from bot.core.storage.database import UnitOfWork
@@ -75,7 +77,7 @@ class EventMirroring:
             event_id = await self._mirror.create(session.guild_id, spec)
         except Exception as error:  # a mirror failure never blocks the session
             if isinstance(error, SendError | DomainError):
-                reason = error.reason if isinstance(error, SendError) else error.message
+                reason = error.reason if isinstance(error, SendError) else str(error)
                 log.warning("Scheduled Event for session %s could not be %s: %s", session.id, verb, reason)
             else:
                 reason = f"unexpected error ({type(error).__name__})"
@@ -96,7 +98,7 @@ class EventMirroring:
             f"Session {session.number} ({title}) is saved, but its Discord Scheduled Event could not be {verb}: "
             f"{reason.rstrip('.')}.{retry}"
         )
-        key = f"notice:mirror:{session.id}:{session.sequence}:{verb}"
+        key = delivery_key("notice", "mirror", session.id, session.sequence, verb)
         async with self._uow_factory() as uow:
             await self._dispatcher.schedule(uow, facilitator_notice(session.guild_id, key, text, now=now))
             await uow.commit()

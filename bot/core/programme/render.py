@@ -1,19 +1,36 @@
 """Render programme messages as platform-free OutboundMessages and Embeds (reminders, cancellations, lists).
 
-Everything that came from users passes through bot.core.text first; only the participant role is
-ever pinged, and only through mention_role_ids.
+Messages are rich text (bot.core.messages): user text stays literal (cleaned and clipped, never escaped),
+times are Time spans each adapter shows in its own way, channels and roles are mentions by id. Only the
+participant role is ever pinged, and only through mention_role_ids.
 """
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.core.messages import Button, ButtonStyle, Embed, EmbedField, OutboundMessage
+from bot.core.messages import (
+    Button,
+    ButtonStyle,
+    Embed,
+    EmbedField,
+    Link,
+    OutboundMessage,
+    Text,
+    Time,
+    TimeStyle,
+    channel,
+    clip,
+    lines,
+    role,
+    strong,
+    struck,
+    text,
+)
 from bot.core.programme.domain import LocationKind, Programme, Session, UpcomingSession
 from bot.core.programme.ics import channel_url
 from bot.core.programme.ids import ics_button_id, rsvp_button_id
 from bot.core.programme.times import describe_offset, format_local, format_offsets
-from bot.core.text import discord_timestamp as discord_timestamp
-from bot.core.text import sanitise_block, sanitise_inline
+from bot.core.text import one_line, paragraphs
 
 COLOUR = 0x2E7D6B
 CANCELLED_COLOUR = 0xB3261E
@@ -21,18 +38,23 @@ EMBED_TITLE_LIMIT = 256
 FIELD_LIMIT = 1024
 
 
-def location_text(session: Session) -> str:
+def location_text(session: Session) -> Text:
     """Describe where a session happens (a link, a channel mention or "to be confirmed")."""
     if session.location_kind == LocationKind.URL and session.location_url:
-        return session.location_url
+        return text(Link(session.location_url, session.location_url))
     if session.location_kind in (LocationKind.VOICE, LocationKind.STAGE) and session.location_channel_id:
         kind = "stage" if session.location_kind == LocationKind.STAGE else "voice"
-        return f"<#{session.location_channel_id}> ({kind} channel)"
-    return "To be confirmed"
+        return text(channel(session.location_channel_id), f" ({kind} channel)")
+    return text("To be confirmed")
+
+
+def when_text(starts_at: datetime, style: TimeStyle = TimeStyle.FULL) -> Text:
+    """Return "<full time> (<relative time>)" for a moment."""
+    return text(Time(starts_at, style), " (", Time(starts_at, TimeStyle.RELATIVE), ")")
 
 
 def _title(session: Session) -> str:
-    return sanitise_inline(session.title, EMBED_TITLE_LIMIT) or f"Session {session.number}"
+    return one_line(session.title, EMBED_TITLE_LIMIT) or f"Session {session.number}"
 
 
 def session_buttons(session: Session) -> tuple[Button, ...]:
@@ -45,26 +67,22 @@ def session_buttons(session: Session) -> tuple[Button, ...]:
 
 def session_embed(session: Session, *, active_count: int, footer: str | None = None) -> Embed:
     """Return the card that describes a session: place in the programme, theme, times, place, speaker."""
-    lines = [f"**Session {session.number} of {active_count}**"]
+    blocks: list[Text | str] = [text(strong(f"Session {session.number} of {active_count}"))]
     if session.is_cancelled:
-        lines = [f"**Session {session.number} — cancelled**"]
+        blocks = [text(strong(f"Session {session.number} — cancelled"))]
         if session.cancel_reason:
-            lines.append(sanitise_block(session.cancel_reason, 500))
+            blocks.append(paragraphs(session.cancel_reason, 500))
     if session.description:
-        lines.append(sanitise_block(session.description, 1000))
+        blocks.append(paragraphs(session.description, 1000))
     fields = [
-        EmbedField(
-            "When",
-            f"{discord_timestamp(session.starts_at, 'F')} ({discord_timestamp(session.starts_at, 'R')})\n"
-            f"{session.duration_minutes} minutes",
-        ),
+        EmbedField("When", lines(when_text(session.starts_at), f"{session.duration_minutes} minutes")),
         EmbedField("Where", location_text(session)),
     ]
     if session.speaker:
-        fields.append(EmbedField("Speaker", sanitise_inline(session.speaker, 200)))
+        fields.append(EmbedField("Speaker", one_line(session.speaker, 200)))
     return Embed(
         title=_title(session),
-        description="\n\n".join(lines),
+        description=text("\n\n").join(blocks),
         url=session.location_url if session.location_kind == LocationKind.URL else None,
         colour=CANCELLED_COLOUR if session.is_cancelled else COLOUR,
         fields=tuple(fields),
@@ -76,9 +94,9 @@ def reminder_message(
     programme: Programme, session: Session, *, active_count: int, offset_minutes: int, direct: bool = False
 ) -> OutboundMessage:
     """Return the reminder posted offset_minutes before a session (direct=True: the DM copy, no ping)."""
-    starts = f"Session {session.number} starts {discord_timestamp(session.starts_at, 'R')}"
-    role = programme.participant_role_id
-    content = f"<@&{role}> {starts}" if role is not None and not direct else starts
+    starts = text(f"Session {session.number} starts ", Time(session.starts_at, TimeStyle.RELATIVE))
+    participants = programme.participant_role_id
+    content = text(role(participants), " ", starts) if participants is not None and not direct else starts
     footer = f"Reminder {describe_offset(offset_minutes)} before · times show in your own time zone"
     if direct:
         footer += " · stop these DMs with /reminders dm off"
@@ -86,27 +104,27 @@ def reminder_message(
         content=content,
         embeds=(session_embed(session, active_count=active_count, footer=footer),),
         buttons=session_buttons(session),
-        mention_role_ids=(role,) if role is not None and not direct else (),
+        mention_role_ids=(participants,) if participants is not None and not direct else (),
     )
 
 
 def cancellation_message(programme: Programme, session: Session) -> OutboundMessage:
     """Return the announcement that a session is cancelled (pings the participant role)."""
-    role = programme.participant_role_id
-    text = f"Session {session.number} on {discord_timestamp(session.starts_at, 'F')} is cancelled."
-    description = [f"~~{discord_timestamp(session.starts_at, 'F')}~~"]
+    participants = programme.participant_role_id
+    said = text(f"Session {session.number} on ", Time(session.starts_at), " is cancelled.")
+    description: list[Text | str] = [text(struck(Time(session.starts_at)))]
     if session.cancel_reason:
-        description.append(sanitise_block(session.cancel_reason, 500))
+        description.append(paragraphs(session.cancel_reason, 500))
     return OutboundMessage(
-        content=f"<@&{role}> {text}" if role is not None else text,
+        content=text(role(participants), " ", said) if participants is not None else said,
         embeds=(
             Embed(
-                title=sanitise_inline(f"Cancelled: {session.title}", EMBED_TITLE_LIMIT),
-                description="\n\n".join(description),
+                title=one_line(f"Cancelled: {session.title}", EMBED_TITLE_LIMIT),
+                description=text("\n\n").join(description),
                 colour=CANCELLED_COLOUR,
             ),
         ),
-        mention_role_ids=(role,) if role is not None else (),
+        mention_role_ids=(participants,) if participants is not None else (),
     )
 
 
@@ -117,16 +135,16 @@ def upcoming_embed(programme: Programme, upcoming: Sequence[UpcomingSession]) ->
     fields = []
     for item in upcoming[:25]:
         session = item.session
-        head = f"{session.number}. {sanitise_inline(session.title, 200)}"
+        head = f"{session.number}. {one_line(session.title, 200)}"
         if session.is_cancelled:
             head += " (cancelled)"
-        value = [f"{discord_timestamp(session.starts_at, 'F')} ({discord_timestamp(session.starts_at, 'R')})"]
-        value.append(location_text(session))
-        if session.speaker:
-            value.append("Speaker: " + sanitise_inline(session.speaker, 200))
-        if item.rsvp_count:
-            value.append(f"{item.rsvp_count} coming")
-        fields.append(EmbedField(head[:256], "\n".join(value)[:FIELD_LIMIT]))
+        value = lines(
+            when_text(session.starts_at),
+            location_text(session),
+            "Speaker: " + one_line(session.speaker, 200) if session.speaker else None,
+            f"{item.rsvp_count} coming" if item.rsvp_count else None,
+        )
+        fields.append(EmbedField(clip(head, 256), clip(value, FIELD_LIMIT)))
     total = upcoming[0].active_count
     return Embed(
         title="Upcoming sessions",
@@ -136,12 +154,12 @@ def upcoming_embed(programme: Programme, upcoming: Sequence[UpcomingSession]) ->
     )
 
 
-def _channel(channel_id: int | None) -> str:
-    return f"<#{channel_id}>" if channel_id is not None else "not set"
+def _channel(channel_id: int | None) -> Text:
+    return text(channel(channel_id)) if channel_id is not None else text("not set")
 
 
-def _role(role_id: int | None) -> str:
-    return f"<@&{role_id}>" if role_id is not None else "not set"
+def _role(role_id: int | None) -> Text:
+    return text(role(role_id)) if role_id is not None else text("not set")
 
 
 def programme_embed(programme: Programme, *, now: datetime | None = None) -> Embed:

@@ -16,13 +16,13 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.errors import DomainError, ValidationError
 from bot.core.messages import FileAttachment
 from bot.core.ports import EventMirror
 from bot.core.programme import ics
 from bot.core.programme.deliveries import (
-    DeliveryScheduler,
     cancellation_delivery,
     pending_reminder_times,
     session_dm_target,
@@ -654,16 +654,6 @@ class ProgrammeService:
             return await uow.repo(SqlReminderPreferenceRepository).dm_enabled(guild_id, user_id)
 
     # -- reminders --------------------------------------------------------------------------------
-
-    async def reschedule_all(self, guild_id: int) -> int:
-        """Re-create the reminders of every future session from the current offsets; return how many sessions."""
-        now = self._clock.now()
-        async with self._uow_factory() as uow:
-            programme = await self._require_programme(uow, guild_id)
-            count, wake_at = await self._reschedule_guild(uow, programme, now)
-            await uow.commit()
-        self._wake(wake_at)
-        return count
 
     async def _reschedule_guild(
         self, uow: UnitOfWork, programme: Programme, now: datetime

@@ -73,11 +73,6 @@ def _zone_names() -> dict[str, str]:
     return {name.lower(): name for name in sorted(names)}
 
 
-def resolve_timezone(name: str) -> ZoneInfo:
-    """Return the zone for an IANA name (any letter case); raise UnknownTimezoneError with suggestions."""
-    return ZoneInfo(canonical_timezone(name))
-
-
 def canonical_timezone(name: str) -> str:
     """Return the canonical spelling of an IANA zone name; raise UnknownTimezoneError with suggestions."""
     key = name.strip().replace(" ", "_").lower()

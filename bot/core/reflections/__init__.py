@@ -33,7 +33,6 @@ from bot.core.reflections.domain import (
 )
 from bot.core.reflections.errors import (
     AttendanceImportError,
-    BuiltInQuestionSetError,
     DuplicateQuestionSetError,
     ImportProblem,
     MissingAnswerError,
@@ -63,7 +62,6 @@ __all__ = [
     "AttendanceRecord",
     "AttendanceService",
     "AttendanceSource",
-    "BuiltInQuestionSetError",
     "CheckInResult",
     "DuplicateQuestionSetError",
     "FormField",

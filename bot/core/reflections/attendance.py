@@ -26,7 +26,6 @@ from bot.core.reflections.domain import (
     CHECK_IN_BEFORE_START,
     VOICE_MINIMUM,
     AttendanceList,
-    AttendanceRecord,
     AttendanceSource,
     CheckInResult,
     ImportResult,
@@ -304,8 +303,3 @@ class AttendanceService:
             user_ids=users,
             sources={u: tuple(s) for u, s in sources.items()},
         )
-
-    async def list_attendance(self, guild_id: int, session_id: int | None = None) -> list[AttendanceRecord]:
-        """Return attendance rows of a server (or one session), read-only, for evaluation exports."""
-        async with self._database.unit_of_work() as uow:
-            return await uow.repo(SqlAttendanceRepository).rows(guild_id=guild_id, session_id=session_id)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.core.reflections.domain import MemberName
 from bot.core.reflections.errors import AttendanceImportError, ImportProblem
-from bot.core.text import clean_text, sanitise_inline
+from bot.core.text import clean_text, one_line
 
 MAX_FILE_BYTES = 2_000_000
 MAX_ROWS = 5_000
@@ -160,7 +160,7 @@ def match_names(rows: Sequence[NameRow], members: Sequence[MemberName]) -> dict[
     matched: dict[int, int] = {}
     problems: list[ImportProblem] = []
     for row in rows:
-        shown = sanitise_inline(row.name, 80)
+        shown = one_line(row.name, 80)
         found: set[int] = set()
         for key in _candidates(row.name):
             found = index.get(key, set())

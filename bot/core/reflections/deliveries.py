@@ -16,8 +16,9 @@ The target is not the bare "session:<id>": the programme cancels that whole targ
 re-plans a session's reminders (bot.core.programme.deliveries.sync_reminders), which would silently
 cancel an open poll's nudge and close. Cancelling everything about a session still works by prefix.
 
-Payloads carry the session id and the time the row was planned for; a handler whose time no longer
-matches the poll skips (the row was superseded by a later plan). The poll itself (its times, and which
+Keys and payload times are built by bot.core.delivery.keys (times as Unix seconds). Payloads carry the
+session id and the time the row was planned for; a handler whose time no longer matches the poll skips
+(the row was superseded by a later plan). The poll itself (its times, and which
 of these rows exist) is planned by bot.core.reflections.scheduling.PollScheduler.
 
 Register the handlers once at start-up with register(dispatcher, database=..., clock=..., sender=...).
@@ -30,11 +31,13 @@ re-planned since the row was scheduled).
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from bot.core.clock import Clock
-from bot.core.delivery.domain import Delivery, DeliveryHandler, DeliverySkipped, NewDelivery
+from bot.core.delivery.domain import Delivery, DeliverySkipped, NewDelivery
 from bot.core.delivery.idempotent import dm_once, post_once
+from bot.core.delivery.keys import delivery_key, key_time
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.participants.repository import SqlParticipantRepository
 from bot.core.ports import PermanentSendError, Sender
 from bot.core.programme.domain import Programme, Session
@@ -65,19 +68,6 @@ CLOSE_GRACE = timedelta(days=3)
 """How long after closing time a late close (disable buttons, post the summary) is still worth sending."""
 
 
-class DeliveryScheduler(Protocol):
-    """The part of the Dispatcher that features use: add a delivery in a unit of work, wake after commit."""
-
-    async def schedule(self, uow: UnitOfWork, new: NewDelivery) -> Delivery: ...
-
-    def wake(self, at: datetime | None = None) -> None: ...
-
-
-def stamp(when: datetime) -> str:
-    """Return a compact UTC timestamp for dedupe keys and payloads (20260105T120000Z)."""
-    return f"{when:%Y%m%dT%H%M%SZ}"
-
-
 def session_target(session_id: int) -> str:
     """Return the delivery target of a session's reflection poll ("session:<id>:reflection")."""
     return f"session:{session_id}:reflection"
@@ -85,22 +75,22 @@ def session_target(session_id: int) -> str:
 
 def card_key(session_id: int, ends_at: datetime) -> str:
     """Return the dedupe key of a session's reflection card."""
-    return f"{REFLECTION_CARD}:{session_id}:{stamp(ends_at)}"
+    return delivery_key(REFLECTION_CARD, session_id, ends_at)
 
 
 def nudge_key(session_id: int, nudge_at: datetime) -> str:
     """Return the dedupe key of a session's reflection nudge."""
-    return f"{REFLECTION_NUDGE}:{session_id}:{stamp(nudge_at)}"
+    return delivery_key(REFLECTION_NUDGE, session_id, nudge_at)
 
 
 def close_key(session_id: int, closes_at: datetime) -> str:
     """Return the dedupe key of a session's poll closing."""
-    return f"{REFLECTION_CLOSE}:{session_id}:{stamp(closes_at)}"
+    return delivery_key(REFLECTION_CLOSE, session_id, closes_at)
 
 
 def nudge_dm_key(session_id: int, nudge_at: datetime, user_id: int) -> str:
     """Return the dedupe key of one person's reflection reminder DM."""
-    return f"{REFLECTION_NUDGE_DM}:{session_id}:{stamp(nudge_at)}:{user_id}"
+    return delivery_key(REFLECTION_NUDGE_DM, session_id, nudge_at, user_id)
 
 
 def card_delivery(poll: Poll, *, due_at: datetime | None = None, again_at: datetime | None = None) -> NewDelivery:
@@ -111,7 +101,7 @@ def card_delivery(poll: Poll, *, due_at: datetime | None = None, again_at: datet
     due = due_at or poll.opens_at
     key = card_key(poll.session_id, poll.session_ends_at)
     if again_at is not None:
-        key = f"{key}:again:{stamp(again_at)}"
+        key = delivery_key(key, "again", again_at)
     return NewDelivery(
         guild_id=poll.guild_id,
         kind=REFLECTION_CARD,
@@ -121,7 +111,7 @@ def card_delivery(poll: Poll, *, due_at: datetime | None = None, again_at: datet
         deliver_before=max(poll.closes_at, due + timedelta(hours=1)),
         payload={
             "session_id": poll.session_id,
-            "ends_at": stamp(poll.session_ends_at),
+            "ends_at": key_time(poll.session_ends_at),
             "summary": f"reflection card of session {poll.session_id}",
         },
     )
@@ -140,7 +130,7 @@ def nudge_delivery(poll: Poll) -> NewDelivery | None:
         deliver_before=poll.closes_at,
         payload={
             "session_id": poll.session_id,
-            "nudge_at": stamp(poll.nudge_at),
+            "nudge_at": key_time(poll.nudge_at),
             "summary": f"reflection reminder of session {poll.session_id}",
         },
     )
@@ -157,7 +147,7 @@ def close_delivery(poll: Poll) -> NewDelivery:
         deliver_before=poll.closes_at + CLOSE_GRACE,
         payload={
             "session_id": poll.session_id,
-            "closes_at": stamp(poll.closes_at),
+            "closes_at": key_time(poll.closes_at),
             "summary": f"reflection summary of session {poll.session_id}",
         },
     )
@@ -230,7 +220,7 @@ class ReflectionCardHandler(_Handler):
         """Post the card in the reflections channel; return its message id."""
         async with self._database.unit_of_work() as uow:
             session, poll, programme = await self._load(uow, delivery)
-            if delivery.payload.get("ends_at") != stamp(poll.session_ends_at):
+            if delivery.payload.get("ends_at") != key_time(poll.session_ends_at):
                 raise DeliverySkipped("the session moved; a newer card is planned")
             if poll.status is PollStatus.CLOSED or poll.is_closed(self._clock.now()):
                 raise DeliverySkipped("the poll closed before its card went out")
@@ -270,7 +260,7 @@ class ReflectionNudgeHandler(_Handler):
         now = self._clock.now()
         async with self._database.unit_of_work() as uow:
             session, poll, programme = await self._load(uow, delivery)
-            if poll.nudge_at is None or delivery.payload.get("nudge_at") != stamp(poll.nudge_at):
+            if poll.nudge_at is None or delivery.payload.get("nudge_at") != key_time(poll.nudge_at):
                 raise DeliverySkipped("the nudge was re-planned")
             if poll.is_closed(now):
                 raise DeliverySkipped("the poll is closed")
@@ -335,7 +325,7 @@ class ReflectionCloseHandler(_Handler):
         now = self._clock.now()
         async with self._database.unit_of_work() as uow:
             session, poll, programme = await self._load(uow, delivery)
-            if delivery.payload.get("closes_at") != stamp(poll.closes_at):
+            if delivery.payload.get("closes_at") != key_time(poll.closes_at):
                 raise DeliverySkipped("the closing was re-planned")
             repo = uow.repo(SqlReflectionRepository)
             if poll.status is not PollStatus.CLOSED:
@@ -359,14 +349,8 @@ class ReflectionCloseHandler(_Handler):
         return message_id
 
 
-class DeliveryRegistry(DeliveryScheduler, Protocol):
-    """What registering needs from the Dispatcher: register(kind, handler) besides schedule and wake."""
-
-    def register(self, kind: str, handler: DeliveryHandler, *, dm: bool = False) -> None: ...
-
-
 def register(
-    dispatcher: DeliveryRegistry,
+    dispatcher: DeliveryScheduler,
     *,
     database: Database,
     clock: Clock,

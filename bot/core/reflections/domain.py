@@ -166,8 +166,9 @@ class PollResults:
 class SessionRecap:
     """What a Flash Report says about a session; average_rating is None below five ratings (anonymity).
 
-    quotes are consented and sanitised, in quotation marks. quoted_user_ids (same order) exist only so
-    a publisher can re-check quote consent just before publishing; never show them.
+    quotes are consented, cleaned onto one line and in quotation marks (literal text, never escaped).
+    quoted_user_ids (same order) exist only so a publisher can re-check quote consent just before
+    publishing; never show them.
     """
 
     session_id: int

@@ -5,10 +5,7 @@ from datetime import datetime
 
 from bot.core.errors import ClosedError, ConflictError, NotFoundError, ValidationError
 from bot.core.errors import ImportProblem as ImportProblem
-
-
-def _t(when: datetime, style: str = "F") -> str:
-    return f"<t:{int(when.timestamp())}:{style}>"
+from bot.core.messages import Time, TimeStyle, text
 
 
 class PollClosedError(ClosedError):
@@ -16,8 +13,11 @@ class PollClosedError(ClosedError):
 
     def __init__(self, number: int, closed_at: datetime) -> None:
         super().__init__(
-            f"Reflections for Session {number} closed on {_t(closed_at)}, so nothing was saved. Thank you for "
-            "wanting to share — you can always tell a facilitator directly."
+            text(
+                f"Reflections for Session {number} closed on ",
+                Time(closed_at),
+                ", so nothing was saved. Thank you for wanting to share — you can always tell a facilitator directly.",
+            )
         )
         self.number = number
 
@@ -27,7 +27,11 @@ class PollNotOpenError(ClosedError):
 
     def __init__(self, number: int, starts_at: datetime) -> None:
         super().__init__(
-            f"Session {number} has not happened yet (it starts {_t(starts_at, 'R')}). Reflections open when it ends."
+            text(
+                f"Session {number} has not happened yet (it starts ",
+                Time(starts_at, TimeStyle.RELATIVE),
+                "). Reflections open when it ends.",
+            )
         )
 
 
@@ -35,7 +39,7 @@ class PollAlreadyOpenError(ConflictError):
     """A facilitator tried to open a poll that is open."""
 
     def __init__(self, number: int, closes_at: datetime) -> None:
-        super().__init__(f"Reflections for Session {number} are already open; they close {_t(closes_at)}.")
+        super().__init__(text(f"Reflections for Session {number} are already open; they close ", Time(closes_at), "."))
 
 
 class PollAlreadyClosedError(ConflictError):
@@ -69,8 +73,13 @@ class OutsideCheckInWindowError(ClosedError):
 
     def __init__(self, number: int, opens_at: datetime, closes_at: datetime) -> None:
         super().__init__(
-            f"Check-in for Session {number} is open from {_t(opens_at)} to {_t(closes_at)}. "
-            "If you attended but missed it, ask a facilitator to mark you as present."
+            text(
+                f"Check-in for Session {number} is open from ",
+                Time(opens_at),
+                " to ",
+                Time(closes_at),
+                ". If you attended but missed it, ask a facilitator to mark you as present.",
+            )
         )
         self.opens_at = opens_at
         self.closes_at = closes_at
@@ -109,13 +118,6 @@ class QuestionSetInUseError(ConflictError):
             f"People have already reflected on Session {number}, so its questions can no longer change "
             "(their answers would no longer match)."
         )
-
-
-class BuiltInQuestionSetError(ConflictError):
-    """Built-in sets cannot be changed or deleted."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__(f'"{name}" is a built-in question set and cannot be changed. Create your own instead.')
 
 
 class AttendanceImportError(ValidationError):

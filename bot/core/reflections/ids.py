@@ -78,8 +78,3 @@ def field_id(index: int) -> str:
     if not 0 <= index < MAX_FIELDS:
         raise ValueError(f"a form has at most {MAX_FIELDS} fields")
     return FIELD_IDS[index]
-
-
-def is_field_id(value: object) -> bool:
-    """Tell whether value is one of "q1" … "q5"."""
-    return isinstance(value, str) and value in FIELD_IDS

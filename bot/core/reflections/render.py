@@ -2,12 +2,28 @@
 
 from datetime import datetime
 
-from bot.core.messages import Button, ButtonStyle, Embed, EmbedField, OutboundMessage
+from bot.core.messages import (
+    Button,
+    ButtonStyle,
+    Embed,
+    EmbedField,
+    OutboundMessage,
+    Text,
+    Time,
+    TimeStyle,
+    clip,
+    code_block,
+    fit,
+    quote,
+    small,
+    strong,
+    text,
+)
 from bot.core.programme.domain import Session
 from bot.core.reflections.domain import PollResults
 from bot.core.reflections.ids import attend_button_id, reflect_button_id
 from bot.core.reflections.questions import RATING_MAX, RATING_MIN
-from bot.core.text import sanitise_inline
+from bot.core.text import one_line
 
 CARD_COLOUR = 0x2E8B57
 CLOSED_COLOUR = 0x808080
@@ -15,14 +31,9 @@ TITLE_LIMIT = 200
 BAR_WIDTH = 12
 
 
-def t(when: datetime, style: str = "F") -> str:
-    """Return a Discord timestamp that each reader sees in their own time zone."""
-    return f"<t:{int(when.timestamp())}:{style}>"
-
-
 def session_heading(session: Session) -> str:
-    """Return "Session 3: Title" with the title made safe."""
-    return f"Session {session.number}: {sanitise_inline(session.title, TITLE_LIMIT)}"
+    """Return "Session 3: Title" (the title cleaned onto one line and clipped; nothing escaped)."""
+    return f"Session {session.number}: {one_line(session.title, TITLE_LIMIT)}"
 
 
 def card_buttons(session_id: int, *, disabled: bool = False) -> tuple[Button, ...]:
@@ -35,11 +46,19 @@ def card_buttons(session_id: int, *, disabled: bool = False) -> tuple[Button, ..
 
 def reflection_card(session: Session, closes_at: datetime) -> OutboundMessage:
     """Return the card posted after a session: a thank-you and the two buttons."""
-    description = (
-        f"Thank you for being part of **{session_heading(session)}**.\n\n"
-        "If you were there, press **I attended**, then **Reflect** to share what worked well and what would "
-        "make it even better — it takes about two minutes, and every question but the first is optional.\n\n"
-        f"Reflections close {t(closes_at)} ({t(closes_at, 'R')}). You can change your answers until then."
+    description = text(
+        "Thank you for being part of ",
+        strong(session_heading(session)),
+        ".\n\nIf you were there, press ",
+        strong("I attended"),
+        ", then ",
+        strong("Reflect"),
+        " to share what worked well and what would make it even better — it takes about two minutes, and every "
+        "question but the first is optional.\n\nReflections close ",
+        Time(closes_at),
+        " (",
+        Time(closes_at, TimeStyle.RELATIVE),
+        "). You can change your answers until then.",
     )
     embed = Embed(
         title=f"How was Session {session.number}?",
@@ -54,8 +73,12 @@ def closed_card(session: Session, closed_at: datetime) -> OutboundMessage:
     """Return the card as it looks after the poll closed: same text, buttons disabled."""
     embed = Embed(
         title=f"Reflections on Session {session.number} are closed",
-        description=(
-            f"Thank you to everyone who reflected on **{session_heading(session)}**. Reflections closed {t(closed_at)}."
+        description=text(
+            "Thank you to everyone who reflected on ",
+            strong(session_heading(session)),
+            ". Reflections closed ",
+            Time(closed_at),
+            ".",
         ),
         colour=CLOSED_COLOUR,
     )
@@ -69,9 +92,14 @@ def reopened_card(session: Session, closes_at: datetime) -> OutboundMessage:
 
 def nudge_post(session: Session, closes_at: datetime) -> OutboundMessage:
     """Return the channel reminder before closing (names nobody)."""
-    content = (
-        f"Reflections on **{session_heading(session)}** close {t(closes_at, 'R')}. If you attended and have "
-        "not reflected yet, there is still time — press **Reflect** below or on the reflection card."
+    content = text(
+        "Reflections on ",
+        strong(session_heading(session)),
+        " close ",
+        Time(closes_at, TimeStyle.RELATIVE),
+        ". If you attended and have not reflected yet, there is still time — press ",
+        strong("Reflect"),
+        " below or on the reflection card.",
     )
     return OutboundMessage(
         content=content,
@@ -81,10 +109,15 @@ def nudge_post(session: Session, closes_at: datetime) -> OutboundMessage:
 
 def nudge_dm(session: Session, closes_at: datetime) -> OutboundMessage:
     """Return the reminder DM to someone who attended and has not reflected (they opted in to DMs)."""
-    content = (
-        f"Hello! You attended **{session_heading(session)}** — thank you. Reflections close {t(closes_at, 'R')}; "
-        "if you would like to share what worked well and what would make it even better, press **Reflect**.\n"
-        "-# You get this because you turned on DM reminders; turn them off with /me reminders."
+    content = text(
+        "Hello! You attended ",
+        strong(session_heading(session)),
+        " — thank you. Reflections close ",
+        Time(closes_at, TimeStyle.RELATIVE),
+        "; if you would like to share what worked well and what would make it even better, press ",
+        strong("Reflect"),
+        ".",
+        small("You get this because you turned on DM reminders; turn them off with /me reminders."),
     )
     return OutboundMessage(
         content=content,
@@ -121,19 +154,36 @@ def response_line(results: PollResults) -> str:
     return f"{results.responses} {noun} from {results.attendance} {people} ({results.response_rate:.0%})"
 
 
+def ratings_text(mean: str, results: PollResults) -> Text:
+    """Return the mean and a bar chart of the ratings, one line per value."""
+    return text(mean, code_block("\n".join(distribution_lines(results))))
+
+
+def quotes_text(quotes: tuple[str, ...], limit: int) -> Text:
+    """Return consented quotes as a quotation, one per line, within limit characters (whole quotes only)."""
+    kept: list[str] = []
+    used = 0
+    for line in quotes:
+        if kept and used + len(line) + 3 > limit:
+            break
+        kept.append(line)
+        used += len(line) + 3
+    return fit(text(quote("\n".join(kept))), limit)
+
+
 def close_summary(session: Session, results: PollResults) -> OutboundMessage:
     """Return the facilitators' summary when a poll closes: counts, rate, ratings and consented quotes."""
     fields = []
     if results.ratings:
         noun = "rating" if results.ratings == 1 else "ratings"
-        mean = f"Mean {results.mean_rating or 0:.1f} from {results.ratings} {noun}\n"
-        fields.append(EmbedField("Ratings", mean + "```\n" + "\n".join(distribution_lines(results)) + "\n```"))
+        mean = f"Mean {results.mean_rating or 0:.1f} from {results.ratings} {noun}"
+        fields.append(EmbedField("Ratings", ratings_text(mean, results)))
     else:
         fields.append(EmbedField("Ratings", "No ratings."))
     if results.quotes:
-        fields.append(EmbedField("Quotes (with permission)", "\n".join(f"> {q}" for q in results.quotes)[:1024]))
+        fields.append(EmbedField("Quotes (with permission)", quotes_text(results.quotes, 1024)))
     embed = Embed(
-        title=f"Reflections closed — {session_heading(session)}"[:256],
+        title=clip(f"Reflections closed — {session_heading(session)}", 256),
         description=response_line(results),
         colour=CLOSED_COLOUR,
         fields=tuple(fields),

@@ -87,11 +87,6 @@ class SqlReflectionRepository:
         row = (await self._session.execute(select(PollRow.__table__).where(_POLL.session_id == session_id))).first()
         return None if row is None else _poll(row)
 
-    async def polls(self, guild_id: int) -> list[Poll]:
-        """Return the server's polls in closing order."""
-        stmt = select(PollRow.__table__).where(_POLL.guild_id == guild_id).order_by(_POLL.closes_at, _POLL.id)
-        return [_poll(r) for r in (await self._session.execute(stmt)).all()]
-
     async def upsert_poll(
         self,
         *,
@@ -153,40 +148,6 @@ class SqlReflectionRepository:
         """Return someone's stored answers for a poll, or None."""
         stmt = select(_RESP.answers).where(_RESP.poll_id == poll_id, _RESP.user_id == user_id)
         return (await self._session.execute(stmt)).scalar_one_or_none()
-
-    async def upsert_response(
-        self,
-        *,
-        poll: Poll,
-        user_id: int,
-        answers: Mapping[str, Any],
-        rating: int | None,
-        quote_allowed: bool,
-        now: datetime,
-    ) -> tuple[datetime, datetime]:
-        """Store or replace someone's response in one statement; return (submitted_at, updated_at)."""
-        values = {
-            "poll_id": poll.id,
-            "guild_id": poll.guild_id,
-            "session_id": poll.session_id,
-            "user_id": user_id,
-            "answers": dict(answers),
-            "rating": rating,
-            "quote_allowed": quote_allowed,
-            "submitted_at": now,
-            "updated_at": now,
-        }
-        stmt = (
-            dialect_insert(self._session, ResponseRow.__table__)
-            .values(**values)
-            .on_conflict_do_update(
-                index_elements=["poll_id", "user_id"],
-                set_={"answers": dict(answers), "rating": rating, "quote_allowed": quote_allowed, "updated_at": now},
-            )
-            .returning(_RESP.submitted_at, _RESP.updated_at)
-        )
-        row = (await self._session.execute(stmt)).one()
-        return row.submitted_at, row.updated_at
 
     async def submitted_times(self, poll_id: int, user_ids: Iterable[int]) -> dict[int, datetime]:
         """Return {user id: first submitted_at} of those users who already answered a poll."""
@@ -335,18 +296,6 @@ class SqlReflectionRepository:
         if (await self._session.execute(stmt)).first() is None:
             return None
         return await self.question_set(guild_id, key=key)
-
-    async def replace_questions(self, set_id: int, questions: Sequence[Question], *, now: datetime) -> None:
-        """Replace the questions of a set."""
-        await self._session.execute(
-            update(QuestionSetRow.__table__)
-            .where(_SET.id == set_id)
-            .values(questions=questions_to_json(questions), updated_at=now)
-        )
-
-    async def delete_question_set(self, set_id: int) -> None:
-        """Delete a set (polls keep their frozen questions)."""
-        await self._session.execute(delete(QuestionSetRow.__table__).where(_SET.id == set_id))
 
     async def default_set(self, guild_id: int) -> str | None:
         """Return the key of the server's default set, or None for Blether's default."""

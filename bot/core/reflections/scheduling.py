@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.delivery.domain import DeliveryStatus, NewDelivery
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.programme.domain import (
     DEFAULT_NUDGE_BEFORE_CLOSE_DAYS,
@@ -31,7 +32,6 @@ from bot.core.reflections.deliveries import (
     REFLECTION_CARD,
     REFLECTION_CLOSE,
     REFLECTION_NUDGE,
-    DeliveryScheduler,
     card_delivery,
     close_delivery,
     nudge_delivery,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
-from bot.core.participants.errors import NotRegisteredError
+from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.participants.repository import SqlParticipantRepository
 from bot.core.ports import Sender, SendError
 from bot.core.programme.domain import DEFAULT_POLL_CLOSE_DAYS, Programme, Session
@@ -21,7 +21,6 @@ from bot.core.reflections.deliveries import (
     REFLECTION_CLOSE,
     REFLECTION_NUDGE,
     REFLECTION_NUDGE_DM,
-    DeliveryScheduler,
     card_delivery,
     close_delivery,
 )
@@ -37,13 +36,11 @@ from bot.core.reflections.domain import (
     SessionRecap,
     SubmittedValue,
 )
+from bot.core.reflections.eligibility import reflection_refusal, virtual_poll
 from bot.core.reflections.errors import (
-    BuiltInQuestionSetError,
     DuplicateQuestionSetError,
     PollAlreadyClosedError,
     PollAlreadyOpenError,
-    PollClosedError,
-    PollNotOpenError,
     QuestionSetError,
     QuestionSetInUseError,
     QuestionSetNotFoundError,
@@ -69,27 +66,6 @@ from bot.core.storage.database import Database, UnitOfWork
 from bot.core.storage.state import SqlAuditRepository
 
 log = logging.getLogger(__name__)
-
-
-def _virtual_poll(programme: Programme | None, session: Session) -> Poll:
-    """Return the poll a session would have under the programme's settings (id 0: not stored yet)."""
-    opens_at, nudge_at, closes_at = _poll_times(programme, session)
-    return Poll(
-        id=0,
-        guild_id=session.guild_id,
-        session_id=session.id,
-        status=PollStatus.CANCELLED if session.is_cancelled else PollStatus.SCHEDULED,
-        question_set=None,
-        questions=None,
-        session_ends_at=session.ends_at,
-        opens_at=opens_at,
-        nudge_at=nudge_at,
-        closes_at=closes_at,
-        card_channel_id=None,
-        card_message_id=None,
-        opened_at=None,
-        closed_at=None,
-    )
 
 
 class ReflectionService:
@@ -125,7 +101,7 @@ class ReflectionService:
     async def _poll_view(self, uow: UnitOfWork, session: Session) -> tuple[Programme | None, Poll]:
         programme = await uow.repo(SqlProgrammeRepository).get(session.guild_id)
         poll = await uow.repo(SqlReflectionRepository).poll(session.id)
-        return programme, poll if poll is not None else _virtual_poll(programme, session)
+        return programme, poll if poll is not None else virtual_poll(programme, session)
 
     async def _stored_poll(
         self, uow: UnitOfWork, session: Session, programme: Programme | None
@@ -141,18 +117,13 @@ class ReflectionService:
     async def _participant_context(
         self, uow: UnitOfWork, actor: Actor, session_id: int
     ) -> tuple[Session, Programme | None, Poll]:
-        """Load what a participant action needs and refuse it when the poll cannot take answers now."""
+        """Load what a participant action needs and refuse it when the poll cannot take their answers now."""
         session = await load_session(uow, actor.guild_id, session_id, from_dm=True)
-        if await uow.repo(SqlParticipantRepository).get(session.guild_id, actor.user_id) is None:
-            raise NotRegisteredError("reflect on a session")
-        if session.is_cancelled:
-            raise SessionCancelledError(session.number, "reflect on it")
+        registered = await uow.repo(SqlParticipantRepository).get(session.guild_id, actor.user_id) is not None
         programme, poll = await self._poll_view(uow, session)
-        now = self._clock.now()
-        if poll.is_closed(now):
-            raise PollClosedError(session.number, poll.closed_at or poll.closes_at)
-        if now < session.starts_at:
-            raise PollNotOpenError(session.number, session.starts_at)
+        refusal = reflection_refusal(session, poll, self._clock.now(), registered=registered)
+        if refusal is not None:
+            raise refusal
         return session, programme, poll
 
     # -- the form and answers ------------------------------------------------------------------------------
@@ -378,11 +349,6 @@ class ReflectionService:
         async with self._database.unit_of_work() as uow:
             return await uow.repo(SqlReflectionRepository).responses(guild_id=guild_id, session_id=session_id)
 
-    async def list_polls(self, guild_id: int) -> list[Poll]:
-        """Return the server's polls (read-only)."""
-        async with self._database.unit_of_work() as uow:
-            return await uow.repo(SqlReflectionRepository).polls(guild_id)
-
     # -- question sets ----------------------------------------------------------------------------------------
 
     async def question_sets(self, guild_id: int) -> list[QuestionSet]:
@@ -462,38 +428,6 @@ class ReflectionService:
         if plan is not None:
             self.scheduler.wake(plan)
         return created
-
-    async def update_question_set(self, actor: Actor, name: str, questions: Sequence[Question | str]) -> QuestionSet:
-        """Replace a set's questions (facilitators only); polls already answered keep the questions they had.
-
-        Raises:
-            PermissionDeniedError, QuestionSetNotFoundError, BuiltInQuestionSetError, QuestionSetError.
-        """
-        await self.authorise(actor, "change question sets")
-        cleaned = self._questions(questions)
-        async with self._database.unit_of_work() as uow:
-            await self._facilitator(uow, actor, "change question sets")
-            found = await self._find_set(uow, actor.guild_id, name)
-            if found.builtin or found.id is None:
-                raise BuiltInQuestionSetError(found.name)
-            await uow.repo(SqlReflectionRepository).replace_questions(found.id, cleaned, now=self._clock.now())
-            await uow.commit()
-        return replace(found, questions=cleaned)
-
-    async def delete_question_set(self, actor: Actor, name: str) -> QuestionSet:
-        """Delete a set (facilitators only); sessions using it fall back to the default set.
-
-        Raises:
-            PermissionDeniedError, QuestionSetNotFoundError, BuiltInQuestionSetError.
-        """
-        async with self._database.unit_of_work() as uow:
-            await self._facilitator(uow, actor, "delete question sets")
-            found = await self._find_set(uow, actor.guild_id, name)
-            if found.builtin or found.id is None:
-                raise BuiltInQuestionSetError(found.name)
-            await uow.repo(SqlReflectionRepository).delete_question_set(found.id)
-            await uow.commit()
-        return found
 
     async def set_default_question_set(self, actor: Actor, name: str) -> QuestionSet:
         """Make a set the programme's default for sessions without their own (facilitators only)."""

@@ -22,13 +22,11 @@ from dataclasses import dataclass
 from bot.core.actors import Actor
 from bot.core.clock import Clock
 from bot.core.errors import DomainError
-from bot.core.participants.errors import NotRegisteredError
 from bot.core.participants.repository import SqlParticipantRepository
-from bot.core.programme.domain import Session
-from bot.core.programme.errors import SessionCancelledError, SessionNotFoundError
+from bot.core.programme.errors import SessionNotFoundError
 from bot.core.programme.repository import SqlProgrammeRepository, SqlSessionRepository
 from bot.core.reflections.domain import PollPlan, SavedReflection, SubmittedValue
-from bot.core.reflections.errors import PollClosedError, PollNotOpenError
+from bot.core.reflections.eligibility import reflection_refusal, virtual_poll
 from bot.core.reflections.forms import check_answers
 from bot.core.reflections.repository import SqlReflectionRepository, saved_answers
 from bot.core.reflections.resolve import poll_questions
@@ -142,30 +140,22 @@ class SubmissionWriter:
         registered = await uow.repo(SqlParticipantRepository).registered(
             session.guild_id, (batch[i].actor.user_id for i in mine)
         )
+        repo = uow.repo(SqlReflectionRepository)
+        poll = await repo.poll(session.id)
+        programme = await uow.repo(SqlProgrammeRepository).get(session.guild_id) if poll is None else None
+        view = poll if poll is not None else virtual_poll(programme, session)
+        now = self._clock.now()
         for index in mine:
-            if batch[index].actor.user_id not in registered:
-                outcomes[index] = NotRegisteredError("reflect on a session")
+            registered_now = batch[index].actor.user_id in registered
+            outcomes[index] = reflection_refusal(session, view, now, registered=registered_now)
         mine = [i for i in mine if outcomes[i] is None]
         if not mine:
             return
-        refusal = await self._refusal(uow, session)
-        if refusal is not None:
-            for index in mine:
-                outcomes[index] = refusal
-            return
-        repo = uow.repo(SqlReflectionRepository)
-        poll = await repo.poll(session.id)
-        if poll is None:
-            programme = await uow.repo(SqlProgrammeRepository).get(session.guild_id)
+        if poll is None:  # answers are welcome before the poll was planned: plan it now
             plan = await self._scheduler.schedule_poll(uow, session, programme)
             plans.append(plan)
             assert plan.poll is not None
             poll = plan.poll
-        now = self._clock.now()
-        if poll.is_closed(now):
-            for index in mine:
-                outcomes[index] = PollClosedError(session.number, poll.closed_at or poll.closes_at)
-            return
         questions = await poll_questions(uow, poll)
         first_seen = await repo.submitted_times(poll.id, (batch[i].actor.user_id for i in mine))
         rows: dict[int, dict[str, object]] = {}
@@ -207,10 +197,3 @@ class SubmissionWriter:
             await repo.set_questions_if_unset(poll.id, questions, now=now)
         await repo.upsert_responses(list(rows.values()))
         log.info("Saved %d reflections on session %s", len(rows), session.id)
-
-    async def _refusal(self, uow: UnitOfWork, session: Session) -> DomainError | None:
-        if session.is_cancelled:
-            return SessionCancelledError(session.number, "reflect on it")
-        if self._clock.now() < session.starts_at:
-            return PollNotOpenError(session.number, session.starts_at)
-        return None

@@ -10,7 +10,7 @@ from bot.core.reflections.domain import MAX_QUOTES, QUOTE_LIMIT, Poll, PollResul
 from bot.core.reflections.questions import RATING_MAX, RATING_MIN, Question
 from bot.core.reflections.repository import SqlAttendanceRepository, SqlReflectionRepository
 from bot.core.storage.database import UnitOfWork
-from bot.core.text import sanitise_inline
+from bot.core.text import one_line
 
 
 def quote_of(questions: Sequence[Question], answers: Mapping[str, Any]) -> str | None:
@@ -31,8 +31,8 @@ async def tally_with_authors(uow: UnitOfWork, poll: Poll, session: Session) -> t
     """Return the poll's results and, separately, the user ids behind its quotes (same order).
 
     Quotes come only from responses whose quote box was ticked AND whose author's current quote consent
-    is yes; they are sanitised and never carry a name or id. The ids are for re-checking consent later
-    (e.g. when a Flash Report is published), never for display.
+    is yes; they are cleaned onto one line (never escaped) and never carry a name or id. The ids are for
+    re-checking consent later (e.g. when a Flash Report is published), never for display.
     """
     rows = await uow.repo(SqlReflectionRepository).rating_rows(poll.id)
     attendance = await uow.repo(SqlAttendanceRepository).count(poll.session_id)
@@ -52,7 +52,7 @@ async def tally_with_authors(uow: UnitOfWork, poll: Poll, session: Session) -> t
                 continue
             words = quote_of(poll.questions, answers)
             if words:
-                shown = sanitise_inline(words, QUOTE_LIMIT)
+                shown = one_line(words, QUOTE_LIMIT)
                 if shown:
                     quotes.append(f"“{shown}”")
                     authors.append(user_id)

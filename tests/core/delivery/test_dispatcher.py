@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from bot.core.clock import ManualClock
-from bot.core.delivery.dispatcher import MAYBE_POSTED, Dispatcher
+from bot.core.delivery.dispatcher import Dispatcher
 from bot.core.delivery.domain import FACILITATOR_NOTICE, Delivery, DeliverySkipped, DeliveryStatus
 from bot.core.delivery.idempotent import post_once
 from bot.core.delivery.limiter import RateLimiter
+from bot.core.delivery.notices import MAYBE_POSTED
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.messages import OutboundMessage
 from bot.core.ports import PermanentSendError, TransientSendError
@@ -48,7 +49,7 @@ async def test_due_rows_are_sent_once(
     dispatcher = make_dispatcher()
     assert await dispatcher.run_due() == 3
     assert await dispatcher.run_due() == 0
-    assert sorted(p.message.content or "" for p in sender.posts) == [
+    assert sorted(p.content() for p in sender.posts) == [
         f"hello k{i}\n-# {(await fetch(database, f'k{i}')).marker}" for i in range(3)
     ]
     for i in range(3):
@@ -365,7 +366,7 @@ async def test_start_reconciles_then_sends_late_rows(
     assert (await fetch(database, "late")).status is DeliveryStatus.SENT
     assert (await fetch(database, "too-late")).status is DeliveryStatus.EXPIRED
     assert len(sender.posts) == 1
-    assert (sender.posts[0].message.content or "").startswith("hello late")
+    assert sender.posts[0].content().startswith("hello late")
     await dispatcher.stop()
 
 
@@ -535,7 +536,7 @@ async def test_rows_found_overdue_while_running_expire_with_one_notice_per_guild
     )
     clock.advance(timedelta(minutes=2))  # e.g. the event loop was blocked, or a long backlog
     await dispatcher.run_due()
-    assert [p.message.content.split("\n")[0] for p in sender.posts if p.message.content] == ["hello fine"]
+    assert [p.content().split("\n")[0] for p in sender.posts if p.message.content] == ["hello fine"]
     assert {d.dedupe_key: d.status for d in await listed(database, kind="post")}["g1-0"] is DeliveryStatus.EXPIRED
     assert sorted(n.guild_id for n in notices) in ([1, 1, 2], [1, 2])  # batches may split a guild's list
     assert sum(len(n.payload["delivery_ids"]) for n in notices) == 4

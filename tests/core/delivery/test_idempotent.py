@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from bot.core.delivery.domain import Delivery, DeliveryStatus
 from bot.core.delivery.idempotent import dm_once, post_once, stamp_marker
 from bot.core.messages import Embed, OutboundMessage
+from bot.discord_render import Mode, render
 from tests.core.fakes import DM_CHANNEL_BASE, FakeSender
 
 NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
@@ -33,13 +34,13 @@ def test_stamp_marker_goes_into_the_last_embed_footer() -> None:
     message = OutboundMessage(embeds=(Embed(title="a"), Embed(title="b", footer="Session 1")))
     stamped = stamp_marker(message, DELIVERY.marker)
     assert stamped.embeds[0].footer is None
-    assert stamped.embeds[1].footer == f"Session 1 · {DELIVERY.marker}"
+    assert render(stamped.embeds[1].footer, mode=Mode.PLAIN) == f"Session 1 · {DELIVERY.marker}"
     assert stamp_marker(stamped, DELIVERY.marker) == stamped
 
 
 def test_stamp_marker_without_embeds_adds_small_text() -> None:
     """Plain content gets the marker as Discord subtext on its own line."""
-    assert stamp_marker(OutboundMessage(content="hi"), "ref x").content == "hi\n-# ref x"
+    assert render(stamp_marker(OutboundMessage(content="hi"), "ref x").content) == "hi\n-# ref x"
 
 
 async def test_post_once_posts_with_nonce_and_marker() -> None:

@@ -87,7 +87,7 @@ async def test_each_dedupe_key_is_posted_at_most_once(
         clock.advance(timedelta(minutes=6))
         await workers[0].run_due()
 
-    posts = Counter(p.message.content.split("\n")[0] for p in sender.posts if p.message.content)
+    posts = Counter(p.content().split("\n")[0] for p in sender.posts if p.message.content)
     assert all(count == 1 for count in posts.values()), posts
     async with database.unit_of_work() as uow:
         rows: list[Delivery] = [d for d in await uow.repo(SqlDeliveryRepository).list() if d.dedupe_key.startswith(run)]

@@ -21,7 +21,6 @@ from bot.core.evaluation import deliveries as evaluation_deliveries
 from bot.core.evaluation.retention import RetentionSweeper
 from bot.core.evaluation.service import EvaluationService
 from bot.core.flash import deliveries as flash_deliveries
-from bot.core.flash.adapters import ProgrammeServiceSource, ReflectionsRecapSource
 from bot.core.flash.planning import IssuePlanner
 from bot.core.flash.service import FlashService
 from bot.core.participants.domain import ConsentPurpose
@@ -167,11 +166,7 @@ async def build_world(database: Database, clock: ManualClock) -> AsyncIterator[W
     participants = ParticipantService(database, clock)
     attendance = AttendanceService(database, clock)
     planner = IssuePlanner(
-        programmes=ProgrammeServiceSource(programme),
-        recaps=ReflectionsRecapSource(reflections),
-        consent=participants,
-        participants=participants,
-        deliveries=dispatcher,
+        programmes=programme, reflections=reflections, participants=participants, deliveries=dispatcher
     )
     flash_deliveries.register(dispatcher, database=database, clock=clock, sender=sender, planner=planner)
     flash = FlashService(database, clock, planner)

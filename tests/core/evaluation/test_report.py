@@ -31,6 +31,7 @@ from bot.core.evaluation.render import (
 from bot.core.evaluation.report import write_report
 from bot.core.messages import Embed
 from tests.core.evaluation.conftest import FACILITATOR, GUILD, World
+from tests.rendering import embed_parts
 
 
 async def figures_of(world: World) -> ProgrammeFigures:
@@ -42,21 +43,26 @@ def assert_within_discord_limits(embeds: list[Embed]) -> None:
     """Check one message's embeds against Discord's limits."""
     assert 1 <= len(embeds) <= EMBEDS_PER_MESSAGE
     assert sum(embed_length(e) for e in embeds) <= MESSAGE_EMBED_CHARS
+    total = 0
     for embed in embeds:
-        assert len(embed.title or "") <= 256
-        assert len(embed.description or "") <= 4096
-        assert len(embed.footer or "") <= 2048
-        assert len(embed.fields) <= FIELDS_PER_EMBED
-        for f in embed.fields:
-            assert 0 < len(f.name) <= FIELD_NAME_LIMIT and 0 < len(f.value) <= FIELD_VALUE_LIMIT
+        title, description, footer, fields = embed_parts(embed)
+        assert len(title) <= 256
+        assert len(description) <= 4096
+        assert len(footer) <= 2048
+        assert len(fields) <= FIELDS_PER_EMBED
+        for name, value in fields:
+            assert 0 < len(name) <= FIELD_NAME_LIMIT and 0 < len(value) <= FIELD_VALUE_LIMIT
+        total += len(title) + len(description) + len(footer) + sum(len(n) + len(v) for n, v in fields)
+    assert total <= MESSAGE_EMBED_CHARS
 
 
 def embed_text(embeds: list[Embed]) -> str:
-    """Return every text of the embeds."""
+    """Return every text of the embeds, as Discord gets them."""
     parts = []
     for e in embeds:
-        parts += [e.title or "", e.description or "", e.footer or ""]
-        parts += [f"{f.name}\n{f.value}" for f in e.fields]
+        title, description, footer, fields = embed_parts(e)
+        parts += [title, description, footer]
+        parts += [f"{name}\n{value}" for name, value in fields]
     return "\n".join(parts)
 
 
@@ -177,7 +183,7 @@ async def test_session_embed_and_report_through_the_service(world: World) -> Non
     session = await world.evaluation.session_report(FACILITATOR, world.sessions[0].id)
     assert isinstance(session.figures, SessionFigures)
     assert_within_discord_limits(list(session.embeds))
-    fields = {f.name: f.value for f in session.embeds[0].fields}
+    fields = dict(embed_parts(session.embeds[0])[3])
     assert fields["Attendance"] == "10" and fields["Response rate"] == "80%" and fields["Mean rating"] == "4.6"
     assert fields["Ratings 1–5"] == "1: 0 · 2: 0 · 3: <5 · 4: <5 · 5: 5"
     programme = await world.evaluation.programme_report(FACILITATOR)
@@ -211,7 +217,7 @@ async def test_embeds_stay_within_limits_for_a_long_programme(world: World) -> N
     """60 sessions with long titles still make one valid message, saying how many sessions were left out."""
     embeds = report_summary_embeds(_many_sessions(await figures_of(world), 60))
     assert_within_discord_limits(embeds)
-    assert "more sessions: see the HTML report" in (embeds[-1].footer or "")
+    assert "more sessions: see the HTML report" in embed_parts(embeds[-1])[2]
 
 
 async def test_an_empty_programme_still_reports(world: World) -> None:

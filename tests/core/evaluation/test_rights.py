@@ -28,6 +28,7 @@ from tests.core.evaluation.conftest import (
     uid,
 )
 from tests.core.evaluation.test_exports import export_all
+from tests.rendering import written
 
 
 async def schedule_dm(world: World, user: int, key: str) -> None:
@@ -194,7 +195,7 @@ def replace_profile(**changes: str):
 
 async def test_privacy_notice_says_what_why_how_long_who_and_how(world: World) -> None:
     """The notice names the data, the retention period, who sees what and the three /me commands."""
-    text = await world.evaluation.privacy(GUILD)
+    text = written(await world.evaluation.privacy(GUILD))
     assert len(text) <= PRIVACY_LIMIT
     for phrase in (
         "What Blether keeps",
@@ -209,9 +210,9 @@ async def test_privacy_notice_says_what_why_how_long_who_and_how(world: World) -
         "P-3f2a9c0b1d4e",
     ):
         assert phrase in text
-    custom = privacy_notice(replace(Programme(id=1, guild_id=GUILD), retention_months=1))
+    custom = written(privacy_notice(replace(Programme(id=1, guild_id=GUILD), retention_months=1)))
     assert "1 month after the" in custom
-    assert "12 months" in privacy_notice(None)
+    assert "12 months" in written(privacy_notice(None))
 
 
 async def test_without_the_flash_eraser_or_dispatcher_those_methods_refuse(world: World) -> None:

@@ -1,8 +1,9 @@
-"""Fixtures for the Flash Report: fakes of the sources it reads, the real dispatcher and a fake Discord."""
+"""Fixtures for the Flash Report: fakes of the services it reads, the real dispatcher and a fake Discord."""
 
 from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -16,7 +17,10 @@ from bot.core.flash.planning import IssuePlanner
 from bot.core.flash.service import FlashService
 from bot.core.messages import OutboundMessage, SentMessage
 from bot.core.programme.domain import LocationKind, Programme, Session, SessionStatus
+from bot.core.programme.errors import SessionNotFoundError
+from bot.core.reflections.domain import SessionRecap
 from bot.core.storage.database import Database
+from bot.core.text import one_line
 from tests.core.fakes import FakeSender
 
 GUILD = 4242
@@ -71,58 +75,65 @@ class CrashableSender(FakeSender):
 
 @dataclass
 class FakeProgrammes:
-    """The programme and its sessions, held in memory."""
+    """The programme service's reading side: the programme and its sessions, held in memory."""
 
     programme_value: Programme | None
     sessions: list[Session] = field(default_factory=list)
 
-    async def programme(self, guild_id: int) -> Programme | None:
+    async def get_programme(self, guild_id: int) -> Programme | None:
         """Return the programme when it is this guild's."""
         value = self.programme_value
         return value if value is not None and value.guild_id == guild_id else None
 
-    async def last_session(self, guild_id: int, before: datetime) -> Session | None:
-        """Return the latest session that ended by before."""
-        done = [s for s in self.sessions if s.guild_id == guild_id and s.ends_at <= before and not s.is_cancelled]
-        return max(done, key=lambda s: s.ends_at, default=None)
-
-    async def next_session(self, guild_id: int, after: datetime) -> Session | None:
-        """Return the earliest session starting after after."""
-        later = [s for s in self.sessions if s.guild_id == guild_id and s.starts_at > after and not s.is_cancelled]
-        return min(later, key=lambda s: s.starts_at, default=None)
+    async def list_sessions(self, guild_id: int, *, include_cancelled: bool = True) -> list[Session]:
+        """Return the guild's sessions in start order (cancelled ones only when asked)."""
+        found = [s for s in self.sessions if s.guild_id == guild_id and (include_cancelled or not s.is_cancelled)]
+        return sorted(found, key=lambda s: s.starts_at)
 
 
 @dataclass
 class FakeRecaps:
-    """Session recaps by session id."""
+    """The reflections service's session recaps, given as the Flash Report's Recap by session id."""
 
     recaps: dict[int, Recap] = field(default_factory=dict)
 
-    async def session_recap(self, guild_id: int, session_id: int) -> Recap | None:
-        """Return the recap stored for the session."""
-        return self.recaps.get(session_id)
+    async def session_recap(self, guild_id: int, session_id: int) -> SessionRecap:
+        """Return the stored recap as the reflections feature shows it (quotes quoted and made safe)."""
+        found = self.recaps.get(session_id)
+        if found is None:
+            raise SessionNotFoundError()
+        return SessionRecap(
+            session_id=session_id,
+            attendance_count=found.attendance,
+            reflections_count=found.reflections,
+            average_rating=found.average_rating,
+            quotes=tuple(f"“{one_line(q.text, 10**6)}”" for q in found.quotes),
+            session_number=found.session_number or 0,
+            session_title=found.session_title,
+            rating_count=found.rating_count,
+            quoted_user_ids=tuple(q.author_id or 0 for q in found.quotes),
+        )
 
 
 @dataclass
-class FakeConsent:
-    """Who consents to which purpose."""
+class FakeParticipants:
+    """The participants service's reading side: who consents to what, when people joined, who left."""
 
     by_purpose: dict[str, set[int]] = field(default_factory=dict)
+    joined: list[datetime] = field(default_factory=list)
+    left: set[int] = field(default_factory=set)
 
     async def consenting_users(self, guild_id: int, purpose: str) -> Collection[int]:
         """Return the consenting user ids."""
         return set(self.by_purpose.get(purpose, set()))
 
-
-@dataclass
-class FakeParticipants:
-    """Join times of participants."""
-
-    joined: list[datetime] = field(default_factory=list)
-
     async def count_joined(self, guild_id: int, since: datetime | None, until: datetime) -> int:
         """Count joins in (since, until]."""
         return sum(1 for j in self.joined if (since is None or j > since) and j <= until)
+
+    async def get_participant(self, guild_id: int, user_id: int) -> SimpleNamespace | None:
+        """Return a participant record marked inactive for those who left (nobody else is known)."""
+        return SimpleNamespace(active=False) if user_id in self.left else None
 
 
 @dataclass
@@ -137,8 +148,17 @@ class Flash:
     database: Database
     programmes: FakeProgrammes
     recaps: FakeRecaps
-    consent: FakeConsent
     participants: FakeParticipants
+
+    @property
+    def consent(self) -> FakeParticipants:
+        """Return the participants fake, which also answers who consents to what."""
+        return self.participants
+
+    @property
+    def membership(self) -> FakeParticipants:
+        """Return the participants fake, which also knows who left the server."""
+        return self.participants
 
     async def run(self) -> int:
         """Run whatever deliveries are due now."""
@@ -172,14 +192,17 @@ async def flash(database: Database, clock: ManualClock) -> AsyncIterator[Flash]:
     """Build the Flash Report service, its delivery handlers and a real dispatcher on the test database."""
     sender = CrashableSender(clock=clock)
     programmes = FakeProgrammes(programme())
-    recaps, consent, participants = FakeRecaps(), FakeConsent(), FakeParticipants()
+    recaps, participants = FakeRecaps(), FakeParticipants()
     dispatcher = Dispatcher(database, clock, worker_id="flash-test", poll_interval=None)
     planner = IssuePlanner(
-        programmes=programmes, recaps=recaps, consent=consent, participants=participants, deliveries=dispatcher
+        programmes=programmes,  # type: ignore[arg-type]
+        reflections=recaps,  # type: ignore[arg-type]
+        participants=participants,  # type: ignore[arg-type]
+        deliveries=dispatcher,
     )
     deliveries = flash_deliveries.register(dispatcher, database=database, clock=clock, sender=sender, planner=planner)
     service = FlashService(database, clock, planner)
-    yield Flash(service, deliveries, dispatcher, sender, clock, database, programmes, recaps, consent, participants)
+    yield Flash(service, deliveries, dispatcher, sender, clock, database, programmes, recaps, participants)
     await dispatcher.stop(grace=1.0)
 
 

@@ -18,6 +18,7 @@ from bot.core.flash.errors import (
 )
 from bot.core.storage.models.flash import FlashItemRow, FlashTagRow
 from tests.core.flash.conftest import FACILITATOR, GUILD, OTHER, PARTICIPANT, Flash
+from tests.rendering import written
 
 
 async def count_rows(flash: Flash, model: type) -> int:
@@ -39,7 +40,7 @@ async def test_share_stores_the_normalised_link_and_previews_it_crediting_the_sh
     assert item.tags == ("toolkit", "bereavement")
     assert item.author_name == "Pat"
     assert item.kind is ItemKind.RESOURCE
-    preview = result.preview.description or ""
+    preview = written(result.preview.description)
     assert "**Compassionate \\*\\*Communities\\*\\* toolkit**" in preview
     assert "https://example.org/Toolkit" in preview
     assert "grief (https://grief.example/c_3)" in preview
@@ -53,7 +54,7 @@ async def test_second_share_of_the_same_link_names_the_first_sharer_and_when(fla
     flash.clock.advance(timedelta(hours=3))
     with pytest.raises(DuplicateResourceError) as caught:
         await flash.service.share_resource(OTHER, "HTTPS://EXAMPLE.org/guide/?fbclid=1#x")
-    message = str(caught.value)
+    message = written(caught.value.message)  # as the one error mapping shows it on Discord
     assert "already shared by Pat" in message
     assert f"<t:{int(first.item.created_at.timestamp())}:f>" in message
     assert "on the list for the next Flash Report" in message

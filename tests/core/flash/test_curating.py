@@ -1,5 +1,6 @@
 """/flash items: list, include, exclude and edit what is collected for the next issue."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -9,12 +10,14 @@ from bot.core.flash.errors import ItemAlreadyPublishedError, ItemNotFoundError, 
 from bot.core.flash.render import render_items_page
 from tests.core.flash.conftest import FACILITATOR, GUILD, OTHER, PARTICIPANT, Flash
 from tests.core.flash.limits import all_text, check_limits
+from tests.rendering import written
 
 
 async def test_items_are_paged_with_ids_and_consent_flags(flash: Flash) -> None:
     """Facilitators page through items; stories without quote consent are flagged."""
     for i in range(23):
-        await flash.service.share_resource(PARTICIPANT, f"https://site{i}.example/", f"Resource {i}", tags="guide")
+        sharer = replace(PARTICIPANT, user_id=1000 + i // 10)  # within the daily limit of 10 each
+        await flash.service.share_resource(sharer, f"https://site{i}.example/", f"Resource {i}", tags="guide")
     story = await flash.service.share_story(OTHER, "We did a thing.")
     first = await flash.service.list_items(FACILITATOR)
     assert (first.page, first.pages, first.total) == (1, 3, 24)
@@ -27,8 +30,8 @@ async def test_items_are_paged_with_ids_and_consent_flags(flash: Flash) -> None:
     from bot.core.messages import OutboundMessage
 
     check_limits([OutboundMessage(embeds=(embed,))])
-    assert f"`#{story.item.id}` 🌱" in (embed.description or "")
-    assert "waits for quote consent" in (embed.description or "")
+    assert f"`#{story.item.id}` 🌱" in written(embed.description)
+    assert "waits for quote consent" in written(embed.description)
 
 
 async def test_excluded_items_stay_out_and_are_not_offered_again(flash: Flash) -> None:
@@ -70,7 +73,6 @@ async def test_edit_changes_title_note_and_tags_but_not_stories(flash: Flash) ->
 
 async def test_items_of_another_server_are_invisible(flash: Flash) -> None:
     """An id from another server is "not found"."""
-    from dataclasses import replace
 
     shared = await flash.service.share_resource(PARTICIPANT, "https://a.example/", "A")
     stranger = replace(FACILITATOR, guild_id=GUILD + 1, is_admin=True)

@@ -23,6 +23,7 @@ from bot.core.flash.ids import parse_custom_id
 from bot.core.flash.repository import SqlFlashIssueRepository
 from bot.core.messages import OutboundMessage
 from bot.core.ports import PermanentSendError, TransientSendError
+from bot.discord_render import Mode
 from tests.core.flash.conftest import (
     FACILITATOR,
     FACILITATOR_CHANNEL,
@@ -34,6 +35,7 @@ from tests.core.flash.conftest import (
     make_session,
 )
 from tests.core.flash.limits import all_text, check_limits
+from tests.rendering import written
 
 MONTHLY = "first Monday of the month at 09:00"
 FEB_2 = at(2026, 2, 2, 9)  # 09:00 GMT
@@ -83,10 +85,10 @@ async def test_schedule_drafts_two_days_before_and_publishes_on_time(flash: Flas
     await flash.run_until(FEB_2 - timedelta(days=2))
     draft = flash.posted_to(FACILITATOR_CHANNEL)
     check_limits(draft)
-    assert "Draft of Flash Report #1" in (draft[0].content or "")
-    assert f"<t:{int(FEB_2.timestamp())}:F>" in (draft[0].content or "")
+    assert "Draft of Flash Report #1" in written(draft[0].content)
+    assert f"<t:{int(FEB_2.timestamp())}:F>" in written(draft[0].content)
     assert {parse_custom_id(b.custom_id or "").action.value for b in draft[-1].buttons} == {"publish", "intro", "skip"}
-    assert "1 story of change will wait" in (draft[0].content or "")
+    assert "1 story of change will wait" in written(draft[0].content)
 
     await flash.run_until(FEB_2 - timedelta(minutes=1))
     assert flash.posted_to(FLASH_CHANNEL) == []
@@ -118,8 +120,9 @@ async def test_schedule_drafts_two_days_before_and_publishes_on_time(flash: Flas
     assert latest.issue.number == 1
     for frozen, posted in zip(latest.snapshot.messages, published, strict=True):  # posted = frozen + its marker
         assert [e.description for e in frozen.embeds] == [e.description for e in posted.embeds]
-        assert (posted.embeds[-1].footer or "").startswith(frozen.embeds[-1].footer or "-")
-        assert " · ref " in (posted.embeds[-1].footer or "")
+        posted_footer = written(posted.embeds[-1].footer, mode=Mode.PLAIN)
+        assert posted_footer.startswith(written(frozen.embeds[-1].footer, mode=Mode.PLAIN) or "-")
+        assert " · ref " in posted_footer
 
 
 async def test_nine_local_stays_nine_local_after_the_clocks_change(flash: Flash) -> None:
@@ -246,9 +249,10 @@ async def test_a_stale_publication_delivery_of_a_published_issue_is_skipped(flas
 
 
 async def big_issue(flash: Flash) -> None:
-    for i in range(60):
+    for i in range(60):  # six people, ten each: within the daily limit; the issue posts its first 40
+        sharer = replace(PARTICIPANT, user_id=1000 + i % 6, display_name=f"Sharer {i % 6}")
         await flash.service.share_resource(
-            PARTICIPANT, f"https://r{i}.example.org/{'x' * 200}", "A long title " * 11, note="A long note. " * 38
+            sharer, f"https://r{i}.example.org/{'x' * 200}", "A long title " * 11, note="A long note. " * 38
         )
 
 
@@ -270,7 +274,7 @@ async def test_a_crash_between_posting_and_recording_posts_each_part_once(flash:
     assert len(sender.posts) == parts
     assert latest.issue.status is IssueStatus.PUBLISHED
     assert latest.issue.message_ids == tuple(p.message_id for p in sender.posts)
-    footers = [p.message.embeds[-1].footer or "" for p in sender.posts]
+    footers = [written(p.message.embeds[-1].footer, mode=Mode.PLAIN) for p in sender.posts]
     assert [f"{i}/{parts}" in f for i, f in enumerate(footers, start=1)] == [True] * parts
 
 

@@ -15,17 +15,24 @@ from bot.core.flash.content import (
     RecapQuote,
     Removal,
     ResourceEntry,
+    Snapshot,
     StoryEntry,
 )
 from bot.core.flash.ids import parse_custom_id
-from bot.core.flash.render import render_draft, render_issue, render_share_preview, split_text
-from bot.core.flash.safetext import discord_text
+from bot.core.flash.render import render_draft, render_issue, render_share_preview, split_rich
+from bot.core.flash.safetext import rich_text
 from bot.core.flash.tags import SEED_TAGS
 from bot.core.flash.urls import URL_LIMIT
-from tests.core.flash.limits import all_text, check_limits
+from bot.core.messages import Text
+from tests.core.flash.limits import all_text, check_limits, written
 
 NOW = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)
 WORDS = ["community", "bereavement", "toolkit", "café", "ünïcödé", "support", "grief", "kindness", "volunteer"]
+
+
+def discord_text(text: str, limit: int) -> str:
+    """Return user text as a Flash Report shows it on Discord (within a budget of limit characters)."""
+    return written(rich_text(text, limit))
 
 
 def sentence(rng: random.Random, length: int) -> str:
@@ -158,7 +165,7 @@ def test_masked_links_in_user_text_show_the_real_address() -> None:
     entry = ResourceEntry(
         1, "https://good.example/", "Guide", "Sign in [at your bank](https://evil.example/x_y)", (), "Pat", 1
     )
-    text = render_share_preview(entry).description or ""
+    text = written(render_share_preview(entry).description)
     assert "at your bank (https://evil.example/x_y)" in text
     assert "](https://evil" not in text
 
@@ -168,8 +175,8 @@ def test_draft_has_a_note_and_the_three_buttons_on_its_last_message() -> None:
     content = content_with(80, random.Random(4))
     messages = render_draft(content, issue_id=9, publish_at=NOW, withheld=2)
     check_limits(messages)
-    assert "Draft of Flash Report #7" in (messages[0].content or "")
-    assert "2 stories of change will wait" in (messages[0].content or "")
+    assert "Draft of Flash Report #7" in written(messages[0].content)
+    assert "2 stories of change will wait" in written(messages[0].content)
     assert [parse_custom_id(b.custom_id or "").action.value for b in messages[-1].buttons] == [
         "publish",
         "intro",
@@ -183,7 +190,7 @@ def test_draft_has_a_note_and_the_three_buttons_on_its_last_message() -> None:
 def test_split_text_splits_at_lines_then_words() -> None:
     """Chunks respect the limit, break at line ends first and never inside a word."""
     text = "\n".join(" ".join(f"word{i}x{j}" for j in range(40)) for i in range(30))
-    chunks = split_text(text, 500)
+    chunks = [written(chunk) for chunk in split_rich(Text((text,)), 500)]
     assert all(len(c) <= 500 for c in chunks)
     assert " ".join(" ".join(chunks).split()) == " ".join(text.split())
 
@@ -254,3 +261,15 @@ def test_random_text_never_breaks_limits_or_pings(
         assert "\u202e" not in text and "\u0000" not in text
         for i in range(len(titles)):
             assert f"https://r{i}.example.org/p" in text
+
+
+def test_snapshots_keep_rich_text_and_version_1_is_rendered_again() -> None:
+    """A snapshot round-trips its rich text; one written as Discord markup (version 1) is rendered from its content."""
+    content = content_with(3, random.Random(5), intro="Hello *all* @everyone")
+    stored = Snapshot(content, tuple(render_issue(content))).to_json()
+    assert stored["version"] == 2
+    assert Snapshot.from_json(stored).messages == tuple(render_issue(content))
+    legacy = {**stored, "version": 1, "messages": [{"content": "**old** \\*markup\\*", "embeds": [], "buttons": []}]}
+    again = Snapshot.from_json(legacy).messages
+    assert again == tuple(render_issue(content))
+    assert "Hello \\*all\\* @\u200beveryone" in all_text(again)

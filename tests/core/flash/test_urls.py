@@ -17,7 +17,7 @@ NORMALISED = [
     ("https://example.org/a?utm_source=news&utm_medium=email&id=7", "https://example.org/a?id=7"),
     ("https://example.org/a?fbclid=abc&b=2&gclid=x&UTM_Campaign=y", "https://example.org/a?b=2"),
     ("https://example.org/a?utm_source=x", "https://example.org/a"),
-    ("https://example.org/a?z=1&a=2", "https://example.org/a?z=1&a=2"),
+    ("https://example.org/a?z=1&a=2", "https://example.org/a?a=2&z=1"),
     ("  <https://example.org/a>  ", "https://example.org/a"),
     ("https://example.org./a", "https://example.org/a"),
     ("https://example.org/caf%c3%a9", "https://example.org/caf%C3%A9"),
@@ -67,6 +67,26 @@ def test_normal_form_is_stable() -> None:
     """Normalising a normal form changes nothing (so duplicates are found whatever was pasted first)."""
     for raw, expected in NORMALISED:
         assert normalise_url(expected) == expected, raw
+
+
+TRACKING_FREE = [
+    ("https://example.org/a?ref=twitter", "https://example.org/a"),
+    ("https://example.org/a?si=abc123&t=42", "https://example.org/a?t=42"),
+    ("https://example.org/a?ref_src=twsrc%5Etfw&igsh=x&igshid=y", "https://example.org/a"),
+    ("https://example.org/a?mc_cid=1&mc_eid=2&_hsenc=3&mkt_tok=4&yclid=5", "https://example.org/a"),
+    ("https://example.org/a?b=2&a=1&c=3", "https://example.org/a?a=1&b=2&c=3"),
+    ("https://example.org/a?tag=z&tag=a&id=1", "https://example.org/a?id=1&tag=z&tag=a"),  # repeats keep order
+    ("https://example.org/a?%75tm_source=x&UTM_MEDIUM=y&Ref=z&q=1", "https://example.org/a?q=1"),
+    ("https://example.org/a?&&q=1&", "https://example.org/a?q=1"),
+    ("https://example.org/a?referrer=me&sid=1&reference=2", "https://example.org/a?reference=2&referrer=me&sid=1"),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), TRACKING_FREE)
+def test_tracking_parameters_go_and_the_rest_is_sorted(raw: str, expected: str) -> None:
+    """ref, si, igsh and friends go in any case or spelling; other parameters are kept, sorted by name."""
+    assert normalise_url(raw) == expected
+    assert normalise_url(expected) == expected
 
 
 def test_links_in_a_message_are_found_in_order_with_masked_targets() -> None:

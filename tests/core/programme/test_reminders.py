@@ -8,7 +8,7 @@ import pytest
 from bot.core.clock import ManualClock
 from bot.core.delivery.dispatcher import Dispatcher
 from bot.core.delivery.domain import Delivery, DeliveryStatus
-from bot.core.messages import ButtonStyle
+from bot.core.messages import ButtonStyle, OutboundMessage
 from bot.core.ports import PermanentSendError
 from bot.core.programme.deliveries import FacilitatorNoticeHandler
 from bot.core.programme.domain import Programme, ProgrammeSettingsUpdate, SessionDraft, SessionEdit
@@ -22,6 +22,7 @@ from bot.core.programme.ids import (
 from bot.core.programme.render import reminder_message
 from bot.core.programme.service import ProgrammeService
 from bot.core.storage.database import Database
+from bot.discord_render import render_message
 from tests.core.programme.conftest import (
     ADMIN,
     ANNOUNCEMENTS,
@@ -46,13 +47,14 @@ async def add_ten(service: ProgrammeService) -> list:
     return sessions
 
 
-def text_of(message) -> str:
-    """Return every readable part of a message."""
-    parts = [message.content or ""]
-    for embed in message.embeds:
-        parts += [embed.title or "", embed.description or "", embed.footer or ""]
-        parts += [f"{f.name} {f.value}" for f in embed.fields]
-    return "\n".join(parts)
+def text_of(message: OutboundMessage) -> str:
+    """Return every readable part of a message, as Discord gets it."""
+    return render_message(message).text()
+
+
+def content_of(message: OutboundMessage) -> str:
+    """Return a message's content as Discord gets it."""
+    return render_message(message).content or ""
 
 
 async def test_reminder_renders_place_times_role_ping_and_buttons(
@@ -66,7 +68,7 @@ async def test_reminder_renders_place_times_role_ping_and_buttons(
     unix = int(third.starts_at.timestamp())
     assert "Session 3 of 10" in text
     assert f"<t:{unix}:F>" in text and f"<t:{unix}:R>" in text
-    assert message.content == f"<@&{PARTICIPANT_ROLE}> Session 3 starts <t:{unix}:R>"
+    assert content_of(message) == f"<@&{PARTICIPANT_ROLE}> Session 3 starts <t:{unix}:R>"
     assert message.mention_role_ids == (PARTICIPANT_ROLE,)
     assert "@everyone" not in text and "<@1>" not in text
     assert [b.label for b in message.buttons] == ["Add to calendar", "I'll be there"]
@@ -75,7 +77,7 @@ async def test_reminder_renders_place_times_role_ping_and_buttons(
     assert parse_ics_button_id(message.buttons[0].custom_id or "") == third.id
     assert parse_rsvp_button_id(message.buttons[1].custom_id or "") == third.id
     dm = reminder_message(programme, third, active_count=10, offset_minutes=60, direct=True)
-    assert dm.mention_role_ids == () and "<@&" not in (dm.content or "")
+    assert dm.mention_role_ids == () and "<@&" not in content_of(dm)
 
 
 def test_custom_ids_are_strict() -> None:
@@ -130,7 +132,7 @@ async def test_moved_session_sends_only_the_new_reminder(
         clock.set(new_start - offset)
         await dispatcher.run_due()
     assert len(sender.posts) == 3
-    assert all(f"<t:{int(new_start.timestamp())}:R>" in (p.message.content or "") for p in sender.posts)
+    assert all(f"<t:{int(new_start.timestamp())}:R>" in content_of(p.message) for p in sender.posts)
 
 
 async def test_cancellation_is_announced(
@@ -158,7 +160,7 @@ async def test_facilitator_notices_go_to_the_facilitator_channel(
     await service.setup(ADMIN, ProgrammeSettingsUpdate(facilitator_channel_id=FACILITATOR_CHANNEL))
     await handler(notice)
     assert sender.posts[0].channel_id == FACILITATOR_CHANNEL
-    assert sender.posts[0].message.content.startswith("The event could not be created")
+    assert content_of(sender.posts[0].message).startswith("The event could not be created")
     assert sender.posts[0].message.mention_role_ids == ()
 
 
@@ -217,4 +219,4 @@ async def test_reminder_without_announcements_channel_fails_and_tells_facilitato
     [reminder] = await deliveries(database, kind="session_reminder")
     assert reminder.status == DeliveryStatus.FAILED
     notices = [p for p in sender.posts if p.channel_id == FACILITATOR_CHANNEL]
-    assert notices and "/programme setup announcements" in (notices[0].message.content or "")
+    assert notices and "/programme setup announcements" in content_of(notices[0].message)

@@ -6,6 +6,7 @@ from bot.core.programme.domain import Programme, ProgrammeSettingsUpdate, Sessio
 from bot.core.programme.permissions import command_line_actor
 from bot.core.programme.render import cancellation_message, programme_embed, upcoming_embed
 from bot.core.programme.service import ProgrammeService
+from bot.discord_render import render_embed, render_message
 from tests.core.programme.conftest import ANNOUNCEMENTS, FACILITATOR, GUILD, PARTICIPANT_ROLE, VOICE
 
 
@@ -14,7 +15,7 @@ async def test_upcoming_list_shows_each_session_with_rsvps(service: ProgrammeSer
     one = (await service.add_session(FACILITATOR, SessionDraft(1, "Hi @everyone", "2026-02-05 18:30"))).session
     await service.add_session(FACILITATOR, SessionDraft(2, "Second", "2026-03-05 18:30", location=f"<#{VOICE}>"))
     await service.rsvp(GUILD, one.id, 9)
-    embed = upcoming_embed(programme, await service.list_upcoming(GUILD))
+    embed = render_embed(upcoming_embed(programme, await service.list_upcoming(GUILD)))
     assert [f.name for f in embed.fields] == ["1. Hi @\u200beveryone", "2. Second"]
     assert "1 coming" in embed.fields[0].value and f"<#{VOICE}>" in embed.fields[1].value
     assert "<t:" in embed.fields[0].value and "2 sessions" in (embed.description or "")
@@ -22,7 +23,7 @@ async def test_upcoming_list_shows_each_session_with_rsvps(service: ProgrammeSer
 
 async def test_programme_embed_shows_settings(service: ProgrammeService, programme: Programme) -> None:
     """/programme show lists channels, roles, offsets and the later features' settings."""
-    embed = programme_embed(programme, now=datetime(2026, 1, 5, 12, 0, tzinfo=UTC))
+    embed = render_embed(programme_embed(programme, now=datetime(2026, 1, 5, 12, 0, tzinfo=UTC)))
     values = {f.name: f.value for f in embed.fields}
     assert values["Reminders before each session"] == "7d,1d,1h"
     assert values["Announcements"] == f"<#{ANNOUNCEMENTS}>"
@@ -38,7 +39,8 @@ async def test_cancellation_message_pings_only_the_participant_role(
     cancelled = (await service.cancel_session(FACILITATOR, session.id, "Snow <@&1> @here")).session
     message = cancellation_message(programme, cancelled)
     assert message.mention_role_ids == (PARTICIPANT_ROLE,)
-    text = " ".join([message.content or ""] + [e.description or "" for e in message.embeds])
+    written = render_message(message)
+    text = " ".join([written.content or ""] + [e.description or "" for e in written.embeds])
     assert "<@&1>" not in text and "@here" not in text and "Snow" in text
 
 

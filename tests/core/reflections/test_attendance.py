@@ -13,6 +13,7 @@ from bot.core.reflections.attendance import AttendanceService
 from bot.core.reflections.domain import AttendanceSource, MemberName
 from bot.core.reflections.errors import AttendanceImportError, OutsideCheckInWindowError
 from bot.core.storage.database import Database
+from bot.discord_render import render
 from tests.core.reflections.conftest import FACILITATOR, VOICE_CHANNEL, add_session, join, member
 
 MEMBERS = [
@@ -38,8 +39,9 @@ async def test_check_in_window_edges(
     clock.set(session.starts_at - timedelta(minutes=15, seconds=1))
     with pytest.raises(OutsideCheckInWindowError) as caught:
         await attendance.check_in(member(1), session.id)
-    assert f"<t:{int((session.starts_at - timedelta(minutes=15)).timestamp())}:F>" in str(caught.value)
-    assert f"<t:{int((session.ends_at + timedelta(hours=2)).timestamp())}:F>" in str(caught.value)
+    shown = render(caught.value.message)  # as the one error mapping shows it on Discord
+    assert f"<t:{int((session.starts_at - timedelta(minutes=15)).timestamp())}:F>" in shown
+    assert f"<t:{int((session.ends_at + timedelta(hours=2)).timestamp())}:F>" in shown
     clock.set(session.starts_at - timedelta(minutes=15))
     assert not (await attendance.check_in(member(1), session.id)).already
     clock.set(session.ends_at + timedelta(hours=2))

@@ -22,7 +22,7 @@ from bot.core.reflections.deliveries import (
     card_key,
 )
 from bot.core.reflections.domain import PollStatus
-from bot.core.reflections.errors import PollAlreadyClosedError, PollAlreadyOpenError
+from bot.core.reflections.errors import PollAlreadyClosedError, PollAlreadyOpenError, PollNotOpenError
 from bot.core.reflections.ids import attend_button_id, reflect_button_id
 from bot.core.reflections.service import ReflectionService
 from bot.core.storage.database import Database
@@ -306,6 +306,46 @@ async def test_open_and_close_by_hand(
     assert reopened.closes_at == clock.now() + timedelta(days=7)
     assert not any(b.disabled for b in sender.edits[-1][2].buttons)
     await join(participants, 1)
+    assert (await service.submit_reflection(member(1), session.id, answers())).created
+
+
+async def test_opening_reflections_before_the_session_lets_people_reflect_at_once(
+    database: Database,
+    clock: ManualClock,
+    programme: Programme,
+    service: ReflectionService,
+    participants: ParticipantService,
+    engine: Dispatcher,
+    sender: FakeSender,
+) -> None:
+    """/reflection open before the start posts a card whose Reflect button works: the form opens, answers save."""
+    session = await add_session(database, clock)  # tomorrow
+    await join(participants, 1)
+    await service.open_poll(FACILITATOR, session.id)
+    await engine.run_due()
+    assert len(sender.channel_posts) == 1  # the card, now
+    form = await service.reflection_form(member(1), session.id)
+    assert [f.id for f in form.fields][:2] == ["q1", "q2"]
+    saved = await service.submit_reflection(member(1), session.id, answers())
+    assert saved.created and saved.session_id == session.id
+
+
+async def test_without_opening_by_hand_reflections_wait_for_the_start(
+    database: Database,
+    clock: ManualClock,
+    programme: Programme,
+    service: ReflectionService,
+    participants: ParticipantService,
+) -> None:
+    """A planned poll takes no answers before its session starts, from the form or the writer alike."""
+    session = await add_session(database, clock)
+    await planned(database, service, session)
+    await join(participants, 1)
+    with pytest.raises(PollNotOpenError):
+        await service.reflection_form(member(1), session.id)
+    with pytest.raises(PollNotOpenError):
+        await service.submit_reflection(member(1), session.id, answers())
+    clock.set(session.starts_at)
     assert (await service.submit_reflection(member(1), session.id, answers())).created
 
 

@@ -43,7 +43,8 @@ class FlashItemRow(Base):
     body is a resource's or nomination's note, or a story's words; excerpt is a nominated message's start.
     author_id is whose words these are (sharer, message author, storyteller), which erasure relies on.
     dedupe_key makes a second share of one URL ("url:<normalised>") or a second nomination of one message
-    ("message:<id>") clash per server; stories have none. issue_id is set when an issue is frozen with
+    ("message:<id>") clash per server; stories have none. state is included, excluded or held (the author left
+    the server: not published until a facilitator decides). issue_id is set when an issue is frozen with
     the item (or consumed it while excluded); until then the item waits for the next issue.
     """
 
@@ -95,4 +96,20 @@ class FlashScheduleRow(Base):
     guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True)
     rule: Mapped[str] = mapped_column(String(100))
     lead_minutes: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FlashSettingsRow(Base):
+    """A server's flood limits for the Flash Report; NULL keeps Blether's default (see bot.core.flash.domain).
+
+    per_person_per_day caps what one person adds per day in the programme's time zone (shares, stories and
+    nominations together; facilitators are not limited); issue_size caps how many items a posted issue shows.
+    Adding an item locks this row first, so two adds by one person at the same moment are counted in turn.
+    """
+
+    __tablename__ = "flash_settings"
+
+    guild_id: Mapped[int] = mapped_column(Snowflake, primary_key=True)
+    per_person_per_day: Mapped[int | None] = mapped_column(Integer)
+    issue_size: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

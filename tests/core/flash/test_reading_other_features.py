@@ -1,4 +1,4 @@
-"""The adapters from the programme and reflections services to the Flash Report's ports."""
+"""How the Flash Report reads the programme and reflections services (through its IssuePlanner)."""
 
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -7,15 +7,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.errors import NotFoundError
-from bot.core.flash.adapters import (
-    ProgrammeServiceSource,
-    ReflectionsRecapSource,
-    recap_from_reflections,
-    unescape_quote,
-)
-from bot.core.flash.content import RecapQuote
+from bot.core.flash.content import RecapQuote, recap_from_reflections, unquote
+from bot.core.flash.planning import IssuePlanner
 from bot.core.programme.domain import Programme, Session, SessionStatus
-from bot.core.text import clean_text, sanitise_inline
+from bot.core.text import clean_text, one_line
 from tests.core.flash.conftest import GUILD, at, make_session, programme
 
 
@@ -56,33 +51,39 @@ class ReflectionsStub:
         """Return session 10's recap, as the reflections feature shows it."""
         if session_id != 10:
             raise NotFoundError("no such session")
-        return ReflectionsRecapStub(10, 12, 7, 4.3, ("“It \\*really\\* helped @\u200beveryone”",), 1, "Intro", 6, (55,))
+        return ReflectionsRecapStub(10, 12, 7, 4.3, ("“It *really* helped @everyone”",), 1, "Intro", 6, (55,))
+
+
+def planner(**services: object) -> IssuePlanner:
+    """Return an IssuePlanner reading the given stub services (the others are never called)."""
+    wiring: dict[str, object] = {"programmes": None, "reflections": None, "participants": None, "deliveries": None}
+    return IssuePlanner(**(wiring | services))  # type: ignore[arg-type]
 
 
 @given(st.text(max_size=300))
-def test_unescape_undoes_sanitise_inline_exactly(text: str) -> None:
-    """A quote as the reflections feature shows it comes back to its clean raw words."""
-    assert unescape_quote(f"“{sanitise_inline(text, 10**6)}”") == clean_text(text, keep_newlines=False)
+def test_unquote_gives_back_the_quoted_words(text: str) -> None:
+    """A quote as the reflections feature hands it out (literal, in quotation marks) comes back to its words."""
+    assert unquote(f"“{one_line(text, 10**6)}”") == clean_text(text, keep_newlines=False)
 
 
 async def test_reflections_recap_becomes_a_flash_recap_with_raw_quotes_and_authors() -> None:
-    """Counts, rating and quotes (unescaped, with their authors for erasure) carry over; unknown sessions are None."""
-    source = ReflectionsRecapSource(ReflectionsStub())
+    """Counts, rating and quotes (raw, with their authors for erasure) carry over; unknown sessions are None."""
+    source = planner(reflections=ReflectionsStub())
     recap = await source.session_recap(GUILD, 10)
     assert recap is not None
     assert (recap.session_number, recap.session_title, recap.attendance, recap.reflections) == (1, "Intro", 12, 7)
     assert (recap.rating_count, recap.average_rating, recap.shows_rating) == (6, 4.3, True)
     assert recap.quotes == (RecapQuote("It *really* helped @everyone", 55),)
     assert await source.session_recap(GUILD, 11) is None
-    assert recap_from_reflections(ReflectionsRecapStub(1, 0, 0, None, ())).session_number is None
+    assert recap_from_reflections(ReflectionsRecapStub(1, 0, 0, None, ())).session_number is None  # type: ignore[arg-type]
 
 
-async def test_programme_source_finds_the_last_and_next_sessions_skipping_cancelled_ones() -> None:
+async def test_the_planner_finds_the_last_and_next_sessions_skipping_cancelled_ones() -> None:
     """Last = latest ended; next = earliest upcoming; cancelled sessions never count."""
     one = make_session(1, "One", at(2026, 1, 6, 18))
     two = make_session(2, "Two", at(2026, 2, 3, 18))
     cancelled = replace(make_session(3, "Three", at(2026, 1, 20, 18)), status=SessionStatus.CANCELLED)
-    source = ProgrammeServiceSource(ProgrammeServiceStub([one, two, cancelled]))
+    source = planner(programmes=ProgrammeServiceStub([one, two, cancelled]))
     assert (await source.programme(GUILD)) == programme()
     now = at(2026, 1, 25)
     assert await source.last_session(GUILD, now) == one
