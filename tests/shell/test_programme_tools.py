@@ -57,6 +57,18 @@ async def test_groups_are_proposed_created_and_their_threads_posted(driven: Driv
     assert "Dissolved 1 group; their threads are archived." in driven.since(mark)
 
 
+async def test_a_proposal_is_shuffled_then_cancelled_by_its_buttons(driven: Driven) -> None:
+    """Shuffle shows a new proposal in place; Cancel closes it and no groups are made."""
+    assert await driven.run(
+        SETUP, *PEOPLE, "as facilitator", '/session add number:1 title:Mapping starts:"2027-01-14 18:30"'
+    )
+    assert await driven.run("/groups make session:1 size:3 from:participants", "press Shuffle")
+    mark = len(driven.transcript())
+    assert await driven.run("press Cancel")
+    assert "Cancelled: no groups were made." in driven.since(mark)
+    assert not await driven.run("/groups show session:1")
+
+
 async def test_connect_is_switched_on_and_off(driven: Driven) -> None:
     """/connect on and off answer as on Discord."""
     assert await driven.run(SETUP, PEOPLE[0])
