@@ -3,7 +3,6 @@
 import re
 from typing import Any
 
-from bot.core.programme.times import parse_local_datetime
 from bot.core.questionnaires import render as core
 from bot.core.questionnaires.domain import ItemKind, PageForm
 from bot.core.questionnaires.ids import CONTINUE_TEMPLATE, LATER_TEMPLATE, MENTOR_TEMPLATE, START_TEMPLATE
@@ -105,8 +104,9 @@ def register(registry: Registry) -> None:
         facilitator=True,
     )
     async def open_questionnaire(context: Context, values: dict[str, Any]) -> None:
-        at = None if values["at"] is None else parse_local_datetime(values["at"], context.shell.zone)
-        q = await context.services.questionnaires.open(context.actor, values["name"], at=at, days=values["days"])
+        q = await context.services.questionnaires.open(
+            context.actor, values["name"], at=values["at"], days=values["days"]
+        )
         await context.reply(core.opened(q, context.shell.now()))
 
     @registry.command(

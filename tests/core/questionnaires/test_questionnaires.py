@@ -7,6 +7,7 @@ import pytest
 
 from bot.core.actors import Actor
 from bot.core.clock import ManualClock
+from bot.core.errors import DomainError
 from bot.core.participants.domain import Area, ProfileUpdate
 from bot.core.participants.errors import NotRegisteredError
 from bot.core.participants.service import ParticipantService
@@ -349,3 +350,18 @@ async def test_baseline_opens_before_the_first_session_and_is_offered_at_join(
             break
         form = await questionnaires.page(member(101), view.questionnaire.id, saved.next_page)
     assert await questionnaires.baseline_offer(member(101)) is None  # finished
+
+
+async def test_open_at_a_typed_local_time_plans_it_in_the_programme_zone(
+    questionnaires: QuestionnaireService, programme: Programme, database: Database, clock: ManualClock
+) -> None:
+    """`at:` as typed ("YYYY-MM-DD HH:MM", programme's zone) opens then; a bad time is refused and plans nothing."""
+    view = await questionnaires.create(FACILITATOR, "end-of-programme")
+    local = (clock.now() + timedelta(days=3)).astimezone(programme.zone).replace(second=0, microsecond=0)
+    await questionnaires.open(FACILITATOR, view.questionnaire.name, at=local.strftime("%Y-%m-%d %H:%M"))
+    (row,) = await pending(database, [QUESTIONNAIRE_OPEN])
+    assert row.due_at == local
+    other = await questionnaires.create(FACILITATOR, "facilitators")
+    with pytest.raises(DomainError):
+        await questionnaires.open(FACILITATOR, other.questionnaire.name, at="next Tuesday")
+    assert len(await pending(database, [QUESTIONNAIRE_OPEN])) == 1
