@@ -11,4 +11,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.participants",
     "cogs.reflections",
     "cogs.evaluation",
+    "cogs.groups",
+    "cogs.questionnaires",
+    "cogs.interviews",
+    "cogs.stories",
 )

@@ -30,7 +30,20 @@ log = logging.getLogger(__name__)
 
 FACILITATOR_PERMISSIONS = discord.Permissions(manage_events=True)
 
-KindChoice = Literal["responses", "attendance", "participants", "resources", "stories", "all"]
+KindChoice = Literal[
+    "responses",
+    "attendance",
+    "participants",
+    "resources",
+    "stories",
+    "questionnaire_items",
+    "questionnaire_answers",
+    "interviews",
+    "codebook",
+    "group_memberships",
+    "connections",
+    "all",
+]
 FormatChoice = Literal["csv", "json"]
 
 

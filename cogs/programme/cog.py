@@ -66,6 +66,12 @@ class Programme(commands.GroupCog, group_name="programme", group_extras=FACILITA
         participant_role: discord.Role | None = None,
         reminder_offsets: app_commands.Range[str, 1, 100] | None = None,
         facilitator_channel: discord.TextChannel | None = None,
+        groups_channel: discord.TextChannel | None = None,
+        groups_before: app_commands.Range[str, 1, 20] | None = None,
+        peer_coach_role: discord.Role | None = None,
+        group_archive_hours: app_commands.Range[int, 1, 720] | None = None,
+        connect_every_days: app_commands.Range[int, 1, 90] | None = None,
+        groups_voice_category: discord.CategoryChannel | None = None,
     ) -> None:
         """Set up the programme, or change only the settings you give.
 
@@ -78,6 +84,12 @@ class Programme(commands.GroupCog, group_name="programme", group_extras=FACILITA
             participant_role: Role that session reminders mention.
             reminder_offsets: When to remind before each session, e.g. 7d,1d,1h (none for no reminders).
             facilitator_channel: Private channel for Blether's notices to facilitators.
+            groups_channel: Channel where each small group gets a private thread.
+            groups_before: Make small groups automatically this long before each session, e.g. 15m (off to stop).
+            peer_coach_role: Role of peer coaches (one is placed in each group while they last).
+            group_archive_hours: Archive group threads this many hours after a session ends (default 24).
+            connect_every_days: Introduce opted-in participants to each other every this many days (default 14).
+            groups_voice_category: For voice sessions, one temporary voice channel per group in this category.
         """
         actor = actor_from(interaction)
         update = ProgrammeSettingsUpdate(
@@ -89,6 +101,12 @@ class Programme(commands.GroupCog, group_name="programme", group_extras=FACILITA
             facilitator_role_id=facilitator_role.id if facilitator_role else None,
             participant_role_id=participant_role.id if participant_role else None,
             reminder_offsets=reminder_offsets,
+            groups_channel_id=groups_channel.id if groups_channel else None,
+            groups_before_minutes=groups_before,
+            peer_coach_role_id=peer_coach_role.id if peer_coach_role else None,
+            group_archive_hours=group_archive_hours,
+            connect_every_days=connect_every_days,
+            groups_voice_category_id=groups_voice_category.id if groups_voice_category else None,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)  # new offsets reschedule every reminder
         result = await self.programme.setup(actor, update)
@@ -99,6 +117,50 @@ class Programme(commands.GroupCog, group_name="programme", group_extras=FACILITA
     async def timezone_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         """Suggest IANA time zone names for what the facilitator has typed."""
         return render.timezone_choices(self.programme.suggest_timezones(str(current or "")))
+
+    outcomes = app_commands.Group(name="outcomes", description="The programme's learning outcomes (at most 8).")
+
+    @outcomes.command(name="list")
+    async def outcomes_list(self, interaction: discord.Interaction) -> None:
+        """List the programme's learning outcomes."""
+        change = await self.programme.change_outcomes(actor_from(interaction), "list")
+        await send_ephemeral(interaction, embed=render.outcomes_embed(change))
+
+    @outcomes.command(name="add")
+    async def outcomes_add(self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 150]) -> None:
+        """Add a learning outcome at the end of the list.
+
+        Args:
+            text: The outcome in a few words, e.g. value, empower, support and sustain volunteering.
+        """
+        change = await self.programme.change_outcomes(actor_from(interaction), "add", text=text)
+        await send_ephemeral(interaction, embed=render.outcomes_embed(change))
+
+    @outcomes.command(name="edit")
+    async def outcomes_edit(
+        self,
+        interaction: discord.Interaction,
+        number: app_commands.Range[int, 1, 8],
+        text: app_commands.Range[str, 1, 150],
+    ) -> None:
+        """Change the words of a learning outcome.
+
+        Args:
+            number: The outcome's number in /programme outcomes list.
+            text: The new words.
+        """
+        change = await self.programme.change_outcomes(actor_from(interaction), "edit", number=number, text=text)
+        await send_ephemeral(interaction, embed=render.outcomes_embed(change))
+
+    @outcomes.command(name="remove")
+    async def outcomes_remove(self, interaction: discord.Interaction, number: app_commands.Range[int, 1, 8]) -> None:
+        """Remove a learning outcome (questionnaires keep the words they were made with).
+
+        Args:
+            number: The outcome's number in /programme outcomes list.
+        """
+        change = await self.programme.change_outcomes(actor_from(interaction), "remove", number=number)
+        await send_ephemeral(interaction, embed=render.outcomes_embed(change))
 
     @app_commands.command(name="show")
     async def show_programme(self, interaction: discord.Interaction) -> None:

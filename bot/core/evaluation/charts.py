@@ -9,15 +9,18 @@ at all: the bar is left out and labelled "n<5".
 ChartSpec is pure data built from the figures (tests check suppression there: the exact small numbers never
 reach it); render_chart draws a spec. Rendering uses matplotlib's object API (Figure + the Agg canvas) and
 never pyplot, so there is no global figure registry to leak or close and no GUI backend; it still selects
-Agg before anything could import pyplot. Rendering blocks, so render_charts runs it in a worker thread
+Agg before anything could import pyplot. matplotlib is imported by the first chart drawn (``_figure``), not
+when the bot starts. Rendering blocks, so render_charts runs it in a worker thread
 (asyncio.to_thread), one chart set at a time (matplotlib is not thread-safe).
 """
 
 import asyncio
 import io
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.core.evaluation.figures import (
     RATINGS,
@@ -30,6 +33,11 @@ from bot.core.evaluation.figures import (
     suppress,
     suppress_breakdown,
 )
+from bot.core.evaluation.outcomes import OutcomeFigures
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 SMALL_HEIGHT = SMALL_NUMBER - 1
 """The height a 1–4 count is drawn at (the most it could be)."""
@@ -65,7 +73,7 @@ class Series:
 
 @dataclass(frozen=True, slots=True)
 class ChartSpec:
-    """What a chart shows (kind: "bar", "stacked" or "barh"), with its accessible table."""
+    """What a chart shows (kind: "bar", "stacked", "barh" or "network"), with its accessible table."""
 
     name: str
     title: str
@@ -230,9 +238,177 @@ def areas_spec(figures: ProgrammeFigures) -> ChartSpec:
     )
 
 
+LINK_NOTE = "Links between communities where fewer than 5 pairs of people met are not drawn."
+
+
+def connections_spec(figures: ProgrammeFigures) -> ChartSpec | None:
+    """Return the connection chart: communities as nodes, pairs of people who met across them as links.
+
+    Links resting on fewer than 5 pairs are neither drawn nor counted in the table ("<5"); no person is named.
+    None before any small group or introduction.
+    """
+    c = figures.connections
+    if c is None or not c.links:
+        return None
+    nodes = tuple(sorted({name for a, b, _ in c.links for name in (a, b)}, key=str.casefold))
+    rows = tuple((a, b, suppress(count)) for a, b, count in c.links)
+    drawn = [(a, b, count) for a, b, count in c.links if not is_small(count)]
+    return ChartSpec(
+        name="connections",
+        title="Connections between communities",
+        kind="network",
+        x_label="",
+        y_label="",
+        series=(Series("Communities", tuple(Bar(name, float(len(nodes)), name) for name in nodes)),),
+        notes=(LINK_NOTE,),
+        table_headers=("Community", "Community", "Pairs of people who met"),
+        table_rows=rows,
+        alt=f"Network of {len(nodes)} communities; {len(drawn)} links drawn where at least 5 pairs of people met. "
+        + "; ".join(f"{a} – {b}: {count}" for a, b, count in drawn),
+    )
+
+
+def _short(text: str, limit: int = 38) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def outcomes_spec(outcomes: OutcomeFigures) -> ChartSpec:
+    """Return the before/now dot plot: each outcome's mean before and now (not drawn from fewer than 5)."""
+    before, now, rows = [], [], []
+    for row in outcomes.outcomes:
+        category = _short(row.label)
+        for spread_, bars in ((row.before, before), (row.now, now)):
+            small = spread_.n < SMALL_NUMBER or spread_.mean is None
+            label = SMALL_SAMPLE if small else f"{spread_.mean:.1f}"
+            bars.append(
+                Bar(category, 0 if small else round(spread_.mean or 0, 2), label, suppressed=small, drawn=not small)
+            )
+        rows.append((row.label, before[-1].label, now[-1].label))
+    return ChartSpec(
+        name="outcomes_before_now",
+        title="Learning outcomes: mean rating before the programme and now",
+        kind="dots",
+        x_label="Mean rating (1–5)",
+        y_label="",
+        series=(Series("Before", tuple(before), "#E69F00"), Series("Now", tuple(now), "#009E73")),
+        notes=("Outcomes marked n<5 are not drawn: fewer than 5 consented ratings.",)
+        if any(not b.drawn for b in before + now)
+        else (),
+        table_headers=("Outcome", "Before (mean)", "Now (mean)"),
+        table_rows=tuple(rows),
+        alt="Mean before and now per learning outcome: " + "; ".join(f"{r[0]}: {r[1]} → {r[2]}" for r in rows),
+    )
+
+
+def agreement_spec(outcomes: OutcomeFigures) -> ChartSpec:
+    """Return the diverging bars of agreement items: % disagreeing (1–2) left, % agreeing (4–5) right."""
+    agree, disagree, rows = [], [], []
+    for row in outcomes.agreement:
+        category = _short(row.label)
+        small = row.n < SMALL_NUMBER or is_small(row.agreeing) or is_small(row.disagreeing)
+        a = 100 * row.agreeing / row.n if row.n else 0
+        d = 100 * row.disagreeing / row.n if row.n else 0
+        agree.append(Bar(category, 0 if small else a, SMALL_SAMPLE if small else f"{round(a)}%", small, not small))
+        disagree.append(Bar(category, 0 if small else -d, SMALL_SAMPLE if small else f"{round(d)}%", small, not small))
+        rows.append((row.label, disagree[-1].label, agree[-1].label, suppress(row.n)))
+    return ChartSpec(
+        name="agreement",
+        title="Agreement: % disagreeing (1–2) and % agreeing (4–5)",
+        kind="diverging",
+        x_label="% of people who answered",
+        y_label="",
+        series=(Series("Disagree", tuple(disagree), "#D55E00"), Series("Agree", tuple(agree), "#009E73")),
+        notes=(RATE_NOTE.replace("Sessions", "Statements").replace("attended or reflected", "answered or agreed"),)
+        if any(not b.drawn for b in agree)
+        else (),
+        table_headers=("Statement", "Disagreeing", "Agreeing", "n"),
+        table_rows=tuple(rows),
+        alt="Agreement: " + "; ".join(f"{r[0]}: {r[2]} agree, {r[1]} disagree" for r in rows),
+        percent=True,
+    )
+
+
 def chart_specs(figures: ProgrammeFigures) -> tuple[ChartSpec, ...]:
-    """Return the report's four charts."""
-    return (attendance_spec(figures), response_rate_spec(figures), ratings_spec(figures), areas_spec(figures))
+    """Return the report's charts: four always, two more once an end-of-programme questionnaire opened, and the
+    connection chart once groups or introductions exist."""
+    specs = (attendance_spec(figures), response_rate_spec(figures), ratings_spec(figures), areas_spec(figures))
+    if figures.outcomes is not None and figures.outcomes.outcomes:
+        specs += (outcomes_spec(figures.outcomes),)
+    if figures.outcomes is not None and figures.outcomes.agreement:
+        specs += (agreement_spec(figures.outcomes),)
+    network = connections_spec(figures)
+    return specs if network is None else (*specs, network)
+
+
+def _figure(width: float, height: float) -> "Figure":
+    """Return a new matplotlib Figure, importing matplotlib on the first chart (not at start-up)."""
+    # matplotlib with numpy and PIL is ~48 MiB and ~0.5 s of imports that a bot drawing no chart never needs.
+    import matplotlib
+
+    matplotlib.use("Agg")  # before anything imports pyplot: no GUI backend in a bot
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def render_network(spec: ChartSpec) -> bytes:
+    """Draw communities on a circle and a line per drawn link, its width growing with the count."""
+    nodes = spec.categories
+    figure = _figure(8, 8)
+    axes = figure.add_subplot()
+    angles = [2 * math.pi * i / max(len(nodes), 1) for i in range(len(nodes))]
+    where = {name: (math.cos(a), math.sin(a)) for name, a in zip(nodes, angles, strict=True)}
+    for a, b, shown in spec.table_rows:
+        if not shown.isdigit():
+            continue
+        (x1, y1), (x2, y2) = where[a], where[b]
+        axes.plot([x1, x2], [y1, y2], color=BAR_COLOUR, linewidth=0.5 + min(int(shown), 40) / 4, alpha=0.7)
+    for name, (x, y) in where.items():
+        axes.scatter([x], [y], s=120, color="#E69F00", zorder=3)
+        axes.text(x * 1.12, y * 1.12, name, ha="center", va="center", fontsize=8)
+    axes.set_xlim(-1.4, 1.4)
+    axes.set_ylim(-1.4, 1.4)
+    axes.set_aspect("equal")
+    axes.axis("off")
+    axes.set_title(spec.title)
+    figure.supxlabel("  ".join(spec.notes), fontsize=8, color="#444444")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _render_special(spec: ChartSpec, axes: "Axes") -> None:
+    """Draw the dot plot ("dots") or the diverging bars ("diverging") of the Outcomes section."""
+    from matplotlib.patches import Patch
+
+    positions = list(range(len(spec.categories)))
+    if spec.kind == "dots":
+        before, now = spec.series
+        for index, (b, n) in enumerate(zip(before.bars, now.bars, strict=True)):
+            if b.drawn and n.drawn:
+                axes.plot([b.height, n.height], [index, index], color="#999999", linewidth=1.5, zorder=1)
+            for bar, serie in ((b, before), (n, now)):
+                if bar.drawn:
+                    axes.scatter([bar.height], [index], color=serie.colour, s=60, zorder=2, label=serie.name)
+                else:
+                    axes.text(3, index, SMALL_SAMPLE, va="center", ha="center", fontsize=9, color="#555555")
+        axes.set_xlim(0.8, 5.2)
+    else:
+        for serie in spec.series:
+            for index, bar in enumerate(serie.bars):
+                if bar.drawn:
+                    axes.barh(index, bar.height, color=serie.colour, edgecolor="#FFFFFF")
+                    x = bar.height + (3 if bar.height >= 0 else -3)
+                    axes.text(x, index, bar.label, va="center", ha="left" if bar.height >= 0 else "right", fontsize=9)
+                elif serie.name == "Agree":
+                    axes.text(0, index, SMALL_SAMPLE, va="center", ha="center", fontsize=9, color="#555555")
+        axes.axvline(0, color="#333333", linewidth=0.8)
+        axes.set_xlim(-110, 110)
+    handles = [Patch(facecolor=s.colour, label=s.name) for s in spec.series]
+    axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    axes.set_yticks(positions, spec.categories)
+    axes.invert_yaxis()
+    axes.set_xlabel(spec.x_label)
 
 
 # -- drawing -----------------------------------------------------------------------------------------------------
@@ -246,17 +422,23 @@ def _style(bar: Bar, colour: str) -> dict[str, object]:
 
 def render_chart(spec: ChartSpec) -> bytes:
     """Draw a chart and return PNG bytes (blocking; call through render_charts from async code)."""
-    # matplotlib (with numpy and PIL) costs ~0.5 s and ~30 MiB: load it when a report is drawn, not at start-up.
-    import matplotlib
-
-    matplotlib.use("Agg")  # before anything imports pyplot: no GUI backend in a bot
-    from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
-
+    if spec.kind == "network":
+        return render_network(spec)
     horizontal = spec.kind == "barh"
     height = max(3.5, 0.5 * len(spec.categories) + 1.5) if horizontal else 4.5
-    figure = Figure(figsize=(8, height), dpi=100, layout="constrained")
+    if spec.kind in ("dots", "diverging"):
+        height = max(3.5, 0.6 * len(spec.categories) + 1.5)
+    figure = _figure(8, height)
     axes = figure.add_subplot()
+    if spec.kind in ("dots", "diverging"):
+        _render_special(spec, axes)
+        axes.set_title(spec.title)
+        axes.spines[["top", "right"]].set_visible(False)
+        if spec.notes:
+            figure.supxlabel("  ".join(spec.notes), fontsize=8, color="#444444")
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", metadata={"Software": None})
+        return buffer.getvalue()
     positions = list(range(len(spec.categories)))
     bottoms = [0.0] * len(positions)
     for serie in spec.series:
@@ -277,6 +459,8 @@ def render_chart(spec: ChartSpec) -> bytes:
             if spec.kind == "stacked":
                 bottoms[index] += bar.height
     if spec.kind == "stacked":
+        from matplotlib.patches import Patch
+
         handles = [Patch(facecolor=s.colour, label=s.name) for s in spec.series]
         if any(b.suppressed for s in spec.series for b in s.bars):
             handles.append(Patch(facecolor="#FFFFFF", edgecolor="#333333", hatch="///", label="fewer than 5"))

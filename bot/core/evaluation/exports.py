@@ -8,7 +8,14 @@ Layout (tidy data: one row per observation, one column per variable, one file pe
 * responses.csv    one row per person × session × question of the reflection form: exactly one of
                    answer_text / answer_choice / answer_rating / answer_checked holds the answer, according to
                    question_kind; all four are empty when the question was left unanswered;
-* resources.csv    one row per shared resource; stories.csv one row per story of change.
+* resources.csv    one row per shared resource; stories.csv one row per story of change;
+* group_memberships.csv one row per person × session small group (member or coach);
+* connections.csv  one row per person × introduction between sessions, with their "did you meet?" answer.
+* questionnaire_items.csv    one row per questionnaire item and version (id, version, type, text, outcome);
+* questionnaire_answers.csv  long format: one row per person × questionnaire × item answered (pseudonym,
+                   questionnaire, item_id, version, value, page, saved_at); unanswered items have no row;
+* interviews.csv   pseudonym and status of everyone on the interview list;
+* codebook.csv     the value labels of every coded item (ratings 1–5, yes | maybe | no, choices).
 
 Conventions: UTF-8 without a byte-order mark, a header row, comma-separated with RFC 4180 quoting, no index
 column; booleans ``true``/``false``; missing values empty (CSV) or null (JSON); a CSV text cell that would start
@@ -18,9 +25,12 @@ UTC (``…Z``) with a ``*_local`` twin in the programme's zone (with its offset)
 files hold an array of objects with the same keys as the CSV header, numbers and booleans typed.
 
 People appear only as pseudonyms (bot.core.evaluation.pseudonyms); no Discord ids, usernames or display names
-are written (a resource's sharer is a pseudonym). responses.csv and stories.csv hold only people whose current
-evaluation consent is yes. Free text is kept verbatim and flagged as possibly identifying in
-data_dictionary.csv. Exports are not small-number suppressed: handle them as personal data.
+are written (a resource's sharer is a pseudonym). Every file that is about people one by one (participants,
+attendance, responses, resources, stories, questionnaire_answers, interviews,
+group_memberships, connections) holds only people whose current
+evaluation consent is yes; sessions.csv counts everyone who took part. Free text is kept verbatim and flagged
+as possibly identifying in data_dictionary.csv. Exports are not small-number suppressed: handle them as
+personal data.
 """
 
 import csv
@@ -35,14 +45,20 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.core.evaluation.domain import Cohort
+from bot.core.evaluation.domain import Cohort, GroupPlace
 from bot.core.evaluation.errors import UnknownChoiceError
 from bot.core.evaluation.figures import NOT_SAID, group_of
 from bot.core.evaluation.pseudonyms import Pseudonymiser
 from bot.core.flash.domain import FlashRecord, ItemKind
+from bot.core.groups.domain import Connection
+from bot.core.interviews.domain import Candidate as InterviewCandidate
+from bot.core.interviews.domain import InterviewStatus
 from bot.core.messages import FileAttachment
 from bot.core.participants.domain import Area, AreaGroup, ConsentPurpose, Participant, ParticipantRole
 from bot.core.programme.domain import Session
+from bot.core.questionnaires.domain import Item as QuestionnaireItem
+from bot.core.questionnaires.domain import ItemKind as QuestionnaireItemKind
+from bot.core.questionnaires.domain import StoredAnswer
 from bot.core.reflections.domain import AttendanceRecord, AttendanceSource, ResponseRecord, SavedAnswer
 from bot.core.reflections.questions import QuestionKind
 
@@ -62,6 +78,12 @@ class ExportKind(StrEnum):
     RESOURCES = "resources"
     STORIES = "stories"
     SESSIONS = "sessions"
+    GROUP_MEMBERSHIPS = "group_memberships"
+    CONNECTIONS = "connections"
+    QUESTIONNAIRE_ITEMS = "questionnaire_items"
+    QUESTIONNAIRE_ANSWERS = "questionnaire_answers"
+    INTERVIEWS = "interviews"
+    CODEBOOK = "codebook"
     ALL = "all"
 
     @classmethod
@@ -241,8 +263,13 @@ def _area(participant: Participant) -> str:
     return NOT_SAID if area is None or area is Area.PREFER_NOT_TO_SAY else area.value
 
 
+def consenting(cohort: Cohort, user_id: int | None) -> bool:
+    """Tell whether someone's rows may go into an export: their current evaluation consent is yes."""
+    return user_id is not None and cohort.consents(user_id, ConsentPurpose.EVALUATION)
+
+
 def participants_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
-    """Return one row per registered participant (everyone, with their consent state per purpose)."""
+    """Return one row per registered participant who consents to the evaluation, with their consent answers."""
     zone = cohort.zone
     held = {s.id for s in cohort.held_sessions}
     attended: dict[int, int] = defaultdict(int)
@@ -325,8 +352,12 @@ def participants_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Ta
             allowed=CONSENT,
         ),
     )
-    people = sorted(cohort.participants, key=lambda p: str(alias(p.user_id)))
-    return Table.of(ExportKind.PARTICIPANTS, "One row per registered participant", fields, people)
+    people = sorted(
+        (p for p in cohort.participants if consenting(cohort, p.user_id)), key=lambda p: str(alias(p.user_id))
+    )
+    return Table.of(
+        ExportKind.PARTICIPANTS, "One row per registered participant (consenting people only)", fields, people
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,7 +370,7 @@ class _Attended:
 
 
 def attendance_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
-    """Return one row per person × session attended."""
+    """Return one row per consenting person × session attended."""
     registered = {p.user_id for p in cohort.participants}
     order = [s.value for s in AttendanceSource]
     fields: tuple[Field[_Attended], ...] = (
@@ -375,7 +406,8 @@ def attendance_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Tabl
     )
     grouped: dict[tuple[int, int], list[AttendanceRecord]] = defaultdict(list)
     for row in cohort.attendance:
-        grouped[(row.session_id, row.user_id)].append(row)
+        if consenting(cohort, row.user_id):
+            grouped[(row.session_id, row.user_id)].append(row)
     attended = []
     for (session_id, user_id), records in grouped.items():
         session = cohort.sessions_by_id.get(session_id)
@@ -384,7 +416,9 @@ def attendance_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Tabl
         records.sort(key=lambda r: (r.recorded_at, order.index(r.source.value)))
         attended.append(_Attended(session, user_id, tuple(records)))
     attended.sort(key=lambda a: (a.session.number, str(alias(a.user_id))))
-    return Table.of(ExportKind.ATTENDANCE, "One row per person and session attended", fields, attended)
+    return Table.of(
+        ExportKind.ATTENDANCE, "One row per person and session attended (consenting people only)", fields, attended
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,7 +504,7 @@ def responses_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table
 
 
 def resources_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
-    """Return one row per shared resource."""
+    """Return one row per resource shared by someone who consents to the evaluation."""
     fields: tuple[Field[FlashRecord], ...] = (
         field("resource_id", "integer", "Blether's number for the item (not a person's id)", lambda i: i.id),
         field(
@@ -498,7 +532,8 @@ def resources_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table
         ),
         *_times("shared_at", "When it was shared", lambda i: i.created_at, cohort.zone),
     )
-    return Table.of(ExportKind.RESOURCES, "One row per shared resource", fields, cohort.items(ItemKind.RESOURCE))
+    resources = [item for item in cohort.items(ItemKind.RESOURCE) if consenting(cohort, item.author_id)]
+    return Table.of(ExportKind.RESOURCES, "One row per shared resource (consenting sharers only)", fields, resources)
 
 
 def stories_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
@@ -528,12 +563,188 @@ def stories_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
         ),
         *_times("shared_at", "When it was shared", lambda i: i.created_at, cohort.zone),
     )
-    stories = [
-        item
-        for item in cohort.items(ItemKind.STORY)
-        if item.author_id is not None and cohort.consents(item.author_id, ConsentPurpose.EVALUATION)
-    ]
+    stories = [item for item in cohort.items(ItemKind.STORY) if consenting(cohort, item.author_id)]
     return Table.of(ExportKind.STORIES, "One row per story of change (consenting authors only)", fields, stories)
+
+
+def group_memberships_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
+    """Return one row per person × session small group, for people whose evaluation consent is yes."""
+    numbers = {s.id: s.number for s in cohort.sessions}
+    fields: tuple[Field[GroupPlace], ...] = (
+        SESSION_NUMBER.of(lambda p: numbers.get(p.session_id)),
+        field("group_number", "integer", "The group's number within the session (1, 2, …)", lambda p: p.group_number),
+        PSEUDONYM.of(lambda p: alias(p.user_id)),
+        field(
+            "role",
+            "string",
+            "member, or coach for the group's peer coach",
+            lambda p: "coach" if p.is_coach else "member",
+            allowed=_choices(["member", "coach"]),
+        ),
+    )
+    places = [p for p in cohort.group_places if cohort.consents(p.user_id, ConsentPurpose.EVALUATION)]
+    return Table.of(
+        ExportKind.GROUP_MEMBERSHIPS,
+        "One row per person x session small group (consenting people only)",
+        fields,
+        places,
+    )
+
+
+def connections_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
+    """Return one row per person × introduction, for people whose evaluation consent is yes."""
+    fields: tuple[Field[tuple[Connection, int]], ...] = (
+        field(
+            "connection_id",
+            "integer",
+            "Blether's number for the introduction (not a person's id)",
+            lambda r: r[0].id,
+        ),
+        *_times("round_at", "When the round of introductions was made", lambda r: r[0].round_at, cohort.zone),
+        field(
+            "people",
+            "integer",
+            "How many were introduced to each other (2, or 3 for a trio)",
+            lambda r: len(r[0].members),
+        ),
+        PSEUDONYM.of(lambda r: alias(r[1])),
+        field(
+            "did_you_meet",
+            "string",
+            'Their answer to "Did you meet?" (empty when not answered)',
+            lambda r: answer.value if (answer := r[0].answer_of(r[1])) is not None else None,
+            allowed=_choices(["yes", "not_yet", "skip"]),
+        ),
+    )
+    rows = [
+        (connection, user_id)
+        for connection in cohort.connections
+        for user_id in connection.members
+        if cohort.consents(user_id, ConsentPurpose.EVALUATION)
+    ]
+    return Table.of(ExportKind.CONNECTIONS, "One row per person x introduction (consenting people only)", fields, rows)
+
+
+@dataclass(frozen=True, slots=True)
+class _QItem:
+    """A questionnaire item with its questionnaire's name."""
+
+    questionnaire: str
+    item: QuestionnaireItem
+
+
+@dataclass(frozen=True, slots=True)
+class _QAnswer:
+    """A saved questionnaire answer with its questionnaire's name and item."""
+
+    questionnaire: str
+    item: QuestionnaireItem
+    answer: StoredAnswer
+
+
+@dataclass(frozen=True, slots=True)
+class _Code:
+    """One value label of one item (the codebook)."""
+
+    questionnaire: str
+    item: QuestionnaireItem
+    value: str
+    label: str
+
+
+def _item_id(item: QuestionnaireItem) -> str:
+    return item.key
+
+
+def questionnaire_items_table(cohort: Cohort) -> Table:
+    """Return one row per questionnaire item and version."""
+    outcomes = {o.id: o for o in cohort.outcomes}
+    fields: tuple[Field[_QItem], ...] = (
+        field("questionnaire", "string", "The questionnaire's name", lambda q: q.questionnaire),
+        field("item_id", "string", "The item's id, the same in every version (o<n>_before, o<n>_now, grown …)",
+              lambda q: _item_id(q.item)),
+        field("version", "integer", "The item version (answers keep the version they were given under)",
+              lambda q: q.item.version),
+        field("position", "integer", "The item's place in its version", lambda q: q.item.position),
+        field("type", "string", "What the item asks for", lambda q: q.item.kind.value,
+              allowed=_choices([k.value for k in QuestionnaireItemKind])),
+        field("text", "string", "The item as people saw it (an outcome's words for before/now)", lambda q: q.item.text),
+        field("outcome", "string", "The learning outcome of a before/now item (empty for others)",
+              lambda q: outcomes[q.item.outcome_id].text if q.item.outcome_id in outcomes else None),
+    )  # fmt: skip
+    rows = [_QItem(d.questionnaire.name, i) for d in cohort.questionnaires for i in d.items]
+    return Table.of(ExportKind.QUESTIONNAIRE_ITEMS, "One row per questionnaire item and version", fields, rows)
+
+
+def questionnaire_answers_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
+    """Return one row per saved answer (long format), from people with evaluation consent only."""
+    fields: tuple[Field[_QAnswer], ...] = (
+        PSEUDONYM.of(lambda a: alias(a.answer.user_id)),
+        field("questionnaire", "string", "The questionnaire's name", lambda a: a.questionnaire),
+        field("item_id", "string", "The item's id (see questionnaire_items and codebook)", lambda a: a.item.key),
+        field("version", "integer", "The item version the answer was given under", lambda a: a.item.version),
+        field("value", "string", "The answer: 1–5 for ratings, yes | maybe | no, a choice, or text (see codebook)",
+              lambda a: str(a.answer.value), identifying=True),
+        field("page", "integer", "The page it was saved from", lambda a: a.answer.page),
+        *_times("saved_at", "When it was saved", lambda a: a.answer.saved_at, cohort.zone),
+    )  # fmt: skip
+    rows = []
+    for data in cohort.questionnaires:
+        items = {i.id: i for i in data.items}
+        for answer in data.answers:
+            if answer.item_id in items and cohort.consents(answer.user_id, ConsentPurpose.EVALUATION):
+                rows.append(_QAnswer(data.questionnaire.name, items[answer.item_id], answer))
+    rows.sort(key=lambda a: (a.questionnaire, str(alias(a.answer.user_id)), a.item.version, a.item.position))
+    return Table.of(
+        ExportKind.QUESTIONNAIRE_ANSWERS,
+        "One row per person, questionnaire and item answered (long format; consenting people only)",
+        fields,
+        rows,
+    )
+
+
+def interviews_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
+    """Return one row per person on the interview list who consents to the evaluation: pseudonym and status."""
+    fields: tuple[Field[InterviewCandidate], ...] = (
+        PSEUDONYM.of(lambda c: alias(c.user_id)),
+        field("status", "string", "Where their interview invitation stands", lambda c: c.status.value,
+              allowed=_choices([s.value for s in InterviewStatus])),
+    )  # fmt: skip
+    rows = [c for c in cohort.interviews if cohort.consents(c.user_id, ConsentPurpose.EVALUATION)]
+    return Table.of(ExportKind.INTERVIEWS, "One row per person on the interview list", fields, rows)
+
+
+_RATING_WORDS = {
+    QuestionnaireItemKind.AGREEMENT: ("Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"),
+    QuestionnaireItemKind.BEFORE: ("Very little", "2", "3", "4", "Very much"),
+    QuestionnaireItemKind.NOW: ("Very little", "2", "3", "4", "Very much"),
+}
+
+
+def codebook_table(cohort: Cohort) -> Table:
+    """Return the codebook: one row per item and coded value, with its label (ratings, yes/maybe/no, choices)."""
+    codes = []
+    for data in cohort.questionnaires:
+        for item in data.items:
+            if item.kind in _RATING_WORDS:
+                codes.extend(
+                    _Code(data.questionnaire.name, item, str(v), w) for v, w in enumerate(_RATING_WORDS[item.kind], 1)
+                )
+            elif item.kind is QuestionnaireItemKind.YES_MAYBE_NO:
+                codes.extend(_Code(data.questionnaire.name, item, v, v.capitalize()) for v in ("yes", "maybe", "no"))
+            elif item.kind is QuestionnaireItemKind.CHOICE:
+                codes.extend(_Code(data.questionnaire.name, item, c, c) for c in item.choices)
+    fields: tuple[Field[_Code], ...] = (
+        field("questionnaire", "string", "The questionnaire's name", lambda c: c.questionnaire),
+        field("item_id", "string", "The item's id", lambda c: c.item.key),
+        field("version", "integer", "The item version", lambda c: c.item.version),
+        field("type", "string", "The item's type", lambda c: c.item.kind.value),
+        field("value", "string", "A value as questionnaire_answers stores it", lambda c: c.value),
+        field("label", "string", "What the value means", lambda c: c.label),
+    )
+    return Table.of(
+        ExportKind.CODEBOOK, "Value labels of every coded questionnaire item (for R or SPSS)", fields, codes
+    )
 
 
 ORDER = (
@@ -543,11 +754,17 @@ ORDER = (
     ExportKind.RESPONSES,
     ExportKind.RESOURCES,
     ExportKind.STORIES,
+    ExportKind.GROUP_MEMBERSHIPS,
+    ExportKind.CONNECTIONS,
+    ExportKind.QUESTIONNAIRE_ITEMS,
+    ExportKind.QUESTIONNAIRE_ANSWERS,
+    ExportKind.INTERVIEWS,
+    ExportKind.CODEBOOK,
 )
 
 
 def build_tables(cohort: Cohort, key: str, kind: ExportKind) -> tuple[Table, ...]:
-    """Return the tables of an export kind (all six for ALL), with people pseudonymised under key."""
+    """Return the tables of an export kind (every one for ALL), with people pseudonymised under key."""
     alias = Pseudonymiser(key, cohort.guild_id)
     builders: dict[ExportKind, Callable[[], Table]] = {
         ExportKind.SESSIONS: lambda: sessions_table(cohort),
@@ -556,6 +773,12 @@ def build_tables(cohort: Cohort, key: str, kind: ExportKind) -> tuple[Table, ...
         ExportKind.RESPONSES: lambda: responses_table(cohort, alias),
         ExportKind.RESOURCES: lambda: resources_table(cohort, alias),
         ExportKind.STORIES: lambda: stories_table(cohort, alias),
+        ExportKind.GROUP_MEMBERSHIPS: lambda: group_memberships_table(cohort, alias),
+        ExportKind.CONNECTIONS: lambda: connections_table(cohort, alias),
+        ExportKind.QUESTIONNAIRE_ITEMS: lambda: questionnaire_items_table(cohort),
+        ExportKind.QUESTIONNAIRE_ANSWERS: lambda: questionnaire_answers_table(cohort, alias),
+        ExportKind.INTERVIEWS: lambda: interviews_table(cohort, alias),
+        ExportKind.CODEBOOK: lambda: codebook_table(cohort),
     }
     wanted = ORDER if kind is ExportKind.ALL else (kind,)
     return tuple(builders[k]() for k in wanted)
@@ -647,8 +870,10 @@ People: each person is a pseudonym, "P-" + the first 12 hex characters of
 HMAC-SHA256(key = BLETHER_EXPORT_KEY as UTF-8 text, message = "<server id>:<user id>" in decimal ASCII).
 The same key gives the same pseudonyms in every export. No Discord ids, usernames or display names are included.
 
-Consent: responses and stories hold only people whose current evaluation consent is yes. participants lists
-everyone registered with their consent answers; attendance and sessions are counts of who took part.
+Consent: participants, attendance, responses, resources and stories hold only people whose
+current evaluation consent is yes (someone who says no, or withdraws, is left out of every export made from
+then on). sessions counts everyone who took part.
+group_memberships and connections (small groups and introductions) hold only consenting people too.
 
 Retention: free text (reflection answers, stories, resource notes) is removed {cohort.retention_months} months
 after the programme's last session; empty text may mean it was removed.

@@ -4,7 +4,9 @@ Definitions (also printed in the HTML report's "How these figures are made"):
 
 * participants registered: everyone who used /join and has not asked to be erased (active or not);
 * communities represented: distinct community names participants gave; a community's area type is the one
-  most of its participants chose (ties go to the more urban type; "not said" when nobody chose one);
+  most of its participants chose (ties go to the more urban type; "not said" when nobody chose one). A
+  community is *named* only when at least 5 of its participants consent to the evaluation; the others are
+  counted together as "other communities" (a name one person typed can point to them);
 * sessions held: sessions that are not cancelled and whose start has passed;
 * attendance: distinct people recorded as attending (check-in, voice, facilitator, import) a held session;
   median attendance is ``statistics.median`` over the held sessions;
@@ -30,6 +32,7 @@ from datetime import datetime
 
 from bot.core.clock import SystemClock
 from bot.core.evaluation.domain import Cohort
+from bot.core.evaluation.outcomes import OutcomeFigures, outcome_figures
 from bot.core.evaluation.repository import load_cohort
 from bot.core.flash.domain import ItemKind
 from bot.core.participants.domain import Area, AreaGroup, ConsentPurpose, ParticipantRole
@@ -132,12 +135,24 @@ class CommunityFigure:
     group_label: str
 
 
+OTHER_COMMUNITIES = "Other communities"
+
+
 @dataclass(frozen=True, slots=True)
 class Quote:
     """A consented quote (plain text, not escaped) and the session it is about."""
 
     session_number: int
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SignificantStory:
+    """A month's most significant story of change (only when its author consents to quotes), and why."""
+
+    month: str
+    text: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +193,7 @@ class ProgrammeFigures:
     participants_active: int
     communities_count: int
     communities: tuple[CommunityFigure, ...]
+    """The communities named in reports: at least SMALL_NUMBER of their participants consent to the evaluation."""
     communities_by_area: tuple[Tally, ...]
     communities_by_group: tuple[Tally, ...]
     participants_by_area: tuple[Tally, ...]
@@ -196,6 +212,38 @@ class ProgrammeFigures:
     resources_shared: int
     stories_of_change: int
     quotes: tuple[Quote, ...]
+    other_communities: int = 0
+    """How many communities are not named (fewer than SMALL_NUMBER consenting participants)."""
+    other_community_participants: int = 0
+    """Their participants, counted together."""
+    outcomes: OutcomeFigures | None = None
+    significant_stories: tuple[SignificantStory, ...] = ()
+    connections: "ConnectionFigures | None" = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionFigures:
+    """What small groups achieved between communities (counts of pairs, never names).
+
+    community_pairs_met: distinct pairs of different communities whose members shared a group; met_other_area:
+    people in groups who shared one with someone from another area type (urban / small town / rural), out of
+    people_with_area (those whose area is known); repeat_pairings: pairs of people placed together again in a
+    later session's group.
+    """
+
+    groups: int
+    people_in_groups: int
+    community_pairs_met: int
+    met_other_area: int
+    people_with_area: int
+    repeat_pairings: int
+    introductions: int = 0
+    introduced_community_pairs: int = 0
+    met_yes: int = 0
+    met_not_yet: int = 0
+    met_skip: int = 0
+    links: tuple[tuple[str, str, int], ...] = ()
+    """Community pairs (names, alphabetical) and how many pairs of people met across them in groups or introductions."""
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
@@ -328,20 +376,89 @@ def _pick_quotes(per_session: list[tuple[Quote, ...]]) -> tuple[Quote, ...]:
     return tuple(picked)
 
 
+def connection_figures(cohort: Cohort) -> ConnectionFigures | None:
+    """Return what small groups and introductions achieved between communities (None before either)."""
+    if not cohort.group_places and not cohort.connections:
+        return None
+    groups: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for place in cohort.group_places:
+        groups[(place.session_id, place.group_number)].add(place.user_id)
+    by_id = {p.user_id: p for p in cohort.participants}
+    community = {u: p.community_id for u, p in by_id.items() if p.community_id is not None}
+    area = {u: group_of(_area_key(p.area)) for u, p in by_id.items()}
+    area = {u: g for u, g in area.items() if g != NOT_SAID}
+    community_pairs: set[tuple[int, int]] = set()
+    met_other: set[int] = set()
+    sessions_of_pair: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for (session_id, _), people in groups.items():
+        ordered = sorted(people)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                sessions_of_pair[(a, b)].add(session_id)
+                ca, cb = community.get(a), community.get(b)
+                if ca is not None and cb is not None and ca != cb:
+                    community_pairs.add((min(ca, cb), max(ca, cb)))
+                if a in area and b in area and area[a] != area[b]:
+                    met_other.update((a, b))
+    names = {p.community_id: p.community for p in cohort.participants if p.community_id is not None and p.community}
+    people_pairs: dict[tuple[int, int], set[tuple[int, int]]] = defaultdict(set)
+    for members in [*groups.values(), *(set(c.members) for c in cohort.connections)]:
+        ordered = sorted(members)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                ca, cb = community.get(a), community.get(b)
+                if ca is not None and cb is not None and ca != cb:
+                    people_pairs[(min(ca, cb), max(ca, cb))].add((a, b))
+    links: list[tuple[str, str, int]] = []
+    for (ca, cb), met in people_pairs.items():
+        first, second = sorted((names[ca], names[cb]), key=str.casefold)
+        links.append((first, second, len(met)))
+    links.sort(key=lambda link: (-link[2], link[0].casefold(), link[1].casefold()))
+    everyone: set[int] = set().union(*groups.values()) if groups else set()
+    introduced_pairs: set[tuple[int, int]] = set()
+    answers: Counter[str] = Counter()
+    for connection in cohort.connections:
+        ordered = sorted(connection.members)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                ca, cb = community.get(a), community.get(b)
+                if ca is not None and cb is not None and ca != cb:
+                    introduced_pairs.add((min(ca, cb), max(ca, cb)))
+        answers.update(answer.value for _, answer in connection.answers)
+    return ConnectionFigures(
+        groups=len(groups),
+        people_in_groups=len(everyone),
+        community_pairs_met=len(community_pairs),
+        met_other_area=len(met_other),
+        people_with_area=len(everyone & set(area)),
+        repeat_pairings=sum(1 for met in sessions_of_pair.values() if len(met) > 1),
+        introductions=len(cohort.connections),
+        introduced_community_pairs=len(introduced_pairs),
+        met_yes=answers["yes"],
+        met_not_yet=answers["not_yet"],
+        met_skip=answers["skip"],
+        links=tuple(links),
+    )
+
+
 def programme_figures(cohort: Cohort) -> ProgrammeFigures:
     """Return the programme's figures from a cohort."""
     people = cohort.participants
     area_keys = {p.user_id: _area_key(p.area) for p in people}
     members: dict[tuple[int, str], list[str]] = defaultdict(list)
+    consenting: Counter[tuple[int, str]] = Counter()
     for p in people:
         if p.community_id is not None and p.community:
             members[(p.community_id, p.community)].append(area_keys[p.user_id])
+            consenting[(p.community_id, p.community)] += cohort.consents(p.user_id, ConsentPurpose.EVALUATION)
     communities = []
     for (_, name), areas in members.items():
         area = _community_area(areas)
         group = group_of(area)
         communities.append(CommunityFigure(name, len(areas), area, area_label(area), group, group_label(group)))
-    communities.sort(key=lambda c: (-c.participants, c.name.casefold()))
+    named = {name for (_, name), count in consenting.items() if count >= SMALL_NUMBER}
+    shown = sorted((c for c in communities if c.name in named), key=lambda c: (-c.participants, c.name.casefold()))
+    others = [c for c in communities if c.name not in named]
 
     held = [session_figures(cohort, s) for s in cohort.held_sessions]
     all_ratings = [r for s in cohort.held_sessions for r in _ratings(cohort, cohort.responses_by_session.get(s.id, ()))]
@@ -354,7 +471,9 @@ def programme_figures(cohort: Cohort) -> ProgrammeFigures:
         participants_registered=len(people),
         participants_active=sum(1 for p in people if p.active),
         communities_count=len(communities),
-        communities=tuple(communities),
+        communities=tuple(shown),
+        other_communities=len(others),
+        other_community_participants=sum(c.participants for c in others),
         communities_by_area=_tallies(Counter(c.area for c in communities), _AREA_LABELS),
         communities_by_group=_tallies(Counter(c.group for c in communities), _GROUP_LABELS),
         participants_by_area=_tallies(Counter(area_keys.values()), _AREA_LABELS),
@@ -373,7 +492,24 @@ def programme_figures(cohort: Cohort) -> ProgrammeFigures:
         resources_shared=len(cohort.items(ItemKind.RESOURCE)),
         stories_of_change=len(cohort.items(ItemKind.STORY)),
         quotes=_pick_quotes([s.quotes for s in held]),
+        connections=connection_figures(cohort),
+        outcomes=outcome_figures(cohort),
+        significant_stories=_significant(cohort),
     )
+
+
+def _significant(cohort: Cohort) -> tuple[SignificantStory, ...]:
+    """Return the months' most significant stories whose authors consent to evaluation and quotes."""
+    stories = {i.id: i for i in cohort.items(ItemKind.STORY)}
+    found = []
+    for highlight in cohort.highlights:
+        story = stories.get(highlight.item_id)
+        author = story.author_id if story is not None else None
+        if story is None or author is None:
+            continue
+        if cohort.consents(author, ConsentPurpose.EVALUATION) and cohort.consents(author, ConsentPurpose.QUOTE):
+            found.append(SignificantStory(highlight.month, shorten(story.text), highlight.reason))
+    return tuple(found)
 
 
 async def compute_programme_figures(

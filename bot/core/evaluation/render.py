@@ -14,8 +14,11 @@ from zoneinfo import ZoneInfo
 from bot.core.evaluation.charts import Chart
 from bot.core.evaluation.figures import (
     MAX_QUOTES,
+    NOT_AVAILABLE,
+    OTHER_COMMUNITIES,
     RATINGS,
     SMALL_NUMBER,
+    ConnectionFigures,
     ProgrammeFigures,
     Quote,
     SessionFigures,
@@ -26,6 +29,19 @@ from bot.core.evaluation.figures import (
     suppress_median,
     suppress_rate,
 )
+from bot.core.evaluation.outcome_tables import (
+    AGREEMENT_HEADERS,
+    BAND_HEADERS,
+    OUTCOME_HEADERS,
+    RATE_HEADERS,
+    agreement_rows,
+    band_rows,
+    baseline_rows,
+    mentor_rows,
+    outcome_rows,
+    rate_rows,
+)
+from bot.core.evaluation.outcomes import OutcomeFigures
 from bot.core.messages import Embed, EmbedField, Text, clip, fit, lines, markup_size, strong, text
 from bot.core.text import one_line
 
@@ -132,6 +148,7 @@ def _programme_embeds(f: ProgrammeFigures) -> list[Embed]:
                 _figure("Stories of change:", str(f.stories_of_change)),
             ]
         ),
+        *([_connections_line(f.connections)] if f.connections is not None else []),
     )
     group_lines = _tally_lines(f.communities_by_group, people=False)
     fields = [
@@ -148,8 +165,56 @@ def _programme_embeds(f: ProgrammeFigures) -> list[Embed]:
         embeds.append(Embed(title=title, colour=COLOUR, fields=chunk))
     if f.quotes:
         embeds.append(Embed(title="In their words", description=_quote_lines(f.quotes, 2000), colour=COLOUR))
+    if f.outcomes is not None:
+        embeds.append(_outcomes_embed(f.outcomes))
     embeds[-1] = _with_footer(embeds[-1], footer)
     return _fit(embeds, footer)
+
+
+def _outcomes_embed(o: OutcomeFigures) -> Embed:
+    shown: list[Text | str] = []
+    for row in outcome_rows(o):
+        shown.append(
+            text(
+                strong(one_line(row[0], 80)),
+                f" — before {row[1]}, now {row[4]} (change {row[7]}, improved {row[8]}, n {row[9]})",
+            )
+        )
+    for row in agreement_rows(o):
+        shown.append(f"{one_line(row[0], 100)}: {row[1]} agree (n {row[2]})")
+    if o.mentor:
+        shown.append("Would mentor a second cohort: " + ", ".join(f"{c} {v}" for c, v in mentor_rows(o)))
+    body = lines(*shown) if shown else text("No consented answers yet.")
+    title = clip(f"Outcomes ({one_line(o.questionnaire, 60)})", TITLE_LIMIT)
+    return Embed(title=title, description=fit(body, 3500), colour=COLOUR)
+
+
+def _outcomes_html(f: ProgrammeFigures) -> str:
+    o = f.outcomes
+    stories = _table(
+        f"Most significant stories of change (of {f.stories_of_change} stories; quoted with consent only)",
+        ("Month", "Story", "Why it was chosen"),
+        [(s.month, s.text, s.reason) for s in f.significant_stories],
+    )
+    if o is None:
+        return "<p>No end-of-programme questionnaire has opened yet.</p>" + stories
+    parts = [
+        f"<p>From the questionnaire {_e(o.questionnaire)}: {_e(suppress(o.respondents))} people answered, "
+        f"{_e(suppress(o.consenting_respondents))} of them with evaluation consent (only their answers count).</p>",
+        _table("Learning outcomes: before the programme and now (1–5)", OUTCOME_HEADERS, outcome_rows(o)),
+    ]
+    if o.has_baseline:
+        parts.append(
+            _table("True pre/post: baseline to end (“now” ratings)", ("Outcome", "Change", "n"), baseline_rows(o))
+        )
+    parts.append(_table("Agreement", AGREEMENT_HEADERS, agreement_rows(o)))
+    if o.mentor:
+        parts.append(_table("Would you support or mentor a second cohort?", ("Answer", "People"), mentor_rows(o)))
+    parts.append(_table("Response rate by area group", RATE_HEADERS, rate_rows(o.by_area)))
+    parts.append(_table("Response rate by role", RATE_HEADERS, rate_rows(o.by_role)))
+    parts.append(_table("Outcome change by attendance", BAND_HEADERS, band_rows(o)))
+    parts.append(stories)
+    return "".join(parts)
 
 
 def _with_footer(embed: Embed, footer: str) -> Embed:
@@ -335,7 +400,9 @@ def _methods(f: ProgrammeFigures) -> str:
     points = [
         "Participants registered counts everyone who joined with /join and has not asked for their data to be "
         "erased, whether or not they are still in the server.",
-        "A community's area type is the one most of its participants chose; “Not said” means nobody said.",
+        "A community's area type is the one most of its participants chose; “Not said” means nobody said. A "
+        f"community is named only when at least {SMALL_NUMBER} of its participants agree to the evaluation; the "
+        "others are counted together as “other communities”.",
         "Sessions held are sessions that were not cancelled and whose start has passed. Attendance counts distinct "
         "people recorded as present by check-in, time in the voice channel, a facilitator or an imported list.",
         "Median attendance is the middle value of attendance across the sessions held.",
@@ -349,22 +416,69 @@ def _methods(f: ProgrammeFigures) -> str:
         "height 4. Zero is shown as 0. Where a breakdown (by area, role, community or rating) would hide just one "
         "such count beside a published total, its smallest other count is withheld too and shown as *, so the "
         "hidden one cannot be worked out by subtraction; starred bars are not drawn.",
+        "Outcomes: only answers from people with evaluation consent count. Before/now are retrospective 1–5 "
+        "ratings; the paired change is the mean of now minus before over people who gave both, and improved is the "
+        "share of them whose now is higher. Agreement is the share answering 4 or 5. Response rates divide people "
+        "who finished by participants registered. Attendance bands count the sessions held each person attended.",
         f"Free text is removed {f.retention_months} months after the programme's last session; ratings and counts "
         "are kept.",
     ]
     return "<ul>" + "".join(f"<li>{_e(p)}</li>" for p in points) + "</ul>"
 
 
+def _connections_line(c: ConnectionFigures) -> Text:
+    return text(" · ").join(
+        [
+            _figure(
+                "Small groups:",
+                f"{c.groups} groups, {suppress(c.people_in_groups)} people · {c.community_pairs_met} pairs of "
+                f"communities met · {suppress_rate(c.met_other_area, c.people_with_area)} met someone from another "
+                f"area type · {c.repeat_pairings} repeat pairings",
+            ),
+            _figure(
+                "Introductions:",
+                f"{c.introductions} (did you meet? yes {suppress(c.met_yes)}, not yet {suppress(c.met_not_yet)})",
+            ),
+        ]
+    )
+
+
+def _connections(c: ConnectionFigures | None) -> str:
+    if c is None:
+        return "<p>No small groups yet.</p>"
+    return _table(
+        "What small groups achieved between communities",
+        ("Measure", "Value"),
+        [
+            ("Groups made", str(c.groups)),
+            ("People placed in groups", suppress(c.people_in_groups)),
+            ("Distinct pairs of communities whose members shared a group", str(c.community_pairs_met)),
+            (
+                "Share of people in groups who met someone from another area type",
+                suppress_rate(c.met_other_area, c.people_with_area),
+            ),
+            ("Pairs placed together again in a later session", str(c.repeat_pairings)),
+            ("Introductions between sessions", str(c.introductions)),
+            ("Distinct pairs of communities introduced", str(c.introduced_community_pairs)),
+            ('"Did you meet?": yes', suppress(c.met_yes)),
+            ('"Did you meet?": not yet', suppress(c.met_not_yet)),
+            ('"Did you meet?": skipped', suppress(c.met_skip)),
+        ],
+    )
+
+
 def render_html_report(figures: ProgrammeFigures, charts: Sequence[Chart]) -> str:
     """Return the programme report as one self-contained HTML page (inline CSS, charts as data: URIs)."""
     f = figures
+    named = [(c.name, c.area_label, c.group_label) for c in f.communities]
+    counts = [c.participants for c in f.communities]
+    if f.other_communities:
+        named.append((f"{OTHER_COMMUNITIES} ({f.other_communities})", NOT_AVAILABLE, NOT_AVAILABLE))
+        counts.append(f.other_community_participants)
     communities = _table(
         "Communities represented",
         ("Community", "Area type", "Group", "Participants"),
-        [
-            (c.name, c.area_label, c.group_label, shown)
-            for c, shown in zip(f.communities, suppress_breakdown([c.participants for c in f.communities]), strict=True)
-        ],
+        [(*row, shown) for row, shown in zip(named, suppress_breakdown(counts), strict=True)],
         numeric_from=3,
     )
     by_group = _table(
@@ -417,6 +531,8 @@ def render_html_report(figures: ProgrammeFigures, charts: Sequence[Chart]) -> st
 <section aria-labelledby="headline"><h2 id="headline">At a glance</h2>{_headline(f)}</section>
 <section aria-labelledby="who"><h2 id="who">Who took part</h2>{by_group}{by_area}{roles}{communities}</section>
 <section aria-labelledby="sessions"><h2 id="sessions">Sessions</h2>{_sessions_table(f)}{ratings}</section>
+<section aria-labelledby="outcomes"><h2 id="outcomes">Outcomes</h2>{_outcomes_html(f)}</section>
+<section aria-labelledby="connections"><h2 id="connections">Connections</h2>{_connections(f.connections)}</section>
 <section aria-labelledby="charts"><h2 id="charts">Charts</h2>{"".join(_chart(c) for c in charts)}</section>
 <section aria-labelledby="words"><h2 id="words">In their words</h2>{_quotes(f.quotes)}</section>
 <section aria-labelledby="methods"><h2 id="methods">How these figures are made</h2>{_methods(f)}</section>

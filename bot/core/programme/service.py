@@ -34,10 +34,14 @@ from bot.core.programme.domain import (
     CANCEL_REASON_LIMIT,
     DEFAULT_DURATION_MINUTES,
     DEFAULT_TIMEZONE,
+    MAX_OUTCOMES,
+    PROMPT_LIMIT,
     BatchResult,
     ChannelDirectory,
     Location,
     NewSession,
+    Outcome,
+    OutcomeChange,
     Programme,
     ProgrammeSettingsUpdate,
     RsvpStatus,
@@ -55,6 +59,7 @@ from bot.core.programme.errors import (
     DuplicateSessionNumberError,
     ImportFileError,
     ImportProblem,
+    OutcomeError,
     ProgrammeNotSetUpError,
     SessionCancelledError,
     SessionNotFoundError,
@@ -62,10 +67,12 @@ from bot.core.programme.errors import (
     SessionValidationError,
     TextTooLongError,
 )
-from bot.core.programme.importer import read_rows, rows_to_drafts
+from bot.core.programme.importer import ImportOutcome, read_file, rows_to_drafts
 from bot.core.programme.mirroring import EventMirroring
+from bot.core.programme.outcomes import check_outcome_text, new_outcome_texts
 from bot.core.programme.permissions import require_facilitator
 from bot.core.programme.repository import (
+    SqlOutcomeRepository,
     SqlProgrammeRepository,
     SqlReminderPreferenceRepository,
     SqlRsvpRepository,
@@ -86,7 +93,9 @@ log = logging.getLogger(__name__)
 
 MAX_SERIES = 100
 # Settings that change when followers' deliveries are due (reflection card, nudge, close).
-FOLLOWER_SETTINGS = frozenset({"reflection_delay_minutes", "poll_close_days", "nudge_before_close_days"})
+FOLLOWER_SETTINGS = frozenset(
+    {"reflection_delay_minutes", "poll_close_days", "nudge_before_close_days", "groups_before_minutes"}
+)
 
 
 def _label(session: Session, programme: Programme | None) -> str:
@@ -299,7 +308,7 @@ class ProgrammeService:
         async with self._uow_factory() as uow:
             programme = await self._require_programme(uow, actor.guild_id)
             require_facilitator(programme, actor, "import sessions")
-        rows, problems = read_rows(data, filename)
+        rows, outcomes, problems = read_file(data, filename)
         drafts, more = rows_to_drafts(rows)
         problems.extend(more)
         return await self._add_many(
@@ -309,6 +318,7 @@ class ProgrammeService:
             labels=[row for row, _ in drafts],
             dry_run=dry_run,
             file_problems=problems,
+            outcomes=outcomes,
         )
 
     async def _programme_for(self, actor: Actor) -> Programme:
@@ -326,6 +336,7 @@ class ProgrammeService:
         labels: Sequence[Any] | None,
         dry_run: bool = False,
         file_problems: list[ImportProblem] | None = None,
+        outcomes: Sequence[ImportOutcome] = (),
     ) -> BatchResult:
         """Validate every draft, then store all of them with their reminders in one unit of work (or none)."""
         now = self._clock.now()
@@ -355,15 +366,22 @@ class ProgrammeService:
                     problems.extend(errors)
                 if new is not None:
                     new_sessions.append(new)
+            outcome_repo = uow.repo(SqlOutcomeRepository)
+            new_outcomes = new_outcome_texts(await outcome_repo.list(actor.guild_id), outcomes, issues)
             if issues:
                 raise ImportFileError(sorted(issues, key=lambda p: p.line))
             if labels is not None and problems:
                 raise SessionValidationError([str(p) for p in problems], headline="No sessions were added:")
             raise_problems(problems)
+            outcome_note = f" and {len(new_outcomes)} learning outcomes" if new_outcomes else ""
             if dry_run:
-                return BatchResult((), (f"{len(new_sessions)} sessions are ready to add; nothing was stored.",), True)
+                return BatchResult(
+                    (), (f"{len(new_sessions)} sessions{outcome_note} are ready to add; nothing was stored.",), True
+                )
             sessions: list[Session] = []
-            notes: list[str] = []
+            notes: list[str] = [f"Added {len(new_outcomes)} learning outcomes."] if new_outcomes else []
+            for outcome_text in new_outcomes:
+                await outcome_repo.add(actor.guild_id, outcome_text, now=now)
             wake_at: list[datetime] = []
             try:
                 for new in new_sessions:
@@ -435,6 +453,12 @@ class ProgrammeService:
                 for name in ("number", "title", "description", "speaker", "starts_at", "duration_minutes", "location")
                 if getattr(new, name) != getattr(current, name)
             }
+            if changes.prompt is not None:
+                prompt = clean_text(changes.prompt) or None
+                if prompt is not None and len(prompt) > PROMPT_LIMIT:
+                    raise TextTooLongError("prompt", len(prompt), PROMPT_LIMIT)
+                if prompt != current.prompt:
+                    diff["prompt"] = prompt
             if not diff:
                 reminders = tuple(await pending_reminder_times(uow, session_id))
                 return SessionChange(current, reminders, ("Nothing changed: those are already the session's details.",))
@@ -666,6 +690,47 @@ class ProgrammeService:
             times, _ = await sync_reminders(uow, self._dispatcher, programme, session, now)
             wake_at.extend(times)
         return len(sessions), wake_at
+
+    # -- learning outcomes ------------------------------------------------------------------------
+
+    async def change_outcomes(self, actor: Actor, action: str, *, number: int = 0, text: str = "") -> OutcomeChange:
+        """Add, edit or remove a learning outcome (facilitators), or list them; at most eight, 150 characters each."""
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            programme = await self._require_programme(uow, actor.guild_id)
+            require_facilitator(programme, actor, f"{action} learning outcomes")
+            repo = uow.repo(SqlOutcomeRepository)
+            current = await repo.list(actor.guild_id)
+            touched: Outcome | None = None
+            if action == "add":
+                if len(current) >= MAX_OUTCOMES:
+                    raise OutcomeError(
+                        f"The programme already has {MAX_OUTCOMES} learning outcomes, the most it can have."
+                    )
+                touched = await repo.add(actor.guild_id, check_outcome_text(text, current), now=now)
+            elif action == "edit":
+                others = [o for o in current if o.number != number]
+                touched = await repo.edit(actor.guild_id, number, check_outcome_text(text, others), now=now)
+            elif action == "remove":
+                touched = await repo.remove(actor.guild_id, number, now=now)
+            elif action != "list":
+                raise ValueError(action)
+            if action in ("edit", "remove") and touched is None:
+                raise OutcomeError(
+                    f"There is no learning outcome {number}; the programme has {len(current)}."
+                    + (" See them with /programme outcomes list." if current else "")
+                )
+            if touched is not None:
+                await uow.repo(SqlAuditRepository).record(
+                    action=f"outcome.{action}",
+                    now=now,
+                    guild_id=actor.guild_id,
+                    actor_id=actor.user_id,
+                    detail=f"{touched.number}",
+                )
+                await uow.commit()
+            outcomes = await repo.list(actor.guild_id)
+        return OutcomeChange(action, touched, tuple(outcomes))
 
     async def authorise(self, actor: Actor, action: str) -> None:
         """Refuse non-facilitators before any input is validated (so they learn nothing from the errors)."""

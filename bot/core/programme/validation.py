@@ -51,7 +51,10 @@ NUMERIC_SETTINGS = {
     "poll_close_days": (1, 30, "A reflection poll stays open for 1 to 30 days"),
     "nudge_before_close_days": (0, 29, "The nudge comes 0 to 29 days before a poll closes"),
     "retention_months": (1, 120, "Data can be kept for 1 to 120 months"),
+    "group_archive_hours": (1, 24 * 30, "Group threads are archived 1 to 720 hours (30 days) after a session"),
+    "connect_every_days": (1, 90, "Connections are made every 1 to 90 days"),
 }
+MAX_GROUPS_BEFORE_MINUTES = 7 * 24 * 60
 
 
 def clip(text: str, limit: int) -> str:
@@ -80,6 +83,8 @@ def validated_settings(update: ProgrammeSettingsUpdate, current: Programme | Non
                 changes[name] = canonical_timezone(value)
             elif name == "reminder_offsets":
                 changes[name] = parse_offsets(value)
+            elif name == "groups_before_minutes":
+                changes[name] = groups_before(value)
             elif name in NUMERIC_SETTINGS:
                 low, high, say = NUMERIC_SETTINGS[name]
                 if not low <= int(value) <= high:
@@ -102,6 +107,19 @@ def validated_settings(update: ProgrammeSettingsUpdate, current: Programme | Non
     if problems:
         raise ValidationError("Nothing was changed:", [str(p) for p in problems])
     return changes
+
+
+def groups_before(value: str) -> int | None:
+    """Read how long before a session groups are made ("15m", "1h"; "off" for never) into minutes."""
+    try:
+        minutes = parse_offsets(value)
+    except DomainError as error:
+        raise InvalidSettingError(f"groups_before is one time such as 15m or 1h (or off): {error}") from error
+    if len(minutes) > 1:
+        raise InvalidSettingError("groups_before is one time such as 15m or 1h (or off), not a list.")
+    if minutes and minutes[0] > MAX_GROUPS_BEFORE_MINUTES:
+        raise InvalidSettingError("Groups can be made at most 7 days before a session.")
+    return minutes[0] if minutes else None
 
 
 async def resolve_location(guild_id: int, value: Location | str | None, channels: ChannelDirectory | None) -> Location:
@@ -211,3 +229,35 @@ async def check_draft(
         location=location,
     )
     return new, []
+
+
+CLEAR = "-"
+"""Typed for a text option (description, speaker) to clear it."""
+
+
+def venue(location: str | None, channel: str | None) -> str | None:
+    """Combine the location (a link) and channel options of a session command into the one place the core expects."""
+    if location is not None and channel is not None:
+        raise ValidationError(
+            "Give either location (a link such as a Zoom or Teams URL) or channel (a voice or stage channel), not both."
+        )
+    return channel if channel is not None else location
+
+
+def clearable(text: str | None) -> str | None:
+    """Return None to keep a value, "" to clear it (the facilitator typed "-"), or the new text."""
+    if text is None:
+        return None
+    return "" if text.strip() == CLEAR else text
+
+
+def latest_started(sessions: list[Session], now: datetime) -> Session:
+    """Return the most recent session that has started (the default of /reflect and /checkin).
+
+    Raises:
+        DomainError: no session has started yet.
+    """
+    started = [s for s in sessions if s.starts_at <= now and not s.is_cancelled]
+    if not started:
+        raise DomainError("No session has started yet, so there is nothing to reflect on.")
+    return max(started, key=lambda s: s.starts_at)

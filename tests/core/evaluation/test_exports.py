@@ -35,7 +35,20 @@ from tests.core.evaluation.conftest import (
     uid,
 )
 
-TABLES = ("sessions", "participants", "attendance", "responses", "resources", "stories")
+TABLES = (
+    "sessions",
+    "participants",
+    "attendance",
+    "responses",
+    "resources",
+    "stories",
+    "group_memberships",
+    "connections",
+    "questionnaire_items",
+    "questionnaire_answers",
+    "interviews",
+    "codebook",
+)
 
 
 def read_zip(data: bytes) -> dict[str, bytes]:
@@ -125,7 +138,7 @@ async def test_pseudonyms_follow_the_documented_hmac_and_are_stable(world: World
     first = await export_all(world)
     second = await export_all(world)
     _, people = read_csv(first["participants.csv"])
-    assert {row["pseudonym"] for row in people} == {pseudonym(EXPORT_KEY, GUILD, uid(n)) for n in range(1, 13)}
+    assert {row["pseudonym"] for row in people} == {pseudonym(EXPORT_KEY, GUILD, uid(n)) for n in range(1, 12)}
     assert first["participants.csv"] == second["participants.csv"]
     assert first["responses.csv"] == second["responses.csv"]
 
@@ -134,7 +147,7 @@ async def test_a_different_key_gives_unrelated_pseudonyms(world: World) -> None:
     """Pseudonyms depend on the secret: another key shares none of them."""
     _, mine = read_csv((await export_all(world))["participants.csv"])
     _, theirs = read_csv((await export_all(world, key=OTHER_KEY))["participants.csv"])
-    assert len({r["pseudonym"] for r in mine}) == 12
+    assert len({r["pseudonym"] for r in mine}) == 11  # the decliner is left out
     assert not {r["pseudonym"] for r in mine} & {r["pseudonym"] for r in theirs}
 
 
@@ -153,13 +166,26 @@ async def test_no_discord_ids_or_names_in_any_export_byte(world: World, fmt: str
             assert needle not in text
 
 
-async def test_responses_and_stories_hold_only_consenting_people(world: World) -> None:
-    """The decliner is in participants (consent "no") but in neither responses nor stories."""
+async def test_every_file_about_people_holds_only_consenting_people(world: World) -> None:
+    """The decliner (who also shared a resource) is in no participants, attendance, responses, resources or
+    stories row; sessions still count their attendance; someone who withdraws drops out of the next export."""
+    await world.flash.share_resource(person(DECLINER), "https://example.org/decliners-own-guide", "Decliner's guide")
     files = await export_all(world)
     decliner = pseudonym(EXPORT_KEY, GUILD, uid(DECLINER))
+    for name in ("participants.csv", "attendance.csv", "responses.csv", "resources.csv", "stories.csv"):
+        assert decliner not in files[name].decode(), name
+    assert b"decliners-own-guide" not in b"".join(files.values())
     _, people = read_csv(files["participants.csv"])
-    row = next(r for r in people if r["pseudonym"] == decliner)
-    assert (row["consent_evaluation"], row["consent_quote"], row["reflections_given"]) == ("no", "yes", "2")
+    assert len(people) == 11 and {r["consent_evaluation"] for r in people} == {"yes"}
+    _, attendance = read_csv(files["attendance.csv"])
+    assert len(attendance) == 10 + 8 + 7 + 9 + 6 - 1  # the decliner attended session 5
+    _, sessions = read_csv(files["sessions.csv"])
+    assert sessions[4]["attendance"] == "6"  # counts still include everyone
+    await world.participants.record_consent(person(1), {"evaluation": False}, text_version=1)
+    again = await export_all(world)
+    gone = pseudonym(EXPORT_KEY, GUILD, uid(1))
+    assert [n for n, blob in again.items() if gone in blob.decode()] == []
+    assert RESOURCE_URL.encode() not in again["resources.csv"]
     _, responses = read_csv(files["responses.csv"])
     assert decliner not in {r["pseudonym"] for r in responses}
     assert "participant L" not in files["responses.csv"].decode()
@@ -201,7 +227,7 @@ async def test_attendance_participants_sessions_and_resources_rows(world: World)
     name their sharer only by pseudonym."""
     files = await export_all(world)
     _, attendance = read_csv(files["attendance.csv"])
-    assert len(attendance) == 10 + 8 + 7 + 9 + 6
+    assert len(attendance) == 10 + 8 + 7 + 9 + 6 - 1  # not the decliner's
     assert {r["source"] for r in attendance} == {"check_in"}
     assert all(r["registered"] == "true" for r in attendance)
     _, people = read_csv(files["participants.csv"])
@@ -388,3 +414,32 @@ async def test_the_dictionary_and_readme_explain_the_apostrophe(world: World) ->
     assert "starts with one more apostrophe" in readme and "drop that first apostrophe" in readme
     json_entries = dictionary(await export_all(world, "json"))
     assert not any(CSV_TEXT_NOTE in e["description"] for e in json_entries)
+
+
+async def test_group_memberships_hold_pseudonyms_of_consenting_people_only(world: World) -> None:
+    """Members and coach of a session's group, by pseudonym; the decliner (no evaluation consent) is left out."""
+    from bot.core.groups.domain import MemberHow
+    from bot.core.groups.repository import SqlGroupRepository
+
+    session = world.sessions[0]
+    async with world.database.unit_of_work() as uow:
+        await uow.repo(SqlGroupRepository).add_group(
+            guild_id=GUILD,
+            session_id=session.id,
+            number=1,
+            coach_id=uid(2),
+            channel_id=None,
+            members=[uid(1), uid(DECLINER)],
+            how=MemberHow.PROPOSAL,
+            now=world.clock.now(),
+        )
+        await uow.commit()
+    result = await world.service().export(FACILITATOR, "group_memberships", "csv")
+    data = next(f.data for f in result.files if f.filename == "group_memberships.csv")
+    header, rows = read_csv(data)
+    assert header == ["session_number", "group_number", "pseudonym", "role"]
+    assert sorted((r["pseudonym"], r["role"]) for r in rows) == sorted(
+        [(pseudonym(EXPORT_KEY, GUILD, uid(1)), "member"), (pseudonym(EXPORT_KEY, GUILD, uid(2)), "coach")]
+    )
+    assert {r["session_number"] for r in rows} == {str(session.number)}
+    assert str(uid(1)).encode() not in data and str(uid(DECLINER)).encode() not in data

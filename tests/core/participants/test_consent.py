@@ -8,7 +8,7 @@ from bot.core.actors import Actor
 from bot.core.clock import ManualClock
 from bot.core.errors import PermissionDeniedError
 from bot.core.participants.consent_text import DEFAULT_CONSENT_TEXT
-from bot.core.participants.domain import ConsentPurpose, ConsentSource, PromptReason
+from bot.core.participants.domain import JOIN_PURPOSES, ConsentPurpose, ConsentSource, PromptReason
 from bot.core.participants.errors import ConsentTextChangedError, EmptyTextError, InvalidChoiceError
 from bot.core.participants.service import ParticipantService
 from bot.core.storage.database import Database
@@ -42,7 +42,7 @@ async def test_prompt_appears_first_time_and_not_once_answered(service: Particip
     prompt = await service.consent_prompt(person(1))
     assert prompt is not None and prompt.reason is PromptReason.FIRST_TIME
     assert prompt.version == 1 and prompt.text.is_default
-    assert [q.purpose for q in prompt.questions] == list(ConsentPurpose)
+    assert [q.purpose for q in prompt.questions] == list(JOIN_PURPOSES)
     assert all(len(q.label) <= 45 and len(q.description) <= 100 for q in prompt.questions)
     await service.record_consent(person(1), {"evaluation": True, "quote": False}, text_version=1)
     partial = await service.consent_prompt(person(1))
@@ -123,3 +123,17 @@ async def test_unknown_purposes_are_refused(service: ParticipantService) -> None
     """Only evaluation, quote and interview exist."""
     with pytest.raises(InvalidChoiceError):
         await service.record_consent(person(1), {"marketing": True}, text_version=1)
+
+
+async def test_info_logs_say_that_consent_was_recorded_not_who_chose_what(
+    service: ParticipantService, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Joining and answering log the fact at INFO; no user id sits beside a consent choice (or a join)."""
+    someone = Actor(guild_id=GUILD, user_id=712_345_678_901_234_567)
+    caplog.set_level("INFO", logger="bot.core.participants")
+    await service.join(someone, community="Leith")
+    await service.record_consent(someone, {"evaluation": False, "quote": True, "interview": False}, text_version=1)
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("bot.core.participants")]
+    assert any("consent" in line.lower() for line in lines)
+    assert [line for line in lines if "712345678901234567" in line] == []
+    assert [line for line in lines if "evaluation=" in line or "=no" in line] == []
