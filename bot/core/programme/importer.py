@@ -271,7 +271,9 @@ def _read_yaml(text: str) -> tuple[list[ImportRow], list[ImportProblem]]:
     return outcome_rows + rows, problems
 
 
-def _yaml_outcomes(node: yaml.Node) -> list[ImportRow]:
+def _yaml_outcomes(node: "yaml.Node") -> list[ImportRow]:
+    import yaml
+
     if not isinstance(node, yaml.SequenceNode):
         raise ImportFileError(
             [ImportProblem(node.start_mark.line + 1, "outcomes: should be a list (lines starting with -)")]
