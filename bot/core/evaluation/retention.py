@@ -107,7 +107,8 @@ class SweepResult:
         cutoff = self.cutoff.isoformat() if self.cutoff else "none"
         return (
             f"cutoff {cutoff}; reflection answers {self.reflection_answers}, "
-            f"questionnaire answers {self.questionnaire_answers}, resources {f.resource_notes}, "
+            + (f"questionnaire answers {self.questionnaire_answers}, " if self.questionnaire_answers else "")
+            + f"resources {f.resource_notes}, "
             f"stories {f.stories}, nominations {f.nominations}, published issues {f.issues}; "
             f"posted messages edited {self.posted_edits}"
         )
