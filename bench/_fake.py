@@ -14,8 +14,8 @@ TOKEN = "MTA5MjM0NTY3ODkwMTIzNDU2Nw.GQ2x9a.benchTokenNeverInLogs0123456789ab"
 class BareBot(discord.Client):
     """The baseline: a bare discord.py client with one guild slash command that replies "ok"."""
 
-    def __init__(self, guild_id: int, *, intents: discord.Intents | None = None) -> None:
-        super().__init__(intents=intents or discord.Intents.default())
+    def __init__(self, guild_id: int, *, intents: discord.Intents | None = None, **options: Any) -> None:
+        super().__init__(intents=intents or discord.Intents.default(), **options)
         self.guild_id = guild_id
         self.tree = app_commands.CommandTree(self)
 
@@ -31,10 +31,10 @@ class BareBot(discord.Client):
 
 
 @contextlib.asynccontextmanager
-async def running_bare(fake: Any, *, intents: discord.Intents | None = None) -> AsyncIterator[BareBot]:
-    """Run a BareBot against the fake until the block ends."""
+async def running_bare(fake: Any, *, intents: discord.Intents | None = None, **options: Any) -> AsyncIterator[BareBot]:
+    """Run a BareBot against the fake until the block ends (options go to discord.Client)."""
     with fake.patch_discord_py():
-        client = BareBot(fake.guild_id, intents=intents)
+        client = BareBot(fake.guild_id, intents=intents, **options)
         task = asyncio.create_task(client.start(fake.token))
         try:
             await asyncio.wait_for(client.wait_until_ready(), timeout=30)

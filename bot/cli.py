@@ -22,7 +22,14 @@ from bot.core.messages import FileAttachment, OutboundMessage, SentMessage
 from bot.core.ports import PermanentSendError
 from bot.core.storage.database import Database
 from bot.core.storage.lock import AlreadyRunningError, SingleProcessLock
-from bot.core.storage.migrations import current_revision, head_revision, is_up_to_date, upgrade_to_head
+from bot.core.storage.migrations import (
+    current_revision,
+    head_revision,
+    is_at_head,
+    is_up_to_date,
+    shipped_head,
+    upgrade_to_head,
+)
 from bot.logging_setup import setup_logging
 
 log = logging.getLogger("blether")
@@ -52,6 +59,9 @@ def _cannot_open(database: Database, error: Exception) -> CommandFailed:
 
 async def _migrate_or_refuse(database: Database, *, migrate: bool) -> None:
     try:
+        if await is_at_head(database):  # the usual start: no Alembic import (docs/performance.md)
+            log.info("Database schema is up to date (revision %s)", shipped_head())
+            return
         current = await current_revision(database)
         head = head_revision()
         if current == head:

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, bindparam, cast, func, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.delivery.domain import NONCE_WINDOW, UNREACHABLE_ERROR, Delivery, DeliveryStatus, NewDelivery
+from bot.core.storage.dialect import dialect_insert
 from bot.core.storage.models.delivery import DeliveryRow
 from bot.core.storage.types import UTCDateTime
 
@@ -75,10 +75,6 @@ class SqlDeliveryRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    @property
-    def _is_postgresql(self) -> bool:
-        return self._session.get_bind().dialect.name == "postgresql"
-
     async def _fetch(self, stmt: Select[Any]) -> list[Delivery]:
         result = await self._session.execute(stmt)
         return [_to_delivery(m) for m in result.mappings()]
@@ -109,8 +105,9 @@ class SqlDeliveryRepository:
             "created_at": now,
             "updated_at": now,
         }
-        dialect = postgresql if self._is_postgresql else sqlite
-        insert = dialect.insert(_T).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        insert = (
+            dialect_insert(self._session, _T).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
         inserted = (await self._session.execute(insert.returning(*_C))).mappings().first()
         if inserted is not None:
             return _to_delivery(inserted)

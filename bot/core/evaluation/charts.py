@@ -9,7 +9,8 @@ at all: the bar is left out and labelled "n<5".
 ChartSpec is pure data built from the figures (tests check suppression there: the exact small numbers never
 reach it); render_chart draws a spec. Rendering uses matplotlib's object API (Figure + the Agg canvas) and
 never pyplot, so there is no global figure registry to leak or close and no GUI backend; it still selects
-Agg before anything could import pyplot. Rendering blocks, so render_charts runs it in a worker thread
+Agg before anything could import pyplot. matplotlib is imported by the first chart drawn (``_figure``), not
+when the bot starts. Rendering blocks, so render_charts runs it in a worker thread
 (asyncio.to_thread), one chart set at a time (matplotlib is not thread-safe).
 """
 
@@ -19,14 +20,7 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import matplotlib
-
-matplotlib.use("Agg")  # before anything imports pyplot: no GUI backend in a bot
-
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from typing import TYPE_CHECKING
 
 from bot.core.evaluation.figures import (
     RATINGS,
@@ -40,6 +34,10 @@ from bot.core.evaluation.figures import (
     suppress_breakdown,
 )
 from bot.core.evaluation.outcomes import OutcomeFigures
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 SMALL_HEIGHT = SMALL_NUMBER - 1
 """The height a 1–4 count is drawn at (the most it could be)."""
@@ -342,10 +340,21 @@ def chart_specs(figures: ProgrammeFigures) -> tuple[ChartSpec, ...]:
     return specs if network is None else (*specs, network)
 
 
+def _figure(width: float, height: float) -> "Figure":
+    """Return a new matplotlib Figure, importing matplotlib on the first chart (not at start-up)."""
+    # matplotlib with numpy and PIL is ~48 MiB and ~0.5 s of imports that a bot drawing no chart never needs.
+    import matplotlib
+
+    matplotlib.use("Agg")  # before anything imports pyplot: no GUI backend in a bot
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
 def render_network(spec: ChartSpec) -> bytes:
     """Draw communities on a circle and a line per drawn link, its width growing with the count."""
     nodes = spec.categories
-    figure = Figure(figsize=(8, 8), dpi=100, layout="constrained")
+    figure = _figure(8, 8)
     axes = figure.add_subplot()
     angles = [2 * math.pi * i / max(len(nodes), 1) for i in range(len(nodes))]
     where = {name: (math.cos(a), math.sin(a)) for name, a in zip(nodes, angles, strict=True)}
@@ -368,8 +377,10 @@ def render_network(spec: ChartSpec) -> bytes:
     return buffer.getvalue()
 
 
-def _render_special(spec: ChartSpec, axes: Axes) -> None:
+def _render_special(spec: ChartSpec, axes: "Axes") -> None:
     """Draw the dot plot ("dots") or the diverging bars ("diverging") of the Outcomes section."""
+    from matplotlib.patches import Patch
+
     positions = list(range(len(spec.categories)))
     if spec.kind == "dots":
         before, now = spec.series
@@ -417,7 +428,7 @@ def render_chart(spec: ChartSpec) -> bytes:
     height = max(3.5, 0.5 * len(spec.categories) + 1.5) if horizontal else 4.5
     if spec.kind in ("dots", "diverging"):
         height = max(3.5, 0.6 * len(spec.categories) + 1.5)
-    figure = Figure(figsize=(8, height), dpi=100, layout="constrained")
+    figure = _figure(8, height)
     axes = figure.add_subplot()
     if spec.kind in ("dots", "diverging"):
         _render_special(spec, axes)
@@ -448,6 +459,8 @@ def render_chart(spec: ChartSpec) -> bytes:
             if spec.kind == "stacked":
                 bottoms[index] += bar.height
     if spec.kind == "stacked":
+        from matplotlib.patches import Patch
+
         handles = [Patch(facecolor=s.colour, label=s.name) for s in spec.series]
         if any(b.suppressed for s in spec.series for b in s.bars):
             handles.append(Patch(facecolor="#FFFFFF", edgecolor="#333333", hatch="///", label="fewer than 5"))

@@ -7,12 +7,14 @@ stay in the file with STATUS:CANCELLED so calendars remove them. Times are writt
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-
-from icalendar import Alarm, Calendar, Event
+from typing import TYPE_CHECKING
 
 from bot.core.programme.domain import LocationKind, Programme, Session
 from bot.core.programme.times import describe_offset
 from bot.core.text import clean_text
+
+if TYPE_CHECKING:
+    from icalendar import Event  # icalendar is imported when a calendar is built, not at start-up
 
 PRODID = "-//Blether//Community learning programme//EN"
 UID_DOMAIN = "blether"
@@ -39,7 +41,9 @@ def _location(session: Session) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _event(session: Session, offsets: Sequence[int], stamp: datetime) -> Event:
+def _event(session: Session, offsets: Sequence[int], stamp: datetime) -> "Event":
+    from icalendar import Alarm, Event
+
     event = Event()
     event.add("uid", session_uid(session.id))
     event.add("dtstamp", stamp)
@@ -78,6 +82,8 @@ def build_calendar(
     programme: Programme, sessions: Sequence[Session], *, now: datetime, name: str | None = None
 ) -> bytes:
     """Return an .ics file with one VEVENT per session and one VALARM per reminder offset."""
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

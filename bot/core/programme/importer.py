@@ -11,11 +11,13 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
-
-import yaml
+from typing import TYPE_CHECKING
 
 from bot.core.programme.domain import DEFAULT_DURATION_MINUTES, SessionDraft
 from bot.core.programme.errors import ImportFileError, ImportProblem
+
+if TYPE_CHECKING:
+    import yaml  # imported where a YAML file is read: PyYAML is not needed to start the bot
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_ROWS = 100
@@ -192,7 +194,9 @@ def _read_csv(text: str) -> tuple[list[ImportRow], list[ImportProblem]]:
     return rows, problems
 
 
-def _scalar_text(node: yaml.Node) -> str | None:
+def _scalar_text(node: "yaml.Node") -> str | None:
+    import yaml
+
     if not isinstance(node, yaml.ScalarNode):
         return None
     if node.tag == "tag:yaml.org,2002:null" or (node.style is None and node.value in ("~", "null", "Null", "NULL")):
@@ -201,6 +205,8 @@ def _scalar_text(node: yaml.Node) -> str | None:
 
 
 def _read_yaml(text: str) -> tuple[list[ImportRow], list[ImportProblem]]:
+    import yaml
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
@@ -265,7 +271,9 @@ def _read_yaml(text: str) -> tuple[list[ImportRow], list[ImportProblem]]:
     return outcome_rows + rows, problems
 
 
-def _yaml_outcomes(node: yaml.Node) -> list[ImportRow]:
+def _yaml_outcomes(node: "yaml.Node") -> list[ImportRow]:
+    import yaml
+
     if not isinstance(node, yaml.SequenceNode):
         raise ImportFileError(
             [ImportProblem(node.start_mark.line + 1, "outcomes: should be a list (lines starting with -)")]

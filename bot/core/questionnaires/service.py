@@ -28,6 +28,7 @@ from bot.core.programme.domain import Programme
 from bot.core.programme.errors import ProgrammeNotSetUpError
 from bot.core.programme.permissions import is_facilitator, require_facilitator
 from bot.core.programme.repository import SqlOutcomeRepository, SqlProgrammeRepository, SqlSessionRepository
+from bot.core.programme.times import parse_local_datetime
 from bot.core.questionnaires import render
 from bot.core.questionnaires.deliveries import DeliveryScheduler, close_delivery, open_delivery, target
 from bot.core.questionnaires.domain import (
@@ -335,15 +336,20 @@ class QuestionnaireService:
         return options
 
     async def open(
-        self, actor: Actor, name: str, *, at: datetime | None = None, days: int | None = None
+        self, actor: Actor, name: str, *, at: datetime | str | None = None, days: int | None = None
     ) -> Questionnaire:
-        """Open a questionnaire now (the post goes out within a minute) or plan it for a set time."""
+        """Open a questionnaire now (the post goes out within a minute) or plan it for a set time.
+
+        at is an aware time, or the text a facilitator typed ("YYYY-MM-DD HH:MM" in the programme's zone).
+        """
         now = self._clock.now()
-        opens_at = at if at is not None and at > now else now
         if days is not None and not 1 <= days <= 90:
             raise ItemError("A questionnaire stays open 1 to 90 days.")
         async with self._database.unit_of_work() as uow:
-            await self._facilitator(uow, actor, "open questionnaires")
+            programme = await self._facilitator(uow, actor, "open questionnaires")
+            if isinstance(at, str):
+                at = parse_local_datetime(at, programme.zone)
+            opens_at = at if at is not None and at > now else now
             q = await self._find(uow, actor.guild_id, name)
             if q.status in (QuestionnaireStatus.OPEN, QuestionnaireStatus.CLOSED):
                 raise QuestionnaireStateError(f'"{q.name}" is already {q.status.value}.')
