@@ -52,7 +52,7 @@ class Services:
     database: Database
     clock: Clock
     sender: Sender
-    mirror: EventMirror
+    mirror: EventMirror | None  # None: sessions are not mirrored as scheduled events (the command line)
     limiter: RateLimiter
     dispatcher: Dispatcher
     programme: ProgrammeService
@@ -97,7 +97,7 @@ def build_services(
     database: Database,
     *,
     sender: Sender,
-    mirror: EventMirror,
+    mirror: EventMirror | None,
     channels: ChannelDirectory | None = None,
     clock: Clock | None = None,
     limiter: RateLimiter | None = None,

@@ -18,6 +18,7 @@ import io
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 import matplotlib
 
@@ -245,7 +246,16 @@ def chart_specs(figures: ProgrammeFigures) -> tuple[ChartSpec, ...]:
 # -- drawing -----------------------------------------------------------------------------------------------------
 
 
-def _style(bar: Bar, colour: str) -> dict[str, object]:
+class _BarStyle(TypedDict, total=False):
+    """Keyword arguments of Axes.bar/barh that style one bar."""
+
+    color: str
+    edgecolor: str
+    hatch: str
+    linewidth: float
+
+
+def _style(bar: Bar, colour: str) -> _BarStyle:
     if bar.suppressed:
         return {"color": "#FFFFFF", "edgecolor": colour, "hatch": "///", "linewidth": 1.0}
     return {"color": colour, "edgecolor": "#FFFFFF", "linewidth": 0.5}
