@@ -4,12 +4,12 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import discord
 from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -83,6 +83,8 @@ async def _probe_leader(database: Database) -> None:
 
 
 async def _run_bot(settings: Settings, *, migrate: bool) -> int:
+    import discord  # only `blether run` needs it: `blether shell` and the offline tools never load discord
+
     from bot.app import build_services
     from bot.client import BletherBot
     from bot.discord_ports import DiscordChannelDirectory, DiscordEventMirror, DiscordSender
@@ -386,7 +388,41 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("file", type=Path, metavar="FILE", help="the CSV or YAML file (at most 256 KiB)")
     importer.add_argument("--guild", type=int, required=True, metavar="ID", help="the Discord server id")
     importer.add_argument("--dry-run", action="store_true", help="check the file and store nothing")
+    shell = sub.add_parser(
+        "shell",
+        help="try a whole programme in the terminal, without Discord (everyone simulated)",
+        description="Run a local programme on an SQLite file with everyone simulated: slash commands as on "
+        "Discord (/session add number:1 …), `as NAME` to act as someone else, `press N` for buttons, `wait 1d` "
+        "to move the simulated clock so reminders, reflection cards and Flash Reports go out.",
+    )
+    shell.add_argument(
+        "--db",
+        type=Path,
+        default=Path("blether-shell.db"),
+        metavar="PATH",
+        help="the SQLite file (default ./blether-shell.db)",
+    )
+    shell.add_argument("--script", type=Path, metavar="FILE", help="run the lines of FILE and print the transcript")
+    shell.add_argument(
+        "--fresh", action="store_true", help="start from an empty database (deletes the --db file first)"
+    )
     return parser
+
+
+def _shell(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.shell.runner import run_shell
+    from bot.shell.world import NotAShellDatabaseError
+
+    if "LOG_LEVEL" not in os.environ:  # keep the terminal for the transcript: warnings and errors only
+        setup_logging("WARNING", secrets=[settings.export_key])
+    if args.script is not None and not args.script.is_file():
+        raise CommandFailed(f"there is no script {args.script}.")
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            return run_shell(settings, args.db, script=args.script, fresh=args.fresh)
+    except NotAShellDatabaseError as error:
+        raise CommandFailed(str(error)) from None
+    return 0
 
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -420,6 +456,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _evaluation_export(settings, args.guild, args.out, args.format)
         if args.command == "report":
             return _evaluation_report(settings, args.guild, args.out)
+        if args.command == "shell":
+            return _shell(settings, args)
         if args.command == "programme" and args.programme_command == "import":
             return asyncio.run(_import_sessions(settings, args.file, args.guild, dry_run=args.dry_run))
     except (CommandFailed, AlreadyRunningError) as error:

@@ -11,7 +11,7 @@ import discord
 
 from bot.core.delivery.limiter import RateLimiter
 from bot.core.messages import ButtonStyle, Embed, OutboundMessage, SentMessage
-from bot.core.ports import EventSpec, PermanentSendError, TransientSendError
+from bot.core.ports import EventSpec, MessageGoneError, PermanentSendError, TransientSendError
 from bot.core.programme.domain import ChannelKind
 from bot.discord_render import RenderedEmbed, render_embed, render_message
 
@@ -202,6 +202,8 @@ class DiscordSender:
                 view=kwargs.get("view"),
                 allowed_mentions=kwargs["allowed_mentions"],
             )
+        except discord.NotFound as error:
+            raise MessageGoneError(f"The message to edit in channel {channel_id} no longer exists.") from error
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, f"edit a message in channel {channel_id}") from error
 

@@ -10,12 +10,14 @@ from typing import TextIO
 _BOT_TOKEN = re.compile(r"[MNO][A-Za-z\d_-]{20,30}\.[A-Za-z\d_-]{5,7}\.[A-Za-z\d_-]{25,45}")
 # Interaction and webhook tokens live in URLs: /interactions/<id>/<token>/callback, /webhooks/<id>/<token>.
 _URL_TOKEN = re.compile(r"(/(?:interactions|webhooks)/\d+/)([A-Za-z0-9_.\-]{20,})")
-# discord.py DEBUG logs dump gateway payloads: interaction tokens and modal/option values.
+# discord.py DEBUG logs dump request bodies and gateway payloads: interaction tokens, modal/option values, and
+# the messages Blether posts (content, and embed titles, descriptions, field values and footer texts can all
+# carry someone's words: a story, a quote, a resource's note).
 # A quoted value may hold the other quote or escaped quotes (repr() writes "Pat's" and 'a \'b\' "c"'),
 # and a list may hold "]" inside its strings: match whole quoted strings, escapes included.
 _QUOTED = r"'(?:[^'\\]|\\.)*'" + r'|"(?:[^"\\]|\\.)*"'
 _JSON_SECRET = re.compile(
-    rf"""(['"](?:token|access_token|value|values|content)['"]\s*:\s*)({_QUOTED}|\[(?:[^\[\]'"]|{_QUOTED})*\])""",
+    rf"""(['"](?:token|access_token|value|values|content|title|description|text)['"]\s*:\s*)({_QUOTED}|\[(?:[^\[\]'"]|{_QUOTED})*\])""",
     re.IGNORECASE | re.DOTALL,
 )
 _AUTH_HEADER = re.compile(r"(Authorization['\"]?\s*[:=]\s*['\"]?(?:Bot|Bearer)\s+)([^\s'\",]+)", re.IGNORECASE)

@@ -56,3 +56,32 @@ def test_the_layer_check_sees_what_it_forbids(tmp_path: Path) -> None:
         "b.py": ["bot.core.storage.database", "bot.core.storage.database.Database", "sqlalchemy", "sqlalchemy.select"],
         "d.py": ["bot.core.storage", "bot.discord_ports"],
     }
+
+
+SHELL = ROOT / "bot" / "shell"
+
+
+def test_the_shell_adapter_never_imports_discord_or_the_discord_adapter() -> None:
+    """No module under bot/shell imports discord, aiohttp, the cogs or the Discord-side bot modules."""
+    assert list(SHELL.rglob("*.py")), "bot/shell has no modules"
+    forbidden = {"discord", "aiohttp", "cogs", "bot.endpoints", "bot.discord_render", *ADAPTER_MODULES}
+    assert _offenders(SHELL, forbidden) == {}
+
+
+def test_starting_the_shell_loads_no_discord_module() -> None:
+    """Importing the CLI and everything `blether shell` runs leaves discord, aiohttp and the cogs unloaded."""
+    import subprocess
+    import sys
+
+    modules = [f"bot.shell.{p.stem}" for p in SHELL.glob("*.py") if p.stem != "__init__"]
+    code = (
+        "import sys, importlib\n"
+        f"for name in {['bot.cli', 'bot.app', 'bot.shell.features', *modules]!r}: importlib.import_module(name)\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('discord', 'aiohttp', 'cogs'))\n"
+        "print(','.join(loaded))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"the shell loaded: {result.stdout.strip()}"

@@ -23,6 +23,10 @@ class PermanentSendError(SendError):
     """Retrying will not help (missing access, unknown channel); reason says how to fix it."""
 
 
+class MessageGoneError(PermanentSendError):
+    """The message to edit (or its channel) no longer exists: whatever it said is gone too."""
+
+
 class Sender(Protocol):
     """Post and edit messages on the platform (channel posts and direct messages)."""
 

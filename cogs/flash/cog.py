@@ -23,8 +23,21 @@ log = logging.getLogger(__name__)
 PIN = "📌"
 
 
+def viewer_role_ids(channel: object) -> frozenset[int] | None:
+    """Return the roles that can see a channel (@everyone's id is the server's), or None when unknown.
+
+    A private thread is seen only by the people in it: no role at all.
+    """
+    guild = getattr(channel, "guild", None)
+    if guild is None or not isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+        return None
+    if isinstance(channel, discord.Thread) and channel.is_private():
+        return frozenset()
+    return frozenset(role.id for role in guild.roles if channel.permissions_for(role).view_channel)
+
+
 def message_ref(message: discord.Message) -> MessageRef:
-    """Describe a chat message for the core (guild, channel, id, link back, author and text)."""
+    """Describe a chat message for the core (guild, channel, id, link back, author, text, who can see it)."""
     author = message.author
     return MessageRef(
         guild_id=message.guild.id if message.guild else 0,
@@ -34,6 +47,7 @@ def message_ref(message: discord.Message) -> MessageRef:
         author_id=author.id,
         author_name=getattr(author, "display_name", author.name),
         content=message.content or "",
+        viewer_role_ids=viewer_role_ids(message.channel),
     )
 
 

@@ -47,7 +47,13 @@ def nominated(result: NominationResult) -> str:
     """Confirm a nomination from the context menu."""
     if not result.created:
         return f"That message is already in the next Flash Report (item #{result.item.id})."
-    return f"Added that message to the next Flash Report (item #{result.item.id})."
+    text = f"Added that message to the next Flash Report (item #{result.item.id})."
+    if result.item.restricted:
+        text += (
+            " It comes from a channel not everyone in the programme can see, so it goes out only once its author "
+            "agrees to be quoted (/me consent)."
+        )
+    return text
 
 
 def story(result: StoryResult) -> str:

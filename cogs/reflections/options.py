@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING
 
-from bot.core.errors import DomainError
+from bot.core.programme.validation import latest_started
 
 if TYPE_CHECKING:
     from bot.client import BletherBot
@@ -10,9 +10,5 @@ if TYPE_CHECKING:
 
 async def latest_started_session(bot: "BletherBot", guild_id: int) -> int:
     """Return the id of the most recent session that has started (the default for /reflect and /checkin)."""
-    now = bot.services.clock.now()
     sessions = await bot.services.programme.list_sessions(guild_id, include_cancelled=False)
-    started = [s for s in sessions if s.starts_at <= now]
-    if not started:
-        raise DomainError("No session has started yet, so there is nothing to reflect on.")
-    return max(started, key=lambda s: s.starts_at).id
+    return latest_started(sessions, bot.services.clock.now()).id

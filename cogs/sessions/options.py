@@ -8,9 +8,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.core.errors import ValidationError
-
-CLEAR = "-"
+from bot.core.programme.validation import CLEAR, clearable, venue
 
 
 class VenueChannel(app_commands.Transformer):
@@ -35,17 +33,4 @@ class VenueChannel(app_commands.Transformer):
         return f"<#{int(value.id)}>"
 
 
-def venue(location: str | None, channel: str | None) -> str | None:
-    """Combine the location (a link) and channel options into the one place the core expects."""
-    if location is not None and channel is not None:
-        raise ValidationError(
-            "Give either location (a link such as a Zoom or Teams URL) or channel (a voice or stage channel), not both."
-        )
-    return channel if channel is not None else location
-
-
-def clearable(text: str | None) -> str | None:
-    """Return None to keep a value, "" to clear it (the facilitator typed "-"), or the new text."""
-    if text is None:
-        return None
-    return "" if text.strip() == CLEAR else text
+__all__ = ["CLEAR", "VenueChannel", "clearable", "venue"]

@@ -285,3 +285,29 @@ async def test_cli_export_and_report_write_files(
     assert await asyncio.to_thread(main, argv) == 0
     assert "<html" in page.read_text(encoding="utf-8").lower()
     assert list(page.parent.glob("*.png"))
+
+
+async def test_me_delete_edits_the_summary_that_quoted_the_person(
+    fake: FakeDiscord, ev_bot: RunningBot, clock: ManualClock
+) -> None:
+    """A reflection summary in the facilitators' channel quotes pat; after pat's /me delete Blether edits that
+    message (through the delivery engine and Discord's message edit) so the quote is gone and sam's count stays."""
+    await _seed(fake, ev_bot, clock)
+    s = ev_bot.services
+    pat, fran = _actor(fake, fake.users.pat), _actor(fake, fake.users.fran, facilitator=True)
+    await s.participants.record_consent(pat, {ConsentPurpose.QUOTE: True}, text_version=1)
+    session = (await s.programme.list_sessions(fake.guild_id))[1]  # its reflections are still open
+    answers = {"q1": "5", "q2": "Pat's kettle-club idea 4471 helped.", "q3": "", "q4": "", "q5": True}
+    await s.reflections.submit_reflection(pat, session.id, answers)
+    await s.reflections.close_poll(fran, session.id)
+    await s.dispatcher.run_due()
+    summary = await fake.wait_for_message(fake.channels.facilitators, lambda m: "kettle-club idea 4471" in m.text())
+
+    ix = await fake.slash("me delete", {}, user=fake.users.pat)
+    await ix.settle()
+    confirm = await fake.click(ix.original, erase_button_id(fake.users.pat.id), user=fake.users.pat)
+    assert "earlier posts" in await confirm.settle(timeout=20)
+    await s.dispatcher.run_due()
+    await fake.wait_until(lambda: bool(summary.edits), timeout=10, what="the summary edited")
+    assert "kettle-club idea 4471" not in summary.text()
+    assert "1 response from 1 attendee" in summary.text()  # sam's stays

@@ -140,6 +140,22 @@ async def test_context_menu_and_facilitator_pin_nominate_but_a_participant_pin_d
     assert await nominated_ids() == {by_menu.id, pinned.id}
 
 
+async def test_a_message_nominated_from_a_private_channel_is_marked_restricted(
+    fake: FakeDiscord, bot: RunningBot
+) -> None:
+    """A message in the facilitators' private channel (neither @everyone nor the participant role can see it) is
+    kept as restricted and the nominator is told it waits for its author; one in #general is not restricted."""
+    fran = await _set_up(fake, bot)
+    private = await fake.user_message(fake.channels.facilitators, fake.users.fran, "Between us: https://example.org/p")
+    ix = await fake.context_menu("Add to Flash Report", private, user=fake.users.fran)
+    assert "not everyone in the programme can see" in await ix.settle()
+    public = await fake.user_message(fake.channels.general, fake.users.sam, "For all: https://example.org/all")
+    ix = await fake.context_menu("Add to Flash Report", public, user=fake.users.pat)
+    assert "not everyone" not in await ix.settle()
+    page = await bot.services.flash.list_items(fran)
+    assert {i.source_message_id: i.restricted for i in page.items} == {private.id: True, public.id: False}
+
+
 # -- draft, intro, publishing -----------------------------------------------------------------------------------
 
 

@@ -405,6 +405,15 @@ class Dispatcher:
             if task is not None:
                 self._active.discard(task)
 
+    async def next_due_at(self) -> datetime | None:
+        """Return when the earliest pending delivery becomes due (None when none is pending).
+
+        A simulated clock (blether shell) steps from one due time to the next with it, so every delivery
+        goes out at its own time, as it would in real time.
+        """
+        async with self._database.unit_of_work() as uow:
+            return await uow.repo(SqlDeliveryRepository).next_due_at()
+
     async def drain_dms(self) -> int:
         """Wait until the DM lane is idle (each DM claims the next due one); return how many DMs it ran."""
         before = self._dm_done

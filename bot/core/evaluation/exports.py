@@ -18,8 +18,9 @@ UTC (``…Z``) with a ``*_local`` twin in the programme's zone (with its offset)
 files hold an array of objects with the same keys as the CSV header, numbers and booleans typed.
 
 People appear only as pseudonyms (bot.core.evaluation.pseudonyms); no Discord ids, usernames or display names
-are written (a resource's sharer is a pseudonym). responses.csv and stories.csv hold only people whose current
-evaluation consent is yes. Free text is kept verbatim and flagged as possibly identifying in
+are written (a resource's sharer is a pseudonym). Every file that is about people one by one (participants,
+attendance, responses, resources, stories) holds only people whose current evaluation consent is yes;
+sessions.csv counts everyone who took part. Free text is kept verbatim and flagged as possibly identifying in
 data_dictionary.csv. Exports are not small-number suppressed: handle them as personal data.
 """
 
@@ -241,8 +242,13 @@ def _area(participant: Participant) -> str:
     return NOT_SAID if area is None or area is Area.PREFER_NOT_TO_SAY else area.value
 
 
+def consenting(cohort: Cohort, user_id: int | None) -> bool:
+    """Tell whether someone's rows may go into an export: their current evaluation consent is yes."""
+    return user_id is not None and cohort.consents(user_id, ConsentPurpose.EVALUATION)
+
+
 def participants_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
-    """Return one row per registered participant (everyone, with their consent state per purpose)."""
+    """Return one row per registered participant who consents to the evaluation, with their consent answers."""
     zone = cohort.zone
     held = {s.id for s in cohort.held_sessions}
     attended: dict[int, int] = defaultdict(int)
@@ -325,8 +331,12 @@ def participants_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Ta
             allowed=CONSENT,
         ),
     )
-    registered = sorted(cohort.participants, key=lambda p: str(alias(p.user_id)))
-    return Table.of(ExportKind.PARTICIPANTS, "One row per registered participant", fields, registered)
+    registered = sorted(
+        (p for p in cohort.participants if consenting(cohort, p.user_id)), key=lambda p: str(alias(p.user_id))
+    )
+    return Table.of(
+        ExportKind.PARTICIPANTS, "One row per registered participant (consenting people only)", fields, registered
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,7 +349,7 @@ class _Attended:
 
 
 def attendance_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
-    """Return one row per person × session attended."""
+    """Return one row per consenting person × session attended."""
     registered = {p.user_id for p in cohort.participants}
     order = [s.value for s in AttendanceSource]
     fields: tuple[Field[_Attended], ...] = (
@@ -375,7 +385,8 @@ def attendance_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Tabl
     )
     grouped: dict[tuple[int, int], list[AttendanceRecord]] = defaultdict(list)
     for row in cohort.attendance:
-        grouped[(row.session_id, row.user_id)].append(row)
+        if consenting(cohort, row.user_id):
+            grouped[(row.session_id, row.user_id)].append(row)
     attended = []
     for (session_id, user_id), records in grouped.items():
         session = cohort.sessions_by_id.get(session_id)
@@ -384,7 +395,9 @@ def attendance_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Tabl
         records.sort(key=lambda r: (r.recorded_at, order.index(r.source.value)))
         attended.append(_Attended(session, user_id, tuple(records)))
     attended.sort(key=lambda a: (a.session.number, str(alias(a.user_id))))
-    return Table.of(ExportKind.ATTENDANCE, "One row per person and session attended", fields, attended)
+    return Table.of(
+        ExportKind.ATTENDANCE, "One row per person and session attended (consenting people only)", fields, attended
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,7 +485,7 @@ def responses_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table
 
 
 def resources_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
-    """Return one row per shared resource."""
+    """Return one row per resource shared by someone who consents to the evaluation."""
     fields: tuple[Field[FlashRecord], ...] = (
         field("resource_id", "integer", "Blether's number for the item (not a person's id)", lambda i: i.id),
         field(
@@ -500,7 +513,8 @@ def resources_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table
         ),
         *_times("shared_at", "When it was shared", lambda i: i.created_at, cohort.zone),
     )
-    return Table.of(ExportKind.RESOURCES, "One row per shared resource", fields, cohort.items(ItemKind.RESOURCE))
+    resources = [item for item in cohort.items(ItemKind.RESOURCE) if consenting(cohort, item.author_id)]
+    return Table.of(ExportKind.RESOURCES, "One row per shared resource (consenting sharers only)", fields, resources)
 
 
 def stories_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
@@ -530,11 +544,7 @@ def stories_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
         ),
         *_times("shared_at", "When it was shared", lambda i: i.created_at, cohort.zone),
     )
-    stories = [
-        item
-        for item in cohort.items(ItemKind.STORY)
-        if item.author_id is not None and cohort.consents(item.author_id, ConsentPurpose.EVALUATION)
-    ]
+    stories = [item for item in cohort.items(ItemKind.STORY) if consenting(cohort, item.author_id)]
     return Table.of(ExportKind.STORIES, "One row per story of change (consenting authors only)", fields, stories)
 
 
@@ -649,8 +659,9 @@ People: each person is a pseudonym, "P-" + the first 12 hex characters of
 HMAC-SHA256(key = BLETHER_EXPORT_KEY as UTF-8 text, message = "<server id>:<user id>" in decimal ASCII).
 The same key gives the same pseudonyms in every export. No Discord ids, usernames or display names are included.
 
-Consent: responses and stories hold only people whose current evaluation consent is yes. participants lists
-everyone registered with their consent answers; attendance and sessions are counts of who took part.
+Consent: participants, attendance, responses, resources and stories hold only people whose
+current evaluation consent is yes (someone who says no, or withdraws, is left out of every export made from
+then on). sessions counts everyone who took part.
 
 Retention: free text (reflection answers, stories, resource notes) is removed {cohort.retention_months} months
 after the programme's last session; empty text may mean it was removed.

@@ -4,7 +4,9 @@ Definitions (also printed in the HTML report's "How these figures are made"):
 
 * participants registered: everyone who used /join and has not asked to be erased (active or not);
 * communities represented: distinct community names participants gave; a community's area type is the one
-  most of its participants chose (ties go to the more urban type; "not said" when nobody chose one);
+  most of its participants chose (ties go to the more urban type; "not said" when nobody chose one). A
+  community is *named* only when at least 5 of its participants consent to the evaluation; the others are
+  counted together as "other communities" (a name one person typed can point to them);
 * sessions held: sessions that are not cancelled and whose start has passed;
 * attendance: distinct people recorded as attending (check-in, voice, facilitator, import) a held session;
   median attendance is ``statistics.median`` over the held sessions;
@@ -132,6 +134,9 @@ class CommunityFigure:
     group_label: str
 
 
+OTHER_COMMUNITIES = "Other communities"
+
+
 @dataclass(frozen=True, slots=True)
 class Quote:
     """A consented quote (plain text, not escaped) and the session it is about."""
@@ -178,6 +183,7 @@ class ProgrammeFigures:
     participants_active: int
     communities_count: int
     communities: tuple[CommunityFigure, ...]
+    """The communities named in reports: at least SMALL_NUMBER of their participants consent to the evaluation."""
     communities_by_area: tuple[Tally, ...]
     communities_by_group: tuple[Tally, ...]
     participants_by_area: tuple[Tally, ...]
@@ -196,6 +202,10 @@ class ProgrammeFigures:
     resources_shared: int
     stories_of_change: int
     quotes: tuple[Quote, ...]
+    other_communities: int = 0
+    """How many communities are not named (fewer than SMALL_NUMBER consenting participants)."""
+    other_community_participants: int = 0
+    """Their participants, counted together."""
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
@@ -333,15 +343,19 @@ def programme_figures(cohort: Cohort) -> ProgrammeFigures:
     people = cohort.participants
     area_keys = {p.user_id: _area_key(p.area) for p in people}
     members: dict[tuple[int, str], list[str]] = defaultdict(list)
+    consenting: Counter[tuple[int, str]] = Counter()
     for p in people:
         if p.community_id is not None and p.community:
             members[(p.community_id, p.community)].append(area_keys[p.user_id])
+            consenting[(p.community_id, p.community)] += cohort.consents(p.user_id, ConsentPurpose.EVALUATION)
     communities = []
     for (_, name), areas in members.items():
         area = _community_area(areas)
         group = group_of(area)
         communities.append(CommunityFigure(name, len(areas), area, area_label(area), group, group_label(group)))
-    communities.sort(key=lambda c: (-c.participants, c.name.casefold()))
+    named = {name for (_, name), count in consenting.items() if count >= SMALL_NUMBER}
+    shown = sorted((c for c in communities if c.name in named), key=lambda c: (-c.participants, c.name.casefold()))
+    others = [c for c in communities if c.name not in named]
 
     held = [session_figures(cohort, s) for s in cohort.held_sessions]
     all_ratings = [r for s in cohort.held_sessions for r in _ratings(cohort, cohort.responses_by_session.get(s.id, ()))]
@@ -354,7 +368,9 @@ def programme_figures(cohort: Cohort) -> ProgrammeFigures:
         participants_registered=len(people),
         participants_active=sum(1 for p in people if p.active),
         communities_count=len(communities),
-        communities=tuple(communities),
+        communities=tuple(shown),
+        other_communities=len(others),
+        other_community_participants=sum(c.participants for c in others),
         communities_by_area=_tallies(Counter(c.area for c in communities), _AREA_LABELS),
         communities_by_group=_tallies(Counter(c.group for c in communities), _GROUP_LABELS),
         participants_by_area=_tallies(Counter(area_keys.values()), _AREA_LABELS),

@@ -40,21 +40,25 @@ def privacy_notice(programme: Programme | None) -> Text:
             lines(
                 strong("Who sees it"),
                 "• Facilitators see attendance lists and reflection results (counts, ratings, and quotes you allowed).",
-                "• The evaluation team gets pseudonymised files: you appear only as a code like P-3f2a9c0b1d4e. Your "
-                'reflections and stories are included only while your evaluation consent is "yes".',
+                "• The evaluation team gets pseudonymised files: you appear only as a code like P-3f2a9c0b1d4e, and "
+                'only while your evaluation consent is "yes" (your profile, attendance, reflections, resources and '
+                "stories alike).",
                 text(
                     "• Quotes appear in reports only if you agreed to quotes ",
                     italic("and"),
                     ' ticked "you may quote" on that reflection.',
                 ),
-                "• Reports never show counts of fewer than 5 people.",
+                "• Reports never show counts of fewer than 5 people, nor a community's name unless 5 who agreed "
+                "belong to it.",
                 "• Flash Reports are posted in the server for everyone in it.",
             ),
             lines(
                 strong("How long"),
-                f"Free text (what you wrote in reflections, stories, notes on resources) is deleted {_months(months)} "
-                "after the programme's last session. Ratings and attendance counts are kept for the evaluation. If "
-                "you leave the server you are marked inactive; use /me delete to have everything removed.",
+                "Free text (what you wrote in reflections and stories, the titles and notes of resources you shared, "
+                "excerpts of your messages, and your name where it credits you) is deleted "
+                f"{_months(months)} after the programme's last session, in the messages Blether posted too. "
+                "Ratings and attendance counts are kept for the evaluation. If you leave the server you are marked "
+                "inactive; use /me delete to have everything removed.",
             ),
             lines(
                 strong("Your choices"),
@@ -67,9 +71,10 @@ def privacy_notice(programme: Programme | None) -> Text:
                 text(
                     "• ",
                     strong("/me delete"),
-                    " — erase everything Blether holds about you here. It cannot be undone. Your words are also "
-                    'removed from published Flash Reports (marked "removed at the person\'s request"). Files already '
-                    "sent to the evaluators before that can't be recalled by Blether; ask a facilitator to tell them.",
+                    " — erase everything Blether holds about you here. It cannot be undone. Your words and name are "
+                    'also removed from what Blether already posted: published Flash Reports (marked "removed at the '
+                    "person's request\"), drafts and reflection summaries. Files already sent to the evaluators "
+                    "before that can't be recalled by Blether; ask a facilitator to tell them.",
                 ),
             ),
         ]

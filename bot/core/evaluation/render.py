@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from bot.core.evaluation.charts import Chart
 from bot.core.evaluation.figures import (
     MAX_QUOTES,
+    NOT_AVAILABLE,
+    OTHER_COMMUNITIES,
     RATINGS,
     SMALL_NUMBER,
     ProgrammeFigures,
@@ -335,7 +337,9 @@ def _methods(f: ProgrammeFigures) -> str:
     points = [
         "Participants registered counts everyone who joined with /join and has not asked for their data to be "
         "erased, whether or not they are still in the server.",
-        "A community's area type is the one most of its participants chose; “Not said” means nobody said.",
+        "A community's area type is the one most of its participants chose; “Not said” means nobody said. A "
+        f"community is named only when at least {SMALL_NUMBER} of its participants agree to the evaluation; the "
+        "others are counted together as “other communities”.",
         "Sessions held are sessions that were not cancelled and whose start has passed. Attendance counts distinct "
         "people recorded as present by check-in, time in the voice channel, a facilitator or an imported list.",
         "Median attendance is the middle value of attendance across the sessions held.",
@@ -358,13 +362,15 @@ def _methods(f: ProgrammeFigures) -> str:
 def render_html_report(figures: ProgrammeFigures, charts: Sequence[Chart]) -> str:
     """Return the programme report as one self-contained HTML page (inline CSS, charts as data: URIs)."""
     f = figures
+    named = [(c.name, c.area_label, c.group_label) for c in f.communities]
+    counts = [c.participants for c in f.communities]
+    if f.other_communities:
+        named.append((f"{OTHER_COMMUNITIES} ({f.other_communities})", NOT_AVAILABLE, NOT_AVAILABLE))
+        counts.append(f.other_community_participants)
     communities = _table(
         "Communities represented",
         ("Community", "Area type", "Group", "Participants"),
-        [
-            (c.name, c.area_label, c.group_label, shown)
-            for c, shown in zip(f.communities, suppress_breakdown([c.participants for c in f.communities]), strict=True)
-        ],
+        [(*row, shown) for row, shown in zip(named, suppress_breakdown(counts), strict=True)],
         numeric_from=3,
     )
     by_group = _table(

@@ -1,13 +1,17 @@
 """Data retention: a daily sweep that removes free text the programme no longer needs.
 
-Rule: free text (reflection text answers, story text, resource and nomination notes, nominated excerpts, and
-the same in published Flash Report snapshots, including their recap quotes) is removed once it is older than
+Rule: free text (reflection text answers; story text; resource and nomination titles and notes; nominated
+excerpts; the display names kept to credit resources and stories; and the same in published Flash Report
+snapshots, including their recap quotes) is removed once it is older than
 the programme's ``retention_months`` AND that many months have passed since the programme's last session
 (the latest session that is not cancelled, past or planned). In other words nothing is removed while the
 programme runs, and retention counts from its end. Ratings, choices, ticks, attendance and counts stay.
 
 A sweep (RetentionSweeper.sweep) removes the text, writes an audit entry ``retention_sweep`` (counts only)
-when it removed anything, and schedules the next day's sweep, all in one transaction. It is idempotent (text
+when it removed anything, schedules the edits of what was already posted with that text (``flash_amend`` for
+each published issue whose snapshot changed; every draft or reflection summary still holding text is rendered
+again, see bot.core.delivery.posted) and the next day's sweep, all in one transaction; then the SQLite
+write-ahead log is checkpointed. It is idempotent (text
 already removed is not counted again). The daily ``retention_sweep`` delivery that runs it is described in
 bot.core.evaluation.deliveries.
 
@@ -24,13 +28,15 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
 from bot.core.delivery.ports import DeliveryScheduler
+from bot.core.delivery.posted import edit_postings_with_text
 from bot.core.evaluation.deliveries import sweep_delivery
+from bot.core.flash.deliveries import retention_amend_delivery
 from bot.core.flash.domain import FlashRedaction
 from bot.core.flash.service import redact_free_text
 from bot.core.programme.domain import Programme, Session
 from bot.core.programme.repository import SqlProgrammeRepository, SqlSessionRepository
 from bot.core.reflections.repository import SqlReflectionRepository
-from bot.core.storage.database import Database
+from bot.core.storage.database import Database, UnitOfWork
 from bot.core.storage.state import SqlAuditRepository
 
 log = logging.getLogger(__name__)
@@ -84,6 +90,8 @@ class SweepResult:
     reflection_answers: int
     flash: FlashRedaction
     next_at: datetime
+    posted_edits: int = 0
+    """How many posted messages (published issues, drafts, summaries) are being rendered again."""
 
     @property
     def removed(self) -> int:
@@ -96,8 +104,9 @@ class SweepResult:
         f = self.flash
         cutoff = self.cutoff.isoformat() if self.cutoff else "none"
         return (
-            f"cutoff {cutoff}; reflection answers {self.reflection_answers}, resource notes {f.resource_notes}, "
-            f"stories {f.stories}, nominations {f.nominations}, published issues {f.issues}"
+            f"cutoff {cutoff}; reflection answers {self.reflection_answers}, resources {f.resource_notes}, "
+            f"stories {f.stories}, nominations {f.nominations}, published issues {f.issues}; "
+            f"posted messages edited {self.posted_edits}"
         )
 
 
@@ -128,17 +137,27 @@ class RetentionSweeper:
                 answers = await uow.repo(SqlReflectionRepository).redact_text(guild_id, cutoff)
                 flash = await redact_free_text(uow, guild_id, before=cutoff, now=now)
             next_at = next_sweep_at(programme.zone, now)
-            result = SweepResult(guild_id, now, cutoff, answers, flash, next_at)
+            edits = 0
+            if answers or flash.resource_notes or flash.stories or flash.nominations or flash.issues:
+                edits = await self._edit_posted(uow, guild_id, flash.issue_ids, now)
+            result = SweepResult(guild_id, now, cutoff, answers, flash, next_at, edits)
             if result.removed or flash.issues:
                 await uow.repo(SqlAuditRepository).record(
                     action=RETENTION_ACTION, now=now, guild_id=guild_id, detail=result.audit_detail()
                 )
             await self._dispatcher.schedule(uow, sweep_delivery(guild_id, next_at, programme.zone))
             await uow.commit()
-        self._dispatcher.wake(next_at)
-        if result.removed:
+        self._dispatcher.wake(now if edits else next_at)
+        if result.removed or flash.issues:
+            await self._database.checkpoint()
             log.info("Retention sweep of guild %s removed %d pieces of text", guild_id, result.removed)
         return result
+
+    async def _edit_posted(self, uow: UnitOfWork, guild_id: int, issue_ids: tuple[int, ...], now: datetime) -> int:
+        """Schedule the edits of messages already posted with text that just expired; return how many."""
+        for issue_id in issue_ids:
+            await self._dispatcher.schedule(uow, retention_amend_delivery(guild_id, issue_id, now))
+        return len(issue_ids) + await edit_postings_with_text(uow, guild_id, now=now)
 
     async def ensure(self, guild_id: int) -> datetime | None:
         """Schedule the server's next sweep unless it is (idempotent); return when it is due (None: no programme)."""

@@ -1,11 +1,13 @@
 """Participants' data rights: everything Blether holds about a person (/me data), and erasing it (/me delete).
 
 Erasure in one unit of work where possible: profile, consent history, RSVPs, DM reminder choice, reflections,
-attendance, voice presence, pending deliveries addressed to the person (cancelled) and the audit entry all
-commit together. The Flash Report side runs first in its own transaction (FlashService.erase_user: deletes the
-person's items, forgets them as a nominator, drops their words from published snapshots, marks the snapshot and
-schedules the edit of the posted messages). Both halves are idempotent, so a failure between them is repaired
-by running /me delete again.
+attendance, voice presence, pending deliveries addressed to the person (cancelled), the edits of messages already
+posted that carry their words or name (Flash Report drafts, reflection summaries with quotes: see
+bot.core.delivery.posted) and the audit entry all commit together. The Flash Report side runs first in its own
+transaction (FlashService.erase_user: deletes the person's items, forgets them as a nominator, drops their words
+from published snapshots, marks the snapshot and schedules the edit of the posted messages). Both halves are
+idempotent, so a failure between them is repaired by running /me delete again. Afterwards the SQLite
+write-ahead log is checkpointed, so no old copy of a page keeps their words (secure_delete zeroes the rest).
 
 The audit entry (action "erasure") holds the server id, the time, how many records of each kind were removed,
 and a random receipt code that is shown only to the person; actor_id is left empty and no user id, name or
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.core.delivery.posted import SqlPostedRepository, edit_postings_of
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.flash.domain import ErasureResult, FlashRecord, ItemKind
 from bot.core.flash.repository import SqlFlashItemRepository
@@ -74,6 +77,7 @@ class ErasureReport:
     flash_entries_removed: int = 0
     flash_issues_amended: tuple[int, ...] = ()
     deliveries_cancelled: int = 0
+    posted_messages_edited: int = 0
 
     @property
     def total(self) -> int:
@@ -83,6 +87,7 @@ class ErasureReport:
             + self.flash_items_removed
             + self.flash_entries_removed
             + self.deliveries_cancelled
+            + self.posted_messages_edited
         )
 
     @property
@@ -100,6 +105,11 @@ class ErasureReport:
             lines.append(f"{self.flash_entries_removed} entries in published Flash Reports ({issues}), now marked")
         if self.deliveries_cancelled:
             lines.append(f"{self.deliveries_cancelled} scheduled messages to you, cancelled")
+        if self.posted_messages_edited:
+            lines.append(
+                f"{self.posted_messages_edited} earlier posts with your words or name (Flash Report drafts, reflection "
+                "summaries), being edited to leave them out"
+            )
         return lines
 
     def audit_detail(self) -> str:
@@ -107,7 +117,8 @@ class ErasureReport:
         counts = ", ".join(f"{name} {count}" for name, count in self.removed.items())
         return (
             f"receipt {self.receipt}; {counts}; flash items {self.flash_items_removed}, "
-            f"flash published entries {self.flash_entries_removed}; deliveries cancelled {self.deliveries_cancelled}"
+            f"flash published entries {self.flash_entries_removed}; deliveries cancelled {self.deliveries_cancelled}; "
+            f"posted messages edited {self.posted_messages_edited}"
         )
 
 
@@ -118,6 +129,7 @@ def erasure_report(
     removed: Mapping[str, int],
     flash: ErasureResult,
     deliveries_cancelled: int,
+    posted_edited: int = 0,
 ) -> ErasureReport:
     """Assemble the report of an erasure with a fresh receipt."""
     return ErasureReport(
@@ -129,11 +141,13 @@ def erasure_report(
         flash_entries_removed=flash.snapshot_items_removed,
         flash_issues_amended=tuple(flash.issues_marked),
         deliveries_cancelled=deliveries_cancelled,
+        posted_messages_edited=posted_edited,
     )
 
 
-async def erase_in(uow: UnitOfWork, guild_id: int, user_id: int, *, now: datetime) -> tuple[dict[str, int], int]:
-    """Erase everything but the Flash Report side inside uow; return (removed by category, deliveries cancelled).
+async def erase_in(uow: UnitOfWork, guild_id: int, user_id: int, *, now: datetime) -> tuple[dict[str, int], int, int]:
+    """Erase everything but the Flash Report side inside uow; return (removed by category, deliveries cancelled,
+    posted messages to edit). The caller commits, then wakes the dispatcher for the edits.
 
     Each feature's repository deletes its own rows.
     """
@@ -154,7 +168,8 @@ async def erase_in(uow: UnitOfWork, guild_id: int, user_id: int, *, now: datetim
         "voice_stays": voice,
     }
     cancelled = await uow.repo(SqlDeliveryRepository).cancel_addressed_to(guild_id, user_id, now=now)
-    return removed, cancelled
+    edited = await edit_postings_of(uow, guild_id, user_id, now=now)
+    return removed, cancelled, edited
 
 
 async def record_erasure(uow: UnitOfWork, report: ErasureReport) -> None:
@@ -205,6 +220,7 @@ async def collect_personal_data(uow: UnitOfWork, guild_id: int, user_id: int, *,
     items = await uow.repo(SqlFlashItemRepository).records(guild_id)
     audit = [e for e in await uow.repo(SqlAuditRepository).list(guild_id=guild_id) if e.actor_id == user_id]
     pending = await uow.repo(SqlDeliveryRepository).pending_addressed_to(guild_id, user_id)
+    postings = await uow.repo(SqlPostedRepository).carrying(guild_id, user_id)
     return {
         "about": (
             "Everything Blether holds about you in this server's programme. Times are UTC (ISO 8601). "
@@ -273,6 +289,14 @@ async def collect_personal_data(uow: UnitOfWork, guild_id: int, user_id: int, *,
         ],
         "facilitator_actions": [{"action": e.action, "detail": e.detail, "at": _iso(e.created_at)} for e in audit],
         "scheduled_messages_to_you": [{"kind": d.kind, "due_at": _iso(d.due_at)} for d in pending],
+        "posted_messages_with_your_words": [  # drafts and summaries in the facilitator channel; /me delete edits them
+            {
+                "channel_id": str(p.channel_id),
+                "message_ids": [str(m) for m in p.message_ids],
+                "posted_at": _iso(p.created_at),
+            }
+            for p in postings
+        ],
     }
 
 

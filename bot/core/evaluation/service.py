@@ -67,6 +67,7 @@ class EvaluationService:
         self._clock = clock
         self._flash = flash
         self._export_key = export_key
+        self._dispatcher = dispatcher
         self._retention = None if dispatcher is None else RetentionSweeper(database, clock, dispatcher)
 
     @property
@@ -182,7 +183,8 @@ class EvaluationService:
 
         The Flash Report side goes first (its own transaction: items, published snapshots marked and their
         messages amended); then profile, consent, RSVPs, reminder choice, reflections, attendance, voice
-        presence, pending deliveries to them and the audit entry commit together.
+        presence, pending deliveries to them, the edits of drafts and summaries already posted with their words
+        and the audit entry commit together. The SQLite write-ahead log is then checkpointed.
 
         Raises:
             WrongServerError: used outside a server (e.g. in a direct message).
@@ -195,10 +197,15 @@ class EvaluationService:
         flash = await self._flash.erase_user(guild_id, user_id)
         now = self._clock.now()
         async with self._database.unit_of_work() as uow:
-            removed, cancelled = await erase_in(uow, guild_id, user_id, now=now)
-            report = erasure_report(guild_id, now=now, removed=removed, flash=flash, deliveries_cancelled=cancelled)
+            removed, cancelled, edited = await erase_in(uow, guild_id, user_id, now=now)
+            report = erasure_report(
+                guild_id, now=now, removed=removed, flash=flash, deliveries_cancelled=cancelled, posted_edited=edited
+            )
             await record_erasure(uow, report)
             await uow.commit()
+        await self._database.checkpoint()  # no old page image in the SQLite write-ahead log keeps their words
+        if edited and self._dispatcher is not None:
+            self._dispatcher.wake(now)
         log.info(
             "Erased a participant's data in guild %s (receipt %s, %d records)", guild_id, report.receipt, report.total
         )

@@ -170,6 +170,27 @@ class IssueContent:
         """Tell whether nobody shared anything for this issue."""
         return not (self.resources or self.nominations or self.stories)
 
+    def authors(self) -> frozenset[int]:
+        """Return everyone whose words or name an entry carries (sharers, message authors, storytellers, quoted)."""
+        found = (
+            {e.author_id for e in self.resources}
+            | {e.author_id for e in self.nominations}
+            | {e.author_id for e in self.stories}
+        )
+        if self.recap is not None:
+            found |= {q.author_id for q in self.recap.quotes}
+        return frozenset(a for a in found if a is not None)
+
+    @property
+    def has_free_text(self) -> bool:
+        """Tell whether any entry still holds someone's free text or name (what retention removes)."""
+        return (
+            any(r.title or r.note or r.credit for r in self.resources)
+            or any(n.title or n.excerpt or n.note for n in self.nominations)
+            or any((s.text and s.text != STORY_REDACTED) or s.credit for s in self.stories)
+            or (self.recap is not None and any(q.text.strip() for q in self.recap.quotes))
+        )
+
     def _entries(self) -> list[ResourceEntry | NominationEntry | StoryEntry]:
         return [*self.resources, *self.nominations, *self.stories]
 
@@ -221,13 +242,18 @@ class IssueContent:
         return len(self._entries()) - len(self.posted_ids())
 
     def without_text_of(self, item_ids: set[int], *, quotes_too: bool) -> "IssueContent":
-        """Return this content without the free text of the items in item_ids (and its recap quotes if quotes_too)."""
-        resources = tuple(dataclasses.replace(r, note="") if r.item_id in item_ids else r for r in self.resources)
+        """Return this content without the free text of the items in item_ids — titles, notes, excerpts, stories
+        and the names credited — (and its recap quotes if quotes_too)."""
+        resources = tuple(
+            dataclasses.replace(r, title="", note="", credit="") if r.item_id in item_ids else r for r in self.resources
+        )
         nominations = tuple(
-            dataclasses.replace(n, note="", excerpt="") if n.item_id in item_ids else n for n in self.nominations
+            dataclasses.replace(n, title="", note="", excerpt="") if n.item_id in item_ids else n
+            for n in self.nominations
         )
         stories = tuple(
-            dataclasses.replace(s, text=STORY_REDACTED) if s.item_id in item_ids else s for s in self.stories
+            dataclasses.replace(s, text=STORY_REDACTED, credit=None) if s.item_id in item_ids else s
+            for s in self.stories
         )
         recap = self.recap
         if recap is not None and quotes_too and recap.quotes:

@@ -8,7 +8,9 @@ Delivery keys (unique for all time, see bot.core.delivery):
 * ``flash:draft:<issue_id>:<slot unix>`` — the draft for one scheduled date of an issue;
 * ``flash:publish:<issue_id>:<slot unix>`` — its publication at that date;
 * ``flash:publish:<issue_id>:now:<unix>`` — a facilitator's "publish now" (re-planning never cancels it);
-* ``flash:amend:<issue_id>:<removals>`` — editing the posted messages after an erasure.
+* ``flash:amend:<issue_id>:<removals>`` — editing the posted messages after an erasure;
+* ``flash:amend:<issue_id>:retention:<unix>`` — editing them after a retention sweep blanked text in the issue;
+* ``posted:<posting id>:edit:<n>`` — rendering a posted draft again (bot.core.delivery.posted).
 
 An issue's draft and publication deliveries share the target ``flash:issue:<issue_id>``, so re-planning
 cancels the pending ones in one statement before scheduling the new date (a cancelled key re-opens when
@@ -25,7 +27,10 @@ Guarantees (on top of the dispatcher's at-least-once with nonce + marker, see bo
   The publisher records each part's message id as soon as it is posted, so a retry after a crash or restart
   posts only the parts still missing (and looks for them first). After the last part the issue becomes
   published and the next issue is planned from the cadence.
-* ``flash_amend`` — edits the posted messages to the amended snapshot after an erasure (idempotent).
+* ``flash_amend`` — edits the posted messages to the amended snapshot after an erasure or a retention sweep
+  (idempotent).
+* ``flash_draft_edit`` — renders a posted draft again after an erasure or a retention sweep (bot.core.flash.redraft;
+  every posted draft is recorded with whose words it carries, bot.core.delivery.posted).
 """
 
 import dataclasses
@@ -39,9 +44,11 @@ from bot.core.delivery.domain import Delivery, DeliverySkipped, NewDelivery
 from bot.core.delivery.idempotent import post_once
 from bot.core.delivery.keys import delivery_key
 from bot.core.delivery.ports import DeliveryScheduler
+from bot.core.delivery.posted import PostedEditor, record_posting
 from bot.core.flash.content import Snapshot
 from bot.core.flash.domain import PUBLISH_GRACE, Issue, IssueStatus
-from bot.core.flash.render import render_draft, render_issue
+from bot.core.flash.redraft import DRAFT_OVERFLOW, DraftRenderer, draft_rendering
+from bot.core.flash.render import render_issue
 from bot.core.flash.repository import SqlFlashIssueRepository, SqlFlashItemRepository
 from bot.core.messages import Embed, OutboundMessage
 from bot.core.ports import PermanentSendError, Sender, TransientSendError
@@ -55,6 +62,7 @@ log = logging.getLogger(__name__)
 DRAFT_KIND = "flash_draft"
 PUBLISH_KIND = "flash_publish"
 AMEND_KIND = "flash_amend"
+DRAFT_EDIT_KIND = "flash_draft_edit"
 
 
 def issue_target(issue_id: int) -> str:
@@ -125,8 +133,26 @@ def amend_delivery(issue: Issue, removals: int, now: datetime) -> NewDelivery:
     )
 
 
+def retention_amend_delivery(guild_id: int, issue_id: int, now: datetime) -> NewDelivery:
+    """Build the delivery that edits a published issue's messages after a retention sweep changed its snapshot."""
+    return NewDelivery(
+        guild_id=guild_id,
+        kind=AMEND_KIND,
+        target=f"{issue_target(issue_id)}:amend",  # never cancelled by re-planning
+        dedupe_key=delivery_key("flash", "amend", issue_id, "retention", now),
+        due_at=now,
+        deliver_before=now + PUBLISH_GRACE,
+        payload={"issue_id": issue_id, "summary": "update of a Flash Report after the retention period"},
+    )
+
+
 REMOVED_PART = OutboundMessage(
-    embeds=(Embed(description="This part of the Flash Report was removed at a participant's request."),)
+    embeds=(
+        Embed(
+            description="This part of the Flash Report was removed (at a participant's request, or after the "
+            "programme's data retention period)."
+        ),
+    )
 )
 
 
@@ -197,14 +223,19 @@ class FlashDeliveries:
                     "with /programme setup; the issue is still published on time (/flash draft shows it now)."
                 )
             compiled = await self._planner.compile(uow, issue, now=now)
-        messages = render_draft(
-            compiled.content,
-            issue_id=issue.id,
-            publish_at=issue.scheduled_for,
-            withheld=compiled.withheld,
-            held=compiled.held,
+        rendering = draft_rendering(issue, compiled)
+        posted = await self._post_parts(channel_id, rendering.messages, delivery)
+        await record_posting(  # erasure and retention edit it later (whose words it carries)
+            self._database,
+            guild_id=issue.guild_id,
+            edit_kind=DRAFT_EDIT_KIND,
+            ref=delivery.dedupe_key,
+            subject_id=issue.id,
+            channel_id=channel_id,
+            message_ids=posted,
+            rendering=rendering,
+            now=self._clock.now(),
         )
-        posted = await self._post_parts(channel_id, messages, delivery)
         log.info("Posted the draft of %s (guild %s) in %d parts", issue.title, issue.guild_id, len(posted))
         return posted[0]
 
@@ -294,9 +325,12 @@ class FlashDeliveries:
 def register(
     dispatcher: DeliveryScheduler, *, database: Database, clock: Clock, sender: Sender, planner: "IssuePlanner"
 ) -> FlashDeliveries:
-    """Register the three handlers (kinds flash_draft, flash_publish, flash_amend); return the handlers' owner."""
+    """Register the handlers (kinds flash_draft, flash_publish, flash_amend, flash_draft_edit); return the
+    handlers' owner."""
     deliveries = FlashDeliveries(database, clock, sender, planner)
     dispatcher.register(DRAFT_KIND, deliveries.deliver_draft)
     dispatcher.register(PUBLISH_KIND, deliveries.deliver_publication)
     dispatcher.register(AMEND_KIND, deliveries.deliver_amendment)
+    redraw = PostedEditor(database, clock, sender, DraftRenderer(planner), overflow=DRAFT_OVERFLOW)
+    dispatcher.register(DRAFT_EDIT_KIND, redraw)
     return deliveries

@@ -73,7 +73,8 @@ class FlashItem:
 
     body is a resource's or nomination's note, a nomination's excerpt lives in excerpt, a story's words
     in body. author_id is whoever the words belong to: the sharer, the nominated message's author, or
-    the story's author.
+    the story's author. restricted: a nomination from a channel not everyone in the programme can see, which
+    waits for its author's quote consent.
     """
 
     id: int
@@ -95,6 +96,7 @@ class FlashItem:
     issue_id: int | None
     created_at: datetime
     updated_at: datetime
+    restricted: bool = False
 
     @property
     def label(self) -> str:
@@ -109,7 +111,11 @@ class FlashItem:
 
 @dataclass(frozen=True, slots=True)
 class MessageRef:
-    """A chat message someone wants in the Flash Report, as the adapter saw it."""
+    """A chat message someone wants in the Flash Report, as the adapter saw it.
+
+    viewer_role_ids: the roles that can see the message's channel (the @everyone role's id is the server's id);
+    None when the adapter could not tell, which counts as restricted.
+    """
 
     guild_id: int
     channel_id: int
@@ -118,6 +124,16 @@ class MessageRef:
     author_id: int
     author_name: str
     content: str
+    viewer_role_ids: frozenset[int] | None = None
+
+    def is_restricted(self, participant_role_id: int | None) -> bool:
+        """Tell whether the author could expect few to read it: neither @everyone nor the participant role can
+        see its channel (or nobody could tell)."""
+        if self.viewer_role_ids is None:
+            return True
+        if self.guild_id in self.viewer_role_ids:
+            return False
+        return participant_role_id is None or participant_role_id not in self.viewer_role_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,3 +372,5 @@ class FlashRedaction:
     stories: int = 0
     nominations: int = 0
     issues: int = 0
+    issue_ids: tuple[int, ...] = ()
+    """The published issues whose snapshot changed (their posted messages are to be amended)."""

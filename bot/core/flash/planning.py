@@ -62,13 +62,15 @@ class Compiled:
     """An issue's content as it stands, the items it consumes when frozen, and what waits.
 
     withheld: stories waiting for their author's quote consent; held: items of people who left the server,
-    waiting for a facilitator's review. Neither is consumed.
+    waiting for a facilitator's review; withheld_nominations: messages nominated from restricted channels,
+    waiting for their author's quote consent. None of them is consumed.
     """
 
     content: IssueContent
     consumed_ids: tuple[int, ...]
     withheld: int
     held: int = 0
+    withheld_nominations: int = 0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -235,9 +237,10 @@ class IssuePlanner:
         """Build the issue's content from what waits for it now, plus the programme's figures and sessions.
 
         Stories appear only when their author consents to be quoted (else they wait); nominated excerpts
-        are shown only with their author's consent. Excluded items are consumed by the issue without showing;
-        held items (their author left the server) wait for a facilitator. The content records the server's
-        issue size, so the posted messages show at most that many entries (the rest: /flash archive).
+        are shown only with their author's consent, and a message nominated from a restricted channel waits for
+        that consent altogether. Excluded items are consumed by the issue without showing; held items (their
+        author left the server) wait for a facilitator. The content records the server's issue size, so the
+        posted messages show at most that many entries (the rest: /flash archive).
         """
         guild_id = issue.guild_id
         programme = await self.programme(guild_id)
@@ -248,7 +251,7 @@ class IssuePlanner:
         nominations: list[NominationEntry] = []
         stories: list[StoryEntry] = []
         consumed: list[int] = []
-        withheld = held = 0
+        withheld = held = withheld_nominations = 0
         for item in items:
             if item.state is ItemState.EXCLUDED:
                 consumed.append(item.id)
@@ -256,6 +259,8 @@ class IssuePlanner:
                 held += 1
             elif item.kind is ItemKind.STORY and item.author_id not in quotable:
                 withheld += 1
+            elif item.kind is ItemKind.NOMINATION and item.restricted and item.author_id not in quotable:
+                withheld_nominations += 1
             else:
                 consumed.append(item.id)
                 self._add_entry(item, quotable, resources, nominations, stories)
@@ -292,7 +297,7 @@ class IssuePlanner:
             welcome_count=max(0, welcome),
             posted_limit=(await self.limits(uow, guild_id)).issue_size,
         )
-        return Compiled(content, tuple(consumed), withheld, held)
+        return Compiled(content, tuple(consumed), withheld, held, withheld_nominations)
 
     @staticmethod
     def _add_entry(

@@ -392,6 +392,7 @@ def render_draft(
     publish_at: datetime | None,
     withheld: int = 0,
     held: int = 0,
+    withheld_nominations: int = 0,
 ) -> list[OutboundMessage]:
     """Render the draft for facilitators: a note on when it goes out, the issue, and the buttons."""
     messages = render_issue(content, colour=DRAFT_COLOUR)
@@ -415,6 +416,12 @@ def render_draft(
         note += (
             f"\n{withheld} stor{'ies' if withheld != 1 else 'y'} of change will wait until "
             f"{'their authors agree' if withheld != 1 else 'its author agrees'} to be quoted."
+        )
+    if withheld_nominations:
+        several = withheld_nominations != 1
+        note += (
+            f"\n{withheld_nominations} nominated message{'s' * several} from channels not everyone can see will "
+            f"wait until {'their authors agree' if several else 'its author agrees'} to be quoted."
         )
     messages[0] = replace(messages[0], content=fit(note, CONTENT_MAX))
     messages[-1] = replace(messages[-1], buttons=draft_buttons(issue_id, can_skip=publish_at is not None))
@@ -443,7 +450,9 @@ def _item_line(item: FlashItem, unquotable: bool) -> Text:
         parts.append("excluded")
     elif item.state is ItemState.HELD:
         parts.append("⏸️ held: the author left the server")
-    if unquotable:
+    if unquotable and item.kind is ItemKind.NOMINATION and item.restricted:
+        parts.append("from a restricted channel: waits for its author's quote consent")
+    elif unquotable:
         parts.append("waits for quote consent" if item.kind is ItemKind.STORY else "excerpt hidden (no quote consent)")
     if item.tags:
         parts.append(_tag_line(item.tags))

@@ -44,6 +44,7 @@ def _item(row: FlashItemRow) -> FlashItem:
         jump_url=row.jump_url,
         credit_by_name=bool(row.credit_by_name),
         issue_id=row.issue_id,
+        restricted=bool(row.restricted),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -86,6 +87,7 @@ class NewItem:
     source_message_id: int | None = None
     jump_url: str | None = None
     credit_by_name: bool = False
+    restricted: bool = False
     state: ItemState = ItemState.INCLUDED
 
 
@@ -127,6 +129,7 @@ class SqlFlashItemRepository:
             source_message_id=new.source_message_id,
             jump_url=new.jump_url,
             credit_by_name=new.credit_by_name,
+            restricted=new.restricted,
             created_at=now,
             updated_at=now,
         )
@@ -300,34 +303,28 @@ class SqlFlashItemRepository:
             )
         return records
 
-    async def redact_text(self, guild_id: int, before: datetime) -> tuple[int, int, int, set[int]]:
-        """Blank notes, stories and excerpts of items created at or before before (retention).
+    async def redact_text(self, guild_id: int, before: datetime, *, now: datetime) -> tuple[int, int, int, set[int]]:
+        """Blank every free-text field of items created at or before before (retention): resource titles and
+        notes, stories, nominated excerpts, titles and notes, and the display names kept for credits.
 
-        Return (resource notes, stories, nominations) blanked and the ids of every item that old.
+        Return how many resources, stories and nominations lost text, and the ids of every item that old.
         """
         where = (FlashItemRow.guild_id == guild_id) & (FlashItemRow.created_at <= before)
-        resource_notes = await self._session.execute(
-            update(FlashItemRow)
-            .where(where, FlashItemRow.kind == ItemKind.RESOURCE.value, FlashItemRow.body != "")
-            .values(body="")
+        has_text = (
+            (FlashItemRow.title != "")
+            | (FlashItemRow.body != "")
+            | (FlashItemRow.excerpt != "")
+            | (FlashItemRow.author_name != "")
         )
-        stories = await self._session.execute(
-            update(FlashItemRow)
-            .where(where, FlashItemRow.kind == ItemKind.STORY.value, FlashItemRow.body != "")
-            .values(body="")
-        )
-        nominations = await self._session.execute(
-            update(FlashItemRow)
-            .where(
-                where,
-                FlashItemRow.kind == ItemKind.NOMINATION.value,
-                (FlashItemRow.body != "") | (FlashItemRow.excerpt != ""),
+        blank = {"title": "", "body": "", "excerpt": "", "author_name": "", "updated_at": now}
+        counts = []
+        for kind in (ItemKind.RESOURCE, ItemKind.STORY, ItemKind.NOMINATION):
+            result = await self._session.execute(
+                update(FlashItemRow).where(where, FlashItemRow.kind == kind.value, has_text).values(**blank)
             )
-            .values(body="", excerpt="")
-        )
+            counts.append(rowcount(result))
         old_ids = set((await self._session.scalars(select(FlashItemRow.id).where(where))).all())
-        counts = (rowcount(resource_notes), rowcount(stories), rowcount(nominations))
-        return int(counts[0] or 0), int(counts[1] or 0), int(counts[2] or 0), old_ids
+        return counts[0], counts[1], counts[2], old_ids
 
 
 class SqlFlashIssueRepository:

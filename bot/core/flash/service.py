@@ -275,8 +275,10 @@ class FlashService:
     async def nominate_message(self, actor: Actor, message: MessageRef) -> NominationResult:
         """Add a chat message to the next issue ("Add to Flash Report"); the same message twice is one item.
 
-        A message whose author has left the server is held for a facilitator's review. Nominations count towards
-        the nominator's daily limit (facilitators have none).
+        A message from a channel that neither @everyone nor the participant role can see is marked restricted:
+        it goes out only once its author agrees to be quoted (its author expected a small audience). A message
+        whose author has left the server is held for a facilitator's review. Nominations count towards the
+        nominator's daily limit (facilitators have none).
         """
         if message.guild_id != actor.guild_id:
             raise PermissionDeniedError("Only messages from this server can go into its Flash Report.")
@@ -284,6 +286,8 @@ class FlashService:
         if len(jump) > JUMP_URL_LIMIT or not _JUMP_URL.match(jump):
             raise InvalidUrlError("I couldn't make a link back to that message, so it was not added.")
         content = plain_text(message.content)
+        programme = await self._programme(actor.guild_id)
+        restricted = message.is_restricted(programme.participant_role_id if programme is not None else None)
         left = await self._planner.has_left(actor.guild_id, message.author_id)
         new = NewItem(
             guild_id=actor.guild_id,
@@ -297,6 +301,7 @@ class FlashService:
             source_channel_id=message.channel_id,
             source_message_id=message.message_id,
             jump_url=jump,
+            restricted=restricted,
             state=ItemState.HELD if left else ItemState.INCLUDED,
         )
         quota = await self._quota(actor)
@@ -410,7 +415,7 @@ class FlashService:
             i.id
             for i in items
             if i.author_id not in quotable
-            and (i.kind is ItemKind.STORY or (i.kind is ItemKind.NOMINATION and i.excerpt))
+            and (i.kind is ItemKind.STORY or (i.kind is ItemKind.NOMINATION and (i.excerpt or i.restricted)))
         )
         return ItemsPage(tuple(items), page, pages, total, unquotable, kind, held)
 
@@ -558,6 +563,7 @@ class FlashService:
             publish_at=issue.scheduled_for,
             withheld=compiled.withheld,
             held=compiled.held,
+            withheld_nominations=compiled.withheld_nominations,
         )
         return DraftPreview(issue, tuple(messages))
 
@@ -778,12 +784,14 @@ async def published_issue(database: Database, guild_id: int, number: int) -> Pub
 async def redact_free_text(uow: UnitOfWork, guild_id: int, *, before: datetime, now: datetime) -> FlashRedaction:
     """Blank the free text of items created at or before before, in the items and the published snapshots.
 
-    Runs in the caller's unit of work (the retention sweep's). Snapshots' stored messages are re-rendered;
-    messages already posted stay as they are.
+    Runs in the caller's unit of work (the retention sweep's). Snapshots' stored messages are re-rendered; the
+    caller amends the messages already posted of the issues returned in issue_ids.
     """
-    resource_notes, stories, nominations, old_ids = await uow.repo(SqlFlashItemRepository).redact_text(guild_id, before)
+    resource_notes, stories, nominations, old_ids = await uow.repo(SqlFlashItemRepository).redact_text(
+        guild_id, before, now=now
+    )
     issues = uow.repo(SqlFlashIssueRepository)
-    changed = 0
+    changed: list[int] = []
     for issue in await issues.published(guild_id):
         snapshot = await issues.snapshot(issue.id)
         if snapshot is None:
@@ -792,5 +800,5 @@ async def redact_free_text(uow: UnitOfWork, guild_id: int, *, before: datetime, 
         content = snapshot.content.without_text_of(old_ids, quotes_too=quotes_too)
         if content != snapshot.content:
             await issues.replace_snapshot(issue.id, Snapshot(content, tuple(render_issue(content))), now=now)
-            changed += 1
-    return FlashRedaction(resource_notes, stories, nominations, changed)
+            changed.append(issue.id)
+    return FlashRedaction(resource_notes, stories, nominations, len(changed), tuple(changed))

@@ -111,6 +111,18 @@ class SqlParticipantRepository:
             await self._session.execute(update(CommunityRow.__table__).where(_COMMUNITY.id == row.id).values(name=name))
         return int(row.id)
 
+    async def delete_unused_communities(self, guild_id: int) -> int:
+        """Delete the server's communities that no participant names any more; return how many went.
+
+        A community's name is free text someone typed: once nobody belongs to it, it must not stay in
+        everyone's autocomplete (nor in the database).
+        """
+        used = select(_P.id).where(_P.community_id == _COMMUNITY.id).exists()
+        result = await self._session.execute(
+            delete(CommunityRow.__table__).where(_COMMUNITY.guild_id == guild_id, ~used)
+        )
+        return rowcount(result)
+
     async def communities(self, guild_id: int) -> list[Community]:
         """Return the server's communities with their number of active participants, most used first."""
         count = func.count(_P.id)

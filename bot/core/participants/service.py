@@ -126,7 +126,7 @@ class ParticipantService:
             prompt = await self._prompt(uow, actor.guild_id, actor.user_id)
             await uow.commit()
         assert participant is not None
-        log.info("User %s joined the programme in guild %s (new: %s)", actor.user_id, actor.guild_id, created)
+        log.info("A participant joined the programme in guild %s (new: %s)", actor.guild_id, created)
         return JoinResult(participant, created, reactivated, prompt)
 
     async def profile(self, actor: Actor) -> Participant:
@@ -188,9 +188,10 @@ class ParticipantService:
         if "role" in parsed:
             changes["role"] = parsed["role"]
         if changes:
-            await uow.repo(SqlParticipantRepository).update(
-                actor.guild_id, actor.user_id, changes, now=self._clock.now()
-            )
+            repo = uow.repo(SqlParticipantRepository)
+            await repo.update(actor.guild_id, actor.user_id, changes, now=self._clock.now())
+            if "community_id" in changes:  # the old name goes once nobody names it
+                await repo.delete_unused_communities(actor.guild_id)
 
     async def community_choices(self, guild_id: int, typed: str = "", *, limit: int = AUTOCOMPLETE_LIMIT) -> list[str]:
         """Return community names for autocomplete: those starting with typed first, then containing it.
@@ -372,13 +373,8 @@ class ParticipantService:
             answers_now = await repo.latest(actor.guild_id, actor.user_id)
             state = ConsentState(actor.guild_id, actor.user_id, text.version, answers_now)
             await uow.commit()
-        if changed:
-            log.info(
-                "User %s in guild %s recorded consent: %s",
-                actor.user_id,
-                actor.guild_id,
-                ", ".join(f"{p.value}={'yes' if g else 'no'}" for p, g in changed.items()),
-            )
+        if changed:  # the fact, not the person or their choices (logs are kept and read more widely than the DB)
+            log.info("Consent answers recorded in guild %s (%d changed)", actor.guild_id, len(changed))
         return state
 
     async def my_consent(self, actor: Actor) -> ConsentState:

@@ -211,3 +211,35 @@ async def check_draft(
         location=location,
     )
     return new, []
+
+
+CLEAR = "-"
+"""Typed for a text option (description, speaker) to clear it."""
+
+
+def venue(location: str | None, channel: str | None) -> str | None:
+    """Combine the location (a link) and channel options of a session command into the one place the core expects."""
+    if location is not None and channel is not None:
+        raise ValidationError(
+            "Give either location (a link such as a Zoom or Teams URL) or channel (a voice or stage channel), not both."
+        )
+    return channel if channel is not None else location
+
+
+def clearable(text: str | None) -> str | None:
+    """Return None to keep a value, "" to clear it (the facilitator typed "-"), or the new text."""
+    if text is None:
+        return None
+    return "" if text.strip() == CLEAR else text
+
+
+def latest_started(sessions: list[Session], now: datetime) -> Session:
+    """Return the most recent session that has started (the default of /reflect and /checkin).
+
+    Raises:
+        DomainError: no session has started yet.
+    """
+    started = [s for s in sessions if s.starts_at <= now and not s.is_cancelled]
+    if not started:
+        raise DomainError("No session has started yet, so there is nothing to reflect on.")
+    return max(started, key=lambda s: s.starts_at)

@@ -38,6 +38,7 @@ from bot.core.delivery.domain import Delivery, DeliverySkipped, NewDelivery
 from bot.core.delivery.idempotent import dm_once, post_once
 from bot.core.delivery.keys import delivery_key, key_time
 from bot.core.delivery.ports import DeliveryScheduler
+from bot.core.delivery.posted import PostedEditor, record_posting
 from bot.core.participants.repository import SqlParticipantRepository
 from bot.core.ports import PermanentSendError, Sender
 from bot.core.programme.domain import Programme, Session
@@ -49,9 +50,10 @@ from bot.core.programme.repository import (
 from bot.core.reflections import render
 from bot.core.reflections.attendance import settle_voice
 from bot.core.reflections.domain import Poll, PollStatus
+from bot.core.reflections.redaction import SummaryRenderer, summary_rendering
 from bot.core.reflections.repository import SqlAttendanceRepository, SqlReflectionRepository
 from bot.core.reflections.resolve import poll_questions
-from bot.core.reflections.tally import tally
+from bot.core.reflections.tally import tally_with_authors
 from bot.core.storage.database import Database, UnitOfWork
 
 if TYPE_CHECKING:  # the scheduler plans these deliveries, so it imports this module
@@ -63,6 +65,8 @@ REFLECTION_CARD = "reflection_card"
 REFLECTION_NUDGE = "reflection_nudge"
 REFLECTION_NUDGE_DM = "reflection_nudge_dm"
 REFLECTION_CLOSE = "reflection_close"
+REFLECTION_SUMMARY_EDIT = "reflection_summary_edit"
+"""Render a posted summary again after an erasure or a retention sweep (bot.core.reflections.redaction)."""
 POLL_KINDS = (REFLECTION_CARD, REFLECTION_NUDGE, REFLECTION_NUDGE_DM, REFLECTION_CLOSE)
 CLOSE_GRACE = timedelta(days=3)
 """How long after closing time a late close (disable buttons, post the summary) is still worth sending."""
@@ -317,7 +321,8 @@ class ReflectionCloseHandler(_Handler):
     (responses, rate against attendance, rating distribution, up to three consented quotes).
 
     Guarantee: the summary at most once per closing (post_once); editing the card is idempotent. Without
-    a facilitator channel the poll still closes and nothing is posted.
+    a facilitator channel the poll still closes and nothing is posted. The summary is recorded with the people
+    it quotes (bot.core.delivery.posted), so erasure and retention edit it later (reflection_summary_edit).
     """
 
     async def __call__(self, delivery: Delivery) -> int | None:
@@ -332,7 +337,7 @@ class ReflectionCloseHandler(_Handler):
                 await repo.update_poll(poll.id, {"status": PollStatus.CLOSED, "closed_at": now}, now=now)
                 poll = await repo.poll(session.id) or poll
             await settle_voice(uow, session, now)
-            results = await tally(uow, poll, session)
+            results, quoted = await tally_with_authors(uow, poll, session)
             await uow.commit()
         if poll.card_channel_id is not None and poll.card_message_id is not None:
             closed = render.closed_card(session, poll.closed_at or now)
@@ -344,7 +349,19 @@ class ReflectionCloseHandler(_Handler):
         if channel_id is None:
             log.info("Reflections on session %s closed; no facilitator channel for the summary", session.id)
             return None
-        message_id = await post_once(self._sender, channel_id, render.close_summary(session, results), delivery)
+        rendering = summary_rendering(session, results, quoted)
+        message_id = await post_once(self._sender, channel_id, rendering.messages[0], delivery)
+        await record_posting(  # erasure and retention edit it later (the quotes it carries)
+            self._database,
+            guild_id=session.guild_id,
+            edit_kind=REFLECTION_SUMMARY_EDIT,
+            ref=delivery.dedupe_key,
+            subject_id=session.id,
+            channel_id=channel_id,
+            message_ids=[message_id],
+            rendering=rendering,
+            now=self._clock.now(),
+        )
         log.info("Reflections on session %s closed; summary posted (message %s)", session.id, message_id)
         return message_id
 
@@ -357,7 +374,7 @@ def register(
     sender: Sender,
     scheduler: "PollScheduler | None" = None,
 ) -> "PollScheduler":
-    """Register the four reflection delivery kinds on a Dispatcher; return the PollScheduler they share."""
+    """Register the reflection delivery kinds on a Dispatcher; return the PollScheduler they share."""
     from bot.core.reflections.scheduling import PollScheduler  # here: it imports this module
 
     shared = scheduler or PollScheduler(clock, dispatcher)
@@ -365,4 +382,5 @@ def register(
     dispatcher.register(REFLECTION_NUDGE, ReflectionNudgeHandler(database, clock, sender, shared))
     dispatcher.register(REFLECTION_NUDGE_DM, ReflectionNudgeDmHandler(database, clock, sender, shared), dm=True)
     dispatcher.register(REFLECTION_CLOSE, ReflectionCloseHandler(database, clock, sender, shared))
+    dispatcher.register(REFLECTION_SUMMARY_EDIT, PostedEditor(database, clock, sender, SummaryRenderer()))
     return shared

@@ -6,7 +6,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar, cast
 
-from sqlalchemy import CursorResult, Result, event
+from sqlalchemy import CursorResult, Result, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -19,6 +19,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA busy_timeout=5000",
     "PRAGMA foreign_keys=ON",
+    # Deleted and overwritten content is zeroed in the file, so erased or expired text cannot be read back
+    # from free pages (the WAL is checkpointed after an erasure: Database.checkpoint).
+    "PRAGMA secure_delete=ON",
 )
 
 
@@ -127,6 +130,21 @@ class Database:
     def unit_of_work(self) -> UnitOfWork:
         """Start a new unit of work (use with ``async with``)."""
         return UnitOfWork(self.session_factory)
+
+    async def checkpoint(self) -> bool:
+        """On SQLite, copy the write-ahead log into the database file and truncate it; tell whether it completed.
+
+        Called after an erasure or a retention sweep, so removed text does not linger in old page images of
+        blether.db-wal. It waits (busy_timeout) for readers to finish; False means one kept it from truncating
+        the log, and the next checkpoint (SQLite's automatic one included) catches up. PostgreSQL: nothing to do.
+        """
+        if not self.is_sqlite:
+            return True
+        async with self.engine.connect() as conn:
+            busy, _log_frames, _copied = (await conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))).one()
+        if busy:
+            log.warning("The SQLite write-ahead log could not be truncated yet (a reader was busy)")
+        return not busy
 
     def describe(self) -> str:
         """Describe the database without secrets."""

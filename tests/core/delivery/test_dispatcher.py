@@ -710,3 +710,20 @@ async def test_rows_that_waited_out_their_lease_are_left_for_the_next_claim(
     await dispatcher.run_due()
     assert len(sender.posts) == len({p.message.content for p in sender.posts}) == 3  # each once
     assert [(await fetch(database, f"k{i}")).status for i in range(3)] == [DeliveryStatus.SENT] * 3
+
+
+async def test_next_due_at_tells_when_the_earliest_pending_row_comes_due(
+    database: Database, clock: ManualClock, sender: FakeSender, make_dispatcher: DispatcherFactory
+) -> None:
+    """A simulated clock steps by next_due_at: the earliest pending row, None once all are done."""
+    dispatcher = make_dispatcher()
+    assert await dispatcher.next_due_at() is None
+    later, sooner = clock.now() + timedelta(days=2), clock.now() + timedelta(hours=3)
+    await add_all(database, clock, new_delivery("later", later), new_delivery("sooner", sooner))
+    assert await dispatcher.next_due_at() == sooner
+    clock.set(sooner)
+    assert await dispatcher.run_due() == 1
+    assert await dispatcher.next_due_at() == later
+    clock.set(later)
+    assert await dispatcher.run_due() == 1
+    assert await dispatcher.next_due_at() is None

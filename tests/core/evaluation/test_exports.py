@@ -125,7 +125,7 @@ async def test_pseudonyms_follow_the_documented_hmac_and_are_stable(world: World
     first = await export_all(world)
     second = await export_all(world)
     _, people = read_csv(first["participants.csv"])
-    assert {row["pseudonym"] for row in people} == {pseudonym(EXPORT_KEY, GUILD, uid(n)) for n in range(1, 13)}
+    assert {row["pseudonym"] for row in people} == {pseudonym(EXPORT_KEY, GUILD, uid(n)) for n in range(1, 12)}
     assert first["participants.csv"] == second["participants.csv"]
     assert first["responses.csv"] == second["responses.csv"]
 
@@ -134,7 +134,7 @@ async def test_a_different_key_gives_unrelated_pseudonyms(world: World) -> None:
     """Pseudonyms depend on the secret: another key shares none of them."""
     _, mine = read_csv((await export_all(world))["participants.csv"])
     _, theirs = read_csv((await export_all(world, key=OTHER_KEY))["participants.csv"])
-    assert len({r["pseudonym"] for r in mine}) == 12
+    assert len({r["pseudonym"] for r in mine}) == 11  # the decliner is left out
     assert not {r["pseudonym"] for r in mine} & {r["pseudonym"] for r in theirs}
 
 
@@ -153,13 +153,26 @@ async def test_no_discord_ids_or_names_in_any_export_byte(world: World, fmt: str
             assert needle not in text
 
 
-async def test_responses_and_stories_hold_only_consenting_people(world: World) -> None:
-    """The decliner is in participants (consent "no") but in neither responses nor stories."""
+async def test_every_file_about_people_holds_only_consenting_people(world: World) -> None:
+    """The decliner (who also shared a resource) is in no participants, attendance, responses, resources or
+    stories row; sessions still count their attendance; someone who withdraws drops out of the next export."""
+    await world.flash.share_resource(person(DECLINER), "https://example.org/decliners-own-guide", "Decliner's guide")
     files = await export_all(world)
     decliner = pseudonym(EXPORT_KEY, GUILD, uid(DECLINER))
+    for name in ("participants.csv", "attendance.csv", "responses.csv", "resources.csv", "stories.csv"):
+        assert decliner not in files[name].decode(), name
+    assert b"decliners-own-guide" not in b"".join(files.values())
     _, people = read_csv(files["participants.csv"])
-    row = next(r for r in people if r["pseudonym"] == decliner)
-    assert (row["consent_evaluation"], row["consent_quote"], row["reflections_given"]) == ("no", "yes", "2")
+    assert len(people) == 11 and {r["consent_evaluation"] for r in people} == {"yes"}
+    _, attendance = read_csv(files["attendance.csv"])
+    assert len(attendance) == 10 + 8 + 7 + 9 + 6 - 1  # the decliner attended session 5
+    _, sessions = read_csv(files["sessions.csv"])
+    assert sessions[4]["attendance"] == "6"  # counts still include everyone
+    await world.participants.record_consent(person(1), {"evaluation": False}, text_version=1)
+    again = await export_all(world)
+    gone = pseudonym(EXPORT_KEY, GUILD, uid(1))
+    assert [n for n, blob in again.items() if gone in blob.decode()] == []
+    assert RESOURCE_URL.encode() not in again["resources.csv"]
     _, responses = read_csv(files["responses.csv"])
     assert decliner not in {r["pseudonym"] for r in responses}
     assert "participant L" not in files["responses.csv"].decode()
@@ -201,7 +214,7 @@ async def test_attendance_participants_sessions_and_resources_rows(world: World)
     name their sharer only by pseudonym."""
     files = await export_all(world)
     _, attendance = read_csv(files["attendance.csv"])
-    assert len(attendance) == 10 + 8 + 7 + 9 + 6
+    assert len(attendance) == 10 + 8 + 7 + 9 + 6 - 1  # not the decliner's
     assert {r["source"] for r in attendance} == {"check_in"}
     assert all(r["registered"] == "true" for r in attendance)
     _, people = read_csv(files["participants.csv"])

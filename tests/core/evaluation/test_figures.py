@@ -11,6 +11,8 @@ from bot.core.evaluation.figures import (
     suppress_median,
     suppress_rate,
 )
+from bot.core.evaluation.report import build_report
+from bot.core.participants.domain import ProfileUpdate
 from bot.core.programme.errors import SessionNotFoundError
 from tests.core.evaluation.conftest import ATTENDANCE, FACILITATOR, GUILD, MEDIAN_ATTENDANCE, World, person
 
@@ -57,12 +59,8 @@ async def test_programme_figures_match_the_cohort(world: World) -> None:
     assert f.participants_registered == 12
     assert f.participants_active == 12
     assert f.communities_count == 4
-    assert [(c.name, c.participants, c.area) for c in f.communities] == [
-        ("Leith", 5, "large_urban"),
-        ("Isle of Skye", 3, "remote_rural"),
-        ("Crieff", 2, "accessible_small_town"),
-        ("Tain", 2, "remote_small_town"),  # one member did not say; the other's area wins
-    ]
+    assert [(c.name, c.participants, c.area) for c in f.communities] == [("Leith", 5, "large_urban")]
+    assert (f.other_communities, f.other_community_participants) == (3, 7)  # Skye 3, Crieff 2, Tain 2
     assert _tallies(f.communities_by_group) == {"urban": 1, "small_town": 2, "rural": 1, "not_said": 0}
     assert _tallies(f.participants_by_group) == {"urban": 5, "small_town": 3, "rural": 3, "not_said": 1}
     assert _tallies(f.participants_by_area)["remote_rural"] == 3
@@ -139,3 +137,18 @@ async def test_figures_through_the_service_need_a_facilitator(world: World) -> N
         await world.evaluation.programme_figures(person(1))
     figures = await world.evaluation.programme_figures(FACILITATOR)
     assert figures.median_attendance == 8
+
+
+async def test_a_community_is_named_only_with_five_consenting_participants(world: World) -> None:
+    """Leith is named while its five members consent; when one withdraws, or a community has one member who
+    typed it, it is counted under "other communities" and its name is nowhere in the report."""
+    await world.participants.update_profile(person(6), ProfileUpdate(community="Glen Tiny"))
+    f = await compute_programme_figures(world.database, GUILD, now=world.clock.now())
+    assert f.communities_count == 5 and [c.name for c in f.communities] == ["Leith"]
+    assert (f.other_communities, f.other_community_participants) == (4, 7)
+    page = (await build_report(world.database, GUILD, now=world.clock.now())).html
+    assert "Glen Tiny" not in page and "Isle of Skye" not in page and "Other communities (4)" in page
+    await world.participants.record_consent(person(5), {"evaluation": False}, text_version=1)
+    f = await compute_programme_figures(world.database, GUILD, now=world.clock.now())
+    assert f.communities == () and (f.other_communities, f.other_community_participants) == (5, 12)
+    assert "Leith" not in (await build_report(world.database, GUILD, now=world.clock.now())).html

@@ -139,9 +139,8 @@ async def test_html_report_contains_every_figure_suppressed_and_embeds_the_chart
         row += [suppress(s.rating(v)) for v in range(1, 6)]
         cells = re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", page)
         assert all(html.escape(c) in cells or c in cells for c in row)
-    assert "Isle of Skye" in text and re.search(
-        r"Isle of Skye</th><td>Remote rural area</td><td>Rural</td>"
-        r"<td class=\"n\">&lt;5</td>",
+    assert "Isle of Skye" not in text and re.search(  # fewer than five consenting members: not named
+        r"Other communities \(3\)</th><td>–</td><td>–</td><td class=\"n\">7</td>",
         page,
     )
     assert re.search(r"Leith</th><td>Large urban area</td><td>Urban</td><td class=\"n\">5</td>", page)

@@ -10,10 +10,20 @@ from bot.core.evaluation.deliveries import RETENTION_SWEEP
 from bot.core.evaluation.figures import compute_programme_figures
 from bot.core.evaluation.retention import add_months, retention_cutoff
 from bot.core.flash.content import STORY_REDACTED
+from bot.core.flash.repository import SqlFlashItemRepository
 from bot.core.programme.domain import Programme
 from bot.core.storage.state import SqlAuditRepository
-from tests.core.evaluation.conftest import FACILITATOR, GUILD, STORY_TEXT, World
+from tests.core.evaluation.conftest import (
+    FACILITATOR,
+    GUILD,
+    NAMES,
+    RESOURCE_URL,
+    STORY_TEXT,
+    World,
+    person,
+)
 from tests.core.evaluation.test_exports import export_all, read_csv
+from tests.core.fakes import Posted
 
 QUOTE_B = "The small groups in session 2 helped, said participant B."
 AFTER_RETENTION = datetime(2027, 9, 8, 12, 0, tzinfo=UTC)  # 12 months after the last planned session (7 Sep 2026)
@@ -95,7 +105,7 @@ async def test_the_daily_sweep_removes_old_free_text_keeps_ratings_and_schedules
     _, stories = read_csv(files["stories.csv"])
     assert [r["story_text"] for r in stories] == [""]
     _, resources = read_csv(files["resources.csv"])
-    assert [(r["note"], r["title"], r["url"] != "") for r in resources] == [("", "Compassion toolkit", True)]
+    assert [(r["note"], r["title"], r["url"] != "") for r in resources] == [("", "", True)]  # the link stays
 
     after = await compute_programme_figures(world.database, GUILD, now=world.clock.now())
     assert after.ratings == before.ratings and after.mean_rating == before.mean_rating
@@ -106,8 +116,8 @@ async def test_the_daily_sweep_removes_old_free_text_keeps_ratings_and_schedules
     (entry,) = await audit(world)
     assert entry.actor_id is None
     assert entry.detail == (
-        "cutoff 2026-09-09T02:30:00+00:00; reflection answers 30, resource notes 1, stories 2, nominations 0, "
-        "published issues 1"
+        "cutoff 2026-09-09T02:30:00+00:00; reflection answers 30, resources 1, stories 2, nominations 0, "
+        "published issues 1; posted messages edited 1"
     )
     latest = await world.flash.latest(FACILITATOR)
     assert [s.text for s in latest.snapshot.content.stories] == [STORY_REDACTED, STORY_REDACTED]  # both published
@@ -157,3 +167,48 @@ async def test_shorter_retention_applies_sooner(world: World, months: int) -> No
     world.clock.set(add_months(world.future.ends_at, months) + timedelta(days=1))
     result = await world.sweeper.sweep(GUILD)
     assert result is not None and result.reflection_answers == 30
+
+
+async def test_retention_blanks_every_free_text_field_and_edits_what_was_posted_with_it(world: World) -> None:
+    """Past retention the sweep blanks resource titles and notes, credited names, stories and excerpts (items and
+    the published snapshot), and through the delivery engine edits the posted issue, the facilitators' draft and
+    the reflection summary that showed them: nothing expired is left readable in a message."""
+    await world.reflections.close_poll(FACILITATOR, world.sessions[1].id)  # its summary quotes participant B
+    await world.flash.share_resource(person(4), "https://example.org/kettle", "Kettle club guide", "Ask Morven")
+    await world.participants.record_consent(person(4), {"quote": True}, text_version=1)
+    await world.flash.share_story(person(4), "Our kettle club now meets twice a week.", credit_by_name=True)
+    plan = await world.flash.set_schedule(FACILITATOR, "first Monday of the month at 09:00")
+    world.clock.set(plan.draft_at)
+    await world.dispatcher.run_due()
+    await world.flash.clear_schedule(FACILITATOR)  # the draft stays a draft (unpublished) till the sweep
+    posted = {p.message_id: p for p in world.sender.channel_posts}
+    expiring = (
+        QUOTE_B,
+        "Compassion toolkit",
+        "Handy for our cafe",
+        NAMES[1],
+        STORY_TEXT,
+        "Kettle club guide",
+        NAMES[4],
+    )
+    shown = " ".join(p.text() for p in posted.values())
+    assert all(text in shown for text in expiring)
+
+    world.clock.set(datetime(2027, 9, 9, 2, 30, tzinfo=UTC))
+    result = await world.sweeper.sweep(GUILD)
+    assert result is not None and result.posted_edits == 3  # issue #1, the draft and the summary
+    async with world.database.unit_of_work() as uow:
+        (item,) = [i for i in await uow.repo(SqlFlashItemRepository).records(GUILD) if i.url == RESOURCE_URL]
+    assert (item.title, item.note, item.author_name) == ("", "", "")
+    await world.dispatcher.run_due()
+    now_shown = {}
+    for channel_id, message_id, message in world.sender.edits:
+        now_shown[message_id] = Posted(channel_id, message_id, message, None).text()
+    readable = " ".join(now_shown.get(i, p.text()) for i, p in posted.items())
+    assert [text for text in expiring if text in readable] == []
+    assert RESOURCE_URL in readable and "Reflections closed" in readable  # links and counts stay
+    edits = len(world.sender.edits)
+    world.clock.set(datetime(2027, 9, 10, 2, 30, tzinfo=UTC))
+    again = await world.sweeper.sweep(GUILD)
+    await world.dispatcher.run_due()
+    assert again is not None and again.removed == 0 and len(world.sender.edits) == edits  # nothing more to edit

@@ -3,6 +3,7 @@
 import json
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from bot.core.evaluation.report import build_report
 from bot.core.programme.domain import Programme
 from bot.core.storage.state import SqlAuditRepository
 from tests.core.evaluation.conftest import (
+    CHANNELS,
     EXPORT_KEY,
     FACILITATOR,
     GUILD,
@@ -26,8 +28,10 @@ from tests.core.evaluation.conftest import (
     World,
     person,
     uid,
+    worked,
 )
 from tests.core.evaluation.test_exports import export_all
+from tests.core.fakes import Posted
 from tests.rendering import written
 
 
@@ -225,5 +229,92 @@ async def test_without_the_flash_eraser_or_dispatcher_those_methods_refuse(world
         await bare.erase_me(person(1))
     with pytest.raises(NotConfiguredError):
         await bare.ensure_retention_sweep(GUILD)
-    assert (await bare.export(FACILITATOR, "participants")).rows == {"participants": 12}
+    assert (await bare.export(FACILITATOR, "participants")).rows == {"participants": 11}  # 12 minus the decliner
     assert (await my_data(world, 1))["profile"] is not None  # nothing was erased
+
+
+def database_bytes(world: World) -> bytes:
+    """Return the SQLite file's bytes followed by its write-ahead log's (if any)."""
+    path = Path(world.database.url.database or "")
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+async def test_erased_text_cannot_be_read_back_from_the_sqlite_file(world: World) -> None:
+    """After /me delete none of the person's words, shares or name remain in blether.db or its -wal, byte for byte
+    (secure_delete zeroes freed space; the write-ahead log is checkpointed and truncated)."""
+    if not world.database.is_sqlite:
+        pytest.skip("reads the SQLite file")
+    secrets = [
+        worked(1, 1).encode(),  # a reflection answer
+        worked(5, 1).encode(),
+        b"Handy for our cafe",  # the note and title of the resource person 1 shared
+        b"Compassion toolkit",
+        NAMES[1].encode(),  # the display name kept to credit the resource
+        b"Glen Tiny",  # a community only person 1 named
+    ]
+    await world.participants.update_profile(person(1), replace_profile(community="Glen Tiny"))
+    await world.flash.share_story(person(1), "The kettle club grew to thirty neighbours in Glen Tiny")
+    secrets.append(b"The kettle club grew to thirty neighbours")
+    assert all(s in database_bytes(world) for s in secrets[:4])  # stored before (the rest may be in the -wal)
+    await world.evaluation.erase_me(person(1))
+    await world.dispatcher.run_due()
+    found = database_bytes(world)
+    assert [s for s in secrets if s in found] == []
+    assert worked(1, 2).encode() in found or b"participant B" in found  # everyone else's words are still there
+
+
+def latest_text(world: World, channel_id: int, message_id: int) -> str:
+    """Return what a message posted by the fake sender shows now (its last edit, else as posted)."""
+    message = next(p for p in world.sender.posts if p.message_id == message_id).message
+    for channel, edited_id, edited in world.sender.edits:
+        if (channel, edited_id) == (channel_id, message_id):
+            message = edited
+    return Posted(channel_id, message_id, message, None).text()
+
+
+async def post_a_draft(world: World) -> list[int]:
+    """Have person 4 share a resource and tell a story, then let the scheduled draft go to the facilitators."""
+    await world.flash.share_resource(person(4), "https://example.org/kettle", "Kettle club guide", "Ask Morven")
+    await world.participants.record_consent(person(4), {"quote": True}, text_version=1)
+    await world.flash.share_story(person(4), "Our kettle club now meets twice a week.", credit_by_name=True)
+    await world.flash.share_resource(person(5), "https://example.org/garden", "Garden guide")
+    plan = await world.flash.set_schedule(FACILITATOR, "first Monday of the month at 09:00")
+    world.clock.set(plan.draft_at)
+    await world.dispatcher.run_due()
+    return [p.message_id for p in world.sender.channel_posts if p.channel_id == CHANNELS["facilitators"]]
+
+
+async def test_erasure_edits_the_posted_draft_and_the_reflection_summary_that_carry_the_person(world: World) -> None:
+    """/me delete edits, through the delivery engine, the Flash Report draft in the facilitator channel (their
+    resource, story and name) and the reflection summary quoting them; others' words stay; re-running edits
+    nothing more."""
+    await world.reflections.close_poll(FACILITATOR, world.sessions[0].id)
+    await world.dispatcher.run_due()
+    (summary,) = [p for p in world.sender.channel_posts if "Reflections closed" in p.text()]
+    assert "participant A" in summary.text() and "participant L" in summary.text()
+    before = set(await post_a_draft(world))
+    drafts = [p for p in world.sender.channel_posts if p.message_id in before and "Draft of" in p.text()]
+    assert drafts and NAMES[4] in drafts[0].text() and "Kettle club guide" in drafts[0].text()
+
+    data = json.loads((await world.evaluation.export_my_data(person(4))).data)
+    (mine,) = data["posted_messages_with_your_words"]  # /me data says where they are
+    assert mine["channel_id"] == str(CHANNELS["facilitators"]) and str(drafts[0].message_id) in mine["message_ids"]
+    report = await world.evaluation.erase_me(person(4))
+    assert report.posted_messages_edited == 1 and any("earlier posts" in line for line in report.lines())
+    await world.dispatcher.run_due()
+    draft_now = latest_text(world, CHANNELS["facilitators"], drafts[0].message_id)
+    for gone in (NAMES[4], "Kettle club guide", "Ask Morven", "kettle club now meets"):
+        assert gone not in draft_now
+    assert "Garden guide" in draft_now and NAMES[5] in draft_now
+
+    report = await world.evaluation.erase_me(person(1))
+    assert report.posted_messages_edited == 1  # the session 1 summary (the draft never carried person 1)
+    await world.dispatcher.run_due()
+    summary_now = latest_text(world, summary.channel_id, summary.message_id)
+    assert "participant A" not in summary_now and "participant L" in summary_now
+    assert "6 responses from 8 attendees" in summary_now  # counted again without persons 4 and 1
+    edits = len(world.sender.edits)
+    assert (await world.evaluation.erase_me(person(1))).posted_messages_edited == 0
+    await world.dispatcher.run_due()
+    assert len(world.sender.edits) == edits

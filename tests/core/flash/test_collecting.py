@@ -16,8 +16,10 @@ from bot.core.flash.errors import (
     TextTooLongError,
     TooManyTagsError,
 )
+from bot.core.flash.render import render_items_page
 from bot.core.storage.models.flash import FlashItemRow, FlashTagRow
-from tests.core.flash.conftest import FACILITATOR, GUILD, OTHER, PARTICIPANT, Flash
+from tests.core.flash.conftest import FACILITATOR, FACILITATOR_ROLE, GUILD, OTHER, PARTICIPANT, Flash, programme
+from tests.core.flash.limits import all_text
 from tests.rendering import written
 
 
@@ -105,6 +107,7 @@ def message(**overrides: object) -> MessageRef:
         author_name="Morag",
         content="Our <@&99> café worked! Notes: [slides](https://slides.example/deck_1) and https://two.example/. "
         + "More words " * 40,
+        viewer_role_ids=frozenset({GUILD}),  # @everyone can see the channel
     )
     return replace(base, **overrides)  # type: ignore[arg-type]
 
@@ -165,3 +168,41 @@ async def test_story_tells_whether_it_will_appear(flash: Flash) -> None:
         await flash.service.share_story(PARTICIPANT, " \u200b ")
     with pytest.raises(TextTooLongError, match="limit is 1000"):
         await flash.service.share_story(PARTICIPANT, "x" * 1001)
+
+
+PARTICIPANT_ROLE = 555
+JUMP = "https://discord.com/channels/4242/77/{}"
+
+
+async def test_a_message_from_a_restricted_channel_waits_for_its_authors_consent(flash: Flash) -> None:
+    """A message from a channel neither @everyone nor the participant role can see (or an unknown one) is kept
+    but not published — not even its link — until its author agrees to be quoted; a channel the participant role
+    can see is as public as one @everyone can."""
+    flash.programmes.programme_value = replace(programme(), participant_role_id=PARTICIPANT_ROLE)
+    private = await flash.service.nominate_message(
+        PARTICIPANT, message(message_id=9101, jump_url=JUMP.format(9101), viewer_role_ids=frozenset({FACILITATOR_ROLE}))
+    )
+    unknown = await flash.service.nominate_message(
+        PARTICIPANT, message(message_id=9102, jump_url=JUMP.format(9102), viewer_role_ids=None)
+    )
+    members = await flash.service.nominate_message(
+        PARTICIPANT, message(message_id=9103, jump_url=JUMP.format(9103), viewer_role_ids=frozenset({PARTICIPANT_ROLE}))
+    )
+    assert (private.item.restricted, unknown.item.restricted, members.item.restricted) == (True, True, False)
+    page = await flash.service.list_items(FACILITATOR)
+    assert {private.item.id, unknown.item.id} <= page.unquotable_ids
+    assert "restricted channel" in written(render_items_page(page).description)
+    draft = all_text((await flash.service.build_draft(FACILITATOR)).messages)
+    assert "2 nominated messages from channels not everyone can see will wait" in draft
+    await flash.service.publish_now(FACILITATOR)
+    await flash.run()
+    first = all_text((await flash.service.latest(PARTICIPANT)).snapshot.messages)
+    assert JUMP.format(9103) in first
+    assert JUMP.format(9101) not in first and JUMP.format(9102) not in first
+    flash.consent.by_purpose["quote"] = {OTHER.user_id}  # the author agrees: they go out next time
+    flash.clock.advance(timedelta(days=1))
+    await flash.service.share_resource(PARTICIPANT, "https://next.example/", "Something new")
+    await flash.service.publish_now(FACILITATOR)
+    await flash.run()
+    second = all_text((await flash.service.latest(PARTICIPANT)).snapshot.messages)
+    assert JUMP.format(9101) in second and JUMP.format(9102) in second

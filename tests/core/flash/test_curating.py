@@ -59,7 +59,9 @@ async def test_edit_changes_title_note_and_tags_but_not_stories(flash: Flash) ->
     assert "peer-support" in await flash.service.suggest_tags(GUILD, "peer")
     nominated = await flash.service.nominate_message(
         FACILITATOR,
-        MessageRef(GUILD, 1, 2, "https://discord.com/channels/4242/1/2", OTHER.user_id, "Morag", "hello"),
+        MessageRef(
+            GUILD, 1, 2, "https://discord.com/channels/4242/1/2", OTHER.user_id, "Morag", "hello", frozenset({GUILD})
+        ),
     )
     assert (await flash.service.edit_item(FACILITATOR, nominated.item.id, title="Morag's idea")).title == "Morag's idea"
     story = await flash.service.share_story(PARTICIPANT, "A story.")

@@ -18,7 +18,16 @@ async def test_erasure_drops_items_from_the_next_issue_and_marks_the_old_snapsho
     await flash.service.share_story(PARTICIPANT, "Pat's story", credit_by_name=True)
     await flash.service.nominate_message(
         FACILITATOR,
-        MessageRef(GUILD, 5, 6, "https://discord.com/channels/4242/5/6", PARTICIPANT.user_id, "Pat", "Pat said this"),
+        MessageRef(
+            GUILD,
+            5,
+            6,
+            "https://discord.com/channels/4242/5/6",
+            PARTICIPANT.user_id,
+            "Pat",
+            "Pat said this",
+            frozenset({GUILD}),  # a channel @everyone can see
+        ),
     )
     await flash.service.publish_now(FACILITATOR)
     await flash.run()

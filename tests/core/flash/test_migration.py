@@ -1,4 +1,4 @@
-"""Revision 0005 builds exactly the Flash Report tables the models describe, and its downgrade removes them."""
+"""Revisions 0005, 0006 and 0008 build exactly the Flash Report tables the models describe; downgrades remove them."""
 
 import importlib.util
 from pathlib import Path
@@ -13,12 +13,17 @@ from sqlalchemy.engine import Connection
 from bot.core.storage.database import Database
 from bot.core.storage.models import Base
 
-FLASH_TABLES = {"flash_issues", "flash_items", "flash_tags", "flash_schedules"}
-REVISION = Path(__file__).resolve().parents[3] / "migrations" / "versions" / "0005_create_flash_reports.py"
+FLASH_TABLES = {"flash_issues", "flash_items", "flash_tags", "flash_schedules", "flash_settings"}
+VERSIONS = Path(__file__).resolve().parents[3] / "migrations" / "versions"
+REVISIONS = (
+    "0005_create_flash_reports.py",
+    "0006_flash_limits_and_url_normal_form.py",
+    "0008_restricted_nominations.py",
+)
 
 
-def _revision() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("flash_revision_0005", REVISION)
+def _revision(filename: str = REVISIONS[0]) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"flash_revision_{filename[:4]}", VERSIONS / filename)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -35,7 +40,8 @@ def _flash_metadata() -> MetaData:
 def _run(connection: Connection, step: str) -> list[object]:
     context = MigrationContext.configure(connection, opts={"compare_type": True, "render_as_batch": True})
     with Operations.context(context):
-        getattr(_revision(), step)()
+        for filename in REVISIONS if step == "upgrade" else reversed(REVISIONS):
+            getattr(_revision(filename), step)()
     if step == "downgrade":
         return []
     return compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), _flash_metadata())
@@ -45,6 +51,7 @@ async def test_revision_0005_matches_the_models_and_downgrades(fresh_database_ur
     """Upgrade gives no difference with the flash models; downgrade leaves no flash table."""
     module = _revision()
     assert (module.revision, module.down_revision) == ("0005", "0004")
+    assert _revision(REVISIONS[1]).down_revision == "0005"  # 0007 (between them) rewrites delivery keys only
     database = Database(fresh_database_url)
     try:
         async with database.engine.begin() as conn:

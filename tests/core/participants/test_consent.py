@@ -123,3 +123,17 @@ async def test_unknown_purposes_are_refused(service: ParticipantService) -> None
     """Only evaluation, quote and interview exist."""
     with pytest.raises(InvalidChoiceError):
         await service.record_consent(person(1), {"marketing": True}, text_version=1)
+
+
+async def test_info_logs_say_that_consent_was_recorded_not_who_chose_what(
+    service: ParticipantService, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Joining and answering log the fact at INFO; no user id sits beside a consent choice (or a join)."""
+    someone = Actor(guild_id=GUILD, user_id=712_345_678_901_234_567)
+    caplog.set_level("INFO", logger="bot.core.participants")
+    await service.join(someone, community="Leith")
+    await service.record_consent(someone, {"evaluation": False, "quote": True, "interview": False}, text_version=1)
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("bot.core.participants")]
+    assert any("consent" in line.lower() for line in lines)
+    assert [line for line in lines if "712345678901234567" in line] == []
+    assert [line for line in lines if "evaluation=" in line or "=no" in line] == []

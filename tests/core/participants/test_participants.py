@@ -123,3 +123,18 @@ async def test_count_joined_counts_first_joins_in_a_period(service: ParticipantS
     assert await service.count_joined(GUILD, None, clock.now()) == 3
     assert await service.count_joined(GUILD, start, clock.now()) == 2
     assert await service.count_joined(GUILD, clock.now(), clock.now() + timedelta(days=1)) == 0
+
+
+async def test_a_community_nobody_belongs_to_any_more_leaves_autocomplete(service: ParticipantService) -> None:
+    """Moving to another community (by /me profile or /join again) or clearing it removes the old name once
+    nobody names it; a name someone else still uses stays."""
+    await service.join(person(1), community="Glen Tiny")
+    await service.join(person(2), community="Leith")
+    await service.join(person(3), community="Leith")
+    await service.update_profile(person(1), ProfileUpdate(community="Leith"))
+    assert await service.community_choices(GUILD, "") == ["Leith"]
+    await service.join(person(2), community="Crieff")
+    assert await service.community_choices(GUILD, "") == ["Leith", "Crieff"]
+    await service.update_profile(person(2), ProfileUpdate(community=""))
+    assert await service.community_choices(GUILD, "") == ["Leith"]
+    assert [c.name for c in await service.communities(GUILD)] == ["Leith"]

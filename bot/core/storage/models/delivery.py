@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.storage.models.base import Base, Snowflake
@@ -43,3 +43,35 @@ class DeliveryRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PostedMessageRow(Base):
+    """Messages Blether already posted that carry people's words or names (see bot.core.delivery.posted).
+
+    ref is unique per posting (the posting delivery's dedupe key); edit_kind is the delivery kind that
+    re-renders it; subject_id is what it shows (an issue id, a session id); has_text tells whether it still
+    holds free text; digest is a hash of what it shows now (an edit to the same content is skipped).
+    """
+
+    __tablename__ = "posted_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake, index=True)
+    edit_kind: Mapped[str] = mapped_column(String(40))
+    ref: Mapped[str] = mapped_column(String(200), unique=True)
+    subject_id: Mapped[int] = mapped_column(Integer)
+    channel_id: Mapped[int] = mapped_column(Snowflake)
+    message_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    has_text: Mapped[bool] = mapped_column(Boolean, default=True)
+    digest: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PostedAuthorRow(Base):
+    """Someone whose words or name a posted message carries (erasure finds their messages through this)."""
+
+    __tablename__ = "posted_message_authors"
+
+    posted_id: Mapped[int] = mapped_column(ForeignKey("posted_messages.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True, index=True)

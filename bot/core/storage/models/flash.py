@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.core.storage.models.base import Base, Snowflake
@@ -42,10 +42,12 @@ class FlashItemRow(Base):
 
     body is a resource's or nomination's note, or a story's words; excerpt is a nominated message's start.
     author_id is whose words these are (sharer, message author, storyteller), which erasure relies on.
-    dedupe_key makes a second share of one URL ("url:<normalised>") or a second nomination of one message
-    ("message:<id>") clash per server; stories have none. state is included, excluded or held (the author left
-    the server: not published until a facilitator decides). issue_id is set when an issue is frozen with
-    the item (or consumed it while excluded); until then the item waits for the next issue.
+    restricted marks a nomination from a channel that neither @everyone nor the participant role can see: it is
+    published only once its author agrees to be quoted. dedupe_key makes a second share of one URL
+    ("url:<normalised>") or a second nomination of one message ("message:<id>") clash per server; stories have
+    none. state is included, excluded or held (the author left the server: not published until a facilitator
+    decides). issue_id is set when an issue is frozen with the item (or consumed it while excluded); until then
+    the item waits for the next issue.
     """
 
     __tablename__ = "flash_items"
@@ -72,6 +74,7 @@ class FlashItemRow(Base):
     source_message_id: Mapped[int | None] = mapped_column(Snowflake)
     jump_url: Mapped[str | None] = mapped_column(String(300))
     credit_by_name: Mapped[bool] = mapped_column(Boolean, default=False)
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     issue_id: Mapped[int | None] = mapped_column(ForeignKey("flash_issues.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
