@@ -17,6 +17,8 @@ from bot.core.evaluation.service import EvaluationService
 from bot.core.flash import deliveries as flash_deliveries
 from bot.core.flash.planning import IssuePlanner
 from bot.core.flash.service import FlashService
+from bot.core.interviews import deliveries as interview_deliveries
+from bot.core.interviews.service import InterviewService
 from bot.core.looplag import LoopLagWatch
 from bot.core.participants import deliveries as participant_deliveries
 from bot.core.participants.service import ParticipantService
@@ -25,11 +27,15 @@ from bot.core.programme import deliveries as programme_deliveries
 from bot.core.programme.domain import ChannelDirectory
 from bot.core.programme.permissions import is_facilitator
 from bot.core.programme.service import ProgrammeService
+from bot.core.questionnaires import deliveries as questionnaire_deliveries
+from bot.core.questionnaires.service import QuestionnaireService
 from bot.core.reflections import deliveries as reflection_deliveries
 from bot.core.reflections.attendance import AttendanceService
 from bot.core.reflections.follower import ReflectionPollFollower
 from bot.core.reflections.service import ReflectionService
 from bot.core.storage.database import Database
+from bot.core.stories import deliveries as story_deliveries
+from bot.core.stories.service import StoryService
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,9 @@ class Services:
     attendance: AttendanceService
     flash: FlashService
     evaluation: EvaluationService
+    questionnaires: QuestionnaireService
+    interviews: InterviewService
+    stories: StoryService
     leader: AdvisoryLockLeader | None = field(default=None)
     loop_lag: LoopLagWatch = field(default_factory=LoopLagWatch)
 
@@ -140,6 +149,9 @@ def build_services(
     participant_deliveries.register(dispatcher)
     flash_deliveries.register(dispatcher, database=database, clock=clock, sender=sender, planner=planner)
     evaluation_deliveries.register(dispatcher, database=database, clock=clock)
+    questionnaire_deliveries.register(dispatcher, database=database, clock=clock, sender=sender)
+    interview_deliveries.register(dispatcher, database=database, sender=sender)
+    story_deliveries.register(dispatcher)
     return Services(
         settings=settings,
         database=database,
@@ -154,5 +166,8 @@ def build_services(
         attendance=AttendanceService(database, clock),
         flash=flash,
         evaluation=evaluation,
+        questionnaires=QuestionnaireService(database, clock, dispatcher=dispatcher, consent=participants),
+        interviews=InterviewService(database, clock, dispatcher=dispatcher),
+        stories=StoryService(database, clock),
         leader=leader,
     )

@@ -11,4 +11,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.participants",
     "cogs.reflections",
     "cogs.evaluation",
+    "cogs.questionnaires",
+    "cogs.interviews",
+    "cogs.stories",
 )

@@ -30,7 +30,18 @@ log = logging.getLogger(__name__)
 
 FACILITATOR_PERMISSIONS = discord.Permissions(manage_events=True)
 
-KindChoice = Literal["responses", "attendance", "participants", "resources", "stories", "all"]
+KindChoice = Literal[
+    "responses",
+    "attendance",
+    "participants",
+    "resources",
+    "stories",
+    "questionnaire_items",
+    "questionnaire_answers",
+    "interviews",
+    "codebook",
+    "all",
+]
 FormatChoice = Literal["csv", "json"]
 
 

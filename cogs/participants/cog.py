@@ -11,6 +11,7 @@ from cogs._shared.checks import FACILITATOR
 from cogs._shared.replies import send_ephemeral
 from cogs.participants import render
 from cogs.participants.views import ConsentAnswerButton, ConsentSaveButton, show_prompt
+from cogs.questionnaires import render as questionnaire_render
 
 AREAS = [app_commands.Choice(name=c.label[:100], value=c.value) for c in AREA_CHOICES][:25]
 ROLES = [app_commands.Choice(name=c.label[:100], value=c.value) for c in ROLE_CHOICES][:25]
@@ -68,6 +69,9 @@ class Participants(commands.Cog):
         await send_ephemeral(interaction, text, embed=render.profile_embed(result.participant))
         if result.consent_prompt is not None:
             await show_prompt(interaction)
+        baseline = await self.bot.services.questionnaires.baseline_offer(actor_from(interaction))
+        if baseline is not None:
+            await send_ephemeral(interaction, **questionnaire_render.reply_kwargs(baseline))
 
     join.autocomplete("community")(_communities)
 

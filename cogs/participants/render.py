@@ -4,13 +4,14 @@ import discord
 
 from bot.core.messages import Embed, EmbedField, Text, Time, TimeStyle, strong, text
 from bot.core.participants import ConsentPrompt, ConsentPurpose, ConsentState, ConsentText, Participant
+from bot.core.participants.domain import JOIN_PURPOSES
 from bot.core.participants.ids import consent_answer_id, consent_save_id
 from bot.core.text import one_line, paragraphs
 from bot.discord_ports import to_discord_embed
 from bot.discord_render import render
 
 BRAND = 0x2E8B57
-PURPOSES = tuple(ConsentPurpose)
+PURPOSES = JOIN_PURPOSES
 
 
 def consent_view(version: int, answers: dict[ConsentPurpose, bool | None]) -> discord.ui.View:

@@ -100,6 +100,50 @@ class Programme(commands.GroupCog, group_name="programme", group_extras=FACILITA
         """Suggest IANA time zone names for what the facilitator has typed."""
         return render.timezone_choices(self.programme.suggest_timezones(str(current or "")))
 
+    outcomes = app_commands.Group(name="outcomes", description="The programme's learning outcomes (at most 8).")
+
+    @outcomes.command(name="list")
+    async def outcomes_list(self, interaction: discord.Interaction) -> None:
+        """List the programme's learning outcomes."""
+        change = await self.programme.change_outcomes(actor_from(interaction), "list")
+        await send_ephemeral(interaction, embed=render.outcomes_embed(change))
+
+    @outcomes.command(name="add")
+    async def outcomes_add(self, interaction: discord.Interaction, text: app_commands.Range[str, 1, 150]) -> None:
+        """Add a learning outcome at the end of the list.
+
+        Args:
+            text: The outcome in a few words, e.g. value, empower, support and sustain volunteering.
+        """
+        change = await self.programme.change_outcomes(actor_from(interaction), "add", text=text)
+        await send_ephemeral(interaction, embed=render.outcomes_embed(change))
+
+    @outcomes.command(name="edit")
+    async def outcomes_edit(
+        self,
+        interaction: discord.Interaction,
+        number: app_commands.Range[int, 1, 8],
+        text: app_commands.Range[str, 1, 150],
+    ) -> None:
+        """Change the words of a learning outcome.
+
+        Args:
+            number: The outcome's number in /programme outcomes list.
+            text: The new words.
+        """
+        change = await self.programme.change_outcomes(actor_from(interaction), "edit", number=number, text=text)
+        await send_ephemeral(interaction, embed=render.outcomes_embed(change))
+
+    @outcomes.command(name="remove")
+    async def outcomes_remove(self, interaction: discord.Interaction, number: app_commands.Range[int, 1, 8]) -> None:
+        """Remove a learning outcome (questionnaires keep the words they were made with).
+
+        Args:
+            number: The outcome's number in /programme outcomes list.
+        """
+        change = await self.programme.change_outcomes(actor_from(interaction), "remove", number=number)
+        await send_ephemeral(interaction, embed=render.outcomes_embed(change))
+
     @app_commands.command(name="show")
     async def show_programme(self, interaction: discord.Interaction) -> None:
         """Show the programme's settings: time zone, channels, roles and reminder times."""

@@ -7,11 +7,11 @@ import discord
 from discord import app_commands
 
 from bot.core.messages import Time, strong, text
-from bot.core.programme.domain import BatchResult, Programme, SetupResult
+from bot.core.programme.domain import MAX_OUTCOMES, BatchResult, OutcomeChange, Programme, SetupResult
 from bot.core.programme.render import COLOUR, programme_embed
 from bot.core.text import one_line
 from bot.discord_ports import to_discord_embed
-from bot.discord_render import render
+from bot.discord_render import render, sanitise_inline
 
 CONTENT_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096
@@ -132,3 +132,20 @@ def batch_embed(result: BatchResult, *, title: str) -> discord.Embed:
     if result.sessions and not result.dry_run:
         embed.set_footer(text="Reminders are scheduled. Times show in your own time zone. Fix any with /session edit.")
     return fit_embed(embed)
+
+
+_OUTCOME_VERBS = {"add": "Added", "edit": "Changed", "remove": "Removed"}
+
+
+def outcomes_embed(change: OutcomeChange) -> discord.Embed:
+    """Return the programme's learning outcomes, headed by what the command changed."""
+    lines = [f"{o.number}. {sanitise_inline(o.text, 200)}" for o in change.outcomes]
+    title = f"Learning outcomes ({len(change.outcomes)} of at most {MAX_OUTCOMES})"
+    description = "\n".join(lines) or "No learning outcomes yet."
+    if not change.outcomes:
+        description += " Add one with /programme outcomes add, or an outcomes: list in the import file."
+    embed = discord.Embed(title=title, colour=COLOUR, description=description)
+    if change.outcome is not None and change.action in _OUTCOME_VERBS:
+        verb = _OUTCOME_VERBS[change.action]
+        embed.set_footer(text=f"{verb} outcome {change.outcome.number}: {clip(change.outcome.text, 150)}")
+    return embed

@@ -455,3 +455,23 @@ async def cli(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, str, str
     )
     out, err = await process.communicate()
     return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_learning_outcomes_commands_and_import(fake: FakeDiscord, bot: RunningBot) -> None:
+    """/programme outcomes add|edit|remove|list, and the shipped example file imports its four outcomes."""
+    await command(fake, "programme setup", setup_options(fake))
+    _, text = await command(fake, "programme outcomes add", {"text": "grow in confidence"})
+    assert "1. grow in confidence" in text
+    _, text = await command(fake, "programme outcomes edit", {"number": 1, "text": "grow **in** confidence"})
+    assert "Changed outcome 1" in text
+    _, text = await command(fake, "programme outcomes remove", {"number": 1})
+    assert "No learning outcomes yet" in text
+    _, text = await command(fake, "programme outcomes remove", {"number": 3})
+    assert "no learning outcome 3" in text
+    _, text = await command(fake, "programme outcomes add", {"text": "x"}, user=fake.users.pat, strict=False)
+    assert "grow" not in text
+    example = (REPO_ROOT / "docs" / "examples" / "programme-ten-sessions.yaml").read_bytes()
+    _, text = await command(fake, "programme import", {"file": ("programme.yaml", example)})
+    assert "Imported 10 sessions" in text and "Added 4 learning outcomes." in text
+    _, text = await command(fake, "programme outcomes list")
+    assert "4. value, empower, support and sustain volunteering" in text

@@ -24,6 +24,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # before anything imports pyplot: no GUI backend in a bot
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -38,6 +39,7 @@ from bot.core.evaluation.figures import (
     suppress,
     suppress_breakdown,
 )
+from bot.core.evaluation.outcomes import OutcomeFigures
 
 SMALL_HEIGHT = SMALL_NUMBER - 1
 """The height a 1–4 count is drawn at (the most it could be)."""
@@ -238,9 +240,113 @@ def areas_spec(figures: ProgrammeFigures) -> ChartSpec:
     )
 
 
+def _short(text: str, limit: int = 38) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def outcomes_spec(outcomes: OutcomeFigures) -> ChartSpec:
+    """Return the before/now dot plot: each outcome's mean before and now (not drawn from fewer than 5)."""
+    before: list[Bar] = []
+    now: list[Bar] = []
+    rows: list[tuple[str, str, str]] = []
+    for row in outcomes.outcomes:
+        category = _short(row.label)
+        for spread_, bars in ((row.before, before), (row.now, now)):
+            small = spread_.n < SMALL_NUMBER or spread_.mean is None
+            label = SMALL_SAMPLE if small else f"{spread_.mean:.1f}"
+            bars.append(
+                Bar(category, 0 if small else round(spread_.mean or 0, 2), label, suppressed=small, drawn=not small)
+            )
+        rows.append((row.label, before[-1].label, now[-1].label))
+    return ChartSpec(
+        name="outcomes_before_now",
+        title="Learning outcomes: mean rating before the programme and now",
+        kind="dots",
+        x_label="Mean rating (1–5)",
+        y_label="",
+        series=(Series("Before", tuple(before), "#E69F00"), Series("Now", tuple(now), "#009E73")),
+        notes=("Outcomes marked n<5 are not drawn: fewer than 5 consented ratings.",)
+        if any(not b.drawn for b in before + now)
+        else (),
+        table_headers=("Outcome", "Before (mean)", "Now (mean)"),
+        table_rows=tuple(rows),
+        alt="Mean before and now per learning outcome: " + "; ".join(f"{r[0]}: {r[1]} → {r[2]}" for r in rows),
+    )
+
+
+def agreement_spec(outcomes: OutcomeFigures) -> ChartSpec:
+    """Return the diverging bars of agreement items: % disagreeing (1–2) left, % agreeing (4–5) right."""
+    agree, disagree, rows = [], [], []
+    for row in outcomes.agreement:
+        category = _short(row.label)
+        small = row.n < SMALL_NUMBER or is_small(row.agreeing) or is_small(row.disagreeing)
+        a = 100 * row.agreeing / row.n if row.n else 0
+        d = 100 * row.disagreeing / row.n if row.n else 0
+        agree.append(Bar(category, 0 if small else a, SMALL_SAMPLE if small else f"{round(a)}%", small, not small))
+        disagree.append(Bar(category, 0 if small else -d, SMALL_SAMPLE if small else f"{round(d)}%", small, not small))
+        rows.append((row.label, disagree[-1].label, agree[-1].label, suppress(row.n)))
+    return ChartSpec(
+        name="agreement",
+        title="Agreement: % disagreeing (1–2) and % agreeing (4–5)",
+        kind="diverging",
+        x_label="% of people who answered",
+        y_label="",
+        series=(Series("Disagree", tuple(disagree), "#D55E00"), Series("Agree", tuple(agree), "#009E73")),
+        notes=(RATE_NOTE.replace("Sessions", "Statements").replace("attended or reflected", "answered or agreed"),)
+        if any(not b.drawn for b in agree)
+        else (),
+        table_headers=("Statement", "Disagreeing", "Agreeing", "n"),
+        table_rows=tuple(rows),
+        alt="Agreement: " + "; ".join(f"{r[0]}: {r[2]} agree, {r[1]} disagree" for r in rows),
+        percent=True,
+    )
+
+
 def chart_specs(figures: ProgrammeFigures) -> tuple[ChartSpec, ...]:
-    """Return the report's four charts."""
-    return (attendance_spec(figures), response_rate_spec(figures), ratings_spec(figures), areas_spec(figures))
+    """Return the report's charts: four always, and two more once an end-of-programme questionnaire opened."""
+    specs: tuple[ChartSpec, ...] = (
+        attendance_spec(figures),
+        response_rate_spec(figures),
+        ratings_spec(figures),
+        areas_spec(figures),
+    )
+    if figures.outcomes is not None and figures.outcomes.outcomes:
+        specs += (outcomes_spec(figures.outcomes),)
+    if figures.outcomes is not None and figures.outcomes.agreement:
+        specs += (agreement_spec(figures.outcomes),)
+    return specs
+
+
+def _render_special(spec: ChartSpec, axes: Axes) -> None:
+    """Draw the dot plot ("dots") or the diverging bars ("diverging") of the Outcomes section."""
+    positions = list(range(len(spec.categories)))
+    if spec.kind == "dots":
+        before, now = spec.series
+        for index, (b, n) in enumerate(zip(before.bars, now.bars, strict=True)):
+            if b.drawn and n.drawn:
+                axes.plot([b.height, n.height], [index, index], color="#999999", linewidth=1.5, zorder=1)
+            for bar, serie in ((b, before), (n, now)):
+                if bar.drawn:
+                    axes.scatter([bar.height], [index], color=serie.colour, s=60, zorder=2, label=serie.name)
+                else:
+                    axes.text(3, index, SMALL_SAMPLE, va="center", ha="center", fontsize=9, color="#555555")
+        axes.set_xlim(0.8, 5.2)
+    else:
+        for serie in spec.series:
+            for index, bar in enumerate(serie.bars):
+                if bar.drawn:
+                    axes.barh(index, bar.height, color=serie.colour, edgecolor="#FFFFFF")
+                    x = bar.height + (3 if bar.height >= 0 else -3)
+                    axes.text(x, index, bar.label, va="center", ha="left" if bar.height >= 0 else "right", fontsize=9)
+                elif serie.name == "Agree":
+                    axes.text(0, index, SMALL_SAMPLE, va="center", ha="center", fontsize=9, color="#555555")
+        axes.axvline(0, color="#333333", linewidth=0.8)
+        axes.set_xlim(-110, 110)
+    handles = [Patch(facecolor=s.colour, label=s.name) for s in spec.series]
+    axes.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    axes.set_yticks(positions, spec.categories)
+    axes.invert_yaxis()
+    axes.set_xlabel(spec.x_label)
 
 
 # -- drawing -----------------------------------------------------------------------------------------------------
@@ -265,8 +371,19 @@ def render_chart(spec: ChartSpec) -> bytes:
     """Draw a chart and return PNG bytes (blocking; call through render_charts from async code)."""
     horizontal = spec.kind == "barh"
     height = max(3.5, 0.5 * len(spec.categories) + 1.5) if horizontal else 4.5
+    if spec.kind in ("dots", "diverging"):
+        height = max(3.5, 0.6 * len(spec.categories) + 1.5)
     figure = Figure(figsize=(8, height), dpi=100, layout="constrained")
     axes = figure.add_subplot()
+    if spec.kind in ("dots", "diverging"):
+        _render_special(spec, axes)
+        axes.set_title(spec.title)
+        axes.spines[["top", "right"]].set_visible(False)
+        if spec.notes:
+            figure.supxlabel("  ".join(spec.notes), fontsize=8, color="#444444")
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", metadata={"Software": None})
+        return buffer.getvalue()
     positions = list(range(len(spec.categories)))
     bottoms = [0.0] * len(positions)
     for serie in spec.series:

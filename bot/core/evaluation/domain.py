@@ -9,9 +9,12 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.core.flash.domain import FlashRecord, ItemKind
+from bot.core.interviews.domain import Candidate
 from bot.core.participants.domain import ConsentEvent, ConsentPurpose, Participant
-from bot.core.programme.domain import DEFAULT_RETENTION_MONTHS, DEFAULT_TIMEZONE, Programme, Session
+from bot.core.programme.domain import DEFAULT_RETENTION_MONTHS, DEFAULT_TIMEZONE, Outcome, Programme, Session
+from bot.core.questionnaires.domain import QuestionnaireData
 from bot.core.reflections.domain import AttendanceRecord, ResponseRecord
+from bot.core.stories.domain import Highlight
 
 
 def latest_consent(events: list[ConsentEvent]) -> dict[int, dict[ConsentPurpose, bool]]:
@@ -39,6 +42,10 @@ class Cohort:
     attendance: tuple[AttendanceRecord, ...]
     flash_items: tuple[FlashRecord, ...]
     flash_reports_published: int
+    questionnaires: tuple[QuestionnaireData, ...] = ()
+    outcomes: tuple[Outcome, ...] = ()
+    highlights: tuple[Highlight, ...] = ()
+    interviews: tuple[Candidate, ...] = ()
 
     @property
     def timezone(self) -> str:

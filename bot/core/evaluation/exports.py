@@ -8,7 +8,12 @@ Layout (tidy data: one row per observation, one column per variable, one file pe
 * responses.csv    one row per person × session × question of the reflection form: exactly one of
                    answer_text / answer_choice / answer_rating / answer_checked holds the answer, according to
                    question_kind; all four are empty when the question was left unanswered;
-* resources.csv    one row per shared resource; stories.csv one row per story of change.
+* resources.csv    one row per shared resource; stories.csv one row per story of change;
+* questionnaire_items.csv    one row per questionnaire item and version (id, version, type, text, outcome);
+* questionnaire_answers.csv  long format: one row per person × questionnaire × item answered (pseudonym,
+                   questionnaire, item_id, version, value, page, saved_at); unanswered items have no row;
+* interviews.csv   pseudonym and status of everyone on the interview list;
+* codebook.csv     the value labels of every coded item (ratings 1–5, yes | maybe | no, choices).
 
 Conventions: UTF-8 without a byte-order mark, a header row, comma-separated with RFC 4180 quoting, no index
 column; booleans ``true``/``false``; missing values empty (CSV) or null (JSON); a CSV text cell that would start
@@ -19,9 +24,10 @@ files hold an array of objects with the same keys as the CSV header, numbers and
 
 People appear only as pseudonyms (bot.core.evaluation.pseudonyms); no Discord ids, usernames or display names
 are written (a resource's sharer is a pseudonym). Every file that is about people one by one (participants,
-attendance, responses, resources, stories) holds only people whose current evaluation consent is yes;
-sessions.csv counts everyone who took part. Free text is kept verbatim and flagged as possibly identifying in
-data_dictionary.csv. Exports are not small-number suppressed: handle them as personal data.
+attendance, responses, resources, stories, questionnaire_answers, interviews) holds only people whose current
+evaluation consent is yes; sessions.csv counts everyone who took part. Free text is kept verbatim and flagged
+as possibly identifying in data_dictionary.csv. Exports are not small-number suppressed: handle them as
+personal data.
 """
 
 import csv
@@ -41,9 +47,14 @@ from bot.core.evaluation.errors import UnknownChoiceError
 from bot.core.evaluation.figures import NOT_SAID, group_of
 from bot.core.evaluation.pseudonyms import Pseudonymiser
 from bot.core.flash.domain import FlashRecord, ItemKind
+from bot.core.interviews.domain import Candidate as InterviewCandidate
+from bot.core.interviews.domain import InterviewStatus
 from bot.core.messages import FileAttachment
 from bot.core.participants.domain import Area, AreaGroup, ConsentPurpose, Participant, ParticipantRole
 from bot.core.programme.domain import Session
+from bot.core.questionnaires.domain import Item as QuestionnaireItem
+from bot.core.questionnaires.domain import ItemKind as QuestionnaireItemKind
+from bot.core.questionnaires.domain import StoredAnswer
 from bot.core.reflections.domain import AttendanceRecord, AttendanceSource, ResponseRecord, SavedAnswer
 from bot.core.reflections.questions import QuestionKind
 
@@ -63,6 +74,10 @@ class ExportKind(StrEnum):
     RESOURCES = "resources"
     STORIES = "stories"
     SESSIONS = "sessions"
+    QUESTIONNAIRE_ITEMS = "questionnaire_items"
+    QUESTIONNAIRE_ANSWERS = "questionnaire_answers"
+    INTERVIEWS = "interviews"
+    CODEBOOK = "codebook"
     ALL = "all"
 
     @classmethod
@@ -548,6 +563,128 @@ def stories_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
     return Table.of(ExportKind.STORIES, "One row per story of change (consenting authors only)", fields, stories)
 
 
+@dataclass(frozen=True, slots=True)
+class _QItem:
+    """A questionnaire item with its questionnaire's name."""
+
+    questionnaire: str
+    item: QuestionnaireItem
+
+
+@dataclass(frozen=True, slots=True)
+class _QAnswer:
+    """A saved questionnaire answer with its questionnaire's name and item."""
+
+    questionnaire: str
+    item: QuestionnaireItem
+    answer: StoredAnswer
+
+
+@dataclass(frozen=True, slots=True)
+class _Code:
+    """One value label of one item (the codebook)."""
+
+    questionnaire: str
+    item: QuestionnaireItem
+    value: str
+    label: str
+
+
+def _item_id(item: QuestionnaireItem) -> str:
+    return item.key
+
+
+def questionnaire_items_table(cohort: Cohort) -> Table:
+    """Return one row per questionnaire item and version."""
+    outcomes = {o.id: o for o in cohort.outcomes}
+    fields: tuple[Field[_QItem], ...] = (
+        field("questionnaire", "string", "The questionnaire's name", lambda q: q.questionnaire),
+        field("item_id", "string", "The item's id, the same in every version (o<n>_before, o<n>_now, grown …)",
+              lambda q: _item_id(q.item)),
+        field("version", "integer", "The item version (answers keep the version they were given under)",
+              lambda q: q.item.version),
+        field("position", "integer", "The item's place in its version", lambda q: q.item.position),
+        field("type", "string", "What the item asks for", lambda q: q.item.kind.value,
+              allowed=_choices([k.value for k in QuestionnaireItemKind])),
+        field("text", "string", "The item as people saw it (an outcome's words for before/now)", lambda q: q.item.text),
+        field("outcome", "string", "The learning outcome of a before/now item (empty for others)",
+              lambda q: outcomes[q.item.outcome_id].text if q.item.outcome_id in outcomes else None),
+    )  # fmt: skip
+    rows = [_QItem(d.questionnaire.name, i) for d in cohort.questionnaires for i in d.items]
+    return Table.of(ExportKind.QUESTIONNAIRE_ITEMS, "One row per questionnaire item and version", fields, rows)
+
+
+def questionnaire_answers_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
+    """Return one row per saved answer (long format), from people with evaluation consent only."""
+    fields: tuple[Field[_QAnswer], ...] = (
+        PSEUDONYM.of(lambda a: alias(a.answer.user_id)),
+        field("questionnaire", "string", "The questionnaire's name", lambda a: a.questionnaire),
+        field("item_id", "string", "The item's id (see questionnaire_items and codebook)", lambda a: a.item.key),
+        field("version", "integer", "The item version the answer was given under", lambda a: a.item.version),
+        field("value", "string", "The answer: 1–5 for ratings, yes | maybe | no, a choice, or text (see codebook)",
+              lambda a: str(a.answer.value), identifying=True),
+        field("page", "integer", "The page it was saved from", lambda a: a.answer.page),
+        *_times("saved_at", "When it was saved", lambda a: a.answer.saved_at, cohort.zone),
+    )  # fmt: skip
+    rows = []
+    for data in cohort.questionnaires:
+        items = {i.id: i for i in data.items}
+        for answer in data.answers:
+            if answer.item_id in items and cohort.consents(answer.user_id, ConsentPurpose.EVALUATION):
+                rows.append(_QAnswer(data.questionnaire.name, items[answer.item_id], answer))
+    rows.sort(key=lambda a: (a.questionnaire, str(alias(a.answer.user_id)), a.item.version, a.item.position))
+    return Table.of(
+        ExportKind.QUESTIONNAIRE_ANSWERS,
+        "One row per person, questionnaire and item answered (long format; consenting people only)",
+        fields,
+        rows,
+    )
+
+
+def interviews_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
+    """Return one row per person on the interview list who consents to the evaluation: pseudonym and status."""
+    fields: tuple[Field[InterviewCandidate], ...] = (
+        PSEUDONYM.of(lambda c: alias(c.user_id)),
+        field("status", "string", "Where their interview invitation stands", lambda c: c.status.value,
+              allowed=_choices([s.value for s in InterviewStatus])),
+    )  # fmt: skip
+    rows = [c for c in cohort.interviews if cohort.consents(c.user_id, ConsentPurpose.EVALUATION)]
+    return Table.of(ExportKind.INTERVIEWS, "One row per person on the interview list", fields, rows)
+
+
+_RATING_WORDS = {
+    QuestionnaireItemKind.AGREEMENT: ("Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"),
+    QuestionnaireItemKind.BEFORE: ("Very little", "2", "3", "4", "Very much"),
+    QuestionnaireItemKind.NOW: ("Very little", "2", "3", "4", "Very much"),
+}
+
+
+def codebook_table(cohort: Cohort) -> Table:
+    """Return the codebook: one row per item and coded value, with its label (ratings, yes/maybe/no, choices)."""
+    codes: list[_Code] = []
+    for data in cohort.questionnaires:
+        for item in data.items:
+            if item.kind in _RATING_WORDS:
+                codes.extend(
+                    _Code(data.questionnaire.name, item, str(v), w) for v, w in enumerate(_RATING_WORDS[item.kind], 1)
+                )
+            elif item.kind is QuestionnaireItemKind.YES_MAYBE_NO:
+                codes.extend(_Code(data.questionnaire.name, item, v, v.capitalize()) for v in ("yes", "maybe", "no"))
+            elif item.kind is QuestionnaireItemKind.CHOICE:
+                codes.extend(_Code(data.questionnaire.name, item, c, c) for c in item.choices)
+    fields: tuple[Field[_Code], ...] = (
+        field("questionnaire", "string", "The questionnaire's name", lambda c: c.questionnaire),
+        field("item_id", "string", "The item's id", lambda c: c.item.key),
+        field("version", "integer", "The item version", lambda c: c.item.version),
+        field("type", "string", "The item's type", lambda c: c.item.kind.value),
+        field("value", "string", "A value as questionnaire_answers stores it", lambda c: c.value),
+        field("label", "string", "What the value means", lambda c: c.label),
+    )
+    return Table.of(
+        ExportKind.CODEBOOK, "Value labels of every coded questionnaire item (for R or SPSS)", fields, codes
+    )
+
+
 ORDER = (
     ExportKind.SESSIONS,
     ExportKind.PARTICIPANTS,
@@ -555,11 +692,15 @@ ORDER = (
     ExportKind.RESPONSES,
     ExportKind.RESOURCES,
     ExportKind.STORIES,
+    ExportKind.QUESTIONNAIRE_ITEMS,
+    ExportKind.QUESTIONNAIRE_ANSWERS,
+    ExportKind.INTERVIEWS,
+    ExportKind.CODEBOOK,
 )
 
 
 def build_tables(cohort: Cohort, key: str, kind: ExportKind) -> tuple[Table, ...]:
-    """Return the tables of an export kind (all six for ALL), with people pseudonymised under key."""
+    """Return the tables of an export kind (every one for ALL), with people pseudonymised under key."""
     alias = Pseudonymiser(key, cohort.guild_id)
     builders: dict[ExportKind, Callable[[], Table]] = {
         ExportKind.SESSIONS: lambda: sessions_table(cohort),
@@ -568,6 +709,10 @@ def build_tables(cohort: Cohort, key: str, kind: ExportKind) -> tuple[Table, ...
         ExportKind.RESPONSES: lambda: responses_table(cohort, alias),
         ExportKind.RESOURCES: lambda: resources_table(cohort, alias),
         ExportKind.STORIES: lambda: stories_table(cohort, alias),
+        ExportKind.QUESTIONNAIRE_ITEMS: lambda: questionnaire_items_table(cohort),
+        ExportKind.QUESTIONNAIRE_ANSWERS: lambda: questionnaire_answers_table(cohort, alias),
+        ExportKind.INTERVIEWS: lambda: interviews_table(cohort, alias),
+        ExportKind.CODEBOOK: lambda: codebook_table(cohort),
     }
     wanted = ORDER if kind is ExportKind.ALL else (kind,)
     return tuple(builders[k]() for k in wanted)

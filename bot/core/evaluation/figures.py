@@ -32,6 +32,7 @@ from datetime import datetime
 
 from bot.core.clock import SystemClock
 from bot.core.evaluation.domain import Cohort
+from bot.core.evaluation.outcomes import OutcomeFigures, outcome_figures
 from bot.core.evaluation.repository import load_cohort
 from bot.core.flash.domain import ItemKind
 from bot.core.participants.domain import Area, AreaGroup, ConsentPurpose, ParticipantRole
@@ -146,6 +147,15 @@ class Quote:
 
 
 @dataclass(frozen=True, slots=True)
+class SignificantStory:
+    """A month's most significant story of change (only when its author consents to quotes), and why."""
+
+    month: str
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class SessionFigures:
     """One session's figures (exact; renderers suppress small numbers)."""
 
@@ -206,6 +216,8 @@ class ProgrammeFigures:
     """How many communities are not named (fewer than SMALL_NUMBER consenting participants)."""
     other_community_participants: int = 0
     """Their participants, counted together."""
+    outcomes: OutcomeFigures | None = None
+    significant_stories: tuple[SignificantStory, ...] = ()
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
@@ -389,7 +401,23 @@ def programme_figures(cohort: Cohort) -> ProgrammeFigures:
         resources_shared=len(cohort.items(ItemKind.RESOURCE)),
         stories_of_change=len(cohort.items(ItemKind.STORY)),
         quotes=_pick_quotes([s.quotes for s in held]),
+        outcomes=outcome_figures(cohort),
+        significant_stories=_significant(cohort),
     )
+
+
+def _significant(cohort: Cohort) -> tuple[SignificantStory, ...]:
+    """Return the months' most significant stories whose authors consent to evaluation and quotes."""
+    stories = {i.id: i for i in cohort.items(ItemKind.STORY)}
+    found = []
+    for highlight in cohort.highlights:
+        story = stories.get(highlight.item_id)
+        author = story.author_id if story is not None else None
+        if story is None or author is None:
+            continue
+        if cohort.consents(author, ConsentPurpose.EVALUATION) and cohort.consents(author, ConsentPurpose.QUOTE):
+            found.append(SignificantStory(highlight.month, shorten(story.text), highlight.reason))
+    return tuple(found)
 
 
 async def compute_programme_figures(

@@ -28,6 +28,19 @@ from bot.core.evaluation.figures import (
     suppress_median,
     suppress_rate,
 )
+from bot.core.evaluation.outcome_tables import (
+    AGREEMENT_HEADERS,
+    BAND_HEADERS,
+    OUTCOME_HEADERS,
+    RATE_HEADERS,
+    agreement_rows,
+    band_rows,
+    baseline_rows,
+    mentor_rows,
+    outcome_rows,
+    rate_rows,
+)
+from bot.core.evaluation.outcomes import OutcomeFigures
 from bot.core.messages import Embed, EmbedField, Text, clip, fit, lines, markup_size, strong, text
 from bot.core.text import one_line
 
@@ -150,8 +163,56 @@ def _programme_embeds(f: ProgrammeFigures) -> list[Embed]:
         embeds.append(Embed(title=title, colour=COLOUR, fields=chunk))
     if f.quotes:
         embeds.append(Embed(title="In their words", description=_quote_lines(f.quotes, 2000), colour=COLOUR))
+    if f.outcomes is not None:
+        embeds.append(_outcomes_embed(f.outcomes))
     embeds[-1] = _with_footer(embeds[-1], footer)
     return _fit(embeds, footer)
+
+
+def _outcomes_embed(o: OutcomeFigures) -> Embed:
+    shown: list[Text | str] = []
+    for row in outcome_rows(o):
+        shown.append(
+            text(
+                strong(one_line(row[0], 80)),
+                f" — before {row[1]}, now {row[4]} (change {row[7]}, improved {row[8]}, n {row[9]})",
+            )
+        )
+    for row in agreement_rows(o):
+        shown.append(f"{one_line(row[0], 100)}: {row[1]} agree (n {row[2]})")
+    if o.mentor:
+        shown.append("Would mentor a second cohort: " + ", ".join(f"{c} {v}" for c, v in mentor_rows(o)))
+    body = lines(*shown) if shown else text("No consented answers yet.")
+    title = clip(f"Outcomes ({one_line(o.questionnaire, 60)})", TITLE_LIMIT)
+    return Embed(title=title, description=fit(body, 3500), colour=COLOUR)
+
+
+def _outcomes_html(f: ProgrammeFigures) -> str:
+    o = f.outcomes
+    stories = _table(
+        f"Most significant stories of change (of {f.stories_of_change} stories; quoted with consent only)",
+        ("Month", "Story", "Why it was chosen"),
+        [(s.month, s.text, s.reason) for s in f.significant_stories],
+    )
+    if o is None:
+        return "<p>No end-of-programme questionnaire has opened yet.</p>" + stories
+    parts = [
+        f"<p>From the questionnaire {_e(o.questionnaire)}: {_e(suppress(o.respondents))} people answered, "
+        f"{_e(suppress(o.consenting_respondents))} of them with evaluation consent (only their answers count).</p>",
+        _table("Learning outcomes: before the programme and now (1–5)", OUTCOME_HEADERS, outcome_rows(o)),
+    ]
+    if o.has_baseline:
+        parts.append(
+            _table("True pre/post: baseline to end (“now” ratings)", ("Outcome", "Change", "n"), baseline_rows(o))
+        )
+    parts.append(_table("Agreement", AGREEMENT_HEADERS, agreement_rows(o)))
+    if o.mentor:
+        parts.append(_table("Would you support or mentor a second cohort?", ("Answer", "People"), mentor_rows(o)))
+    parts.append(_table("Response rate by area group", RATE_HEADERS, rate_rows(o.by_area)))
+    parts.append(_table("Response rate by role", RATE_HEADERS, rate_rows(o.by_role)))
+    parts.append(_table("Outcome change by attendance", BAND_HEADERS, band_rows(o)))
+    parts.append(stories)
+    return "".join(parts)
 
 
 def _with_footer(embed: Embed, footer: str) -> Embed:
@@ -353,6 +414,10 @@ def _methods(f: ProgrammeFigures) -> str:
         "height 4. Zero is shown as 0. Where a breakdown (by area, role, community or rating) would hide just one "
         "such count beside a published total, its smallest other count is withheld too and shown as *, so the "
         "hidden one cannot be worked out by subtraction; starred bars are not drawn.",
+        "Outcomes: only answers from people with evaluation consent count. Before/now are retrospective 1–5 "
+        "ratings; the paired change is the mean of now minus before over people who gave both, and improved is the "
+        "share of them whose now is higher. Agreement is the share answering 4 or 5. Response rates divide people "
+        "who finished by participants registered. Attendance bands count the sessions held each person attended.",
         f"Free text is removed {f.retention_months} months after the programme's last session; ratings and counts "
         "are kept.",
     ]
@@ -423,6 +488,7 @@ def render_html_report(figures: ProgrammeFigures, charts: Sequence[Chart]) -> st
 <section aria-labelledby="headline"><h2 id="headline">At a glance</h2>{_headline(f)}</section>
 <section aria-labelledby="who"><h2 id="who">Who took part</h2>{by_group}{by_area}{roles}{communities}</section>
 <section aria-labelledby="sessions"><h2 id="sessions">Sessions</h2>{_sessions_table(f)}{ratings}</section>
+<section aria-labelledby="outcomes"><h2 id="outcomes">Outcomes</h2>{_outcomes_html(f)}</section>
 <section aria-labelledby="charts"><h2 id="charts">Charts</h2>{"".join(_chart(c) for c in charts)}</section>
 <section aria-labelledby="words"><h2 id="words">In their words</h2>{_quotes(f.quotes)}</section>
 <section aria-labelledby="methods"><h2 id="methods">How these figures are made</h2>{_methods(f)}</section>

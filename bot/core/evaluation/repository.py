@@ -9,11 +9,14 @@ from datetime import datetime
 
 from bot.core.evaluation.domain import Cohort, latest_consent
 from bot.core.flash.repository import SqlFlashIssueRepository, SqlFlashItemRepository
+from bot.core.interviews.repository import SqlInterviewRepository
 from bot.core.participants.repository import SqlConsentRepository, SqlParticipantRepository
-from bot.core.programme.repository import SqlProgrammeRepository, SqlSessionRepository
+from bot.core.programme.repository import SqlOutcomeRepository, SqlProgrammeRepository, SqlSessionRepository
+from bot.core.questionnaires.repository import SqlQuestionnaireRepository
 from bot.core.reflections.attendance import settle_voice
 from bot.core.reflections.repository import SqlAttendanceRepository, SqlReflectionRepository
 from bot.core.storage.database import Database
+from bot.core.stories.repository import SqlHighlightRepository
 
 
 async def load_cohort(database: Database, guild_id: int, *, now: datetime) -> Cohort:
@@ -30,6 +33,10 @@ async def load_cohort(database: Database, guild_id: int, *, now: datetime) -> Co
         attendance = await uow.repo(SqlAttendanceRepository).rows(guild_id=guild_id)
         items = await uow.repo(SqlFlashItemRepository).records(guild_id)
         published = await uow.repo(SqlFlashIssueRepository).count_published(guild_id)
+        questionnaires = await uow.repo(SqlQuestionnaireRepository).load(guild_id)
+        outcomes = await uow.repo(SqlOutcomeRepository).list(guild_id)
+        highlights = await uow.repo(SqlHighlightRepository).all(guild_id)
+        interviews = await uow.repo(SqlInterviewRepository).all(guild_id)
         await uow.commit()  # keeps the voice attendance just settled
     return Cohort(
         guild_id=guild_id,
@@ -42,4 +49,8 @@ async def load_cohort(database: Database, guild_id: int, *, now: datetime) -> Co
         attendance=tuple(attendance),
         flash_items=tuple(items),
         flash_reports_published=published,
+        questionnaires=tuple(questionnaires),
+        outcomes=tuple(outcomes),
+        highlights=tuple(highlights),
+        interviews=tuple(interviews),
     )

@@ -31,6 +31,7 @@ from bot.core.delivery.posted import SqlPostedRepository, edit_postings_of
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.flash.domain import ErasureResult, FlashRecord, ItemKind
 from bot.core.flash.repository import SqlFlashItemRepository
+from bot.core.interviews.repository import SqlInterviewRepository
 from bot.core.messages import FileAttachment
 from bot.core.participants.repository import SqlConsentRepository, SqlParticipantRepository
 from bot.core.programme.repository import (
@@ -39,6 +40,7 @@ from bot.core.programme.repository import (
     SqlRsvpRepository,
     SqlSessionRepository,
 )
+from bot.core.questionnaires.repository import SqlQuestionnaireRepository
 from bot.core.reflections.repository import SqlAttendanceRepository, SqlReflectionRepository
 from bot.core.storage.database import UnitOfWork
 from bot.core.storage.state import SqlAuditRepository
@@ -53,6 +55,8 @@ CATEGORY_LABELS = {
     "reflections": "reflections",
     "attendance": "attendance records",
     "voice_stays": "voice channel visits",
+    "questionnaire_responses": "questionnaire responses (with their answers)",
+    "interview_list": "place on the interview list",
 }
 
 
@@ -157,6 +161,8 @@ async def erase_in(uow: UnitOfWork, guild_id: int, user_id: int, *, now: datetim
     preference = await uow.repo(SqlReminderPreferenceRepository).delete_user(guild_id, user_id)
     reflections = await uow.repo(SqlReflectionRepository).delete_user(guild_id, user_id)
     attendance, voice = await uow.repo(SqlAttendanceRepository).delete_user(guild_id, user_id)
+    questionnaires = await uow.repo(SqlQuestionnaireRepository).delete_user(guild_id, user_id)
+    interviews = await uow.repo(SqlInterviewRepository).delete_user(guild_id, user_id)
     removed = {
         "profile": profile,
         "consent_answers": consent,
@@ -166,6 +172,8 @@ async def erase_in(uow: UnitOfWork, guild_id: int, user_id: int, *, now: datetim
         "reflections": reflections,
         "attendance": attendance,
         "voice_stays": voice,
+        "questionnaire_responses": questionnaires,
+        "interview_list": interviews,
     }
     cancelled = await uow.repo(SqlDeliveryRepository).cancel_addressed_to(guild_id, user_id, now=now)
     edited = await edit_postings_of(uow, guild_id, user_id, now=now)

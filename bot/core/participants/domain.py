@@ -247,6 +247,12 @@ class ConsentPurpose(StrEnum):
     EVALUATION = "evaluation"
     QUOTE = "quote"
     INTERVIEW = "interview"
+    MENTORING = "mentoring"
+
+    @property
+    def asked_at_join(self) -> bool:
+        """Whether the join prompt asks it (mentoring is asked after the end-of-programme questionnaire)."""
+        return self is not ConsentPurpose.MENTORING
 
     @property
     def label(self) -> str:
@@ -287,7 +293,14 @@ _PURPOSE_TEXT = {
         "Contact me about an interview?",
         "The evaluation team may ask you about an optional interview. You can still say no then.",
     ),
+    ConsentPurpose.MENTORING: (
+        "Contact me about mentoring a second cohort?",
+        "The programme team may contact you about supporting or mentoring the next cohort.",
+    ),
 }
+
+JOIN_PURPOSES = tuple(p for p in ConsentPurpose if p.asked_at_join)
+"""The purposes the join prompt and /me consent ask (mentoring is asked where it applies)."""
 
 
 class ConsentSource(StrEnum):
@@ -362,7 +375,7 @@ class ConsentState:
     @property
     def missing(self) -> tuple[ConsentPurpose, ...]:
         """Return the purposes without an answer for the current text version."""
-        return tuple(p for p in ConsentPurpose if not self.is_current(p))
+        return tuple(p for p in JOIN_PURPOSES if not self.is_current(p))
 
 
 class PromptReason(StrEnum):

@@ -10,6 +10,7 @@ from bot.core.clock import Clock
 from bot.core.participants.consent_text import DEFAULT_CONSENT_TEXT
 from bot.core.participants.domain import (
     CONSENT_TEXT_LIMIT,
+    JOIN_PURPOSES,
     Area,
     Community,
     ConsentEvent,
@@ -329,7 +330,7 @@ class ParticipantService:
             reason = PromptReason.INCOMPLETE
         questions = tuple(
             ConsentQuestion(p, p.label, p.description, answers[p].granted if p in answers else None)
-            for p in ConsentPurpose
+            for p in JOIN_PURPOSES
         )
         return ConsentPrompt(text, questions, reason)
 

@@ -25,6 +25,8 @@ DESCRIPTION_LIMIT = 1000
 SPEAKER_LIMIT = 100
 CANCEL_REASON_LIMIT = 500
 URL_LIMIT = 500
+MAX_OUTCOMES = 8
+OUTCOME_TEXT_LIMIT = 150
 
 
 def check_url(text: str) -> str:
@@ -356,3 +358,22 @@ class SessionFollower(Protocol):
     async def session_cancelled(self, uow: Any, programme: "Programme", session: "Session") -> datetime | None:
         """Cancel the feature's pending deliveries for a cancelled session."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One learning outcome of the programme; number is its place in the list (1-based)."""
+
+    id: int
+    guild_id: int
+    number: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeChange:
+    """What an outcomes command did: the outcome touched (None for a list) and the list afterwards."""
+
+    action: str
+    outcome: Outcome | None
+    outcomes: tuple[Outcome, ...]

@@ -192,3 +192,7 @@ class ImportFileError(ValidationError):
         default = f"Nothing was imported: the file has {count} problem{'s' if count != 1 else ''}."
         super().__init__(headline or default, [str(p) for p in issues])
         self.issues = tuple(issues)
+
+
+class OutcomeError(ValidationError):
+    """A learning outcome could not be added, changed or removed (too many, too long, no such number)."""

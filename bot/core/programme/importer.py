@@ -20,7 +20,8 @@ from bot.core.programme.errors import ImportFileError, ImportProblem
 MAX_FILE_BYTES = 256 * 1024
 MAX_ROWS = 100
 
-COLUMNS = ("number", "title", "start", "duration", "location", "description", "speaker")
+COLUMNS = ("number", "title", "start", "duration", "location", "description", "speaker", "outcome")
+SESSION_COLUMNS = COLUMNS[:-1]
 REQUIRED = ("number", "title", "start")
 _ALIASES = {
     "number": "number",
@@ -47,6 +48,8 @@ _ALIASES = {
     "speaker": "speaker",
     "speakers": "speaker",
     "host": "speaker",
+    "outcome": "outcome",
+    "learning_outcome": "outcome",
 }
 
 
@@ -61,6 +64,24 @@ class ImportRow:
     def line_of(self, column: str) -> int:
         """Return the line of a cell (the row's line when unknown)."""
         return self.cell_lines.get(column, self.line)
+
+    @property
+    def is_outcome(self) -> bool:
+        """Whether the row names a learning outcome."""
+        return bool(self.cells.get("outcome", "").strip())
+
+    @property
+    def has_session_cells(self) -> bool:
+        """Whether the row has any session cell filled in."""
+        return any(self.cells.get(column, "").strip() for column in SESSION_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    """One learning outcome named in the file, with its line."""
+
+    line: int
+    text: str
 
 
 def _column(name: str) -> str | None:
@@ -94,10 +115,15 @@ def _decode(data: bytes) -> str:
         ) from error
 
 
-def read_rows(data: bytes, filename: str | None = None) -> tuple[list[ImportRow], list[ImportProblem]]:
-    """Read the rows of a CSV or YAML file, and the problems of single rows.
+def read_file(
+    data: bytes, filename: str | None = None
+) -> tuple[list[ImportRow], list[ImportOutcome], list[ImportProblem]]:
+    """Read the session rows and learning outcomes of a CSV or YAML file, and the problems of single rows.
 
-    Raise ImportFileError for problems with the file as a whole (size, encoding, syntax, header).
+    YAML: a list of sessions, or a mapping with sessions: and/or outcomes: (a list of short texts).
+    CSV: an optional outcome column; a row with an outcome adds it, and is a session only when it has
+    session cells too. Raise ImportFileError for problems with the file as a whole (size, encoding,
+    syntax, header).
     """
     if len(data) > MAX_FILE_BYTES:
         raise ImportFileError(
@@ -106,14 +132,16 @@ def read_rows(data: bytes, filename: str | None = None) -> tuple[list[ImportRow]
         )
     text = _decode(data)
     rows, problems = _read_yaml(text) if detect_format(data, filename) == "yaml" else _read_csv(text)
-    if not rows and not problems:
+    outcomes = [ImportOutcome(row.line_of("outcome"), row.cells["outcome"]) for row in rows if row.is_outcome]
+    rows = [row for row in rows if not row.is_outcome or row.has_session_cells]
+    if not rows and not problems and not outcomes:
         raise ImportFileError([ImportProblem(0, "The file has no sessions in it.")])
     if len(rows) > MAX_ROWS:
         raise ImportFileError(
             [ImportProblem(0, f"The file has {len(rows)} sessions; at most {MAX_ROWS} can be imported at once.")],
             headline="Nothing was imported: the file has too many rows.",
         )
-    return rows, problems
+    return rows, outcomes, problems
 
 
 def _read_csv(text: str) -> tuple[list[ImportRow], list[ImportProblem]]:
@@ -138,8 +166,9 @@ def _read_csv(text: str) -> tuple[list[ImportRow], list[ImportProblem]]:
         elif column is not None and column in columns:
             problems.append(ImportProblem(1, f'the column "{column}" appears twice'))
         columns.append(column)
+    only_outcomes = [c for c in columns if c is not None] == ["outcome"]
     for required in REQUIRED:
-        if required not in columns:
+        if required not in columns and not only_outcomes:
             problems.append(ImportProblem(1, f'the header has no "{required}" column (expected: {_expected()})'))
     if problems:
         raise ImportFileError(problems)
@@ -182,17 +211,24 @@ def _read_yaml(text: str) -> tuple[list[ImportRow], list[ImportProblem]]:
     if root is None:
         return [], []
     items = root
+    outcome_rows: list[ImportRow] = []
     if isinstance(root, yaml.MappingNode):
         found = [value for key, value in root.value if _scalar_text(key) == "sessions"]
-        others = [key for key, _ in root.value if _scalar_text(key) != "sessions"]
-        if others or not found:
+        listed = [value for key, value in root.value if _scalar_text(key) == "outcomes"]
+        others = [key for key, _ in root.value if _scalar_text(key) not in ("sessions", "outcomes")]
+        if others or len(found) > 1 or len(listed) > 1 or not (found or listed):
             raise ImportFileError(
                 [
                     ImportProblem(
-                        root.start_mark.line + 1, "the file should be a list of sessions, or have one key: sessions"
+                        root.start_mark.line + 1,
+                        "the file should be a list of sessions, or have the keys sessions: and outcomes:",
                     )
                 ]
             )
+        if listed:
+            outcome_rows = _yaml_outcomes(listed[0])
+        if not found:
+            return outcome_rows, []
         items = found[0]
     if not isinstance(items, yaml.SequenceNode):
         raise ImportFileError(
@@ -226,7 +262,22 @@ def _read_yaml(text: str) -> tuple[list[ImportRow], list[ImportProblem]]:
             cells[column] = value.strip()
             cell_lines[column] = key_line
         rows.append(ImportRow(line, cells, cell_lines))
-    return rows, problems
+    return outcome_rows + rows, problems
+
+
+def _yaml_outcomes(node: yaml.Node) -> list[ImportRow]:
+    if not isinstance(node, yaml.SequenceNode):
+        raise ImportFileError(
+            [ImportProblem(node.start_mark.line + 1, "outcomes: should be a list (lines starting with -)")]
+        )
+    rows: list[ImportRow] = []
+    for item in node.value:
+        line = item.start_mark.line + 1
+        value = _scalar_text(item)
+        if value is None or not value.strip():
+            raise ImportFileError([ImportProblem(line, "each outcome should be a short line of text")])
+        rows.append(ImportRow(line, {"outcome": value.strip()}, {"outcome": line}))
+    return rows
 
 
 def _whole_number(text: str) -> int | None:

@@ -14,6 +14,7 @@ from bot.core.programme.domain import (
     Location,
     LocationKind,
     NewSession,
+    Outcome,
     Programme,
     ReminderPreference,
     RsvpRecord,
@@ -21,7 +22,7 @@ from bot.core.programme.domain import (
     SessionStatus,
 )
 from bot.core.storage.database import rowcount
-from bot.core.storage.models.programme import ProgrammeRow, ReminderPreferenceRow, RsvpRow, SessionRow
+from bot.core.storage.models.programme import OutcomeRow, ProgrammeRow, ReminderPreferenceRow, RsvpRow, SessionRow
 
 PROGRAMME_SETTINGS = (
     "timezone",
@@ -388,3 +389,51 @@ class SqlReminderPreferenceRepository:
             .order_by(ReminderPreferenceRow.user_id)
         )
         return [int(u) for u in (await self._session.scalars(stmt)).all()]
+
+
+class SqlOutcomeRepository:
+    """Read and write the programme's learning outcomes (positions kept 1..n without gaps)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _rows(self, guild_id: int) -> list[OutcomeRow]:
+        rows = await self._session.scalars(
+            select(OutcomeRow).where(OutcomeRow.guild_id == guild_id).order_by(OutcomeRow.position, OutcomeRow.id)
+        )
+        return list(rows.all())
+
+    async def list(self, guild_id: int) -> list[Outcome]:
+        """Return the server's outcomes in order."""
+        return [Outcome(r.id, r.guild_id, index, r.text) for index, r in enumerate(await self._rows(guild_id), 1)]
+
+    async def add(self, guild_id: int, text: str, *, now: datetime) -> Outcome:
+        """Append an outcome at the end of the list."""
+        count = len(await self._rows(guild_id))
+        row = OutcomeRow(guild_id=guild_id, position=count + 1, text=text, created_at=now, updated_at=now)
+        self._session.add(row)
+        await self._session.flush()
+        return Outcome(row.id, guild_id, count + 1, text)
+
+    async def edit(self, guild_id: int, number: int, text: str, *, now: datetime) -> Outcome | None:
+        """Change the text of outcome number; None when there is no such outcome."""
+        rows = await self._rows(guild_id)
+        if not 1 <= number <= len(rows):
+            return None
+        row = rows[number - 1]
+        row.text, row.updated_at = text, now
+        await self._session.flush()
+        return Outcome(row.id, guild_id, number, text)
+
+    async def remove(self, guild_id: int, number: int, *, now: datetime) -> Outcome | None:
+        """Delete outcome number and close the gap; None when there is no such outcome."""
+        rows = await self._rows(guild_id)
+        if not 1 <= number <= len(rows):
+            return None
+        gone = rows.pop(number - 1)
+        await self._session.delete(gone)
+        for index, row in enumerate(rows, 1):
+            if row.position != index:
+                row.position, row.updated_at = index, now
+        await self._session.flush()
+        return Outcome(gone.id, guild_id, number, gone.text)

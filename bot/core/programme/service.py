@@ -33,10 +33,13 @@ from bot.core.programme.domain import (
     CANCEL_REASON_LIMIT,
     DEFAULT_DURATION_MINUTES,
     DEFAULT_TIMEZONE,
+    MAX_OUTCOMES,
     BatchResult,
     ChannelDirectory,
     Location,
     NewSession,
+    Outcome,
+    OutcomeChange,
     Programme,
     ProgrammeSettingsUpdate,
     RsvpStatus,
@@ -54,6 +57,7 @@ from bot.core.programme.errors import (
     DuplicateSessionNumberError,
     ImportFileError,
     ImportProblem,
+    OutcomeError,
     ProgrammeNotSetUpError,
     SessionCancelledError,
     SessionNotFoundError,
@@ -61,10 +65,12 @@ from bot.core.programme.errors import (
     SessionValidationError,
     TextTooLongError,
 )
-from bot.core.programme.importer import ImportRow, read_rows, rows_to_drafts
+from bot.core.programme.importer import ImportOutcome, ImportRow, read_file, rows_to_drafts
 from bot.core.programme.mirroring import EventMirroring
+from bot.core.programme.outcomes import check_outcome_text, new_outcome_texts
 from bot.core.programme.permissions import require_facilitator
 from bot.core.programme.repository import (
+    SqlOutcomeRepository,
     SqlProgrammeRepository,
     SqlReminderPreferenceRepository,
     SqlRsvpRepository,
@@ -298,7 +304,7 @@ class ProgrammeService:
         async with self._uow_factory() as uow:
             programme = await self._require_programme(uow, actor.guild_id)
             require_facilitator(programme, actor, "import sessions")
-        rows, problems = read_rows(data, filename)
+        rows, outcomes, problems = read_file(data, filename)
         drafts, more = rows_to_drafts(rows)
         problems.extend(more)
         return await self._add_many(
@@ -308,6 +314,7 @@ class ProgrammeService:
             labels=[row for row, _ in drafts],
             dry_run=dry_run,
             file_problems=problems,
+            outcomes=outcomes,
         )
 
     async def _programme_for(self, actor: Actor) -> Programme:
@@ -325,6 +332,7 @@ class ProgrammeService:
         labels: Sequence[str] | Sequence[ImportRow] | None,
         dry_run: bool = False,
         file_problems: list[ImportProblem] | None = None,
+        outcomes: Sequence[ImportOutcome] = (),
     ) -> BatchResult:
         """Validate every draft, then store all of them with their reminders in one unit of work (or none)."""
         now = self._clock.now()
@@ -354,15 +362,22 @@ class ProgrammeService:
                     problems.extend(errors)
                 if new is not None:
                     new_sessions.append(new)
+            outcome_repo = uow.repo(SqlOutcomeRepository)
+            new_outcomes = new_outcome_texts(await outcome_repo.list(actor.guild_id), outcomes, issues)
             if issues:
                 raise ImportFileError(sorted(issues, key=lambda p: p.line))
             if labels is not None and problems:
                 raise SessionValidationError([str(p) for p in problems], headline="No sessions were added:")
             raise_problems(problems)
+            outcome_note = f" and {len(new_outcomes)} learning outcomes" if new_outcomes else ""
             if dry_run:
-                return BatchResult((), (f"{len(new_sessions)} sessions are ready to add; nothing was stored.",), True)
+                return BatchResult(
+                    (), (f"{len(new_sessions)} sessions{outcome_note} are ready to add; nothing was stored.",), True
+                )
             sessions: list[Session] = []
-            notes: list[str] = []
+            notes: list[str] = [f"Added {len(new_outcomes)} learning outcomes."] if new_outcomes else []
+            for outcome_text in new_outcomes:
+                await outcome_repo.add(actor.guild_id, outcome_text, now=now)
             wake_at: list[datetime] = []
             try:
                 for adding in new_sessions:
@@ -665,6 +680,47 @@ class ProgrammeService:
             times, _ = await sync_reminders(uow, self._dispatcher, programme, session, now)
             wake_at.extend(times)
         return len(sessions), wake_at
+
+    # -- learning outcomes ------------------------------------------------------------------------
+
+    async def change_outcomes(self, actor: Actor, action: str, *, number: int = 0, text: str = "") -> OutcomeChange:
+        """Add, edit or remove a learning outcome (facilitators), or list them; at most eight, 150 characters each."""
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            programme = await self._require_programme(uow, actor.guild_id)
+            require_facilitator(programme, actor, f"{action} learning outcomes")
+            repo = uow.repo(SqlOutcomeRepository)
+            current = await repo.list(actor.guild_id)
+            touched: Outcome | None = None
+            if action == "add":
+                if len(current) >= MAX_OUTCOMES:
+                    raise OutcomeError(
+                        f"The programme already has {MAX_OUTCOMES} learning outcomes, the most it can have."
+                    )
+                touched = await repo.add(actor.guild_id, check_outcome_text(text, current), now=now)
+            elif action == "edit":
+                others = [o for o in current if o.number != number]
+                touched = await repo.edit(actor.guild_id, number, check_outcome_text(text, others), now=now)
+            elif action == "remove":
+                touched = await repo.remove(actor.guild_id, number, now=now)
+            elif action != "list":
+                raise ValueError(action)
+            if action in ("edit", "remove") and touched is None:
+                raise OutcomeError(
+                    f"There is no learning outcome {number}; the programme has {len(current)}."
+                    + (" See them with /programme outcomes list." if current else "")
+                )
+            if touched is not None:
+                await uow.repo(SqlAuditRepository).record(
+                    action=f"outcome.{action}",
+                    now=now,
+                    guild_id=actor.guild_id,
+                    actor_id=actor.user_id,
+                    detail=f"{touched.number}",
+                )
+                await uow.commit()
+            outcomes = await repo.list(actor.guild_id)
+        return OutcomeChange(action, touched, tuple(outcomes))
 
     async def authorise(self, actor: Actor, action: str) -> None:
         """Refuse non-facilitators before any input is validated (so they learn nothing from the errors)."""

@@ -35,7 +35,18 @@ from tests.core.evaluation.conftest import (
     uid,
 )
 
-TABLES = ("sessions", "participants", "attendance", "responses", "resources", "stories")
+TABLES = (
+    "sessions",
+    "participants",
+    "attendance",
+    "responses",
+    "resources",
+    "stories",
+    "questionnaire_items",
+    "questionnaire_answers",
+    "interviews",
+    "codebook",
+)
 
 
 def read_zip(data: bytes) -> dict[str, bytes]:

@@ -8,7 +8,7 @@ from bot.core.actors import Actor
 from bot.core.clock import ManualClock
 from bot.core.errors import PermissionDeniedError
 from bot.core.participants.consent_text import DEFAULT_CONSENT_TEXT
-from bot.core.participants.domain import ConsentPurpose, ConsentSource, PromptReason
+from bot.core.participants.domain import JOIN_PURPOSES, ConsentPurpose, ConsentSource, PromptReason
 from bot.core.participants.errors import ConsentTextChangedError, EmptyTextError, InvalidChoiceError
 from bot.core.participants.service import ParticipantService
 from bot.core.storage.database import Database
@@ -42,7 +42,7 @@ async def test_prompt_appears_first_time_and_not_once_answered(service: Particip
     prompt = await service.consent_prompt(person(1))
     assert prompt is not None and prompt.reason is PromptReason.FIRST_TIME
     assert prompt.version == 1 and prompt.text.is_default
-    assert [q.purpose for q in prompt.questions] == list(ConsentPurpose)
+    assert [q.purpose for q in prompt.questions] == list(JOIN_PURPOSES)
     assert all(len(q.label) <= 45 and len(q.description) <= 100 for q in prompt.questions)
     await service.record_consent(person(1), {"evaluation": True, "quote": False}, text_version=1)
     partial = await service.consent_prompt(person(1))

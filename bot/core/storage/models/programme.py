@@ -81,3 +81,16 @@ class ReminderPreferenceRow(Base):
     user_id: Mapped[int] = mapped_column(Snowflake, primary_key=True)
     dm_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutcomeRow(Base):
+    """One learning outcome of a server's programme (at most eight, kept in the order shown)."""
+
+    __tablename__ = "programme_outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(Snowflake, index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(150))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
