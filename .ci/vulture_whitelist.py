@@ -85,3 +85,12 @@ _.strong
 _.italic
 _.struck
 _.code
+
+# Small groups and connections (bot/core/groups): stored columns read by exports and erasure, enum members
+# built from button ids by value, and the attribute the permission matrix reads to find facilitator buttons.
+_.details
+_.added_at
+_.answered_at
+_.YES
+_.NOT_YET
+_.facilitator_only

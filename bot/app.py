@@ -17,12 +17,16 @@ from bot.core.evaluation.service import EvaluationService
 from bot.core.flash import deliveries as flash_deliveries
 from bot.core.flash.planning import IssuePlanner
 from bot.core.flash.service import FlashService
+from bot.core.groups import deliveries as group_deliveries
+from bot.core.groups.connections import ConnectionService
+from bot.core.groups.deliveries import GroupsFollower
+from bot.core.groups.service import GroupService
 from bot.core.interviews import deliveries as interview_deliveries
 from bot.core.interviews.service import InterviewService
 from bot.core.looplag import LoopLagWatch
 from bot.core.participants import deliveries as participant_deliveries
 from bot.core.participants.service import ParticipantService
-from bot.core.ports import EventMirror, Sender
+from bot.core.ports import EventMirror, PermanentSendError, RoleMembers, Sender, ThreadInfo, Threads
 from bot.core.programme import deliveries as programme_deliveries
 from bot.core.programme.domain import ChannelDirectory
 from bot.core.programme.permissions import is_facilitator
@@ -67,6 +71,8 @@ class Services:
     attendance: AttendanceService
     flash: FlashService
     evaluation: EvaluationService
+    groups: GroupService
+    connections: ConnectionService
     questionnaires: QuestionnaireService
     interviews: InterviewService
     stories: StoryService
@@ -101,6 +107,44 @@ class Services:
         return is_facilitator(await self.programme.get_programme(actor.guild_id), actor)
 
 
+class OfflineThreads:
+    """Threads when no platform is connected (the command line): every call is refused."""
+
+    async def _refuse(self) -> None:
+        raise PermanentSendError("Group threads are made by the running bot, not from the command line.")
+
+    async def create_private_thread(self, channel_id: int, name: str, *, auto_archive_minutes: int = 10080) -> int:
+        """Refuse."""
+        await self._refuse()
+        return 0
+
+    async def find_thread(self, guild_id: int, channel_id: int, name: str) -> ThreadInfo | None:
+        """Refuse."""
+        await self._refuse()
+        return None
+
+    async def add_member(self, thread_id: int, user_id: int) -> None:
+        """Refuse."""
+        await self._refuse()
+
+    async def remove_member(self, thread_id: int, user_id: int) -> None:
+        """Refuse."""
+        await self._refuse()
+
+    async def archive(self, thread_id: int, *, locked: bool = True) -> None:
+        """Refuse."""
+        await self._refuse()
+
+    async def voice_room(self, guild_id: int, category_id: int, name: str) -> int:
+        """Refuse."""
+        await self._refuse()
+        return 0
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Refuse."""
+        await self._refuse()
+
+
 def build_services(
     settings: Settings,
     database: Database,
@@ -110,6 +154,8 @@ def build_services(
     channels: ChannelDirectory | None = None,
     clock: Clock | None = None,
     limiter: RateLimiter | None = None,
+    threads: Threads | None = None,
+    roles: RoleMembers | None = None,
 ) -> Services:
     """Wire the core services to a database, a clock and a platform's ports."""
     clock = clock or SystemClock()
@@ -133,7 +179,7 @@ def build_services(
         mirror=mirror,
         channels=channels,
         default_timezone=settings.timezone,
-        followers=[ReflectionPollFollower(reflections.scheduler, clock)],
+        followers=[ReflectionPollFollower(reflections.scheduler, clock), GroupsFollower(clock, dispatcher)],
     )
     participants = ParticipantService(database, clock)
     planner = IssuePlanner(
@@ -149,6 +195,17 @@ def build_services(
     participant_deliveries.register(dispatcher)
     flash_deliveries.register(dispatcher, database=database, clock=clock, sender=sender, planner=planner)
     evaluation_deliveries.register(dispatcher, database=database, clock=clock)
+    groups = GroupService(database, clock, dispatcher, roles)
+    connections = ConnectionService(database, clock, dispatcher)
+    group_deliveries.register(
+        dispatcher,
+        database=database,
+        clock=clock,
+        sender=sender,
+        threads=threads or OfflineThreads(),
+        service=groups,
+        connections=connections,
+    )
     questionnaire_deliveries.register(dispatcher, database=database, clock=clock, sender=sender)
     interview_deliveries.register(dispatcher, database=database, sender=sender)
     story_deliveries.register(dispatcher)
@@ -166,6 +223,8 @@ def build_services(
         attendance=AttendanceService(database, clock),
         flash=flash,
         evaluation=evaluation,
+        groups=groups,
+        connections=connections,
         questionnaires=QuestionnaireService(database, clock, dispatcher=dispatcher, consent=participants),
         interviews=InterviewService(database, clock, dispatcher=dispatcher),
         stories=StoryService(database, clock),

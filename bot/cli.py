@@ -87,7 +87,13 @@ async def _run_bot(settings: Settings, *, migrate: bool) -> int:
 
     from bot.app import build_services
     from bot.client import BletherBot
-    from bot.discord_ports import DiscordChannelDirectory, DiscordEventMirror, DiscordSender
+    from bot.discord_ports import (
+        DiscordChannelDirectory,
+        DiscordEventMirror,
+        DiscordRoleMembers,
+        DiscordSender,
+        DiscordThreads,
+    )
     from bot.endpoints import apply_endpoints
 
     database = Database(settings.database_url)
@@ -113,6 +119,8 @@ async def _run_bot(settings: Settings, *, migrate: bool) -> int:
                 limiter=limiter,
                 mirror=DiscordEventMirror(client),
                 channels=DiscordChannelDirectory(client),
+                threads=DiscordThreads(client, limiter),
+                roles=DiscordRoleMembers(client),
             )
 
         bot = BletherBot(settings=settings, database=database, services_factory=factory)

@@ -11,7 +11,7 @@ import discord
 
 from bot.core.delivery.limiter import RateLimiter
 from bot.core.messages import ButtonStyle, Embed, OutboundMessage, SentMessage
-from bot.core.ports import EventSpec, MessageGoneError, PermanentSendError, TransientSendError
+from bot.core.ports import EventSpec, MessageGoneError, PermanentSendError, ThreadInfo, TransientSendError
 from bot.core.programme.domain import ChannelKind
 from bot.discord_render import RenderedEmbed, render_embed, render_message
 
@@ -338,3 +338,167 @@ class DiscordChannelDirectory:
         if isinstance(channel, discord.TextChannel):
             return ChannelKind.TEXT
         return ChannelKind.OTHER
+
+
+THREAD_PERMISSIONS = "View Channel, Send Messages, Create Private Threads, Send Messages in Threads and Manage Threads"
+
+
+class DiscordThreads:
+    """Private group threads through discord.py (implements bot.core.ports.Threads).
+
+    Threads are private (type 12) and not invitable, so nobody joins one unless Blether adds them.
+    """
+
+    def __init__(self, client: discord.Client, limiter: RateLimiter | None = None) -> None:
+        self._client = client
+        self._limiter = limiter
+
+    async def _slot(self) -> None:
+        if self._limiter is not None:
+            await self._limiter.acquire()
+
+    def _forbidden(self, what: str, channel_id: int) -> PermanentSendError:
+        return PermanentSendError(
+            f"Blether is not allowed to {what} in <#{channel_id}>. Give its role {THREAD_PERMISSIONS} in the "
+            "groups channel, or choose another with /programme setup groups_channel:."
+        )
+
+    async def _thread(self, thread_id: int) -> discord.Thread:
+        channel = self._client.get_channel(thread_id)
+        if channel is None:
+            await self._slot()
+            channel = await self._client.fetch_channel(thread_id)
+        if not isinstance(channel, discord.Thread):
+            raise PermanentSendError(f"Channel {thread_id} is not a thread.")
+        return channel
+
+    async def create_private_thread(self, channel_id: int, name: str, *, auto_archive_minutes: int = 10080) -> int:
+        """Create a private, non-invitable thread in a text channel; return its id."""
+        try:
+            channel = self._client.get_channel(channel_id)
+            if channel is None:
+                await self._slot()
+                channel = await self._client.fetch_channel(channel_id)
+            if not isinstance(channel, discord.TextChannel):
+                raise PermanentSendError(
+                    f"<#{channel_id}> is not a text channel, so group threads cannot be made there. Choose a text "
+                    "channel with /programme setup groups_channel:."
+                )
+            await self._slot()
+            thread = await channel.create_thread(
+                name=name[:100],
+                type=discord.ChannelType.private_thread,
+                invitable=False,
+                auto_archive_duration=auto_archive_minutes,  # type: ignore[arg-type]
+            )
+        except discord.Forbidden as error:
+            raise self._forbidden("create private threads", channel_id) from error
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
+            raise _classify(error, f"create a thread in channel {channel_id}") from error
+        return thread.id
+
+    async def find_thread(self, guild_id: int, channel_id: int, name: str) -> ThreadInfo | None:
+        """Look through the server's active threads for one in channel_id with exactly this name."""
+        guild = self._client.get_guild(guild_id)
+        if guild is None:
+            raise PermanentSendError("Blether is not in that server any more.")
+        try:
+            await self._slot()
+            threads = await guild.active_threads()
+        except discord.Forbidden as error:
+            raise self._forbidden("list threads", channel_id) from error
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
+            raise _classify(error, "list the server's threads") from error
+        for thread in threads:
+            if thread.parent_id == channel_id and thread.name == name[:100]:
+                return ThreadInfo(thread.id, channel_id, thread.name, bool(thread.archived))
+        return None
+
+    async def add_member(self, thread_id: int, user_id: int) -> None:
+        """Add someone to a thread."""
+        try:
+            thread = await self._thread(thread_id)
+            await self._slot()
+            await thread.add_user(discord.Object(user_id))
+        except discord.Forbidden as error:
+            raise self._forbidden("add people to a group thread", thread_id) from error
+        except discord.NotFound:
+            log.info("User %s could not be added to thread %s (not in the server any more)", user_id, thread_id)
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
+            raise _classify(error, f"add someone to thread {thread_id}") from error
+
+    async def remove_member(self, thread_id: int, user_id: int) -> None:
+        """Remove someone from a thread."""
+        try:
+            thread = await self._thread(thread_id)
+            await self._slot()
+            await thread.remove_user(discord.Object(user_id))
+        except discord.NotFound:
+            return
+        except discord.Forbidden as error:
+            raise self._forbidden("remove people from a group thread", thread_id) from error
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
+            raise _classify(error, f"remove someone from thread {thread_id}") from error
+
+    async def archive(self, thread_id: int, *, locked: bool = True) -> None:
+        """Archive and lock a thread (a thread already gone is fine)."""
+        try:
+            thread = await self._thread(thread_id)
+            await self._slot()
+            await thread.edit(archived=True, locked=locked)
+        except discord.NotFound:
+            return
+        except discord.Forbidden as error:
+            raise self._forbidden("archive group threads", thread_id) from error
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
+            raise _classify(error, f"archive thread {thread_id}") from error
+
+    async def voice_room(self, guild_id: int, category_id: int, name: str) -> int:
+        """Return the category's voice channel with this name, creating it when there is none (a retry finds it)."""
+        guild = self._client.get_guild(guild_id)
+        category = guild.get_channel(category_id) if guild is not None else None
+        if guild is None or not isinstance(category, discord.CategoryChannel):
+            raise PermanentSendError(
+                "The groups voice category is gone; choose another with /programme setup groups_voice_category:."
+            )
+        for channel in category.voice_channels:
+            if channel.name == name[:100]:
+                return channel.id
+        try:
+            await self._slot()
+            created = await guild.create_voice_channel(name[:100], category=category)
+        except discord.Forbidden as error:
+            raise PermanentSendError(
+                f"Blether is not allowed to make voice channels in <#{category_id}>. Give its role Manage Channels "
+                "there, or clear groups_voice_category with /programme setup."
+            ) from error
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
+            raise _classify(error, "make a group's voice channel") from error
+        return created.id
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete a channel Blether made (one already gone is fine)."""
+        try:
+            channel = self._client.get_channel(channel_id)
+            if channel is None:
+                await self._slot()
+                channel = await self._client.fetch_channel(channel_id)
+            await self._slot()
+            await channel.delete()  # type: ignore[union-attr]
+        except discord.NotFound:
+            return
+        except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
+            raise _classify(error, f"remove channel {channel_id}") from error
+
+
+class DiscordRoleMembers:
+    """Tell who holds a role from the member cache (implements bot.core.ports.RoleMembers)."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def role_members(self, guild_id: int, role_id: int) -> frozenset[int]:
+        """Return the ids of the role's members (the members intent keeps the cache complete)."""
+        guild = self._client.get_guild(guild_id)
+        role = guild.get_role(role_id) if guild is not None else None
+        return frozenset(m.id for m in role.members) if role is not None else frozenset()

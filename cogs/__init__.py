@@ -11,6 +11,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.participants",
     "cogs.reflections",
     "cogs.evaluation",
+    "cogs.groups",
     "cogs.questionnaires",
     "cogs.interviews",
     "cogs.stories",

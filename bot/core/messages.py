@@ -299,9 +299,19 @@ def markup_size(value: RichText | None) -> int:
             label = span.label.strip()
             total += address if label in ("", span.url) else address + len(label) + _escapable(label) + 4
         else:
-            inner = span.content.plain()
-            total += markup_size(span.content) + _BLOCK_ALLOWANCE + _LINE_ALLOWANCE * (inner.count("\n") + 1)
+            lines = span.content.plain().count("\n") + 1 + 2 * _blocks_within(span.content)
+            total += markup_size(span.content) + _BLOCK_ALLOWANCE + _LINE_ALLOWANCE * lines
     return total
+
+
+_BLOCKS = frozenset({Emphasis.QUOTE, Emphasis.SMALL, Emphasis.CODE_BLOCK})
+
+
+def _blocks_within(value: Text) -> int:
+    """Count the block runs nested in value: each may start and end a line of its own."""
+    return sum(
+        (span.emphasis in _BLOCKS) + _blocks_within(span.content) for span in value.spans if isinstance(span, Styled)
+    )
 
 
 @overload

@@ -74,3 +74,57 @@ class EventMirror(Protocol):
     async def cancel(self, guild_id: int, event_id: int) -> None:
         """Cancel (or delete) an event."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadInfo:
+    """A thread the platform reports: its id, parent channel, name and whether it is archived."""
+
+    thread_id: int
+    parent_id: int
+    name: str
+    archived: bool = False
+
+
+class Threads(Protocol):
+    """Private discussion threads inside a channel (small groups' threads).
+
+    Creating a thread is not deduplicated by the platform, so callers look for an existing thread by its
+    name (which carries the group's reference) with find_thread before creating one.
+    """
+
+    async def create_private_thread(self, channel_id: int, name: str, *, auto_archive_minutes: int = 10080) -> int:
+        """Create a private thread nobody can join unless added (invitable off); return its id."""
+        ...
+
+    async def find_thread(self, guild_id: int, channel_id: int, name: str) -> ThreadInfo | None:
+        """Return the active (or recently archived) thread of channel_id with exactly this name, if any."""
+        ...
+
+    async def add_member(self, thread_id: int, user_id: int) -> None:
+        """Add someone to a thread (adding a member twice is harmless)."""
+        ...
+
+    async def remove_member(self, thread_id: int, user_id: int) -> None:
+        """Remove someone from a thread (removing a non-member is harmless)."""
+        ...
+
+    async def archive(self, thread_id: int, *, locked: bool = True) -> None:
+        """Archive (and lock) a thread."""
+        ...
+
+    async def voice_room(self, guild_id: int, category_id: int, name: str) -> int:
+        """Return the voice channel of this name in the category, creating it when there is none."""
+        ...
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete a channel Blether made (one already gone is fine)."""
+        ...
+
+
+class RoleMembers(Protocol):
+    """Tell who holds a role (the peer coach role) as the platform currently sees it."""
+
+    async def role_members(self, guild_id: int, role_id: int) -> frozenset[int]:
+        """Return the user ids holding role_id in the server (empty when the role is gone)."""
+        ...

@@ -40,6 +40,8 @@ KindChoice = Literal[
     "questionnaire_answers",
     "interviews",
     "codebook",
+    "group_memberships",
+    "connections",
     "all",
 ]
 FormatChoice = Literal["csv", "json"]

@@ -66,6 +66,12 @@ class Programme(commands.GroupCog, group_name="programme", group_extras=FACILITA
         participant_role: discord.Role | None = None,
         reminder_offsets: app_commands.Range[str, 1, 100] | None = None,
         facilitator_channel: discord.TextChannel | None = None,
+        groups_channel: discord.TextChannel | None = None,
+        groups_before: app_commands.Range[str, 1, 20] | None = None,
+        peer_coach_role: discord.Role | None = None,
+        group_archive_hours: app_commands.Range[int, 1, 720] | None = None,
+        connect_every_days: app_commands.Range[int, 1, 90] | None = None,
+        groups_voice_category: discord.CategoryChannel | None = None,
     ) -> None:
         """Set up the programme, or change only the settings you give.
 
@@ -78,6 +84,12 @@ class Programme(commands.GroupCog, group_name="programme", group_extras=FACILITA
             participant_role: Role that session reminders mention.
             reminder_offsets: When to remind before each session, e.g. 7d,1d,1h (none for no reminders).
             facilitator_channel: Private channel for Blether's notices to facilitators.
+            groups_channel: Channel where each small group gets a private thread.
+            groups_before: Make small groups automatically this long before each session, e.g. 15m (off to stop).
+            peer_coach_role: Role of peer coaches (one is placed in each group while they last).
+            group_archive_hours: Archive group threads this many hours after a session ends (default 24).
+            connect_every_days: Introduce opted-in participants to each other every this many days (default 14).
+            groups_voice_category: For voice sessions, one temporary voice channel per group in this category.
         """
         actor = actor_from(interaction)
         update = ProgrammeSettingsUpdate(
@@ -89,6 +101,12 @@ class Programme(commands.GroupCog, group_name="programme", group_extras=FACILITA
             facilitator_role_id=facilitator_role.id if facilitator_role else None,
             participant_role_id=participant_role.id if participant_role else None,
             reminder_offsets=reminder_offsets,
+            groups_channel_id=groups_channel.id if groups_channel else None,
+            groups_before_minutes=groups_before,
+            peer_coach_role_id=peer_coach_role.id if peer_coach_role else None,
+            group_archive_hours=group_archive_hours,
+            connect_every_days=connect_every_days,
+            groups_voice_category_id=groups_voice_category.id if groups_voice_category else None,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)  # new offsets reschedule every reminder
         result = await self.programme.setup(actor, update)

@@ -153,6 +153,7 @@ class Sessions(commands.GroupCog, group_name="session", group_extras=FACILITATOR
         channel: Channel | None = None,
         description: Description | None = None,
         speaker: Speaker | None = None,
+        prompt: app_commands.Range[str, 1, 500] | None = None,
     ) -> None:
         """Change a session; only the options you give change (a new start moves its reminders).
 
@@ -166,6 +167,7 @@ class Sessions(commands.GroupCog, group_name="session", group_extras=FACILITATOR
             channel: New voice or stage channel; or use location instead.
             description: New description (- to clear it).
             speaker: New speaker (- to clear it).
+            prompt: Discussion prompt posted in each small group's thread (- to clear it).
         """
         actor = actor_from(interaction)
         changes = SessionEdit(
@@ -176,6 +178,7 @@ class Sessions(commands.GroupCog, group_name="session", group_extras=FACILITATOR
             location=venue(location, channel),
             description=clearable(description),
             speaker=clearable(speaker),
+            prompt=clearable(prompt),
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
         change = await self.programme.edit_session(actor, session, changes)

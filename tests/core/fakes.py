@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from bot.core.clock import Clock
 from bot.core.messages import OutboundMessage, SentMessage
-from bot.core.ports import SendError
+from bot.core.ports import SendError, ThreadInfo
 from bot.discord_render import render_message
 
 DM_CHANNEL_BASE = 900_000_000
@@ -125,3 +125,99 @@ class FakeSender:
             if marker in posted.text():
                 return SentMessage(posted.message_id, channel_id)
         return None
+
+
+@dataclass
+class FakeThreads:
+    """Private threads like a platform keeps them: create, find by name, members, archive; fails on demand.
+
+    crash_after_create: raise this error right after the next thread is created (a crash before it is recorded).
+    """
+
+    threads: dict[int, "FakeThread"] = field(default_factory=dict)
+    failures: list[Exception] = field(default_factory=list)
+    crash_after_create: Exception | None = None
+    creates: int = 0
+    voice_channels: dict[int, tuple[int, str]] = field(default_factory=dict)
+    _ids: "itertools.count[int]" = field(default_factory=lambda: itertools.count(700_000))
+
+    def _maybe_fail(self) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+
+    async def create_private_thread(self, channel_id: int, name: str, *, auto_archive_minutes: int = 10080) -> int:
+        """Create a thread (never deduplicated, like Discord)."""
+        self._maybe_fail()
+        thread = FakeThread(next(self._ids), channel_id, name)
+        self.threads[thread.thread_id] = thread
+        self.creates += 1
+        if self.crash_after_create is not None:
+            error, self.crash_after_create = self.crash_after_create, None
+            raise error
+        return thread.thread_id
+
+    async def find_thread(self, guild_id: int, channel_id: int, name: str) -> "ThreadInfo | None":
+        """Return the thread of channel_id with this name."""
+        self._maybe_fail()
+        for thread in self.threads.values():
+            if thread.parent_id == channel_id and thread.name == name:
+                return ThreadInfo(thread.thread_id, channel_id, name, thread.archived)
+        return None
+
+    async def add_member(self, thread_id: int, user_id: int) -> None:
+        """Add a member."""
+        self._maybe_fail()
+        self.threads[thread_id].members.add(user_id)
+
+    async def remove_member(self, thread_id: int, user_id: int) -> None:
+        """Remove a member."""
+        self._maybe_fail()
+        self.threads[thread_id].members.discard(user_id)
+
+    async def archive(self, thread_id: int, *, locked: bool = True) -> None:
+        """Archive (and lock) a thread."""
+        self._maybe_fail()
+        self.threads[thread_id].archived = True
+        self.threads[thread_id].locked = locked
+
+    async def voice_room(self, guild_id: int, category_id: int, name: str) -> int:
+        """Return the voice channel of this name in the category, creating it when there is none."""
+        self._maybe_fail()
+        for channel_id, (category, existing) in self.voice_channels.items():
+            if category == category_id and existing == name:
+                return channel_id
+        channel_id = next(self._ids)
+        self.voice_channels[channel_id] = (category_id, name)
+        return channel_id
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Delete a channel (one already gone is fine)."""
+        self._maybe_fail()
+        self.voice_channels.pop(channel_id, None)
+
+    def in_channel(self, channel_id: int) -> list["FakeThread"]:
+        """Return the threads made in a channel."""
+        return [t for t in self.threads.values() if t.parent_id == channel_id]
+
+
+@dataclass
+class FakeThread:
+    """One fake thread."""
+
+    thread_id: int
+    parent_id: int
+    name: str
+    members: set[int] = field(default_factory=set)
+    archived: bool = False
+    locked: bool = False
+
+
+@dataclass
+class FakeRoles:
+    """Role members by role id."""
+
+    members: dict[int, frozenset[int]] = field(default_factory=dict)
+
+    async def role_members(self, guild_id: int, role_id: int) -> frozenset[int]:
+        """Return who holds the role."""
+        return self.members.get(role_id, frozenset())

@@ -20,7 +20,13 @@ from bot.core.clock import Clock
 from bot.core.delivery.limiter import RateLimiter
 from bot.core.storage.database import Database
 from bot.core.storage.migrations import upgrade_to_head
-from bot.discord_ports import DiscordChannelDirectory, DiscordEventMirror, DiscordSender
+from bot.discord_ports import (
+    DiscordChannelDirectory,
+    DiscordEventMirror,
+    DiscordRoleMembers,
+    DiscordSender,
+    DiscordThreads,
+)
 from bot.endpoints import apply_endpoints
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -147,6 +153,8 @@ async def running_bot(
             mirror=DiscordEventMirror(client),
             channels=DiscordChannelDirectory(client),
             clock=clock,
+            threads=DiscordThreads(client, limiter),
+            roles=DiscordRoleMembers(client),
         )
         holder["services"] = services
         return services

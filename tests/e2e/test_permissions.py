@@ -7,6 +7,7 @@ Discord's client-side default_member_permissions rule, which is exactly what a s
 they remove or loosen that default in Server Settings → Integrations. The bot's own check must refuse.
 """
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -150,3 +151,85 @@ def _plain(content: str) -> Any:
     from bot.core.messages import OutboundMessage
 
     return OutboundMessage(content=content)
+
+
+async def make_nora_a_coach(fake: FakeDiscord, bot: RunningBot) -> int:
+    """Give nora the peer coach role, make groups for session 1 with her coaching one; return the session id."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.core.actors import Actor
+    from bot.core.delivery.repository import SqlDeliveryRepository
+    from bot.core.programme.domain import Location, NewSession
+    from bot.core.programme.repository import SqlSessionRepository
+
+    coach = await fake.create_role("coach", "Peer Coach")
+    groups_channel = await fake.create_text_channel("groups", "groups")
+    await fake.set_roles(fake.users.nora, [coach])
+    setup = await fake.slash("programme setup", {"groups_channel": groups_channel, "peer_coach_role": coach})
+    assert reply_problem(await setup.settle(timeout=10)) is None
+    now = datetime.now(UTC)
+    async with bot.database.unit_of_work() as uow:
+        session = await uow.repo(SqlSessionRepository).add(
+            NewSession(fake.guild_id, 1, "Coached", "", "", now + timedelta(days=1), 90, Location()), now=now
+        )
+        await uow.commit()
+    for index, member in enumerate(fake.add_members(6)):
+        await bot.services.participants.join(Actor(fake.guild_id, member.id), community=f"c{index}")
+    await bot.services.participants.join(Actor(fake.guild_id, fake.users.nora.id), community="coaches")
+    fran = Actor(fake.guild_id, fake.users.fran.id, can_manage_events=True)
+    proposal = await bot.services.groups.propose(fran, session.id, size=3)
+    created = await bot.services.groups.create(fran, proposal.proposal.id)
+    assert any(g.coach_id == fake.users.nora.id for g in created.groups)
+    await fake.wait_until(
+        lambda: (
+            len(fake.threads(groups_channel)) == len(created.groups)
+            and all(fake.channel_messages(t) for t in fake.threads(groups_channel))
+        ),
+        timeout=20,
+        what="the group threads and their welcomes",
+    )
+    for _ in range(100):  # the welcomes are recorded as sent just after they are posted
+        async with bot.database.unit_of_work() as uow:
+            rows = await uow.repo(SqlDeliveryRepository).list(kind="group_thread")
+        if all(str(r.status) == "sent" for r in rows):
+            break
+        await asyncio.sleep(0.05)
+    return session.id
+
+
+async def test_a_peer_coach_is_refused_every_facilitator_command_and_button(fake: FakeDiscord, bot: RunningBot) -> None:
+    """nora coaches a group (peer coach role): still no export, report, setup, other groups or proposal buttons."""
+    assert await set_up_programme(fake)
+    await make_nora_a_coach(fake, bot)
+    problems = await refusals(fake, bot, [fake.users.nora], everything=False)
+    host = await bot.services.sender.post(fake.channels.facilitators.id, _plain("buttons live here"))
+    message = fake.message(host.message_id)
+    for custom_id, item in facilitator_examples(bot.bot):
+        before = await db.snapshot(bot.database)
+        ix = await click_with_id(fake, message, custom_id, fake.users.nora)
+        problem = refusal_problem(await ix.settle(timeout=10), ix.ephemeral)
+        changed = db.changed_tables(before, await db.snapshot(bot.database))
+        if problem or changed:
+            problems.append(f"{custom_id} ({item.__name__}) as the coach nora: {problem or changed}")
+    assert problems == [], "\n".join(problems)
+
+
+async def test_coach_commands_refuse_people_who_coach_no_group(fake: FakeDiscord, bot: RunningBot) -> None:
+    """/coach view|mark|nudge refuse pat (no coach role, no group) privately and change nothing; nora may."""
+    assert await set_up_programme(fake)
+    await make_nora_a_coach(fake, bot)
+    coach_leaves = [leaf for leaf in leaves(fake.commands()) if leaf.path.startswith("coach ")]
+    assert {leaf.path for leaf in coach_leaves} == {"coach view", "coach mark", "coach nudge"}
+    problems: list[str] = []
+    for leaf in coach_leaves:
+        options = plausible_options(fake, leaf) | {"session": 1}
+        before = await db.snapshot(bot.database)
+        ix = await fake.slash(leaf.path, options, user=fake.users.pat, strict=False)
+        problem = refusal_problem(await ix.settle(timeout=10), ix.ephemeral)
+        changed = db.changed_tables(before, await db.snapshot(bot.database))
+        if problem or changed:
+            problems.append(f"{leaf} as pat {options}: {problem or changed}")
+    assert problems == [], "\n".join(problems)
+    view = await fake.slash("coach view", {"session": 1}, user=fake.users.nora)
+    text = await view.settle(timeout=10)
+    assert reply_problem(text) is None and "attended" in text, text

@@ -31,6 +31,8 @@ from .interactions import (
 from .rest import API_PREFIX, RestApi
 from .state import (
     ATTACHMENT_SIZE_LIMIT,
+    CHANNEL_CATEGORY,
+    CHANNEL_TEXT,
     ApplicationCommand,
     Attachment,
     Channel,
@@ -383,6 +385,10 @@ class FakeDiscord:
             _id(channel), include_ephemeral=include_ephemeral, include_deleted=include_deleted
         )
 
+    def threads(self, parent: ChannelLike | None = None, *, active_only: bool = False) -> list[Channel]:
+        """Return the threads made in a channel (or in the guild), oldest first; each has thread_members."""
+        return self.state.threads_of(None if parent is None else _id(parent), active_only=active_only)
+
     def dm_channel(self, user: UserLike) -> Channel:
         """Return (creating if needed) the DM channel between the bot and a user."""
         return self.state.dm_channel_for(_id(user))
@@ -534,6 +540,30 @@ class FakeDiscord:
     def set_bot_permissions(self, value: int) -> None:
         """Replace the permissions of the bot's managed role."""
         self.state.named_roles["bot"].permissions = value
+
+    async def create_role(self, key: str, name: str, permissions: int = 0) -> Role:
+        """Add a role (as fake.roles.<key>) and dispatch GUILD_ROLE_CREATE."""
+        role = Role(self.state.next_id(), name, permissions, len(self.state.guild.roles), mentionable=True)
+        self.state.guild.roles[role.id] = role
+        self.state.named_roles[key] = role
+        await self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(self.guild_id), "role": role.payload()})
+        return role
+
+    async def create_category(self, key: str, name: str) -> Channel:
+        """Add a category channel (as fake.channels.<key>) and dispatch CHANNEL_CREATE."""
+        channel = Channel(self.state.next_id(), CHANNEL_CATEGORY, name, self.guild_id, len(self.state.guild.channels))
+        self.state.add_channel(channel)
+        self.state.named_channels[key] = channel
+        await self.dispatch("CHANNEL_CREATE", self.state.channel_payload(channel))
+        return channel
+
+    async def create_text_channel(self, key: str, name: str) -> Channel:
+        """Add a text channel (as fake.channels.<key>) and dispatch CHANNEL_CREATE."""
+        channel = Channel(self.state.next_id(), CHANNEL_TEXT, name, self.guild_id, len(self.state.guild.channels))
+        self.state.add_channel(channel)
+        self.state.named_channels[key] = channel
+        await self.dispatch("CHANNEL_CREATE", self.state.channel_payload(channel))
+        return channel
 
     def add_members(self, count: int, *, role: str | None = "participant", prefix: str = "member") -> list[Member]:
         """Add ``count`` members silently (before the bot connects, e.g. for benchmarks)."""

@@ -91,10 +91,22 @@ FACILITATOR_DEFAULT = (
 )
 
 # The invite in the repository README: View Channels, Send Messages, Embed Links, Attach Files,
-# Read Message History, Create Events, Manage Events (17600776096768). @everyone adds reactions, CONNECT and so on.
+# Read Message History, Create Events, Manage Events, Manage Threads, Create Private Threads and
+# Send Messages in Threads (17961553349632). @everyone adds reactions, CONNECT and so on.
 BOT_DEFAULT = (
-    VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY | CREATE_EVENTS | MANAGE_EVENTS
+    VIEW_CHANNEL
+    | SEND_MESSAGES
+    | EMBED_LINKS
+    | ATTACH_FILES
+    | READ_MESSAGE_HISTORY
+    | CREATE_EVENTS
+    | MANAGE_EVENTS
+    | MANAGE_THREADS
+    | CREATE_PRIVATE_THREADS
+    | SEND_MESSAGES_IN_THREADS
 )
+# The invite before small groups (no thread permissions), for tests of what a missing permission does.
+BOT_WITHOUT_THREADS = BOT_DEFAULT & ~(MANAGE_THREADS | CREATE_PRIVATE_THREADS | SEND_MESSAGES_IN_THREADS)
 
 # What a stage-event moderator needs in the stage channel (Discord's scheduled-event permission table).
 STAGE_MODERATOR = MANAGE_CHANNELS | MUTE_MEMBERS | MOVE_MEMBERS

@@ -21,7 +21,11 @@ from . import permissions as perms
 from .faults import Fault
 from .ids import iso, utcnow
 from .state import (
+    CHANNEL_CATEGORY,
+    CHANNEL_PRIVATE_THREAD,
+    CHANNEL_PUBLIC_THREAD,
     CHANNEL_STAGE,
+    CHANNEL_TEXT,
     CHANNEL_VOICE,
     FLAG_COMPONENTS_V2,
     FLAG_EPHEMERAL,
@@ -384,6 +388,11 @@ class RestApi:
         add("GET", "/channels/{channel_id}", self.get_channel)
         add("PATCH", "/channels/{channel_id}", self.edit_channel)
         add("POST", "/channels/{channel_id}/typing", self.typing)
+        add("POST", "/channels/{channel_id}/threads", self.create_thread)
+        add("GET", "/channels/{channel_id}/thread-members", self.list_thread_members)
+        add("PUT", "/channels/{channel_id}/thread-members/{user_id}", self.add_thread_member)
+        add("DELETE", "/channels/{channel_id}/thread-members/{user_id}", self.remove_thread_member)
+        add("GET", "/guilds/{guild_id}/threads/active", self.active_threads)
         add("GET", "/channels/{channel_id}/messages", self.list_messages)
         add("POST", "/channels/{channel_id}/messages", self.create_message)
         add("POST", "/channels/{channel_id}/messages/bulk-delete", self.bulk_delete)
@@ -402,6 +411,8 @@ class RestApi:
         add("DELETE", reactions + "/{emoji_name}/{user_id}", self.delete_user_reaction)
         add("GET", "/guilds/{guild_id}", self.get_guild)
         add("GET", "/guilds/{guild_id}/channels", self.guild_channels)
+        add("POST", "/guilds/{guild_id}/channels", self.create_guild_channel)
+        add("DELETE", "/channels/{channel_id}", self.delete_channel)
         add("GET", "/guilds/{guild_id}/roles", self.guild_roles)
         add("GET", "/guilds/{guild_id}/members", self.list_members)
         add("GET", "/guilds/{guild_id}/members/search", self.search_members)
@@ -649,8 +660,10 @@ class RestApi:
         return Reply(body=self.state.channel_payload(channel))
 
     async def edit_channel(self, call: Call) -> Reply:
-        """PATCH /channels/{channel_id} (name and topic)."""
+        """PATCH /channels/{channel_id} (name and topic; a thread's archived, locked, invitable and name)."""
         channel = self._channel(call)
+        if channel.is_thread:
+            return await self._edit_thread(call, channel)
         self._require(channel, perms.MANAGE_CHANNELS)
         body = call.body()
         if "name" in body:
@@ -659,6 +672,146 @@ class RestApi:
             channel.topic = body["topic"]
         payload = self.state.channel_payload(channel)
         await self.fake.dispatch("CHANNEL_UPDATE", payload)
+        return Reply(body=payload)
+
+    # -- threads ---------------------------------------------------------------------------------------------
+
+    def _thread(self, call: Call) -> Channel:
+        channel = self._channel(call)
+        if not channel.is_thread:
+            raise ApiError(400, 50024, "Cannot execute action on this channel type")
+        return channel
+
+    def _can_see_thread(self, thread: Channel) -> bool:
+        have = self.state.channel_permissions(self.state.bot_member(), thread)
+        if not have & perms.VIEW_CHANNEL:
+            return False
+        if thread.type == CHANNEL_PRIVATE_THREAD:
+            return self.state.bot_user.id in thread.thread_members or bool(have & perms.MANAGE_THREADS)
+        return True
+
+    async def create_thread(self, call: Call) -> Reply:
+        """POST /channels/{channel_id}/threads: start a thread without a message (private by default here)."""
+        parent = self._channel(call)
+        body = call.body()
+        kind = int(body.get("type", CHANNEL_PRIVATE_THREAD))
+        if parent.type != CHANNEL_TEXT or kind not in (CHANNEL_PUBLIC_THREAD, CHANNEL_PRIVATE_THREAD):
+            raise ApiError(400, 50024, "Cannot execute action on this channel type")
+        name = body.get("name")
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            raise form_error("name", "Must be between 1 and 100 in length.", "BASE_TYPE_BAD_LENGTH")
+        needed = perms.CREATE_PRIVATE_THREADS if kind == CHANNEL_PRIVATE_THREAD else perms.CREATE_PUBLIC_THREADS
+        self._require(parent, needed)
+        now = utcnow()
+        thread = Channel(
+            self.state.next_id(),
+            kind,
+            name,
+            parent.guild_id,
+            parent_id=parent.id,
+            owner_id=self.state.bot_user.id,
+            invitable=bool(body.get("invitable", True)) if kind == CHANNEL_PRIVATE_THREAD else True,
+            auto_archive_duration=int(body.get("auto_archive_duration", 4320)),
+            created_at=now,
+        )
+        thread.thread_members[self.state.bot_user.id] = now
+        self.state.add_channel(thread)
+        self.state.guild.channels.pop(thread.id, None)  # threads are not guild channels
+        payload = self.state.channel_payload(thread)
+        member = self.state.thread_member_payload(thread, self.state.bot_user.id)
+        await self.fake.dispatch("THREAD_CREATE", payload | {"newly_created": True, "member": member})
+        return Reply(status=201, body=payload)
+
+    async def _thread_members_update(self, thread: Channel, added: list[int], removed: list[int]) -> None:
+        data: dict[str, Any] = {
+            "id": str(thread.id),
+            "guild_id": str(thread.guild_id),
+            "member_count": min(len(thread.thread_members), 50),
+        }
+        if added:
+            data["added_members"] = [self.state.thread_member_payload(thread, u) for u in added]
+        if removed:
+            data["removed_member_ids"] = [str(u) for u in removed]
+        await self.fake.dispatch("THREAD_MEMBERS_UPDATE", data)
+
+    async def add_thread_member(self, call: Call) -> Reply:
+        """PUT /channels/{channel_id}/thread-members/{user_id}."""
+        thread = self._thread(call)
+        if not self._can_see_thread(thread):
+            raise MISSING_ACCESS
+        self._require(thread, perms.SEND_MESSAGES_IN_THREADS)
+        if thread.archived:
+            raise ApiError(400, 50083, "Thread is archived")
+        member = self._member(call)
+        if member.id not in thread.thread_members:
+            thread.thread_members[member.id] = utcnow()
+            await self._thread_members_update(thread, [member.id], [])
+        return Reply(status=204)
+
+    async def remove_thread_member(self, call: Call) -> Reply:
+        """DELETE /channels/{channel_id}/thread-members/{user_id} (Manage Threads, or the private thread's owner)."""
+        thread = self._thread(call)
+        if not self._can_see_thread(thread):
+            raise MISSING_ACCESS
+        have = self.state.channel_permissions(self.state.bot_member(), thread)
+        owner = thread.type == CHANNEL_PRIVATE_THREAD and thread.owner_id == self.state.bot_user.id
+        if not (have & perms.MANAGE_THREADS or owner):
+            raise MISSING_PERMISSIONS
+        if thread.archived:
+            raise ApiError(400, 50083, "Thread is archived")
+        user_id = call.snowflake("user_id", unknown("Member", 10007))
+        if thread.thread_members.pop(user_id, None) is not None:
+            await self._thread_members_update(thread, [], [user_id])
+        return Reply(status=204)
+
+    async def list_thread_members(self, call: Call) -> Reply:
+        """GET /channels/{channel_id}/thread-members."""
+        thread = self._thread(call)
+        if not self._can_see_thread(thread):
+            raise MISSING_ACCESS
+        return Reply(body=[self.state.thread_member_payload(thread, u) for u in thread.thread_members])
+
+    async def active_threads(self, call: Call) -> Reply:
+        """GET /guilds/{guild_id}/threads/active: every active thread the bot can see, and its own memberships."""
+        self._guild(call)
+        visible = [t for t in self.state.threads_of() if self._can_see_thread(t)]
+        bot = self.state.bot_user.id
+        return Reply(
+            body={
+                "threads": [self.state.channel_payload(t) for t in visible],
+                "members": [self.state.thread_member_payload(t, bot) for t in visible if bot in t.thread_members],
+            }
+        )
+
+    async def _edit_thread(self, call: Call, thread: Channel) -> Reply:
+        """PATCH a thread: archiving is open to its owner, locking and renaming need Manage Threads."""
+        if not self._can_see_thread(thread):
+            raise MISSING_ACCESS
+        body = call.body()
+        have = self.state.channel_permissions(self.state.bot_member(), thread)
+        is_owner = thread.owner_id == self.state.bot_user.id
+        manage = bool(have & perms.MANAGE_THREADS)
+        if ("locked" in body or "invitable" in body) and not manage:
+            raise MISSING_PERMISSIONS
+        if "name" in body and not (manage or is_owner):
+            raise MISSING_PERMISSIONS
+        if "archived" in body and not (manage or is_owner):
+            raise MISSING_PERMISSIONS
+        if thread.locked and body.get("archived") is False and not manage:
+            raise MISSING_PERMISSIONS
+        if "name" in body:
+            thread.name = str(body["name"])[:100]
+        if "locked" in body:
+            thread.locked = bool(body["locked"])
+        if "invitable" in body:
+            thread.invitable = bool(body["invitable"])
+        if "auto_archive_duration" in body:
+            thread.auto_archive_duration = int(body["auto_archive_duration"])
+        if "archived" in body and bool(body["archived"]) != thread.archived:
+            thread.archived = bool(body["archived"])
+            thread.archive_timestamp = utcnow()
+        payload = self.state.channel_payload(thread)
+        await self.fake.dispatch("THREAD_UPDATE", payload)
         return Reply(body=payload)
 
     async def typing(self, call: Call) -> Reply:
@@ -705,6 +858,15 @@ class RestApi:
             recipient = self.state.users.get(channel.recipient_ids[0])
             if recipient is None or not recipient.dms_open or recipient.bot:
                 raise ApiError(403, 50007, "Cannot send messages to this user")
+        elif channel.is_thread:
+            if not self._can_see_thread(channel):
+                raise MISSING_ACCESS
+            self._require(channel, perms.SEND_MESSAGES_IN_THREADS, *([perms.ATTACH_FILES] if call.files else []))
+            if channel.locked and not self.state.channel_permissions(self.state.bot_member(), channel) & (
+                perms.MANAGE_THREADS
+            ):
+                raise ApiError(400, 50083, "Thread is archived")
+            channel.archived = False  # posting unarchives a thread that is not locked
         else:
             self._require(channel, perms.SEND_MESSAGES, *([perms.ATTACH_FILES] if call.files else []))
         nonce = body.get("nonce")
@@ -1096,6 +1258,48 @@ class RestApi:
         self._guild(call)
         channels = sorted(self.state.guild.channels.values(), key=lambda c: c.position)
         return Reply(body=[self.state.channel_payload(c) for c in channels])
+
+    async def create_guild_channel(self, call: Call) -> Reply:
+        """POST /guilds/{guild_id}/channels: a text, voice or category channel (Manage Channels; in a category too)."""
+        self._guild(call)
+        body = call.body()
+        kind = int(body.get("type", CHANNEL_TEXT))
+        if kind not in (CHANNEL_TEXT, CHANNEL_VOICE, CHANNEL_CATEGORY):
+            raise form_error("type", "Value must be one of {0, 2, 4}.", "BASE_TYPE_CHOICES")
+        name = body.get("name")
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            raise form_error("name", "Must be between 1 and 100 in length.", "BASE_TYPE_BAD_LENGTH")
+        parent = None
+        if body.get("parent_id") is not None:
+            parent = self.state.channels.get(int(body["parent_id"]))
+            if parent is None or parent.type != CHANNEL_CATEGORY:
+                raise form_error("parent_id", "Category does not exist.", "CHANNEL_PARENT_INVALID")
+        self._require(parent, perms.MANAGE_CHANNELS)
+        channel = Channel(
+            self.state.next_id(),
+            kind,
+            name,
+            self.state.guild.id,
+            len(self.state.guild.channels),
+            parent_id=parent.id if parent else None,
+            overwrites=list(parent.overwrites) if parent else [],
+        )
+        self.state.add_channel(channel)
+        payload = self.state.channel_payload(channel)
+        await self.fake.dispatch("CHANNEL_CREATE", payload)
+        return Reply(status=201, body=payload)
+
+    async def delete_channel(self, call: Call) -> Reply:
+        """DELETE /channels/{channel_id} (Manage Channels; a thread: Manage Threads)."""
+        channel = self._channel(call)
+        if channel.is_dm:
+            raise ApiError(403, 50003, "Cannot execute action on a DM channel")
+        self._require(channel, perms.MANAGE_THREADS if channel.is_thread else perms.MANAGE_CHANNELS)
+        payload = self.state.channel_payload(channel)
+        del self.state.channels[channel.id]
+        self.state.guild.channels.pop(channel.id, None)
+        await self.fake.dispatch("THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE", payload)
+        return Reply(body=payload)
 
     async def guild_roles(self, call: Call) -> Reply:
         """GET /guilds/{guild_id}/roles."""

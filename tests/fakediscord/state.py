@@ -14,6 +14,9 @@ CHANNEL_DM = 1
 CHANNEL_VOICE = 2
 CHANNEL_CATEGORY = 4
 CHANNEL_STAGE = 13
+CHANNEL_PUBLIC_THREAD = 11
+CHANNEL_PRIVATE_THREAD = 12
+THREAD_TYPES = (CHANNEL_PUBLIC_THREAD, CHANNEL_PRIVATE_THREAD)
 
 FLAG_EPHEMERAL = 1 << 6
 FLAG_LOADING = 1 << 7
@@ -188,6 +191,20 @@ class Channel:
     overwrites: list[Overwrite] = field(default_factory=list)
     recipient_ids: list[int] = field(default_factory=list)
     last_message_id: int | None = None
+    # Threads only: who made it, who is in it, and its thread_metadata.
+    owner_id: int | None = None
+    thread_members: dict[int, datetime] = field(default_factory=dict)
+    archived: bool = False
+    locked: bool = False
+    invitable: bool = True
+    auto_archive_duration: int = 10080
+    archive_timestamp: datetime | None = None
+    created_at: datetime | None = None
+
+    @property
+    def is_thread(self) -> bool:
+        """Return whether this is a public or private thread."""
+        return self.type in THREAD_TYPES
 
     @property
     def is_dm(self) -> bool:
@@ -690,7 +707,9 @@ class FakeState:
         return value
 
     def channel_permissions(self, member: Member, channel: Channel | None) -> int:
-        """Return a member's permissions in a channel, overwrites applied."""
+        """Return a member's permissions in a channel, overwrites applied (a thread uses its parent's)."""
+        if channel is not None and channel.is_thread and channel.parent_id is not None:
+            channel = self.channels.get(channel.parent_id, channel)
         base = self.base_permissions(member)
         if channel is None or channel.guild_id is None or base == perms.ALL:
             return base
@@ -765,7 +784,45 @@ class FakeState:
             data.update({"bitrate": 64000, "user_limit": 0, "rtc_region": None, "video_quality_mode": 1})
             if channel.type == CHANNEL_STAGE:
                 data["topic"] = channel.topic
+        if channel.is_thread:
+            del data["permission_overwrites"], data["position"]
+            created = channel.created_at or utcnow()
+            data.update(
+                {
+                    "last_message_id": str(channel.last_message_id) if channel.last_message_id else None,
+                    "rate_limit_per_user": 0,
+                    "owner_id": str(channel.owner_id) if channel.owner_id else None,
+                    "member_count": min(len(channel.thread_members), 50),
+                    "message_count": len(self.channel_message_ids.get(channel.id, [])),
+                    "total_message_sent": len(self.channel_message_ids.get(channel.id, [])),
+                    "thread_metadata": {
+                        "archived": channel.archived,
+                        "auto_archive_duration": channel.auto_archive_duration,
+                        "archive_timestamp": iso(channel.archive_timestamp or created),
+                        "locked": channel.locked,
+                        "invitable": channel.invitable,
+                        "create_timestamp": iso(created),
+                    },
+                }
+            )
         return data
+
+    def thread_member_payload(self, thread: Channel, user_id: int) -> dict[str, Any]:
+        """Return a thread member object as Discord sends it."""
+        return {
+            "id": str(thread.id),
+            "user_id": str(user_id),
+            "join_timestamp": iso(thread.thread_members.get(user_id, utcnow())),
+            "flags": 0,
+        }
+
+    def threads_of(self, parent_id: int | None = None, *, active_only: bool = True) -> list[Channel]:
+        """Return the guild's threads (of one parent), oldest first."""
+        return [
+            c
+            for c in self.channels.values()
+            if c.is_thread and (parent_id is None or c.parent_id == parent_id) and not (active_only and c.archived)
+        ]
 
     def voice_state_payload(self, state: VoiceState, *, with_member: bool = True) -> dict[str, Any]:
         """Return a voice state object as Discord sends it."""
@@ -882,7 +939,12 @@ class FakeState:
                         {k: v for k, v in self.channel_payload(c).items() if k != "guild_id"}
                         for c in sorted(guild.channels.values(), key=lambda c: c.position)
                     ],
-                    "threads": [],
+                    "threads": [
+                        {k: v for k, v in self.channel_payload(c).items() if k != "guild_id"}
+                        for c in self.threads_of()
+                        if self.bot_user.id in c.thread_members
+                        or self.channel_permissions(self.bot_member(), c) & perms.MANAGE_THREADS
+                    ],
                     "presences": [],
                     "stage_instances": [],
                     "guild_scheduled_events": [

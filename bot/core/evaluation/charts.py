@@ -15,6 +15,7 @@ Agg before anything could import pyplot. Rendering blocks, so render_charts runs
 
 import asyncio
 import io
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ class Series:
 
 @dataclass(frozen=True, slots=True)
 class ChartSpec:
-    """What a chart shows (kind: "bar", "stacked" or "barh"), with its accessible table."""
+    """What a chart shows (kind: "bar", "stacked", "barh" or "network"), with its accessible table."""
 
     name: str
     title: str
@@ -240,6 +241,36 @@ def areas_spec(figures: ProgrammeFigures) -> ChartSpec:
     )
 
 
+LINK_NOTE = "Links between communities where fewer than 5 pairs of people met are not drawn."
+
+
+def connections_spec(figures: ProgrammeFigures) -> ChartSpec | None:
+    """Return the connection chart: communities as nodes, pairs of people who met across them as links.
+
+    Links resting on fewer than 5 pairs are neither drawn nor counted in the table ("<5"); no person is named.
+    None before any small group or introduction.
+    """
+    c = figures.connections
+    if c is None or not c.links:
+        return None
+    nodes = tuple(sorted({name for a, b, _ in c.links for name in (a, b)}, key=str.casefold))
+    rows = tuple((a, b, suppress(count)) for a, b, count in c.links)
+    drawn = [(a, b, count) for a, b, count in c.links if not is_small(count)]
+    return ChartSpec(
+        name="connections",
+        title="Connections between communities",
+        kind="network",
+        x_label="",
+        y_label="",
+        series=(Series("Communities", tuple(Bar(name, float(len(nodes)), name) for name in nodes)),),
+        notes=(LINK_NOTE,),
+        table_headers=("Community", "Community", "Pairs of people who met"),
+        table_rows=rows,
+        alt=f"Network of {len(nodes)} communities; {len(drawn)} links drawn where at least 5 pairs of people met. "
+        + "; ".join(f"{a} – {b}: {count}" for a, b, count in drawn),
+    )
+
+
 def _short(text: str, limit: int = 38) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -303,7 +334,8 @@ def agreement_spec(outcomes: OutcomeFigures) -> ChartSpec:
 
 
 def chart_specs(figures: ProgrammeFigures) -> tuple[ChartSpec, ...]:
-    """Return the report's charts: four always, and two more once an end-of-programme questionnaire opened."""
+    """Return the report's charts: four always, two more once an end-of-programme questionnaire opened, and the
+    connection chart once groups or introductions exist."""
     specs: tuple[ChartSpec, ...] = (
         attendance_spec(figures),
         response_rate_spec(figures),
@@ -314,7 +346,34 @@ def chart_specs(figures: ProgrammeFigures) -> tuple[ChartSpec, ...]:
         specs += (outcomes_spec(figures.outcomes),)
     if figures.outcomes is not None and figures.outcomes.agreement:
         specs += (agreement_spec(figures.outcomes),)
-    return specs
+    network = connections_spec(figures)
+    return specs if network is None else (*specs, network)
+
+
+def render_network(spec: ChartSpec) -> bytes:
+    """Draw communities on a circle and a line per drawn link, its width growing with the count."""
+    nodes = spec.categories
+    figure = Figure(figsize=(8, 8), dpi=100, layout="constrained")
+    axes = figure.add_subplot()
+    angles = [2 * math.pi * i / max(len(nodes), 1) for i in range(len(nodes))]
+    where = {name: (math.cos(a), math.sin(a)) for name, a in zip(nodes, angles, strict=True)}
+    for a, b, shown in spec.table_rows:
+        if not shown.isdigit():
+            continue
+        (x1, y1), (x2, y2) = where[a], where[b]
+        axes.plot([x1, x2], [y1, y2], color=BAR_COLOUR, linewidth=0.5 + min(int(shown), 40) / 4, alpha=0.7)
+    for name, (x, y) in where.items():
+        axes.scatter([x], [y], s=120, color="#E69F00", zorder=3)
+        axes.text(x * 1.12, y * 1.12, name, ha="center", va="center", fontsize=8)
+    axes.set_xlim(-1.4, 1.4)
+    axes.set_ylim(-1.4, 1.4)
+    axes.set_aspect("equal")
+    axes.axis("off")
+    axes.set_title(spec.title)
+    figure.supxlabel("  ".join(spec.notes), fontsize=8, color="#444444")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
 
 
 def _render_special(spec: ChartSpec, axes: Axes) -> None:
@@ -369,6 +428,8 @@ def _style(bar: Bar, colour: str) -> _BarStyle:
 
 def render_chart(spec: ChartSpec) -> bytes:
     """Draw a chart and return PNG bytes (blocking; call through render_charts from async code)."""
+    if spec.kind == "network":
+        return render_network(spec)
     horizontal = spec.kind == "barh"
     height = max(3.5, 0.5 * len(spec.categories) + 1.5) if horizontal else 4.5
     if spec.kind in ("dots", "diverging"):

@@ -9,12 +9,23 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.core.flash.domain import FlashRecord, ItemKind
+from bot.core.groups.domain import Connection
 from bot.core.interviews.domain import Candidate
 from bot.core.participants.domain import ConsentEvent, ConsentPurpose, Participant
 from bot.core.programme.domain import DEFAULT_RETENTION_MONTHS, DEFAULT_TIMEZONE, Outcome, Programme, Session
 from bot.core.questionnaires.domain import QuestionnaireData
 from bot.core.reflections.domain import AttendanceRecord, ResponseRecord
 from bot.core.stories.domain import Highlight
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPlace:
+    """Someone's place in a session's small group (member or peer coach)."""
+
+    session_id: int
+    group_number: int
+    user_id: int
+    is_coach: bool
 
 
 def latest_consent(events: list[ConsentEvent]) -> dict[int, dict[ConsentPurpose, bool]]:
@@ -42,6 +53,8 @@ class Cohort:
     attendance: tuple[AttendanceRecord, ...]
     flash_items: tuple[FlashRecord, ...]
     flash_reports_published: int
+    group_places: tuple[GroupPlace, ...] = ()
+    connections: tuple[Connection, ...] = ()
     questionnaires: tuple[QuestionnaireData, ...] = ()
     outcomes: tuple[Outcome, ...] = ()
     highlights: tuple[Highlight, ...] = ()

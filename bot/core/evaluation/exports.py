@@ -9,6 +9,8 @@ Layout (tidy data: one row per observation, one column per variable, one file pe
                    answer_text / answer_choice / answer_rating / answer_checked holds the answer, according to
                    question_kind; all four are empty when the question was left unanswered;
 * resources.csv    one row per shared resource; stories.csv one row per story of change;
+* group_memberships.csv one row per person × session small group (member or coach);
+* connections.csv  one row per person × introduction between sessions, with their "did you meet?" answer.
 * questionnaire_items.csv    one row per questionnaire item and version (id, version, type, text, outcome);
 * questionnaire_answers.csv  long format: one row per person × questionnaire × item answered (pseudonym,
                    questionnaire, item_id, version, value, page, saved_at); unanswered items have no row;
@@ -24,7 +26,8 @@ files hold an array of objects with the same keys as the CSV header, numbers and
 
 People appear only as pseudonyms (bot.core.evaluation.pseudonyms); no Discord ids, usernames or display names
 are written (a resource's sharer is a pseudonym). Every file that is about people one by one (participants,
-attendance, responses, resources, stories, questionnaire_answers, interviews) holds only people whose current
+attendance, responses, resources, stories, questionnaire_answers, interviews,
+group_memberships, connections) holds only people whose current
 evaluation consent is yes; sessions.csv counts everyone who took part. Free text is kept verbatim and flagged
 as possibly identifying in data_dictionary.csv. Exports are not small-number suppressed: handle them as
 personal data.
@@ -42,11 +45,12 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.core.evaluation.domain import Cohort
+from bot.core.evaluation.domain import Cohort, GroupPlace
 from bot.core.evaluation.errors import UnknownChoiceError
 from bot.core.evaluation.figures import NOT_SAID, group_of
 from bot.core.evaluation.pseudonyms import Pseudonymiser
 from bot.core.flash.domain import FlashRecord, ItemKind
+from bot.core.groups.domain import Connection
 from bot.core.interviews.domain import Candidate as InterviewCandidate
 from bot.core.interviews.domain import InterviewStatus
 from bot.core.messages import FileAttachment
@@ -74,6 +78,8 @@ class ExportKind(StrEnum):
     RESOURCES = "resources"
     STORIES = "stories"
     SESSIONS = "sessions"
+    GROUP_MEMBERSHIPS = "group_memberships"
+    CONNECTIONS = "connections"
     QUESTIONNAIRE_ITEMS = "questionnaire_items"
     QUESTIONNAIRE_ANSWERS = "questionnaire_answers"
     INTERVIEWS = "interviews"
@@ -563,6 +569,64 @@ def stories_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
     return Table.of(ExportKind.STORIES, "One row per story of change (consenting authors only)", fields, stories)
 
 
+def group_memberships_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
+    """Return one row per person × session small group, for people whose evaluation consent is yes."""
+    numbers = {s.id: s.number for s in cohort.sessions}
+    fields: tuple[Field[GroupPlace], ...] = (
+        SESSION_NUMBER.of(lambda p: numbers.get(p.session_id)),
+        field("group_number", "integer", "The group's number within the session (1, 2, …)", lambda p: p.group_number),
+        PSEUDONYM.of(lambda p: alias(p.user_id)),
+        field(
+            "role",
+            "string",
+            "member, or coach for the group's peer coach",
+            lambda p: "coach" if p.is_coach else "member",
+            allowed=_choices(["member", "coach"]),
+        ),
+    )
+    places = [p for p in cohort.group_places if cohort.consents(p.user_id, ConsentPurpose.EVALUATION)]
+    return Table.of(
+        ExportKind.GROUP_MEMBERSHIPS,
+        "One row per person x session small group (consenting people only)",
+        fields,
+        places,
+    )
+
+
+def connections_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
+    """Return one row per person × introduction, for people whose evaluation consent is yes."""
+    fields: tuple[Field[tuple[Connection, int]], ...] = (
+        field(
+            "connection_id",
+            "integer",
+            "Blether's number for the introduction (not a person's id)",
+            lambda r: r[0].id,
+        ),
+        *_times("round_at", "When the round of introductions was made", lambda r: r[0].round_at, cohort.zone),
+        field(
+            "people",
+            "integer",
+            "How many were introduced to each other (2, or 3 for a trio)",
+            lambda r: len(r[0].members),
+        ),
+        PSEUDONYM.of(lambda r: alias(r[1])),
+        field(
+            "did_you_meet",
+            "string",
+            'Their answer to "Did you meet?" (empty when not answered)',
+            lambda r: answer.value if (answer := r[0].answer_of(r[1])) is not None else None,
+            allowed=_choices(["yes", "not_yet", "skip"]),
+        ),
+    )
+    rows = [
+        (connection, user_id)
+        for connection in cohort.connections
+        for user_id in connection.members
+        if cohort.consents(user_id, ConsentPurpose.EVALUATION)
+    ]
+    return Table.of(ExportKind.CONNECTIONS, "One row per person x introduction (consenting people only)", fields, rows)
+
+
 @dataclass(frozen=True, slots=True)
 class _QItem:
     """A questionnaire item with its questionnaire's name."""
@@ -692,6 +756,8 @@ ORDER = (
     ExportKind.RESPONSES,
     ExportKind.RESOURCES,
     ExportKind.STORIES,
+    ExportKind.GROUP_MEMBERSHIPS,
+    ExportKind.CONNECTIONS,
     ExportKind.QUESTIONNAIRE_ITEMS,
     ExportKind.QUESTIONNAIRE_ANSWERS,
     ExportKind.INTERVIEWS,
@@ -709,6 +775,8 @@ def build_tables(cohort: Cohort, key: str, kind: ExportKind) -> tuple[Table, ...
         ExportKind.RESPONSES: lambda: responses_table(cohort, alias),
         ExportKind.RESOURCES: lambda: resources_table(cohort, alias),
         ExportKind.STORIES: lambda: stories_table(cohort, alias),
+        ExportKind.GROUP_MEMBERSHIPS: lambda: group_memberships_table(cohort, alias),
+        ExportKind.CONNECTIONS: lambda: connections_table(cohort, alias),
         ExportKind.QUESTIONNAIRE_ITEMS: lambda: questionnaire_items_table(cohort),
         ExportKind.QUESTIONNAIRE_ANSWERS: lambda: questionnaire_answers_table(cohort, alias),
         ExportKind.INTERVIEWS: lambda: interviews_table(cohort, alias),
@@ -807,6 +875,7 @@ The same key gives the same pseudonyms in every export. No Discord ids, username
 Consent: participants, attendance, responses, resources and stories hold only people whose
 current evaluation consent is yes (someone who says no, or withdraws, is left out of every export made from
 then on). sessions counts everyone who took part.
+group_memberships and connections (small groups and introductions) hold only consenting people too.
 
 Retention: free text (reflection answers, stories, resource notes) is removed {cohort.retention_months} months
 after the programme's last session; empty text may mean it was removed.

@@ -218,6 +218,32 @@ class ProgrammeFigures:
     """Their participants, counted together."""
     outcomes: OutcomeFigures | None = None
     significant_stories: tuple[SignificantStory, ...] = ()
+    connections: "ConnectionFigures | None" = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionFigures:
+    """What small groups achieved between communities (counts of pairs, never names).
+
+    community_pairs_met: distinct pairs of different communities whose members shared a group; met_other_area:
+    people in groups who shared one with someone from another area type (urban / small town / rural), out of
+    people_with_area (those whose area is known); repeat_pairings: pairs of people placed together again in a
+    later session's group.
+    """
+
+    groups: int
+    people_in_groups: int
+    community_pairs_met: int
+    met_other_area: int
+    people_with_area: int
+    repeat_pairings: int
+    introductions: int = 0
+    introduced_community_pairs: int = 0
+    met_yes: int = 0
+    met_not_yet: int = 0
+    met_skip: int = 0
+    links: tuple[tuple[str, str, int], ...] = ()
+    """Community pairs (names, alphabetical) and how many pairs of people met across them in groups or introductions."""
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
@@ -350,6 +376,71 @@ def _pick_quotes(per_session: list[tuple[Quote, ...]]) -> tuple[Quote, ...]:
     return tuple(picked)
 
 
+def connection_figures(cohort: Cohort) -> ConnectionFigures | None:
+    """Return what small groups and introductions achieved between communities (None before either)."""
+    if not cohort.group_places and not cohort.connections:
+        return None
+    groups: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for place in cohort.group_places:
+        groups[(place.session_id, place.group_number)].add(place.user_id)
+    by_id = {p.user_id: p for p in cohort.participants}
+    community = {u: p.community_id for u, p in by_id.items() if p.community_id is not None}
+    area = {u: group_of(_area_key(p.area)) for u, p in by_id.items()}
+    area = {u: g for u, g in area.items() if g != NOT_SAID}
+    community_pairs: set[tuple[int, int]] = set()
+    met_other: set[int] = set()
+    sessions_of_pair: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for (session_id, _), people in groups.items():
+        ordered = sorted(people)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                sessions_of_pair[(a, b)].add(session_id)
+                ca, cb = community.get(a), community.get(b)
+                if ca is not None and cb is not None and ca != cb:
+                    community_pairs.add((min(ca, cb), max(ca, cb)))
+                if a in area and b in area and area[a] != area[b]:
+                    met_other.update((a, b))
+    names = {p.community_id: p.community for p in cohort.participants if p.community_id is not None and p.community}
+    people_pairs: dict[tuple[int, int], set[tuple[int, int]]] = defaultdict(set)
+    for members in [*groups.values(), *(set(c.members) for c in cohort.connections)]:
+        ordered = sorted(members)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                ca, cb = community.get(a), community.get(b)
+                if ca is not None and cb is not None and ca != cb:
+                    people_pairs[(min(ca, cb), max(ca, cb))].add((a, b))
+    links: list[tuple[str, str, int]] = []
+    for (ca, cb), met in people_pairs.items():
+        first, second = sorted((names[ca], names[cb]), key=str.casefold)
+        links.append((first, second, len(met)))
+    links.sort(key=lambda link: (-link[2], link[0].casefold(), link[1].casefold()))
+    everyone: set[int] = set().union(*groups.values()) if groups else set()
+    introduced_pairs: set[tuple[int, int]] = set()
+    answers: Counter[str] = Counter()
+    for connection in cohort.connections:
+        ordered = sorted(connection.members)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
+                ca, cb = community.get(a), community.get(b)
+                if ca is not None and cb is not None and ca != cb:
+                    introduced_pairs.add((min(ca, cb), max(ca, cb)))
+        answers.update(answer.value for _, answer in connection.answers)
+    return ConnectionFigures(
+        groups=len(groups),
+        people_in_groups=len(everyone),
+        community_pairs_met=len(community_pairs),
+        met_other_area=len(met_other),
+        people_with_area=len(everyone & set(area)),
+        repeat_pairings=sum(1 for met in sessions_of_pair.values() if len(met) > 1),
+        introductions=len(cohort.connections),
+        introduced_community_pairs=len(introduced_pairs),
+        met_yes=answers["yes"],
+        met_not_yet=answers["not_yet"],
+        met_skip=answers["skip"],
+        links=tuple(links),
+    )
+
+
 def programme_figures(cohort: Cohort) -> ProgrammeFigures:
     """Return the programme's figures from a cohort."""
     people = cohort.participants
@@ -401,6 +492,7 @@ def programme_figures(cohort: Cohort) -> ProgrammeFigures:
         resources_shared=len(cohort.items(ItemKind.RESOURCE)),
         stories_of_change=len(cohort.items(ItemKind.STORY)),
         quotes=_pick_quotes([s.quotes for s in held]),
+        connections=connection_figures(cohort),
         outcomes=outcome_figures(cohort),
         significant_stories=_significant(cohort),
     )

@@ -18,6 +18,7 @@ from bot.core.evaluation.figures import (
     OTHER_COMMUNITIES,
     RATINGS,
     SMALL_NUMBER,
+    ConnectionFigures,
     ProgrammeFigures,
     Quote,
     SessionFigures,
@@ -147,6 +148,7 @@ def _programme_embeds(f: ProgrammeFigures) -> list[Embed]:
                 _figure("Stories of change:", str(f.stories_of_change)),
             ]
         ),
+        *([_connections_line(f.connections)] if f.connections is not None else []),
     )
     group_lines = _tally_lines(f.communities_by_group, people=False)
     fields = [
@@ -424,6 +426,47 @@ def _methods(f: ProgrammeFigures) -> str:
     return "<ul>" + "".join(f"<li>{_e(p)}</li>" for p in points) + "</ul>"
 
 
+def _connections_line(c: ConnectionFigures) -> Text:
+    return text(" · ").join(
+        [
+            _figure(
+                "Small groups:",
+                f"{c.groups} groups, {suppress(c.people_in_groups)} people · {c.community_pairs_met} pairs of "
+                f"communities met · {suppress_rate(c.met_other_area, c.people_with_area)} met someone from another "
+                f"area type · {c.repeat_pairings} repeat pairings",
+            ),
+            _figure(
+                "Introductions:",
+                f"{c.introductions} (did you meet? yes {suppress(c.met_yes)}, not yet {suppress(c.met_not_yet)})",
+            ),
+        ]
+    )
+
+
+def _connections(c: ConnectionFigures | None) -> str:
+    if c is None:
+        return "<p>No small groups yet.</p>"
+    return _table(
+        "What small groups achieved between communities",
+        ("Measure", "Value"),
+        [
+            ("Groups made", str(c.groups)),
+            ("People placed in groups", suppress(c.people_in_groups)),
+            ("Distinct pairs of communities whose members shared a group", str(c.community_pairs_met)),
+            (
+                "Share of people in groups who met someone from another area type",
+                suppress_rate(c.met_other_area, c.people_with_area),
+            ),
+            ("Pairs placed together again in a later session", str(c.repeat_pairings)),
+            ("Introductions between sessions", str(c.introductions)),
+            ("Distinct pairs of communities introduced", str(c.introduced_community_pairs)),
+            ('"Did you meet?": yes', suppress(c.met_yes)),
+            ('"Did you meet?": not yet', suppress(c.met_not_yet)),
+            ('"Did you meet?": skipped', suppress(c.met_skip)),
+        ],
+    )
+
+
 def render_html_report(figures: ProgrammeFigures, charts: Sequence[Chart]) -> str:
     """Return the programme report as one self-contained HTML page (inline CSS, charts as data: URIs)."""
     f = figures
@@ -489,6 +532,7 @@ def render_html_report(figures: ProgrammeFigures, charts: Sequence[Chart]) -> st
 <section aria-labelledby="who"><h2 id="who">Who took part</h2>{by_group}{by_area}{roles}{communities}</section>
 <section aria-labelledby="sessions"><h2 id="sessions">Sessions</h2>{_sessions_table(f)}{ratings}</section>
 <section aria-labelledby="outcomes"><h2 id="outcomes">Outcomes</h2>{_outcomes_html(f)}</section>
+<section aria-labelledby="connections"><h2 id="connections">Connections</h2>{_connections(f.connections)}</section>
 <section aria-labelledby="charts"><h2 id="charts">Charts</h2>{"".join(_chart(c) for c in charts)}</section>
 <section aria-labelledby="words"><h2 id="words">In their words</h2>{_quotes(f.quotes)}</section>
 <section aria-labelledby="methods"><h2 id="methods">How these figures are made</h2>{_methods(f)}</section>

@@ -7,8 +7,9 @@ report, the Discord summary and the exports agree.
 
 from datetime import datetime
 
-from bot.core.evaluation.domain import Cohort, latest_consent
+from bot.core.evaluation.domain import Cohort, GroupPlace, latest_consent
 from bot.core.flash.repository import SqlFlashIssueRepository, SqlFlashItemRepository
+from bot.core.groups.repository import SqlConnectionRepository, SqlGroupRepository
 from bot.core.interviews.repository import SqlInterviewRepository
 from bot.core.participants.repository import SqlConsentRepository, SqlParticipantRepository
 from bot.core.programme.repository import SqlOutcomeRepository, SqlProgrammeRepository, SqlSessionRepository
@@ -33,6 +34,8 @@ async def load_cohort(database: Database, guild_id: int, *, now: datetime) -> Co
         attendance = await uow.repo(SqlAttendanceRepository).rows(guild_id=guild_id)
         items = await uow.repo(SqlFlashItemRepository).records(guild_id)
         published = await uow.repo(SqlFlashIssueRepository).count_published(guild_id)
+        places = await uow.repo(SqlGroupRepository).memberships(guild_id)
+        connections = await uow.repo(SqlConnectionRepository).of_guild(guild_id)
         questionnaires = await uow.repo(SqlQuestionnaireRepository).load(guild_id)
         outcomes = await uow.repo(SqlOutcomeRepository).list(guild_id)
         highlights = await uow.repo(SqlHighlightRepository).all(guild_id)
@@ -49,6 +52,8 @@ async def load_cohort(database: Database, guild_id: int, *, now: datetime) -> Co
         attendance=tuple(attendance),
         flash_items=tuple(items),
         flash_reports_published=published,
+        group_places=tuple(GroupPlace(*place) for place in places),
+        connections=tuple(connections),
         questionnaires=tuple(questionnaires),
         outcomes=tuple(outcomes),
         highlights=tuple(highlights),

@@ -31,6 +31,7 @@ from bot.core.delivery.posted import SqlPostedRepository, edit_postings_of
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.flash.domain import ErasureResult, FlashRecord, ItemKind
 from bot.core.flash.repository import SqlFlashItemRepository
+from bot.core.groups.repository import SqlConnectionRepository, SqlGroupRepository
 from bot.core.interviews.repository import SqlInterviewRepository
 from bot.core.messages import FileAttachment
 from bot.core.participants.repository import SqlConsentRepository, SqlParticipantRepository
@@ -55,6 +56,8 @@ CATEGORY_LABELS = {
     "reflections": "reflections",
     "attendance": "attendance records",
     "voice_stays": "voice channel visits",
+    "group_places": "places in small groups",
+    "connections": "introductions and their answers",
     "questionnaire_responses": "questionnaire responses (with their answers)",
     "interview_list": "place on the interview list",
 }
@@ -161,6 +164,8 @@ async def erase_in(uow: UnitOfWork, guild_id: int, user_id: int, *, now: datetim
     preference = await uow.repo(SqlReminderPreferenceRepository).delete_user(guild_id, user_id)
     reflections = await uow.repo(SqlReflectionRepository).delete_user(guild_id, user_id)
     attendance, voice = await uow.repo(SqlAttendanceRepository).delete_user(guild_id, user_id)
+    groups = await uow.repo(SqlGroupRepository).delete_user(guild_id, user_id)
+    connections = await uow.repo(SqlConnectionRepository).delete_user(guild_id, user_id)
     questionnaires = await uow.repo(SqlQuestionnaireRepository).delete_user(guild_id, user_id)
     interviews = await uow.repo(SqlInterviewRepository).delete_user(guild_id, user_id)
     removed = {
@@ -172,6 +177,8 @@ async def erase_in(uow: UnitOfWork, guild_id: int, user_id: int, *, now: datetim
         "reflections": reflections,
         "attendance": attendance,
         "voice_stays": voice,
+        "group_places": groups,
+        "connections": connections,
         "questionnaire_responses": questionnaires,
         "interview_list": interviews,
     }

@@ -1,1 +1,1 @@
-"""Small groups for sessions: who meets whom, mixing communities, areas and roles."""
+"""Small groups for a session: assignment, proposals, group threads, late joins and peer coaches."""

@@ -89,6 +89,13 @@ class _Costs:
         return sum(self.pair(a, b) for i, a in enumerate(members) for b in members[i + 1 :])
 
 
+def placement_cost(
+    user_id: int, members: Iterable[int], people: Mapping[int, Person], met_before: Iterable[tuple[int, int]] = ()
+) -> int:
+    """Return the pair cost someone adds to a group (for placing a late joiner; people must hold everyone)."""
+    return _Costs(people, frozenset(pair_key(a, b) for a, b in met_before)).into(user_id, members)
+
+
 def group_count(people: int, size: int) -> int:
     """Return how many groups of about `size` the people make (at least one)."""
     return max(1, math.ceil(people / size)) if people else 0
@@ -102,15 +109,19 @@ def assign_groups(
     coaches: Sequence[Person] = (),
     seed: int = 0,
     max_passes: int = 8,
+    count: int | None = None,
 ) -> Grouping:
-    """Split people into groups of about `size`, minimising the pair cost described in the module docstring."""
-    if not MIN_SIZE <= size <= MAX_SIZE:
+    """Split people into groups of about `size`, minimising the pair cost described in the module docstring.
+
+    count fixes the number of groups instead (connections: n // 2 pairs, so an odd one out makes a trio).
+    """
+    if count is None and not MIN_SIZE <= size <= MAX_SIZE:
         raise ValueError(f"size must be between {MIN_SIZE} and {MAX_SIZE}")
     rng = random.Random(seed)
     everyone = {p.user_id: p for p in (*people, *coaches)}
     costs = _Costs(everyone, frozenset(pair_key(a, b) for a, b in met_before))
-    k = group_count(len(people), size)
-    if k == 0:
+    k = min(count, len(people)) if count is not None else group_count(len(people), size)
+    if k <= 0:
         return Grouping((), (), 0, seed)
     capacity = [len(people) // k + (1 if i < len(people) % k else 0) for i in range(k)]
     groups: list[list[int]] = [[] for _ in range(k)]

@@ -16,6 +16,9 @@ DEFAULT_REFLECTION_DELAY_MINUTES = 15
 DEFAULT_POLL_CLOSE_DAYS = 7
 DEFAULT_NUDGE_BEFORE_CLOSE_DAYS = 2
 DEFAULT_RETENTION_MONTHS = 12
+DEFAULT_GROUP_ARCHIVE_HOURS = 24
+DEFAULT_CONNECT_EVERY_DAYS = 14
+PROMPT_LIMIT = 500
 DEFAULT_DURATION_MINUTES = 90
 MIN_DURATION_MINUTES = 5
 MAX_DURATION_MINUTES = 600
@@ -138,6 +141,12 @@ class Programme:
     poll_close_days: int = DEFAULT_POLL_CLOSE_DAYS
     nudge_before_close_days: int = DEFAULT_NUDGE_BEFORE_CLOSE_DAYS
     retention_months: int = DEFAULT_RETENTION_MONTHS
+    groups_channel_id: int | None = None
+    peer_coach_role_id: int | None = None
+    groups_before_minutes: int | None = None
+    group_archive_hours: int = DEFAULT_GROUP_ARCHIVE_HOURS
+    connect_every_days: int = DEFAULT_CONNECT_EVERY_DAYS
+    groups_voice_category_id: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -166,6 +175,13 @@ class ProgrammeSettingsUpdate:
     poll_close_days: int | None = None
     nudge_before_close_days: int | None = None
     retention_months: int | None = None
+    groups_channel_id: int | None = None
+    peer_coach_role_id: int | None = None
+    groups_before_minutes: str | None = None
+    """Text such as "15m" or "1h" ("off" for no automatic groups)."""
+    group_archive_hours: int | None = None
+    connect_every_days: int | None = None
+    groups_voice_category_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +206,8 @@ class Session:
     cancel_reason: str | None
     created_at: datetime
     updated_at: datetime
+    prompt: str | None = None
+    """The small groups' discussion prompt (set with /session edit prompt:)."""
 
     @property
     def is_cancelled(self) -> bool:
@@ -232,6 +250,7 @@ class SessionEdit:
     location: Location | str | None = None
     description: str | None = None
     speaker: str | None = None
+    prompt: str | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -246,6 +265,7 @@ class SessionEdit:
                 self.location,
                 self.description,
                 self.speaker,
+                self.prompt,
             )
         )
 

@@ -8,6 +8,7 @@ participant role is ever pinged, and only through mention_role_ids.
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.core.groups.ids import join_button_id
 from bot.core.messages import (
     Button,
     ButtonStyle,
@@ -90,6 +91,15 @@ def session_embed(session: Session, *, active_count: int, footer: str | None = N
     )
 
 
+JOIN_BUTTON_WITHIN_MINUTES = 60
+"""Reminders this close to a session carry "Join a group" (when the programme has a groups channel)."""
+
+
+def join_group_button(session_id: int) -> Button:
+    """Return a session's "Join a group" button (handled by the groups feature)."""
+    return Button("Join a group", custom_id=join_button_id(session_id), style=ButtonStyle.SECONDARY)
+
+
 def reminder_message(
     programme: Programme, session: Session, *, active_count: int, offset_minutes: int, direct: bool = False
 ) -> OutboundMessage:
@@ -103,7 +113,9 @@ def reminder_message(
     return OutboundMessage(
         content=content,
         embeds=(session_embed(session, active_count=active_count, footer=footer),),
-        buttons=session_buttons(session),
+        buttons=(*session_buttons(session), join_group_button(session.id))
+        if programme.groups_channel_id is not None and offset_minutes <= JOIN_BUTTON_WITHIN_MINUTES
+        else session_buttons(session),
         mention_role_ids=(participants,) if participants is not None and not direct else (),
     )
 
@@ -182,6 +194,18 @@ def programme_embed(programme: Programme, *, now: datetime | None = None) -> Emb
             True,
         ),
         EmbedField("Data kept", f"{programme.retention_months} months", True),
+        EmbedField("Groups channel", _channel(programme.groups_channel_id), True),
+        EmbedField("Peer coach role", _role(programme.peer_coach_role_id), True),
+        EmbedField(
+            "Small groups",
+            (
+                f"made {format_offsets((programme.groups_before_minutes,))} before each session"
+                if programme.groups_before_minutes
+                else "made by hand (/groups make)"
+            )
+            + f"; threads archived {programme.group_archive_hours} h after",
+            True,
+        ),
     )
     return Embed(
         title="Programme setup", colour=COLOUR, fields=fields, footer="Change any of these with /programme setup"

@@ -37,6 +37,12 @@ PROGRAMME_SETTINGS = (
     "poll_close_days",
     "nudge_before_close_days",
     "retention_months",
+    "groups_channel_id",
+    "peer_coach_role_id",
+    "groups_before_minutes",
+    "group_archive_hours",
+    "connect_every_days",
+    "groups_voice_category_id",
 )
 SESSION_FIELDS = (
     "number",
@@ -48,6 +54,7 @@ SESSION_FIELDS = (
     "location",
     "status",
     "cancel_reason",
+    "prompt",
 )
 
 
@@ -75,6 +82,12 @@ def _programme(row: ProgrammeRow) -> Programme:
         poll_close_days=row.poll_close_days,
         nudge_before_close_days=row.nudge_before_close_days,
         retention_months=row.retention_months,
+        groups_channel_id=row.groups_channel_id,
+        peer_coach_role_id=row.peer_coach_role_id,
+        groups_before_minutes=row.groups_before_minutes,
+        group_archive_hours=row.group_archive_hours,
+        connect_every_days=row.connect_every_days,
+        groups_voice_category_id=row.groups_voice_category_id,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -98,6 +111,7 @@ def _session(row: SessionRow) -> Session:
         sequence=row.sequence,
         event_id=row.event_id,
         cancel_reason=row.cancel_reason,
+        prompt=row.prompt,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

@@ -34,6 +34,7 @@ from bot.core.programme.domain import (
     DEFAULT_DURATION_MINUTES,
     DEFAULT_TIMEZONE,
     MAX_OUTCOMES,
+    PROMPT_LIMIT,
     BatchResult,
     ChannelDirectory,
     Location,
@@ -91,7 +92,9 @@ log = logging.getLogger(__name__)
 
 MAX_SERIES = 100
 # Settings that change when followers' deliveries are due (reflection card, nudge, close).
-FOLLOWER_SETTINGS = frozenset({"reflection_delay_minutes", "poll_close_days", "nudge_before_close_days"})
+FOLLOWER_SETTINGS = frozenset(
+    {"reflection_delay_minutes", "poll_close_days", "nudge_before_close_days", "groups_before_minutes"}
+)
 
 
 def _label(session: Session, programme: Programme | None) -> str:
@@ -449,6 +452,12 @@ class ProgrammeService:
                 for name in ("number", "title", "description", "speaker", "starts_at", "duration_minutes", "location")
                 if getattr(new, name) != getattr(current, name)
             }
+            if changes.prompt is not None:
+                prompt = clean_text(changes.prompt) or None
+                if prompt is not None and len(prompt) > PROMPT_LIMIT:
+                    raise TextTooLongError("prompt", len(prompt), PROMPT_LIMIT)
+                if prompt != current.prompt:
+                    diff["prompt"] = prompt
             if not diff:
                 reminders = tuple(await pending_reminder_times(uow, session_id))
                 return SessionChange(current, reminders, ("Nothing changed: those are already the session's details.",))

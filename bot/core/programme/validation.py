@@ -51,7 +51,10 @@ NUMERIC_SETTINGS = {
     "poll_close_days": (1, 30, "A reflection poll stays open for 1 to 30 days"),
     "nudge_before_close_days": (0, 29, "The nudge comes 0 to 29 days before a poll closes"),
     "retention_months": (1, 120, "Data can be kept for 1 to 120 months"),
+    "group_archive_hours": (1, 24 * 30, "Group threads are archived 1 to 720 hours (30 days) after a session"),
+    "connect_every_days": (1, 90, "Connections are made every 1 to 90 days"),
 }
+MAX_GROUPS_BEFORE_MINUTES = 7 * 24 * 60
 
 
 def clip(text: str, limit: int) -> str:
@@ -80,6 +83,8 @@ def validated_settings(update: ProgrammeSettingsUpdate, current: Programme | Non
                 changes[name] = canonical_timezone(value)
             elif name == "reminder_offsets":
                 changes[name] = parse_offsets(value)
+            elif name == "groups_before_minutes":
+                changes[name] = groups_before(value)
             elif name in NUMERIC_SETTINGS:
                 low, high, say = NUMERIC_SETTINGS[name]
                 if not low <= int(value) <= high:
@@ -102,6 +107,19 @@ def validated_settings(update: ProgrammeSettingsUpdate, current: Programme | Non
     if problems:
         raise ValidationError("Nothing was changed:", [str(p) for p in problems])
     return changes
+
+
+def groups_before(value: str) -> int | None:
+    """Read how long before a session groups are made ("15m", "1h"; "off" for never) into minutes."""
+    try:
+        minutes = parse_offsets(value)
+    except DomainError as error:
+        raise InvalidSettingError(f"groups_before is one time such as 15m or 1h (or off): {error}") from error
+    if len(minutes) > 1:
+        raise InvalidSettingError("groups_before is one time such as 15m or 1h (or off), not a list.")
+    if minutes and minutes[0] > MAX_GROUPS_BEFORE_MINUTES:
+        raise InvalidSettingError("Groups can be made at most 7 days before a session.")
+    return minutes[0] if minutes else None
 
 
 async def resolve_location(guild_id: int, value: Location | str | None, channels: ChannelDirectory | None) -> Location:

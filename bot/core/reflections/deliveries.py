@@ -39,6 +39,7 @@ from bot.core.delivery.idempotent import dm_once, post_once
 from bot.core.delivery.keys import delivery_key, key_time
 from bot.core.delivery.ports import DeliveryScheduler
 from bot.core.delivery.posted import PostedEditor, record_posting
+from bot.core.groups.repository import SqlGroupRepository
 from bot.core.participants.repository import SqlParticipantRepository
 from bot.core.ports import PermanentSendError, Sender
 from bot.core.programme.domain import Programme, Session
@@ -235,9 +236,10 @@ class ReflectionCardHandler(_Handler):
                 raise _no_channel("reflection card", session)
             repo = uow.repo(SqlReflectionRepository)
             await repo.set_questions_if_unset(poll.id, await poll_questions(uow, poll), now=self._clock.now())
+            groups = bool(await uow.repo(SqlGroupRepository).groups(session.id))
             await uow.commit()
         message_id = await post_once(
-            self._sender, channel_id, render.reflection_card(session, poll.closes_at), delivery
+            self._sender, channel_id, render.reflection_card(session, poll.closes_at, groups=groups), delivery
         )
         async with self._database.unit_of_work() as uow:
             now = self._clock.now()

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from bot.core.groups.ids import join_button_id
 from bot.core.messages import (
     Button,
     ButtonStyle,
@@ -36,15 +37,18 @@ def session_heading(session: Session) -> str:
     return f"Session {session.number}: {one_line(session.title, TITLE_LIMIT)}"
 
 
-def card_buttons(session_id: int, *, disabled: bool = False) -> tuple[Button, ...]:
-    """Return the card's "Reflect" and "I attended" buttons."""
-    return (
+def card_buttons(session_id: int, *, disabled: bool = False, groups: bool = False) -> tuple[Button, ...]:
+    """Return the card's "Reflect" and "I attended" buttons (and "Join a group" when the session has groups)."""
+    buttons: tuple[Button, ...] = (
         Button("Reflect", custom_id=reflect_button_id(session_id), style=ButtonStyle.PRIMARY, disabled=disabled),
         Button("I attended", custom_id=attend_button_id(session_id), style=ButtonStyle.SUCCESS, disabled=disabled),
     )
+    if groups:
+        buttons += (Button("Join a group", custom_id=join_button_id(session_id), disabled=disabled),)
+    return buttons
 
 
-def reflection_card(session: Session, closes_at: datetime) -> OutboundMessage:
+def reflection_card(session: Session, closes_at: datetime, *, groups: bool = False) -> OutboundMessage:
     """Return the card posted after a session: a thank-you and the two buttons."""
     description = text(
         "Thank you for being part of ",
@@ -66,7 +70,7 @@ def reflection_card(session: Session, closes_at: datetime) -> OutboundMessage:
         colour=CARD_COLOUR,
         footer="Facilitators see your answers. Your words are quoted only if you allow it, never with your name.",
     )
-    return OutboundMessage(embeds=(embed,), buttons=card_buttons(session.id))
+    return OutboundMessage(embeds=(embed,), buttons=card_buttons(session.id, groups=groups))
 
 
 def closed_card(session: Session, closed_at: datetime) -> OutboundMessage:

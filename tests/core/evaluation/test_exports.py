@@ -42,6 +42,8 @@ TABLES = (
     "responses",
     "resources",
     "stories",
+    "group_memberships",
+    "connections",
     "questionnaire_items",
     "questionnaire_answers",
     "interviews",
@@ -412,3 +414,32 @@ async def test_the_dictionary_and_readme_explain_the_apostrophe(world: World) ->
     assert "starts with one more apostrophe" in readme and "drop that first apostrophe" in readme
     json_entries = dictionary(await export_all(world, "json"))
     assert not any(CSV_TEXT_NOTE in e["description"] for e in json_entries)
+
+
+async def test_group_memberships_hold_pseudonyms_of_consenting_people_only(world: World) -> None:
+    """Members and coach of a session's group, by pseudonym; the decliner (no evaluation consent) is left out."""
+    from bot.core.groups.domain import MemberHow
+    from bot.core.groups.repository import SqlGroupRepository
+
+    session = world.sessions[0]
+    async with world.database.unit_of_work() as uow:
+        await uow.repo(SqlGroupRepository).add_group(
+            guild_id=GUILD,
+            session_id=session.id,
+            number=1,
+            coach_id=uid(2),
+            channel_id=None,
+            members=[uid(1), uid(DECLINER)],
+            how=MemberHow.PROPOSAL,
+            now=world.clock.now(),
+        )
+        await uow.commit()
+    result = await world.service().export(FACILITATOR, "group_memberships", "csv")
+    data = next(f.data for f in result.files if f.filename == "group_memberships.csv")
+    header, rows = read_csv(data)
+    assert header == ["session_number", "group_number", "pseudonym", "role"]
+    assert sorted((r["pseudonym"], r["role"]) for r in rows) == sorted(
+        [(pseudonym(EXPORT_KEY, GUILD, uid(1)), "member"), (pseudonym(EXPORT_KEY, GUILD, uid(2)), "coach")]
+    )
+    assert {r["session_number"] for r in rows} == {str(session.number)}
+    assert str(uid(1)).encode() not in data and str(uid(DECLINER)).encode() not in data

@@ -11,10 +11,11 @@ from bot.core.evaluation.figures import (
     suppress_median,
     suppress_rate,
 )
+from bot.core.evaluation.render import render_html_report
 from bot.core.evaluation.report import build_report
 from bot.core.participants.domain import ProfileUpdate
 from bot.core.programme.errors import SessionNotFoundError
-from tests.core.evaluation.conftest import ATTENDANCE, FACILITATOR, GUILD, MEDIAN_ATTENDANCE, World, person
+from tests.core.evaluation.conftest import ATTENDANCE, FACILITATOR, GUILD, MEDIAN_ATTENDANCE, World, person, uid
 
 
 def _tallies(tallies) -> dict[str, int]:
@@ -137,6 +138,68 @@ async def test_figures_through_the_service_need_a_facilitator(world: World) -> N
         await world.evaluation.programme_figures(person(1))
     figures = await world.evaluation.programme_figures(FACILITATOR)
     assert figures.median_attendance == 8
+
+
+async def test_connections_count_community_pairs_other_areas_and_repeat_pairings(world: World) -> None:
+    """Groups across two sessions: distinct community pairs, who met another area type, pairs placed again."""
+    from bot.core.groups.domain import MemberHow
+    from bot.core.groups.repository import SqlGroupRepository
+
+    first, second = world.sessions[0], world.sessions[1]
+    plan = {(first, 1): [1, 6, 9], (first, 2): [2, 3], (second, 1): [1, 6], (second, 2): [10, 11]}
+    async with world.database.unit_of_work() as uow:
+        for (session, number), people in plan.items():
+            await uow.repo(SqlGroupRepository).add_group(
+                guild_id=GUILD,
+                session_id=session.id,
+                number=number,
+                coach_id=None,
+                channel_id=None,
+                members=[uid(n) for n in people],
+                how=MemberHow.PROPOSAL,
+                now=world.clock.now(),
+            )
+        await uow.commit()
+    f = await compute_programme_figures(world.database, GUILD, now=world.clock.now())
+    c = f.connections
+    assert c is not None
+    # Leith–Skye, Leith–Crieff, Skye–Crieff, Crieff–Tain; Leith–Leith is no connection.
+    assert (c.groups, c.people_in_groups, c.community_pairs_met) == (4, 7, 4)
+    assert (c.met_other_area, c.people_with_area) == (3, 7)  # 1, 6 and 9; 2–3 urban, 10–11 small town
+    assert c.repeat_pairings == 1  # 1 and 6 met again
+    html = render_html_report(f, [])
+    assert "Connections" in html and "Pairs placed together again" in html
+    assert str(uid(1)) not in html
+
+
+async def test_the_connection_chart_links_communities_and_hides_links_under_five(world: World) -> None:
+    """Communities are nodes; a link drawn only where 5+ pairs of people met; the table says <5 otherwise."""
+    from bot.core.evaluation.charts import PNG_MAGIC, chart_specs, render_chart
+    from bot.core.groups.domain import MemberHow
+    from bot.core.groups.repository import SqlGroupRepository
+
+    # Leith (1–5) with Skye (6–8): 5 × 3 = 15 pairs in one big group; Crieff (9) meets Tain (11) once.
+    async with world.database.unit_of_work() as uow:
+        for number, people in ((1, [1, 2, 3, 4, 5, 6, 7, 8]), (2, [9, 11])):
+            await uow.repo(SqlGroupRepository).add_group(
+                guild_id=GUILD,
+                session_id=world.sessions[0].id,
+                number=number,
+                coach_id=None,
+                channel_id=None,
+                members=[uid(n) for n in people],
+                how=MemberHow.PROPOSAL,
+                now=world.clock.now(),
+            )
+        await uow.commit()
+    f = await compute_programme_figures(world.database, GUILD, now=world.clock.now())
+    assert f.connections is not None
+    assert f.connections.links == (("Isle of Skye", "Leith", 15), ("Crieff", "Tain", 1))
+    network = chart_specs(f)[-1]
+    assert network.kind == "network"
+    assert network.table_rows == (("Isle of Skye", "Leith", "15"), ("Crieff", "Tain", "<5"))
+    assert "Crieff – Tain" not in network.alt and "Isle of Skye – Leith: 15" in network.alt
+    assert render_chart(network).startswith(PNG_MAGIC)
 
 
 async def test_a_community_is_named_only_with_five_consenting_participants(world: World) -> None:

@@ -111,6 +111,8 @@ async def test_erasure_leaves_no_trace_in_exports_reports_or_figures(world: Worl
         "reflections": 5,
         "attendance": 5,
         "voice_stays": 0,
+        "group_places": 0,
+        "connections": 0,
         "questionnaire_responses": 0,
         "interview_list": 0,
     }

@@ -13,11 +13,25 @@ from bot.core.storage.migrations import alembic_config
 from bot.core.storage.models import Base
 
 TABLES = {"programmes", "sessions", "rsvps", "reminder_preferences"}
+# Columns later revisions add to these tables (0013: small groups' settings and the session prompt).
+LATER_COLUMNS = {
+    ("programmes", "groups_channel_id"),
+    ("programmes", "peer_coach_role_id"),
+    ("programmes", "groups_before_minutes"),
+    ("programmes", "group_archive_hours"),
+    ("programmes", "connect_every_days"),
+    ("programmes", "groups_voice_category_id"),
+    ("sessions", "prompt"),
+}
 
 
 def _diff(connection: Connection) -> list[object]:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return [d for d in compare_metadata(context, Base.metadata) if _table_of(d) in TABLES]
+    return [
+        d
+        for d in compare_metadata(context, Base.metadata)
+        if _table_of(d) in TABLES and not (d[0] == "add_column" and (d[2], d[3].name) in LATER_COLUMNS)
+    ]
 
 
 def _table_of(diff: object) -> str | None:

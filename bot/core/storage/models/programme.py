@@ -29,6 +29,13 @@ class ProgrammeRow(Base):
     poll_close_days: Mapped[int] = mapped_column(Integer, default=7, server_default=text("7"))
     nudge_before_close_days: Mapped[int] = mapped_column(Integer, default=2, server_default=text("2"))
     retention_months: Mapped[int] = mapped_column(Integer, default=12, server_default=text("12"))
+    # Small groups: where their private threads go, who coaches, when groups are made and threads archived.
+    groups_channel_id: Mapped[int | None] = mapped_column(Snowflake)
+    peer_coach_role_id: Mapped[int | None] = mapped_column(Snowflake)
+    groups_before_minutes: Mapped[int | None] = mapped_column(Integer)
+    group_archive_hours: Mapped[int] = mapped_column(Integer, default=24, server_default=text("24"))
+    groups_voice_category_id: Mapped[int | None] = mapped_column(Snowflake)
+    connect_every_days: Mapped[int] = mapped_column(Integer, default=14, server_default=text("14"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -55,6 +62,7 @@ class SessionRow(Base):
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     event_id: Mapped[int | None] = mapped_column(Snowflake)
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
+    prompt: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
