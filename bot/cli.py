@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import __version__
-from bot.config import ConfigError, Settings
+from bot.config import PLATFORMS, ConfigError, Settings
 from bot.core.delivery.limiter import RateLimiter
 from bot.core.files import create_private_file, make_private_dir, write_private_file
 from bot.core.messages import FileAttachment, OutboundMessage, SentMessage
@@ -82,8 +82,44 @@ async def _probe_leader(database: Database) -> None:
         ) from None
 
 
+async def _run_matrix(settings: Settings, *, migrate: bool) -> int:
+    from bot.matrix.run import MatrixLoginError, run_matrix
+
+    database = Database(settings.database_url)
+    lock: SingleProcessLock | None = None
+    try:
+        if database.is_sqlite and database.url.database not in (None, "", ":memory:"):
+            lock = SingleProcessLock(database.url.database or "")
+            lock.acquire()
+        await _migrate_or_refuse(database, migrate=migrate)
+        if database.is_postgresql:
+            await _probe_leader(database)
+        for name, value in settings.describe():
+            log.info("%s: %s", name, value)
+        try:
+            return await run_matrix(settings, database)
+        except MatrixLoginError as error:
+            raise CommandFailed(str(error)) from None
+    finally:
+        await database.dispose()
+        if lock is not None:
+            lock.release()
+
+
+async def _check_matrix(settings: Settings) -> list[str]:
+    """Check the Matrix token and say which programme rooms are end-to-end encrypted (one line each)."""
+    from bot.matrix.run import MatrixLoginError, matrix_report
+
+    try:
+        return await matrix_report(settings)
+    except MatrixLoginError as error:
+        raise CommandFailed(str(error)) from None
+
+
 async def _run_bot(settings: Settings, *, migrate: bool) -> int:
-    import discord  # only `blether run` needs it: `blether shell` and the offline tools never load discord
+    if settings.platform == "matrix":
+        return await _run_matrix(settings, migrate=migrate)
+    import discord  # only `blether run` on Discord needs it: the shell, Matrix and the offline tools never load it
 
     from bot.app import build_services
     from bot.client import BletherBot
@@ -175,6 +211,11 @@ async def _check(settings: Settings) -> int:
         _say(f"{'Dispatcher leader':22} its own connection opens (PostgreSQL advisory lock)")
     if not up_to_date:
         _say("Run `blether migrate` (or `blether run`, which migrates first).")
+    if settings.platform == "matrix":
+        for line in await _check_matrix(settings):
+            _say(line)
+        _say("Configuration OK.")
+        return 0
     if not settings.discord_token:
         _say("DISCORD_TOKEN is missing: `blether run` will refuse to start.")
         return 1
@@ -367,8 +408,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="run the bot (applies pending migrations first)")
     run.add_argument("--no-migrate", action="store_true", help="refuse to start on an out-of-date database")
+    run.add_argument("--platform", choices=PLATFORMS, help="discord (default) or matrix; overrides BLETHER_PLATFORM")
     sub.add_parser("migrate", help="upgrade the database to the latest schema")
-    sub.add_parser("check", help="validate configuration and database without connecting to Discord")
+    check = sub.add_parser("check", help="validate configuration and database (on Matrix: also the access token)")
+    check.add_argument("--platform", choices=PLATFORMS, help="discord (default) or matrix; overrides BLETHER_PLATFORM")
     backup = sub.add_parser("backup", help="copy the SQLite database to a file while the bot runs")
     backup.add_argument("out", type=Path, help="the backup file to create")
     flash = sub.add_parser("flash", help="Flash Report tools").add_subparsers(dest="flash_command", required=True)
@@ -442,11 +485,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     load_dotenv(args.env_file, override=False)  # real environment variables win over .env
     try:
-        settings = Settings.from_env(require_token=args.command == "run")
+        settings = Settings.from_env(require_token=args.command == "run", platform=getattr(args, "platform", None))
     except ConfigError as error:
         _complain(str(error))
         return EXIT_CONFIG
-    setup_logging(settings.log_level, secrets=[settings.discord_token, settings.export_key])
+    matrix_secrets = [settings.matrix.access_token, settings.matrix.password] if settings.matrix else []
+    setup_logging(settings.log_level, secrets=[settings.discord_token, settings.export_key, *matrix_secrets])
     try:
         if args.command == "run":
             with contextlib.suppress(KeyboardInterrupt):

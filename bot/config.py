@@ -2,7 +2,7 @@
 
 import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +20,14 @@ SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 TOKEN_HELP = (
     "DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications "
     "(Bot -> Reset Token), then put DISCORD_TOKEN=... in .env (copy .env.example)."
+)
+
+
+PLATFORMS = ("discord", "matrix")
+DEFAULT_FACILITATOR_POWER_LEVEL = 50
+MATRIX_HELP = (
+    "MATRIX_USER_ID is not set: create the bot's Matrix account (docs/deploy.md, 'Running on Matrix') and put "
+    "MATRIX_HOMESERVER, MATRIX_USER_ID and MATRIX_ACCESS_TOKEN (or MATRIX_PASSWORD) in .env."
 )
 
 
@@ -52,6 +60,56 @@ def check_endpoint_url(name: str, value: str, *, secure: str, plain: str) -> str
 
 
 @dataclass(frozen=True, slots=True)
+class MatrixSettings:
+    """How Blether reaches its Matrix homeserver (BLETHER_PLATFORM=matrix)."""
+
+    homeserver: str
+    user_id: str
+    access_token: str = field(default="", repr=False)
+    password: str = field(default="", repr=False)
+    facilitator_power_level: int = DEFAULT_FACILITATOR_POWER_LEVEL
+
+    @classmethod
+    def from_env(cls, get: "Callable[[str], str]") -> "MatrixSettings":
+        """Validate the MATRIX_* settings (get returns a stripped value or "")."""
+        homeserver = get("MATRIX_HOMESERVER")
+        if not homeserver:
+            raise ConfigError(
+                "MATRIX_HOMESERVER is not set: put your homeserver's client URL in .env, e.g. "
+                "MATRIX_HOMESERVER=https://matrix.example.org."
+            )
+        homeserver = check_endpoint_url("MATRIX_HOMESERVER", homeserver, secure="https", plain="http")
+        user_id = get("MATRIX_USER_ID")
+        if not user_id:
+            raise ConfigError(MATRIX_HELP)
+        localpart, _, server = user_id[1:].partition(":")
+        if not user_id.startswith("@") or not localpart or not server or any(ch.isspace() for ch in user_id):
+            raise ConfigError(f"MATRIX_USER_ID={user_id!r} is not a Matrix user id: write it as @blether:example.org.")
+        token = get("MATRIX_ACCESS_TOKEN")
+        password = get("MATRIX_PASSWORD")
+        if not token and not password:
+            raise ConfigError(
+                "MATRIX_ACCESS_TOKEN is not set: put the bot account's access token in .env, or MATRIX_PASSWORD "
+                "for a login on first start (the token is then kept in the database)."
+            )
+        if any(ch.isspace() for ch in token):
+            raise ConfigError(
+                "MATRIX_ACCESS_TOKEN contains spaces: paste the token alone, without 'Bearer ' or quotes."
+            )
+        level_raw = get("MATRIX_FACILITATOR_POWER_LEVEL") or str(DEFAULT_FACILITATOR_POWER_LEVEL)
+        try:
+            level = int(level_raw)
+        except ValueError:
+            level = -1
+        if not 1 <= level <= 100:
+            raise ConfigError(
+                f"MATRIX_FACILITATOR_POWER_LEVEL={level_raw!r} is not a power level from 1 to 100 "
+                "(50 is a moderator in Element; leave it empty for 50)."
+            )
+        return cls(homeserver, user_id, token, password, level)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything Blether is configured with; build it with ``Settings.from_env``."""
 
@@ -63,17 +121,26 @@ class Settings:
     log_level: str = "INFO"
     timezone: str = DEFAULT_TIMEZONE
     export_key: str = field(default="", repr=False)
+    platform: str = "discord"
+    matrix: MatrixSettings | None = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, require_token: bool = True) -> "Settings":
-        """Validate settings from a mapping (os.environ by default)."""
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, require_token: bool = True, platform: str | None = None
+    ) -> "Settings":
+        """Validate settings from a mapping (os.environ by default); platform overrides BLETHER_PLATFORM."""
         env = os.environ if env is None else env
 
         def get(name: str) -> str:
             return (env.get(name) or "").strip()
 
+        platform = (platform or get("BLETHER_PLATFORM") or "discord").lower()
+        if platform not in PLATFORMS:
+            raise ConfigError(f"BLETHER_PLATFORM={platform!r} is not a platform: use one of {', '.join(PLATFORMS)}.")
+        matrix = MatrixSettings.from_env(get) if platform == "matrix" else None
+
         token = get("DISCORD_TOKEN")
-        if require_token and not token:
+        if require_token and platform == "discord" and not token:
             raise ConfigError(TOKEN_HELP)
         if token and any(ch.isspace() for ch in token):
             raise ConfigError("DISCORD_TOKEN contains spaces: paste the token alone, without 'Bot ' or quotes.")
@@ -142,10 +209,24 @@ class Settings:
             log_level=log_level,
             timezone=timezone,
             export_key=export_key,
+            platform=platform,
+            matrix=matrix,
         )
 
     def describe(self) -> list[tuple[str, str]]:
         """List what is configured, for `blether check` and the start-up log (never secrets)."""
+        if self.matrix is not None:
+            return [
+                ("BLETHER_PLATFORM", "matrix"),
+                ("MATRIX_HOMESERVER", self.matrix.homeserver),
+                ("MATRIX_USER_ID", self.matrix.user_id),
+                ("MATRIX_ACCESS_TOKEN", "set" if self.matrix.access_token else "not set (password login)"),
+                ("MATRIX_FACILITATOR_POWER_LEVEL", str(self.matrix.facilitator_power_level)),
+                ("DATABASE_URL", make_url(self.database_url).render_as_string(hide_password=True)),
+                ("LOG_LEVEL", self.log_level),
+                ("BLETHER_TIMEZONE", self.timezone),
+                ("BLETHER_EXPORT_KEY", "set" if self.export_key else "not set (exports are refused)"),
+            ]
         return [
             ("DISCORD_TOKEN", "set" if self.discord_token else "not set"),
             ("DATABASE_URL", make_url(self.database_url).render_as_string(hide_password=True)),

@@ -3,6 +3,8 @@
 import ast
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 CORE = ROOT / "bot" / "core"
 COGS = ROOT / "cogs"
@@ -56,6 +58,32 @@ def test_the_layer_check_sees_what_it_forbids(tmp_path: Path) -> None:
         "b.py": ["bot.core.storage.database", "bot.core.storage.database.Database", "sqlalchemy", "sqlalchemy.select"],
         "d.py": ["bot.core.storage", "bot.discord_ports"],
     }
+
+
+def test_the_matrix_adapter_imports_no_discord() -> None:
+    """bot/matrix is a platform adapter of its own: it imports neither discord nor the Discord adapter or cogs."""
+    matrix = ROOT / "bot" / "matrix"
+    assert list(matrix.rglob("*.py")), "bot/matrix has no modules"
+    assert _offenders(matrix, {"discord", "cogs", "bot.endpoints", "bot.discord_render", *ADAPTER_MODULES}) == {}
+
+
+def test_starting_on_matrix_loads_no_discord_module() -> None:
+    """Importing the CLI and every Matrix module leaves discord and the cogs unloaded."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("mautrix")
+    modules = [f"bot.matrix.{p.stem}" for p in (ROOT / "bot" / "matrix").glob("*.py") if p.stem != "__init__"]
+    code = (
+        "import sys, importlib\n"
+        f"for name in {['bot.cli', 'bot.app', *modules]!r}: importlib.import_module(name)\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('discord', 'cogs'))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"the Matrix adapter loaded: {result.stdout.strip()}"
 
 
 SHELL = ROOT / "bot" / "shell"

@@ -126,13 +126,13 @@ async def test_a_reminder_posted_just_before_a_crash_is_not_posted_again(
     """Killed right after posting (before recording it): on restart the same nonce makes Discord drop the repeat."""
     start = next_minute(timedelta(minutes=2))
     due = start - timedelta(minutes=1)
-    first, offset = await bots.start(shifted_to=due - timedelta(seconds=10))
+    first, offset = await bots.start(shifted_to=due - timedelta(seconds=20))  # room for set-up on a busy machine
     await set_up_with_session(fake, start)
     rows = await reminder_rows(fresh_database_url)
     assert [str(r.status) for r in rows] == ["pending"], "the set-up took longer than the lead before the due time"
     # Discord creates the message but the bot never hears back (the connection drops): then the bot dies.
     fake.inject(MESSAGES, "POST", kind="reset_after", where=lambda r: str(fake.channels.announcements.id) in r.path)
-    reminder = await fake.wait_for_message(fake.channels.announcements, is_reminder, timeout=20)
+    reminder = await fake.wait_for_message(fake.channels.announcements, is_reminder, timeout=30)
     first.kill()
     assert str((await reminder_rows(fresh_database_url))[0].status) != "sent"
 

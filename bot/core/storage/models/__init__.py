@@ -4,6 +4,7 @@ Each feature keeps its tables in its own module here; add its import below.
 """
 
 from bot.core.storage.models import delivery as delivery
+from bot.core.storage.models import external as external
 from bot.core.storage.models import flash as flash
 from bot.core.storage.models import groups as groups
 from bot.core.storage.models import interviews as interviews
