@@ -4,10 +4,11 @@ import asyncio
 import io
 import logging
 from datetime import datetime
-from typing import Literal, TypedDict
+from typing import Literal, TypedDict, cast
 
 import aiohttp
 import discord
+from discord.types.threads import ThreadArchiveDuration
 
 from bot.core.delivery.limiter import RateLimiter
 from bot.core.messages import ButtonStyle, Embed, OutboundMessage, SentMessage
@@ -389,7 +390,8 @@ class DiscordThreads:
                 name=name[:100],
                 type=discord.ChannelType.private_thread,
                 invitable=False,
-                auto_archive_duration=auto_archive_minutes,  # type: ignore[arg-type]
+                # One of Discord's durations (the port's default, a week); another is refused by Discord below.
+                auto_archive_duration=cast(ThreadArchiveDuration, auto_archive_minutes),
             )
         except discord.Forbidden as error:
             raise self._forbidden("create private threads", channel_id) from error
@@ -483,8 +485,10 @@ class DiscordThreads:
             if channel is None:
                 await self._slot()
                 channel = await self._client.fetch_channel(channel_id)
+            if not isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+                raise PermanentSendError(f"Channel {channel_id} is not a server channel Blether can delete.")
             await self._slot()
-            await channel.delete()  # type: ignore[union-attr]
+            await channel.delete()
         except discord.NotFound:
             return
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:

@@ -54,6 +54,7 @@ class BletherHTTPAPI(HTTPAPI):
                 message=message,
                 unstable_errcode=unstable,
             )
+            # mautrix's error classes declare no retry_after_ms: it is attached here, read back by retry_after.
             error.retry_after_ms = retry_after_ms  # type: ignore[attr-defined]
             raise error
 
