@@ -4,17 +4,19 @@ import asyncio
 import io
 import logging
 from datetime import datetime
-from typing import Literal, TypedDict, cast
+from typing import TYPE_CHECKING, Literal, TypedDict, cast
 
 import aiohttp
 import discord
-from discord.types.threads import ThreadArchiveDuration
 
 from bot.core.delivery.limiter import RateLimiter
 from bot.core.messages import ButtonStyle, Embed, OutboundMessage, SentMessage
 from bot.core.ports import EventSpec, MessageGoneError, PermanentSendError, ThreadInfo, TransientSendError
 from bot.core.programme.domain import ChannelKind
 from bot.discord_render import RenderedEmbed, render_embed, render_message
+
+if TYPE_CHECKING:  # discord.types is for type checkers only (importing it at run time is circular)
+    from discord.types.threads import ThreadArchiveDuration
 
 log = logging.getLogger(__name__)
 
@@ -391,7 +393,7 @@ class DiscordThreads:
                 type=discord.ChannelType.private_thread,
                 invitable=False,
                 # One of Discord's durations (the port's default, a week); another is refused by Discord below.
-                auto_archive_duration=cast(ThreadArchiveDuration, auto_archive_minutes),
+                auto_archive_duration=cast("ThreadArchiveDuration", auto_archive_minutes),
             )
         except discord.Forbidden as error:
             raise self._forbidden("create private threads", channel_id) from error
