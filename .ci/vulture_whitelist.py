@@ -29,6 +29,8 @@ _.start_time  # Guild.create_scheduled_event / ScheduledEvent.edit (bot/discord_
 _.end_time
 _.privacy_level
 
+ThreadArchiveDuration  # imported for type checkers only, named in a cast string (bot/discord_ports.py)
+
 # Stored columns and the frozen dataclasses that mirror them (exports, /me data, tests read them).
 _.last_error
 _.sent_at

@@ -15,9 +15,10 @@ from typing import TextIO
 from bot.core.errors import DomainError
 from bot.core.files import write_private_file
 from bot.core.messages import Button, FileAttachment, OutboundMessage, SentMessage, plain
-from bot.core.ports import EventSpec, PermanentSendError
+from bot.core.ports import EventSpec, PermanentSendError, ThreadInfo
+from bot.core.programme.domain import ChannelKind
 from bot.shell.render import DIM, Renderer
-from bot.shell.world import DM_CHANNEL_BASE, World
+from bot.shell.world import DM_CHANNEL_BASE, FACILITATOR_ROLE, PARTICIPANT_ROLE, Channel, World
 
 log = logging.getLogger(__name__)
 
@@ -294,3 +295,76 @@ class ShellEventMirror:
     async def cancel(self, guild_id: int, event_id: int) -> None:
         """Cancel an event."""
         self.cancelled.add(event_id)
+
+
+@dataclass
+class ShellThreads:
+    """Private threads and voice rooms as channels of the simulated server (implements bot.core.ports.Threads).
+
+    A thread is a channel whose posts print under its name; who was added is kept in memory for this run.
+    """
+
+    world: World
+    parents: dict[int, int] = field(default_factory=dict)  # thread id -> parent channel id
+    members: dict[int, set[int]] = field(default_factory=dict)
+    archived: set[int] = field(default_factory=set)
+
+    def _add(self, name: str, kind: ChannelKind) -> Channel:
+        channel = Channel(name, self.world.new_id(), kind)
+        self.world.channels[name.lower()] = channel
+        return channel
+
+    async def create_private_thread(self, channel_id: int, name: str, *, auto_archive_minutes: int = 10080) -> int:
+        """Create a thread under a channel of the simulated server; return its id."""
+        if self.world.channel_by_id(channel_id) is None:
+            raise PermanentSendError(f"Channel {channel_id} does not exist; choose another with /programme setup.")
+        thread = self._add(name, ChannelKind.TEXT)
+        self.parents[thread.id] = channel_id
+        self.members[thread.id] = set()
+        return thread.id
+
+    async def find_thread(self, guild_id: int, channel_id: int, name: str) -> ThreadInfo | None:
+        """Return the thread of channel_id with exactly this name, if any."""
+        found = self.world.channels.get(name.lower())
+        if found is None or found.name != name or self.parents.get(found.id, channel_id) != channel_id:
+            return None
+        return ThreadInfo(found.id, channel_id, found.name, archived=found.id in self.archived)
+
+    async def add_member(self, thread_id: int, user_id: int) -> None:
+        """Add someone to a thread."""
+        self.members.setdefault(thread_id, set()).add(user_id)
+
+    async def remove_member(self, thread_id: int, user_id: int) -> None:
+        """Remove someone from a thread."""
+        self.members.setdefault(thread_id, set()).discard(user_id)
+
+    async def archive(self, thread_id: int, *, locked: bool = True) -> None:
+        """Archive a thread (it stays listed, as on Discord)."""
+        self.archived.add(thread_id)
+
+    async def voice_room(self, guild_id: int, category_id: int, name: str) -> int:
+        """Return the voice channel of this name, adding it when there is none."""
+        found = self.world.channels.get(name.lower())
+        return found.id if found is not None else self._add(name, ChannelKind.VOICE).id
+
+    async def delete_channel(self, channel_id: int) -> None:
+        """Remove a channel Blether made (one already gone is fine)."""
+        for key, channel in list(self.world.channels.items()):
+            if channel.id == channel_id:
+                del self.world.channels[key]
+
+
+@dataclass
+class ShellRoleMembers:
+    """Tell who holds a role in the simulated server (implements bot.core.ports.RoleMembers)."""
+
+    world: World
+
+    async def role_members(self, guild_id: int, role_id: int) -> frozenset[int]:
+        """Return the members present who hold role_id (facilitators, or everyone else as participants)."""
+        present = [m for m in self.world.members.values() if not m.left]
+        if role_id == self.world.roles.get(FACILITATOR_ROLE):
+            return frozenset(m.id for m in present if m.facilitator)
+        if role_id == self.world.roles.get(PARTICIPANT_ROLE):
+            return frozenset(m.id for m in present if not m.facilitator)
+        return frozenset()

@@ -28,7 +28,15 @@ from bot.shell.app import Quit, Shell, round_down
 from bot.shell.features import build_registry
 from bot.shell.forms import Field
 from bot.shell.parser import ShellInputError, answer_text, is_answer, parse_line
-from bot.shell.ports import Console, FileStore, ShellEventMirror, ShellSender, Timeline
+from bot.shell.ports import (
+    Console,
+    FileStore,
+    ShellEventMirror,
+    ShellRoleMembers,
+    ShellSender,
+    ShellThreads,
+    Timeline,
+)
 from bot.shell.render import DEFAULT_WIDTH, Renderer
 from bot.shell.world import GUILD_ID, ShellChannelDirectory, check_shell_database, load_world
 
@@ -99,6 +107,8 @@ async def open_shell(settings: Settings, plan: Plan, *, stream: TextIO, colour: 
         mirror=ShellEventMirror(world.new_id),
         channels=ShellChannelDirectory(world),
         clock=world.clock,
+        threads=ShellThreads(world),
+        roles=ShellRoleMembers(world),
     )
     shell = Shell(
         services=services,

@@ -15,9 +15,9 @@ PURPOSES = JOIN_PURPOSES
 
 
 def consent_view(version: int, answers: dict[ConsentPurpose, bool | None]) -> discord.ui.View:
-    """Return a stopped view: one row per purpose (Yes / No, the current answer highlighted) and Save."""
+    """Return a stopped view: one row per purpose asked (Yes / No, the current answer highlighted) and Save."""
     view = discord.ui.View(timeout=None)
-    for row, purpose in enumerate(PURPOSES):
+    for row, purpose in enumerate(answers):
         current = answers.get(purpose)
         for granted in (True, False):
             chosen = current is granted
@@ -32,7 +32,9 @@ def consent_view(version: int, answers: dict[ConsentPurpose, bool | None]) -> di
                 )
             )
     view.add_item(
-        discord.ui.Button(label="Save", custom_id=consent_save_id(version), style=discord.ButtonStyle.primary, row=3)
+        discord.ui.Button(
+            label="Save", custom_id=consent_save_id(version), style=discord.ButtonStyle.primary, row=len(answers)
+        )
     )
     view.stop()  # clicks are handled by the persistent DynamicItems, also after a restart
     return view
@@ -46,7 +48,7 @@ def consent_embed(consent: ConsentText, answers: dict[ConsentPurpose, bool | Non
     """Show the consent text and the current answer to each purpose."""
     fields = tuple(
         EmbedField(purpose.label, text(f"{purpose.description}\nYour answer: ", _answer_word(answers.get(purpose))))
-        for purpose in PURPOSES
+        for purpose in answers
     )
     return to_discord_embed(
         Embed(
@@ -64,15 +66,21 @@ def prompt_answers(prompt: ConsentPrompt) -> dict[ConsentPurpose, bool | None]:
     return {q.purpose: q.previous for q in prompt.questions}
 
 
+def shown_purposes(state: ConsentState) -> tuple[ConsentPurpose, ...]:
+    """Return the purposes /me consent shows: those asked at join, and mentoring once the person was asked it."""
+    return PURPOSES + tuple(p for p in ConsentPurpose if p not in PURPOSES and p in state.answers)
+
+
 def state_answers(state: ConsentState) -> dict[ConsentPurpose, bool | None]:
-    """Return the current answer per purpose (None when missing or given under an older text)."""
-    return {p: (state.answers[p].granted if state.is_current(p) else None) for p in PURPOSES}
+    """Return the current answer per shown purpose (None when missing or given under an older text)."""
+    return {p: (state.answers[p].granted if state.is_current(p) else None) for p in shown_purposes(state)}
 
 
 def saved_text(state: ConsentState) -> str:
     """Confirm what was saved and say what is still missing."""
     said = [
-        text(f"• {p.label} ", _answer_word(state.answers[p].granted if p in state.answers else None)) for p in PURPOSES
+        text(f"• {p.label} ", _answer_word(state.answers[p].granted if p in state.answers else None))
+        for p in shown_purposes(state)
     ]
     missing = state.missing
     tail = "Please answer the remaining questions too." if missing else "Thank you — your choices are saved."

@@ -1,8 +1,8 @@
 """Data retention: a daily sweep that removes free text the programme no longer needs.
 
-Rule: free text (reflection text answers; story text; resource and nomination titles and notes; nominated
-excerpts; the display names kept to credit resources and stories; and the same in published Flash Report
-snapshots, including their recap quotes) is removed once it is older than
+Rule: free text (reflection and questionnaire text answers; story text; resource and nomination titles and
+notes; nominated excerpts; the display names kept to credit resources and stories; and the same in published
+Flash Report snapshots, including their recap quotes) is removed once it is older than
 the programme's ``retention_months`` AND that many months have passed since the programme's last session
 (the latest session that is not cancelled, past or planned). In other words nothing is removed while the
 programme runs, and retention counts from its end. Ratings, choices, ticks, attendance and counts stay.
@@ -35,6 +35,7 @@ from bot.core.flash.domain import FlashRedaction
 from bot.core.flash.service import redact_free_text
 from bot.core.programme.domain import Programme, Session
 from bot.core.programme.repository import SqlProgrammeRepository, SqlSessionRepository
+from bot.core.questionnaires.repository import SqlQuestionnaireRepository
 from bot.core.reflections.repository import SqlReflectionRepository
 from bot.core.storage.database import Database, UnitOfWork
 from bot.core.storage.state import SqlAuditRepository
@@ -92,19 +93,22 @@ class SweepResult:
     next_at: datetime
     posted_edits: int = 0
     """How many posted messages (published issues, drafts, summaries) are being rendered again."""
+    questionnaire_answers: int = 0
 
     @property
     def removed(self) -> int:
         """Return how many pieces of text were removed."""
         f = self.flash
-        return self.reflection_answers + f.resource_notes + f.stories + f.nominations
+        return self.reflection_answers + self.questionnaire_answers + f.resource_notes + f.stories + f.nominations
 
     def audit_detail(self) -> str:
         """Return the audit entry's text (counts only)."""
         f = self.flash
         cutoff = self.cutoff.isoformat() if self.cutoff else "none"
         return (
-            f"cutoff {cutoff}; reflection answers {self.reflection_answers}, resources {f.resource_notes}, "
+            f"cutoff {cutoff}; reflection answers {self.reflection_answers}, "
+            + (f"questionnaire answers {self.questionnaire_answers}, " if self.questionnaire_answers else "")
+            + f"resources {f.resource_notes}, "
             f"stories {f.stories}, nominations {f.nominations}, published issues {f.issues}; "
             f"posted messages edited {self.posted_edits}"
         )
@@ -132,15 +136,16 @@ class RetentionSweeper:
                 return None
             sessions = await uow.repo(SqlSessionRepository).list(guild_id)
             cutoff = retention_cutoff(programme, sessions, now)
-            answers, flash = 0, FlashRedaction()
+            answers, questionnaire, flash = 0, 0, FlashRedaction()
             if cutoff is not None:
                 answers = await uow.repo(SqlReflectionRepository).redact_text(guild_id, cutoff)
+                questionnaire = await uow.repo(SqlQuestionnaireRepository).redact_text(guild_id, cutoff)
                 flash = await redact_free_text(uow, guild_id, before=cutoff, now=now)
             next_at = next_sweep_at(programme.zone, now)
             edits = 0
             if answers or flash.resource_notes or flash.stories or flash.nominations or flash.issues:
                 edits = await self._edit_posted(uow, guild_id, flash.issue_ids, now)
-            result = SweepResult(guild_id, now, cutoff, answers, flash, next_at, edits)
+            result = SweepResult(guild_id, now, cutoff, answers, flash, next_at, edits, questionnaire)
             if result.removed or flash.issues:
                 await uow.repo(SqlAuditRepository).record(
                     action=RETENTION_ACTION, now=now, guild_id=guild_id, detail=result.audit_detail()

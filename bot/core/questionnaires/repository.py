@@ -338,6 +338,26 @@ class SqlQuestionnaireRepository:
             for a, i, uid in rows.all()
         ]
 
+    async def redact_text(self, guild_id: int, before: datetime) -> int:
+        """Blank free-text answers saved at or before before in a server; return how many (ratings and choices stay)."""
+        text_kinds = [kind.value for kind in ItemKind if kind.is_text]
+        rows = await self._session.execute(
+            select(QuestionnaireAnswerRow.id, QuestionnaireAnswerRow.value)
+            .join(QuestionnaireItemRow, QuestionnaireItemRow.id == QuestionnaireAnswerRow.item_id)
+            .join(QuestionnaireResponseRow, QuestionnaireResponseRow.id == QuestionnaireAnswerRow.response_id)
+            .where(
+                QuestionnaireResponseRow.guild_id == guild_id,
+                QuestionnaireItemRow.kind.in_(text_kinds),
+                QuestionnaireAnswerRow.saved_at <= before,
+            )
+        )
+        ids = [answer_id for answer_id, value in rows.all() if value]
+        if ids:
+            await self._session.execute(
+                update(QuestionnaireAnswerRow).where(QuestionnaireAnswerRow.id.in_(ids)).values(value="")
+            )
+        return len(ids)
+
     async def delete_user(self, guild_id: int, user_id: int) -> int:
         """Erase someone's responses and answers in a server; return how many responses."""
         ids = select(QuestionnaireResponseRow.id).where(

@@ -336,19 +336,20 @@ class QuestionnaireService:
         return options
 
     async def open(
-        self, actor: Actor, name: str, *, at: str | datetime | None = None, days: int | None = None
+        self, actor: Actor, name: str, *, at: datetime | str | None = None, days: int | None = None
     ) -> Questionnaire:
         """Open a questionnaire now (the post goes out within a minute) or plan it for a set time.
 
-        at is an aware time, or "YYYY-MM-DD HH:MM" in the programme's time zone (as the command takes it).
+        at is an aware time, or the text a facilitator typed ("YYYY-MM-DD HH:MM" in the programme's zone).
         """
         now = self._clock.now()
         if days is not None and not 1 <= days <= 90:
             raise ItemError("A questionnaire stays open 1 to 90 days.")
         async with self._database.unit_of_work() as uow:
             programme = await self._facilitator(uow, actor, "open questionnaires")
-            when = parse_local_datetime(at, programme.zone) if isinstance(at, str) else at
-            opens_at = when if when is not None and when > now else now
+            if isinstance(at, str):
+                at = parse_local_datetime(at, programme.zone)
+            opens_at = at if at is not None and at > now else now
             q = await self._find(uow, actor.guild_id, name)
             if q.status in (QuestionnaireStatus.OPEN, QuestionnaireStatus.CLOSED):
                 raise QuestionnaireStateError(f'"{q.name}" is already {q.status.value}.')

@@ -7,7 +7,23 @@ from bot.core.programme.domain import ProgrammeSettingsUpdate
 from bot.shell.commands import Context, Registry
 from bot.shell.options import Choice, Kind, Option
 
-EXPORT_KINDS = tuple(Choice(k) for k in ("responses", "attendance", "participants", "resources", "stories", "all"))
+EXPORT_KINDS = tuple(
+    Choice(k)
+    for k in (
+        "responses",
+        "attendance",
+        "participants",
+        "resources",
+        "stories",
+        "questionnaire_items",
+        "questionnaire_answers",
+        "interviews",
+        "codebook",
+        "group_memberships",
+        "connections",
+        "all",
+    )
+)
 FORMATS = (Choice("csv"), Choice("json"))
 
 

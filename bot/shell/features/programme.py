@@ -10,13 +10,16 @@ from bot.core.programme.domain import (
     DEFAULT_DURATION_MINUTES,
     DESCRIPTION_LIMIT,
     MAX_DURATION_MINUTES,
+    MAX_OUTCOMES,
     MAX_SESSION_NUMBER,
     MIN_DURATION_MINUTES,
+    OUTCOME_TEXT_LIMIT,
     SPEAKER_LIMIT,
     TITLE_LIMIT,
     URL_LIMIT,
     BatchResult,
     ChannelKind,
+    OutcomeChange,
     ProgrammeSettingsUpdate,
     RsvpStatus,
     SessionChange,
@@ -36,6 +39,7 @@ from bot.shell.options import Choice, Kind, Option
 from bot.shell.ports import Shown
 
 UPCOMING_LIMIT = 10
+OUTCOME_VERBS = {"add": "Added", "edit": "Changed", "remove": "Removed"}
 TEXT = (ChannelKind.TEXT,)
 VENUES = (ChannelKind.VOICE, ChannelKind.STAGE)
 SETTING_NAMES = {
@@ -161,6 +165,20 @@ def cancelled_embed(change: SessionChange) -> Embed:
     )
 
 
+def outcomes_embed(change: OutcomeChange) -> Embed:
+    """Return the programme's learning outcomes, headed by what the command changed."""
+    lines = [f"{o.number}. {_title(o.text)}" for o in change.outcomes]
+    description = "\n".join(lines) or (
+        "No learning outcomes yet. Add one with /programme outcomes add, or an outcomes: list in the import file."
+    )
+    verb = OUTCOME_VERBS.get(change.action)
+    footer = None
+    if change.outcome is not None and verb is not None:
+        footer = f"{verb} outcome {change.outcome.number}: {_title(change.outcome.text, 150)}"
+    title = f"Learning outcomes ({len(change.outcomes)} of at most {MAX_OUTCOMES})"
+    return Embed(title=title, description=description, colour=COLOUR, footer=footer)
+
+
 def rsvp_text(status: RsvpStatus) -> str:
     """Answer someone who pressed "I'll be there"."""
     people = f"{status.count} {'person is' if status.count == 1 else 'people are'} coming"
@@ -212,6 +230,18 @@ def register(registry: Registry) -> None:
         Option("participant_role", "The role reminders mention", Kind.ROLE),
         Option("reminder_offsets", "When to remind, e.g. 7d,1d,1h (none for no reminders)", min=1, max=100),
         Option("facilitator_channel", "Private channel for notices to facilitators", Kind.CHANNEL, channels=TEXT),
+        Option("groups_channel", "Where each small group gets a private thread", Kind.CHANNEL, channels=TEXT),
+        Option(
+            "groups_before", "Make small groups this long before each session, e.g. 15m (off to stop)", min=1, max=20
+        ),
+        Option("peer_coach_role", "Role of peer coaches (one is placed in each group)", Kind.ROLE),
+        Option(
+            "group_archive_hours", "Archive group threads this many hours after a session", Kind.INTEGER, min=1, max=720
+        ),
+        Option(
+            "connect_every_days", "Introduce opted-in participants every this many days", Kind.INTEGER, min=1, max=90
+        ),
+        Option("groups_voice_category", "For voice sessions, a voice channel per group in this category", Kind.CHANNEL),
         facilitator=True,
     )
     async def programme_setup(context: Context, values: dict[str, Any]) -> None:
@@ -224,10 +254,52 @@ def register(registry: Registry) -> None:
             facilitator_role_id=values["facilitator_role"],
             participant_role_id=values["participant_role"],
             reminder_offsets=values["reminder_offsets"],
+            groups_channel_id=values["groups_channel"],
+            groups_before_minutes=values["groups_before"],
+            peer_coach_role_id=values["peer_coach_role"],
+            group_archive_hours=values["group_archive_hours"],
+            connect_every_days=values["connect_every_days"],
+            groups_voice_category_id=values["groups_voice_category"],
         )
         result = await context.services.programme.setup(context.actor, update)
         now = context.shell.now()
         await context.reply(setup_reply(result), embeds=[programme_embed(result.programme, now=now)])
+
+    async def outcomes(context: Context, action: str, *, number: int = 0, text: str = "") -> None:
+        change = await context.services.programme.change_outcomes(context.actor, action, number=number, text=text)
+        await context.reply(embeds=[outcomes_embed(change)])
+
+    @registry.command("programme outcomes list", "List the programme's learning outcomes.", facilitator=True)
+    async def outcomes_list(context: Context, values: dict[str, Any]) -> None:
+        await outcomes(context, "list")
+
+    @registry.command(
+        "programme outcomes add",
+        "Add a learning outcome at the end of the list.",
+        Option("text", "The outcome in a few words", required=True, min=1, max=OUTCOME_TEXT_LIMIT),
+        facilitator=True,
+    )
+    async def outcomes_add(context: Context, values: dict[str, Any]) -> None:
+        await outcomes(context, "add", text=values["text"])
+
+    @registry.command(
+        "programme outcomes edit",
+        "Change the words of a learning outcome.",
+        Option("number", "The outcome's number in /programme outcomes list", Kind.INTEGER, True, 1, MAX_OUTCOMES),
+        Option("text", "The new words", required=True, min=1, max=OUTCOME_TEXT_LIMIT),
+        facilitator=True,
+    )
+    async def outcomes_edit(context: Context, values: dict[str, Any]) -> None:
+        await outcomes(context, "edit", number=values["number"], text=values["text"])
+
+    @registry.command(
+        "programme outcomes remove",
+        "Remove a learning outcome (questionnaires keep the words they were made with).",
+        Option("number", "The outcome's number in /programme outcomes list", Kind.INTEGER, True, 1, MAX_OUTCOMES),
+        facilitator=True,
+    )
+    async def outcomes_remove(context: Context, values: dict[str, Any]) -> None:
+        await outcomes(context, "remove", number=values["number"])
 
     @registry.command("programme show", "Show the programme's settings.", facilitator=True)
     async def programme_show(context: Context, values: dict[str, Any]) -> None:
@@ -313,6 +385,7 @@ def register(registry: Registry) -> None:
         Option("session", "The session to change (its number)", Kind.SESSION, required=True),
         _number(),
         *_session_options(adding=False),
+        Option("prompt", "Discussion prompt posted in each small group's thread (- to clear it)", min=1, max=500),
         facilitator=True,
     )
     async def session_edit(context: Context, values: dict[str, Any]) -> None:
@@ -324,6 +397,7 @@ def register(registry: Registry) -> None:
             location=venue(values["location"], _channel(values)),
             description=clearable(values["description"]),
             speaker=clearable(values["speaker"]),
+            prompt=clearable(values["prompt"]),
         )
         change = await context.services.programme.edit_session(context.actor, values["session"], changes)
         await context.reply(embeds=[change_embed(change, verb="updated")])

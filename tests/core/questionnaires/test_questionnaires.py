@@ -1,13 +1,14 @@
 """Questionnaires: templates, pages, answering with resume, bad input, versions, status and deliveries."""
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bot.core.actors import Actor
 from bot.core.clock import ManualClock
 from bot.core.errors import DomainError
+from bot.core.evaluation.retention import RetentionSweeper
 from bot.core.participants.domain import Area, ProfileUpdate
 from bot.core.participants.errors import NotRegisteredError
 from bot.core.participants.service import ParticipantService
@@ -352,16 +353,43 @@ async def test_baseline_opens_before_the_first_session_and_is_offered_at_join(
     assert await questionnaires.baseline_offer(member(101)) is None  # finished
 
 
-async def test_open_at_a_local_time_plans_the_opening_then(
+async def test_open_at_a_typed_local_time_plans_it_in_the_programme_zone(
     questionnaires: QuestionnaireService, programme: Programme, database: Database, clock: ManualClock
 ) -> None:
-    """/questionnaire open at: takes the command's "YYYY-MM-DD HH:MM" in the programme's zone; bad text is refused."""
+    """`at:` as typed ("YYYY-MM-DD HH:MM", programme's zone) opens then; a bad time is refused and plans nothing."""
     view = await questionnaires.create(FACILITATOR, "end-of-programme")
-    with pytest.raises(DomainError):
-        await questionnaires.open(FACILITATOR, view.questionnaire.name, at="next tuesday")
-    assert await pending(database, [QUESTIONNAIRE_OPEN]) == []
-    q = await questionnaires.open(FACILITATOR, view.questionnaire.name, at="2026-07-01 18:00", days=7)
-    opens_at = datetime(2026, 7, 1, 18, 0, tzinfo=programme.zone)
-    assert q.status is QuestionnaireStatus.SCHEDULED and q.opens_at == opens_at
+    local = (clock.now() + timedelta(days=3)).astimezone(programme.zone).replace(second=0, microsecond=0)
+    await questionnaires.open(FACILITATOR, view.questionnaire.name, at=local.strftime("%Y-%m-%d %H:%M"))
     (row,) = await pending(database, [QUESTIONNAIRE_OPEN])
-    assert row.due_at == opens_at
+    assert row.due_at == local
+    other = await questionnaires.create(FACILITATOR, "facilitators")
+    with pytest.raises(DomainError):
+        await questionnaires.open(FACILITATOR, other.questionnaire.name, at="next Tuesday")
+    assert len(await pending(database, [QUESTIONNAIRE_OPEN])) == 1
+
+
+async def test_retention_blanks_questionnaire_text_answers_and_keeps_ratings(
+    questionnaires: QuestionnaireService,
+    handlers: FakeDispatcher,
+    participants: ParticipantService,
+    programme: Programme,
+    database: Database,
+    clock: ManualClock,
+) -> None:
+    """Past retention the sweep blanks text answers (and counts them in the audit); ratings and choices stay."""
+    await add_outcomes(database, clock)
+    await join(participants, 101)
+    qid = await _open(questionnaires, handlers, database)
+    person = member(101)
+    for number in (1, 2, 3, 4):
+        form = await questionnaires.page(person, qid, number)
+        await questionnaires.submit_page(person, qid, form.version, number, _page(form, "5", "Our hall reopened"))
+    clock.advance(timedelta(days=3 * 366))
+    result = await RetentionSweeper(database, clock, handlers).sweep(GUILD)
+    assert result is not None and result.questionnaire_answers > 0
+    assert f"questionnaire answers {result.questionnaire_answers}" in result.audit_detail()
+    async with database.unit_of_work() as uow:
+        stored = await uow.repo(SqlQuestionnaireRepository).answers(qid, 101)
+    assert not any(a.value == "Our hall reopened" for a in stored)
+    assert sum(1 for a in stored if a.value == "") == result.questionnaire_answers
+    assert any(a.value in (5, "5") for a in stored)
