@@ -13,6 +13,7 @@ _.DEFAULT_GATEWAY  # discord.py HTTP/gateway endpoint override (bot/endpoints.py
 _.Handler  # logging.handlers class attribute in the CLI's logging setup (bot/cli.py)
 _.metadata  # SQLAlchemy declarative base (bot/core/storage/models/base.py)
 _.compress_type  # zipfile.ZipInfo attribute (bot/core/evaluation/exports.py)
+Axes  # a string annotation under TYPE_CHECKING (bot/core/evaluation/charts.py)
 exc_type  # __aexit__ signature (bot/core/storage/database.py, lock.py)
 tb  # __aexit__ signature
 _.retried  # DispatcherStats fields are read by name (DispatcherStats(**counts), /about, benchmarks)
