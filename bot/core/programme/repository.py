@@ -21,6 +21,7 @@ from bot.core.programme.domain import (
     Session,
     SessionStatus,
 )
+from bot.core.storage.database import rowcount
 from bot.core.storage.models.programme import OutcomeRow, ProgrammeRow, ReminderPreferenceRow, RsvpRow, SessionRow
 
 PROGRAMME_SETTINGS = (
@@ -237,7 +238,7 @@ class SqlSessionRepository:
         await self._session.flush()
         return _session(row)
 
-    def _listing(self, guild_id: int) -> Select[tuple[SessionRow]]:
+    def _listing(self, guild_id: int) -> Select[SessionRow]:
         return (
             select(SessionRow).where(SessionRow.guild_id == guild_id).order_by(SessionRow.starts_at, SessionRow.number)
         )
@@ -350,7 +351,7 @@ class SqlRsvpRepository:
         result = await self._session.execute(
             delete(RsvpRow).where(RsvpRow.guild_id == guild_id, RsvpRow.user_id == user_id)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return rowcount(result)
 
 
 class SqlReminderPreferenceRepository:
@@ -392,7 +393,7 @@ class SqlReminderPreferenceRepository:
                 ReminderPreferenceRow.guild_id == guild_id, ReminderPreferenceRow.user_id == user_id
             )
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return rowcount(result)
 
     async def opted_in(self, guild_id: int) -> list[int]:
         """Return the user ids who want DM reminders in a server."""
