@@ -13,11 +13,25 @@ _.DEFAULT_GATEWAY  # discord.py HTTP/gateway endpoint override (bot/endpoints.py
 _.Handler  # logging.handlers class attribute in the CLI's logging setup (bot/cli.py)
 _.metadata  # SQLAlchemy declarative base (bot/core/storage/models/base.py)
 _.compress_type  # zipfile.ZipInfo attribute (bot/core/evaluation/exports.py)
+Axes  # a string annotation under TYPE_CHECKING (bot/core/evaluation/charts.py)
 exc_type  # __aexit__ signature (bot/core/storage/database.py, lock.py)
 tb  # __aexit__ signature
 _.retried  # DispatcherStats fields are read by name (DispatcherStats(**counts), /about, benchmarks)
 _.failed
 _.deferred
+
+# TypedDict keys that are keyword arguments of library calls, passed by ** unpacking (typed for mypy).
+_.color  # Axes.bar/barh style (bot/core/evaluation/charts.py)
+_.edgecolor
+_.hatch
+_.linewidth
+_.allowed_mentions  # message and reply keywords (bot/discord_ports.py, cogs/_shared/replies.py)
+_.ephemeral
+_.start_time  # Guild.create_scheduled_event / ScheduledEvent.edit (bot/discord_ports.py)
+_.end_time
+_.privacy_level
+
+ThreadArchiveDuration  # imported for type checkers only, named in a cast string (bot/discord_ports.py)
 
 # Stored columns and the frozen dataclasses that mirror them (exports, /me data, tests read them).
 _.last_error

@@ -62,7 +62,7 @@ class Services:
     database: Database
     clock: Clock
     sender: Sender
-    mirror: EventMirror | None
+    mirror: EventMirror | None  # None: sessions are not mirrored as scheduled events (the command line)
     limiter: RateLimiter
     dispatcher: Dispatcher
     programme: ProgrammeService

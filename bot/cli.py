@@ -294,11 +294,10 @@ async def _build_evaluation_export(settings: Settings, guild_id: int, fmt: str) 
     database = Database(settings.database_url)
     clock = SystemClock()
     try:
-        # Exports never erase or schedule anything: no Flash Report eraser, and a dispatcher that is never started.
+        # Exports never erase or schedule anything: no Flash Report service (erasure refuses), and a dispatcher
+        # that is never started.
         dispatcher = Dispatcher(database, clock, worker_id="cli-export", poll_interval=None)
-        service = EvaluationService(
-            database, clock, flash=_NoErasure(), dispatcher=dispatcher, export_key=settings.export_key
-        )
+        service = EvaluationService(database, clock, dispatcher=dispatcher, export_key=settings.export_key)
         result = await service.export(command_line_actor(guild_id), "all", fmt)
     except DomainError as error:
         raise CommandFailed(str(error)) from None
@@ -307,13 +306,6 @@ async def _build_evaluation_export(settings: Settings, guild_id: int, fmt: str) 
     finally:
         await database.dispose()
     return result.files
-
-
-class _NoErasure:
-    """The command line exports only; erasure is /me delete's job."""
-
-    async def erase_user(self, guild_id: int, user_id: int) -> object:
-        raise CommandFailed("erasure is not available from the command line; use /me delete.")
 
 
 def _evaluation_report(settings: Settings, guild_id: int, out: Path) -> int:
@@ -390,7 +382,7 @@ async def _import_sessions(settings: Settings, path: Path, guild_id: int, *, dry
         # The same wiring as the bot (so reflection polls follow the sessions too), but offline: the dispatcher
         # is never started, it only stores the rows that the running bot's dispatcher finds at its next look;
         # without a mirror no Scheduled Event is made (ProgrammeService takes mirror=None as "do not mirror").
-        services = build_services(settings, database, sender=_OfflineSender(), mirror=None)  # type: ignore[arg-type]
+        services = build_services(settings, database, sender=_OfflineSender(), mirror=None)
         try:
             result = await services.programme.import_sessions(
                 command_line_actor(guild_id), data, path.name, dry_run=dry_run

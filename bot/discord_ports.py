@@ -3,6 +3,8 @@
 import asyncio
 import io
 import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal, TypedDict, cast
 
 import aiohttp
 import discord
@@ -20,7 +22,20 @@ from bot.core.ports import (
 from bot.core.programme.domain import ChannelKind
 from bot.discord_render import RenderedEmbed, render_embed, render_message
 
+if TYPE_CHECKING:  # discord.types is for type checkers only (importing it at run time is circular)
+    from discord.types.threads import ThreadArchiveDuration
+
 log = logging.getLogger(__name__)
+
+# The channels whose messages can be reached by id (Messageable itself has no get_partial_message).
+_MESSAGE_CHANNELS = (
+    discord.TextChannel,
+    discord.VoiceChannel,
+    discord.StageChannel,
+    discord.Thread,
+    discord.DMChannel,
+    discord.PartialMessageable,
+)
 
 _STYLES = {
     ButtonStyle.PRIMARY: discord.ButtonStyle.primary,
@@ -72,9 +87,19 @@ def to_discord_view(message: OutboundMessage) -> discord.ui.View | None:
     return view
 
 
-def message_kwargs(message: OutboundMessage) -> dict[str, object]:
+class MessageKwargs(TypedDict, total=False):
+    """Keyword arguments of Messageable.send and interaction replies for one OutboundMessage."""
+
+    content: str
+    embeds: list[discord.Embed]
+    view: discord.ui.View
+    files: list[discord.File]
+    allowed_mentions: discord.AllowedMentions
+
+
+def message_kwargs(message: OutboundMessage) -> MessageKwargs:
     """Render an OutboundMessage as keyword arguments for Messageable.send / interaction replies."""
-    kwargs: dict[str, object] = {
+    kwargs: MessageKwargs = {
         "allowed_mentions": discord.AllowedMentions(
             everyone=False, users=False, replied_user=False, roles=[discord.Object(r) for r in message.mention_role_ids]
         )
@@ -143,10 +168,8 @@ class DiscordSender:
         try:
             channel = await self._channel(channel_id)
             kwargs = message_kwargs(message)
-            if nonce:
-                kwargs["nonce"] = nonce
             await self._slot()
-            sent = await channel.send(**kwargs)  # type: ignore[call-overload]
+            sent = await (channel.send(**kwargs, nonce=nonce) if nonce else channel.send(**kwargs))
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, f"post in channel {channel_id}") from error
         return SentMessage(message_id=sent.id, channel_id=sent.channel.id)
@@ -155,8 +178,6 @@ class DiscordSender:
         """Send a direct message; a user who closed DMs is a permanent failure for that row only."""
         try:
             kwargs = message_kwargs(message)
-            if nonce:
-                kwargs["nonce"] = nonce
             # One DM at a time: its DM channel is opened after the previous DM went out, so opens keep
             # the DM pace too, and the DM slot is taken right before the create so the pace is exact.
             async with self._dm_lock:
@@ -169,7 +190,7 @@ class DiscordSender:
                     await self._slot()  # opening the DM channel is a request of its own
                     channel = await user.create_dm()
                 await self._slot(dm=True)
-                sent = await channel.send(**kwargs)  # type: ignore[call-overload]
+                sent = await (channel.send(**kwargs, nonce=nonce) if nonce else channel.send(**kwargs))
         except discord.Forbidden as error:
             raise RecipientUnreachableError("This person does not accept direct messages from Blether.") from error
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
@@ -180,14 +201,17 @@ class DiscordSender:
         """Edit one of Blether's messages."""
         try:
             channel = await self._channel(channel_id)
-            partial = channel.get_partial_message(message_id)  # type: ignore[attr-defined]
-            kwargs = message_kwargs(message)
-            kwargs.pop("files", None)
-            kwargs.setdefault("content", None)
-            kwargs.setdefault("embeds", [])
-            kwargs.setdefault("view", None)
+            if not isinstance(channel, _MESSAGE_CHANNELS):
+                raise PermanentSendError(f"Channel {channel_id} holds no messages Blether can edit.")
+            partial = channel.get_partial_message(message_id)
+            kwargs = message_kwargs(message)  # its files are not sent again: an edit keeps the attachments
             await self._slot()
-            await partial.edit(**kwargs)
+            await partial.edit(
+                content=kwargs.get("content"),
+                embeds=kwargs.get("embeds", []),
+                view=kwargs.get("view"),
+                allowed_mentions=kwargs["allowed_mentions"],
+            )
         except discord.NotFound as error:
             raise MessageGoneError(f"The message to edit in channel {channel_id} no longer exists.") from error
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
@@ -198,7 +222,7 @@ class DiscordSender:
         me = self._client.user
         try:
             channel = await self._channel(channel_id)
-            async for found in channel.history(limit=limit):  # type: ignore[attr-defined]
+            async for found in channel.history(limit=limit):
                 if me is not None and found.author.id != me.id:
                     continue
                 texts = [found.content or ""] + [e.footer.text or "" for e in found.embeds if e.footer]
@@ -207,6 +231,34 @@ class DiscordSender:
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, f"read recent messages in channel {channel_id}") from error
         return None
+
+
+class _EventFields(TypedDict):
+    """What every scheduled event of a session states, wherever it takes place."""
+
+    name: str
+    description: str
+    start_time: datetime
+    end_time: datetime
+    privacy_level: discord.PrivacyLevel
+
+
+def _event_fields(spec: EventSpec) -> _EventFields:
+    return {
+        "name": spec.name[:100],
+        "description": spec.description[:1000],
+        "start_time": spec.starts_at,
+        "end_time": spec.ends_at,
+        "privacy_level": discord.PrivacyLevel.guild_only,
+    }
+
+
+def _event_location(spec: EventSpec) -> str:
+    return (spec.location_url or "Online")[:100]
+
+
+def _channel_event_type(spec: EventSpec) -> Literal[discord.EntityType.stage_instance, discord.EntityType.voice]:
+    return discord.EntityType.stage_instance if spec.is_stage else discord.EntityType.voice
 
 
 class DiscordEventMirror:
@@ -221,30 +273,28 @@ class DiscordEventMirror:
             raise PermanentSendError("Blether is not in that server any more.")
         return guild
 
-    def _kwargs(self, guild: discord.Guild, spec: EventSpec) -> dict[str, object]:
-        kwargs: dict[str, object] = {
-            "name": spec.name[:100],
-            "description": spec.description[:1000],
-            "start_time": spec.starts_at,
-            "end_time": spec.ends_at,
-            "privacy_level": discord.PrivacyLevel.guild_only,
-        }
-        if spec.channel_id is not None:
-            channel = guild.get_channel(spec.channel_id)
-            if channel is None:
-                raise PermanentSendError("The session's voice or stage channel no longer exists.")
-            kwargs["channel"] = channel
-            kwargs["entity_type"] = discord.EntityType.stage_instance if spec.is_stage else discord.EntityType.voice
-        else:
-            kwargs["entity_type"] = discord.EntityType.external
-            kwargs["location"] = (spec.location_url or "Online")[:100]
-        return kwargs
+    def _channel(self, guild: discord.Guild, spec: EventSpec) -> discord.abc.GuildChannel | None:
+        """Return the session's voice or stage channel, or None for an external (online or in-person) event."""
+        if spec.channel_id is None:
+            return None
+        channel = guild.get_channel(spec.channel_id)
+        if channel is None:
+            raise PermanentSendError("The session's voice or stage channel no longer exists.")
+        return channel
 
     async def create(self, guild_id: int, spec: EventSpec) -> int:
         """Create a scheduled event."""
         guild = self._guild(guild_id)
         try:
-            event = await guild.create_scheduled_event(**self._kwargs(guild, spec))  # type: ignore[arg-type]
+            channel = self._channel(guild, spec)
+            if channel is None:
+                event = await guild.create_scheduled_event(
+                    **_event_fields(spec), entity_type=discord.EntityType.external, location=_event_location(spec)
+                )
+            else:
+                event = await guild.create_scheduled_event(
+                    **_event_fields(spec), channel=channel, entity_type=_channel_event_type(spec)
+                )
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, "create the Scheduled Event (needs Manage Events)") from error
         return event.id
@@ -254,7 +304,13 @@ class DiscordEventMirror:
         guild = self._guild(guild_id)
         try:
             event = await guild.fetch_scheduled_event(event_id)
-            await event.edit(**self._kwargs(guild, spec))  # type: ignore[arg-type]
+            channel = self._channel(guild, spec)
+            if channel is None:
+                await event.edit(
+                    **_event_fields(spec), entity_type=discord.EntityType.external, location=_event_location(spec)
+                )
+            else:
+                await event.edit(**_event_fields(spec), channel=channel, entity_type=_channel_event_type(spec))
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:
             raise _classify(error, "update the Scheduled Event (needs Manage Events)") from error
 
@@ -343,7 +399,8 @@ class DiscordThreads:
                 name=name[:100],
                 type=discord.ChannelType.private_thread,
                 invitable=False,
-                auto_archive_duration=auto_archive_minutes,  # type: ignore[arg-type]
+                # One of Discord's durations (the port's default, a week); another is refused by Discord below.
+                auto_archive_duration=cast("ThreadArchiveDuration", auto_archive_minutes),
             )
         except discord.Forbidden as error:
             raise self._forbidden("create private threads", channel_id) from error
@@ -437,8 +494,10 @@ class DiscordThreads:
             if channel is None:
                 await self._slot()
                 channel = await self._client.fetch_channel(channel_id)
+            if not isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+                raise PermanentSendError(f"Channel {channel_id} is not a server channel Blether can delete.")
             await self._slot()
-            await channel.delete()  # type: ignore[union-attr]
+            await channel.delete()
         except discord.NotFound:
             return
         except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as error:

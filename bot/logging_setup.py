@@ -4,6 +4,7 @@ import logging
 import re
 import sys
 from collections.abc import Iterable
+from typing import TextIO
 
 # Bot tokens: base64 user id . timestamp . HMAC (e.g. "MTA5….GQ2x9a.abc…").
 _BOT_TOKEN = re.compile(r"[MNO][A-Za-z\d_-]{20,30}\.[A-Za-z\d_-]{5,7}\.[A-Za-z\d_-]{25,45}")
@@ -72,11 +73,11 @@ class RedactingFormatter(logging.Formatter):
         return REDACTOR.redact(super().format(record))
 
 
-def setup_logging(level: str, *, secrets: Iterable[str] = (), stream: object | None = None) -> None:
+def setup_logging(level: str, *, secrets: Iterable[str] = (), stream: TextIO | None = None) -> None:
     """Send logs to stderr with redaction on every handler (discord.py's included)."""
     for secret in secrets:
         REDACTOR.add_secret(secret)
-    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     handler.addFilter(REDACTOR)
     root = logging.getLogger()

@@ -8,6 +8,7 @@ idempotent: replies reuse the command's event id as their txnId). The very first
 import asyncio
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from mautrix.api import HTTPAPI, Method, Path
 
@@ -142,14 +143,14 @@ class MatrixBot:
         for room_id in batch.get("rooms", {}).get("invite", {}):
             try:
                 path = Path.v3.join[room_id]
-                await call("join a room", lambda path=path: self._api.request(Method.POST, path, {}))
+                await call("join a room", partial(self._api.request, Method.POST, path, {}))
                 log.info("Joined Matrix room %s on invitation", room_id)
             except Exception as error:
                 log.warning("Could not join Matrix room %s: %s", room_id, error)
 
     async def _handle(self, room_id: str, event: dict) -> None:
         sender = event.get("sender")
-        if sender == self._settings.user_id:
+        if not isinstance(sender, str) or sender == self._settings.user_id:  # every event names its sender
             return
         kind = event.get("type")
         if kind == "m.room.encrypted":
@@ -250,7 +251,7 @@ class MatrixBot:
                 },
             }
             path = Path.v3.rooms[caller.room_id].send["m.room.message"][f"reply-{caller.event_id}-{index}"]
-            await call("reply", lambda path=path, content=content: self._api.request(Method.PUT, path, content))
+            await call("reply", partial(self._api.request, Method.PUT, path, content))
 
     async def _zone(self, guild_id: int):
         programme = await self._services.programme.get_programme(guild_id)
@@ -395,12 +396,12 @@ class MatrixBot:
 
     async def _help(self, invocation: Invocation) -> Text:
         if invocation.words:
-            raise UsageError(usage(self.registry.find(("help",))[0]))  # type: ignore[index]
+            raise UsageError(usage(self.registry.named("help")))
         facilitator = invocation.actor.can_manage_events
         return help_text(self.registry.visible_to(facilitator), facilitator)
 
     async def _setup(self, invocation: Invocation) -> Text:
-        command = self.registry.find(("setup",))[0]  # type: ignore[index]
+        command = self.registry.named("setup")
         if invocation.words:
             raise UsageError(usage(command))
         # The room setup runs in becomes the announcements room: the caller's power there decides.
@@ -431,7 +432,7 @@ class MatrixBot:
 
     async def _join(self, invocation: Invocation) -> Text:
         if invocation.words:
-            raise UsageError(usage(self.registry.find(("join",))[0]))  # type: ignore[index]
+            raise UsageError(usage(self.registry.named("join")))
         result = await self._services.participants.join(invocation.actor)
         welcome = text(
             "Welcome to the programme." if result.created or result.reactivated else "You have already joined."
@@ -440,7 +441,7 @@ class MatrixBot:
         return welcome if prompt is None else welcome + "\n\n" + consent_prompt_text(prompt)
 
     async def _consent(self, invocation: Invocation) -> Text:
-        command = self.registry.find(("consent",))[0]  # type: ignore[index]
+        command = self.registry.named("consent")
         if invocation.words:
             raise UsageError(usage(command))
         participants = self._services.participants
@@ -461,7 +462,7 @@ class MatrixBot:
         return text("Thank you: your consent answers are saved. Change them any time with !blether consent.")
 
     async def _session_add(self, invocation: Invocation) -> Text:
-        command = self.registry.find(("session", "add"))[0]  # type: ignore[index]
+        command = self.registry.named("session", "add")
         words = list(invocation.words)
         if len(words) < 4 or not words[0].isdigit():
             raise UsageError(usage(command))
@@ -490,14 +491,14 @@ class MatrixBot:
 
     async def _calendar(self, invocation: Invocation) -> Text:
         if invocation.words:
-            raise UsageError(usage(self.registry.find(("calendar",))[0]))  # type: ignore[index]
+            raise UsageError(usage(self.registry.named("calendar")))
         calendar = await self._services.programme.calendar_ics(invocation.actor.guild_id)
         await self._sender.post_to_room(invocation.room_id, OutboundMessage(files=(calendar,)))
         return text("The calendar is above: open it to add every session to your calendar.")
 
     async def _session_id(self, invocation: Invocation, name: tuple[str, ...]) -> int:
         if len(invocation.words) != 1 or not invocation.words[0].isdigit():
-            raise UsageError(usage(self.registry.find(name)[0]))  # type: ignore[index]
+            raise UsageError(usage(self.registry.named(*name)))
         session = await self._services.programme.get_session_by_number(
             invocation.actor.guild_id, int(invocation.words[0])
         )
@@ -552,7 +553,7 @@ class MatrixBot:
 
     async def _share(self, invocation: Invocation) -> Text:
         if len(invocation.words) != 1:
-            raise UsageError(usage(self.registry.find(("share",))[0]))  # type: ignore[index]
+            raise UsageError(usage(self.registry.named("share")))
         options = invocation.options
         result = await self._services.flash.share_resource(
             invocation.actor,
@@ -566,19 +567,19 @@ class MatrixBot:
 
     async def _story(self, invocation: Invocation) -> Text:
         if not invocation.words:
-            raise UsageError(usage(self.registry.find(("story",))[0]))  # type: ignore[index]
+            raise UsageError(usage(self.registry.named("story")))
         credit = invocation.options.get("credit", "no").lower() in ("yes", "y", "true")
         await self._services.flash.share_story(invocation.actor, " ".join(invocation.words), credit_by_name=credit)
         return text("Thanks: your story is kept for the next Flash Report (it appears only while you consent).")
 
     async def _publish(self, invocation: Invocation) -> Text:
         if invocation.words:
-            raise UsageError(usage(self.registry.find(("flash", "publish"))[0]))  # type: ignore[index]
+            raise UsageError(usage(self.registry.named("flash", "publish")))
         request = await self._services.flash.publish_now(invocation.actor)
         return text(f"Flash Report {request.issue.number}: {request.outcome.value}.")
 
     async def _export(self, invocation: Invocation) -> Text:
-        command = self.registry.find(("export",))[0]  # type: ignore[index]
+        command = self.registry.named("export")
         if invocation.words:
             raise UsageError(usage(command))
         result = await self._services.evaluation.export(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.core.actors import Actor
 from bot.core.errors import DomainError
-from bot.core.messages import Text, code, text
+from bot.core.messages import Span, Text, code, text
 from bot.core.programme.domain import ProgrammeSettingsUpdate
 
 PREFIX = "!blether"
@@ -86,6 +86,10 @@ class Registry:
                 return self._commands[name], words[length:]
         return None
 
+    def named(self, *words: str) -> Command:
+        """Return the command these words name exactly (KeyError for a name the registry does not have)."""
+        return self._commands[" ".join(words)]
+
     def visible_to(self, is_facilitator: bool) -> list[Command]:
         """Return the commands someone may use, in name order."""
         return sorted((c for c in self._commands.values() if is_facilitator or not c.facilitator), key=lambda c: c.name)
@@ -118,12 +122,12 @@ def setup_update(options: dict[str, str], rooms: dict[str, int], participants_ro
 
 def help_text(commands: list[Command], is_facilitator: bool) -> Text:
     """List the commands the caller may use."""
-    lines: list[object] = ["What you can use here:\n"]
+    lines: list[Text | Span] = ["What you can use here:\n"]
     for command in commands:
         lines.extend([code(f"{PREFIX} {command.usage}"), f" — {command.summary}\n"])
     if not is_facilitator:
         lines.append("Facilitators (power level in the announcements room) see more commands.")
-    return text(*lines)  # type: ignore[arg-type]
+    return text(*lines)
 
 
 _DURATION = re.compile(r"^(?:(?P<h>\d{1,2})h)?(?:(?P<m>\d{1,3})m?)?$")

@@ -9,6 +9,7 @@ from typing import TypeVar
 from aiohttp import ClientError, ClientResponse, ContentTypeError
 from mautrix.api import HTTPAPI, Method
 from mautrix.errors import MatrixRequestError, make_request_error
+from mautrix.types import JSON
 from yarl import URL
 
 from bot.core.ports import PermanentSendError, TransientSendError
@@ -30,7 +31,7 @@ class BletherHTTPAPI(HTTPAPI):
         content: object,
         query_params: dict[str, str],
         headers: dict[str, str],
-    ) -> tuple[object, ClientResponse]:
+    ) -> tuple[JSON, ClientResponse]:
         request = self.session.request(str(method), url, data=content, params=query_params, headers=headers)
         async with request as response:
             if 200 <= response.status < 300:
@@ -53,6 +54,7 @@ class BletherHTTPAPI(HTTPAPI):
                 message=message,
                 unstable_errcode=unstable,
             )
+            # mautrix's error classes declare no retry_after_ms: it is attached here, read back by retry_after.
             error.retry_after_ms = retry_after_ms  # type: ignore[attr-defined]
             raise error
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from bot.core.actors import Actor
 from bot.core.errors import DomainError
-from bot.core.messages import Text, strong, text
+from bot.core.messages import Span, Text, strong, text
 from bot.core.participants.domain import ConsentPrompt
-from bot.core.reflections.domain import FormField, ReflectionForm, SavedReflection
+from bot.core.reflections.domain import FormField, ReflectionForm, SavedReflection, SubmittedValue
 from bot.core.reflections.questions import QuestionKind
 
 SKIP_WORDS = ("skip", "-", "pass")
@@ -30,7 +30,7 @@ class Draft:
     user_id: int
     session_id: int
     room_id: str
-    answers: dict[str, object]
+    answers: dict[str, SubmittedValue]
 
     def dump(self) -> str:
         """Serialise for bot_state."""
@@ -57,7 +57,7 @@ def next_field(form: ReflectionForm, draft: Draft) -> FormField | None:
 def ask(form: ReflectionForm, field: FormField) -> Text:
     """Return one question with how to answer it."""
     position = [f.id for f in form.fields].index(field.id) + 1
-    lines: list[object] = [strong(f"Question {position} of {len(form.fields)}: {field.label}")]
+    lines: list[Text | Span] = [strong(f"Question {position} of {len(form.fields)}: {field.label}")]
     if field.description:
         lines.append(f"\n{field.description}")
     if field.kind in (QuestionKind.RATING, QuestionKind.CHOICE):
@@ -71,10 +71,10 @@ def ask(form: ReflectionForm, field: FormField) -> Text:
         lines.append(" (Or reply skip.)")
     if field.default not in (None, ""):
         lines.append(f"\nYour earlier answer: {field.default}")
-    return text(*lines)  # type: ignore[arg-type]
+    return text(*lines)
 
 
-def read_answer(field: FormField, reply: str) -> object:
+def read_answer(field: FormField, reply: str) -> SubmittedValue:
     """Turn a reply into the value the form takes; raise AnswerError with what would do."""
     cleaned = reply.strip()
     if cleaned.lower() in SKIP_WORDS:
@@ -98,19 +98,19 @@ def read_answer(field: FormField, reply: str) -> object:
 
 def summary(saved: SavedReflection) -> Text:
     """Return the closing summary of a saved reflection."""
-    lines: list[object] = [strong(f"Thank you: your reflection on session {saved.session_number} is saved.")]
+    lines: list[Text | Span] = [strong(f"Thank you: your reflection on session {saved.session_number} is saved.")]
     for answer in saved.answers:
         value = answer.value if answer.value not in (None, "") else "(no answer)"
         lines.append(f"\n• {answer.label}: {value}")
     lines.append("\nYou can change it until it closes: type !blether reflect again.")
-    return text(*lines)  # type: ignore[arg-type]
+    return text(*lines)
 
 
 def consent_prompt_text(prompt: ConsentPrompt) -> Text:
     """Return the consent text and its questions, with how to answer them by command."""
-    lines: list[object] = [strong("Before your answers are used"), f"\n{prompt.text.text}\n"]
+    lines: list[Text | Span] = [strong("Before your answers are used"), f"\n{prompt.text.text}\n"]
     for question in prompt.questions:
         lines.append(f"\n• {question.label}: {question.description}")
     example = " ".join(f"{q.purpose.value}:yes|no" for q in prompt.questions)
     lines.append(f"\nAnswer each with: !blether consent {example}")
-    return text(*lines)  # type: ignore[arg-type]
+    return text(*lines)

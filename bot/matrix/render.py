@@ -21,6 +21,7 @@ from bot.core.messages import (
     MentionKind,
     OutboundMessage,
     RichText,
+    Span,
     Styled,
     Text,
     Time,
@@ -161,11 +162,11 @@ def _embed_blocks(embed: Embed, names: Names) -> list[tuple[str, str]]:
 def _paragraphs(value: RichText, names: Names) -> list[tuple[str, str]]:
     """Split rich text at blank lines so a long text can be cut between paragraphs."""
     blocks: list[tuple[str, str]] = []
-    current: list[object] = []
+    current: list[Span] = []
 
     def flush() -> None:
         if current:
-            part = Text(tuple(current))  # type: ignore[arg-type]
+            part = Text(tuple(current))
             blocks.append((render_text(part, names, as_html=False), f"<p>{render_text(part, names, as_html=True)}</p>"))
             current.clear()
 

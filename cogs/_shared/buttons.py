@@ -25,6 +25,11 @@ def parsed_id(custom_id: str, parse: Callable[[str], T | None], what: str) -> T:
     return value
 
 
+def custom_id_of(item: discord.ui.Item[Any]) -> str:
+    """Return a clicked item's custom_id ("" for an item without one; Item itself declares none)."""
+    return str(getattr(item, "custom_id", "") or "")
+
+
 def clicked_id(item: discord.ui.Item[Any], parse: Callable[[str], T | None], what: str) -> T:
     """Return what parse reads from a clicked item's custom_id (see parsed_id)."""
-    return parsed_id(str(getattr(item, "custom_id", "") or ""), parse, what)
+    return parsed_id(custom_id_of(item), parse, what)

@@ -74,7 +74,7 @@ class InteractionRouter:
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Handle modal submits; refuse unknown blether: buttons."""
-        data: Mapping[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        data: Mapping[str, Any] = interaction.data or {}
         custom_id = str(data.get("custom_id", ""))
         if interaction.type is discord.InteractionType.modal_submit:
             await self._route_modal(interaction, custom_id, data)

@@ -2,6 +2,7 @@
 
 import logging
 import secrets
+from typing import TypedDict
 
 import discord
 from discord import app_commands
@@ -13,6 +14,18 @@ from bot.discord_render import CONTENT_LIMIT, render
 log = logging.getLogger(__name__)
 
 GUILD_ONLY = "Blether's commands work inside the programme's server, not in direct messages."
+
+
+class _ReplyKwargs(TypedDict, total=False):
+    """Keyword arguments of an ephemeral reply (a followup's send or the first send_message)."""
+
+    ephemeral: bool
+    allowed_mentions: discord.AllowedMentions
+    content: str
+    embed: discord.Embed
+    embeds: list[discord.Embed]
+    view: discord.ui.View
+    files: list[discord.File]
 
 
 async def send_ephemeral(
@@ -29,7 +42,7 @@ async def send_ephemeral(
     content is the core's rich text (rendered for Discord here: escaped, with Discord's markup) or a str a
     cog's render function already wrote for Discord (escaped where it holds user text).
     """
-    kwargs: dict[str, object] = {"ephemeral": True, "allowed_mentions": discord.AllowedMentions.none()}
+    kwargs: _ReplyKwargs = {"ephemeral": True, "allowed_mentions": discord.AllowedMentions.none()}
     if isinstance(content, Text):
         kwargs["content"] = render(content, CONTENT_LIMIT)
     elif content is not None:
@@ -43,9 +56,9 @@ async def send_ephemeral(
     if files:
         kwargs["files"] = files
     if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)  # type: ignore[arg-type]
+        await interaction.followup.send(**kwargs)
     else:
-        await interaction.response.send_message(**kwargs)  # type: ignore[arg-type]
+        await interaction.response.send_message(**kwargs)
 
 
 def domain_error_text(error: DomainError) -> Text:
@@ -68,10 +81,11 @@ def describe_domain_error(error: DomainError) -> str:
 async def report_error(interaction: discord.Interaction, error: BaseException, *, where: str) -> None:
     """Map any error raised while handling an interaction to a friendly private reply."""
     original = error
-    while isinstance(original, (app_commands.CommandInvokeError, app_commands.TransformerError)) and (
-        original.__cause__ or getattr(original, "original", None)
-    ):
-        original = getattr(original, "original", None) or original.__cause__  # type: ignore[assignment]
+    while isinstance(original, (app_commands.CommandInvokeError, app_commands.TransformerError)):
+        inner: BaseException | None = getattr(original, "original", None) or original.__cause__
+        if inner is None:
+            break
+        original = inner
     reply: Text | str
     if isinstance(original, DomainError):
         reply = describe_domain_error(original)

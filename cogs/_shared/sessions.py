@@ -44,6 +44,8 @@ class SessionNumber(app_commands.Transformer):
         """Session numbers start at 1."""
         return 1
 
+    # discord.py declares list[Choice[int | float | str]]: a list is invariant, so an integer option's own
+    # choices (list[Choice[int]], what Discord is sent) do not match it although they are valid.
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction, value: int | float | str, /
     ) -> list[app_commands.Choice[int]]:
@@ -52,7 +54,7 @@ class SessionNumber(app_commands.Transformer):
         found = await bot.services.programme.search_sessions(interaction.guild_id or 0, str(value or ""))
         return session_choices(found)
 
-    async def transform(self, interaction: discord.Interaction, value: int, /) -> int:  # type: ignore[override]
+    async def transform(self, interaction: discord.Interaction, value: int, /) -> int:
         """Return the id of this server's session with that number (SessionNotFoundError otherwise).
 
         On a facilitator command the caller is checked first, so someone who may not use it is told so
@@ -62,8 +64,8 @@ class SessionNumber(app_commands.Transformer):
             raise SessionNotFoundError(f"session {value}")
         bot = blether(interaction)
         command = interaction.command
-        if is_facilitator_command(command):
-            await bot.services.programme.authorise(actor_from(interaction), f"use /{command.qualified_name}")  # type: ignore[union-attr]
+        if command is not None and is_facilitator_command(command):
+            await bot.services.programme.authorise(actor_from(interaction), f"use /{command.qualified_name}")
         session = await bot.services.programme.get_session_by_number(interaction.guild_id, int(value))
         return session.id
 

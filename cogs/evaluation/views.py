@@ -42,7 +42,7 @@ class EraseConfirmButton(discord.ui.DynamicItem[discord.ui.Button[Any]], templat
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "EraseConfirmButton":
         """Rebuild the button from its custom_id."""
         return cls(clicked_id(item, parse_erase_button_id, "an Erase my data button"))

@@ -52,7 +52,7 @@ class FlashCommands(commands.GroupCog, group_name="flash", group_description="Th
         """
         await interaction.response.defer(ephemeral=True, thinking=True)
         found = await self._flash.list_items(actor_from(interaction), page, kind=ItemKind(kind) if kind else None)
-        await interaction.followup.send(ephemeral=True, **message_kwargs(render_items_message(found)))  # type: ignore[arg-type]
+        await interaction.followup.send(ephemeral=True, **message_kwargs(render_items_message(found)))
 
     @app_commands.command(name="include", extras=FACILITATOR)
     async def include(self, interaction: discord.Interaction, item: app_commands.Range[int, 1]) -> None:
@@ -167,7 +167,7 @@ class FlashCommands(commands.GroupCog, group_name="flash", group_description="Th
         await interaction.response.defer(ephemeral=True, thinking=True)
         preview = await self._flash.build_draft(actor_from(interaction))
         for message in preview.messages:
-            await interaction.followup.send(ephemeral=True, **message_kwargs(message))  # type: ignore[arg-type]
+            await interaction.followup.send(ephemeral=True, **message_kwargs(message))
 
     @app_commands.command(name="publish", extras=FACILITATOR)
     async def publish(self, interaction: discord.Interaction) -> None:
@@ -176,7 +176,9 @@ class FlashCommands(commands.GroupCog, group_name="flash", group_description="Th
         actor = actor_from(interaction)
         request = await self._flash.publish_now(actor)
         programme = await self.bot.services.programme.get_programme(actor.guild_id)
-        await send_ephemeral(interaction, render.publish(request, programme and programme.flash_reports_channel_id))
+        await send_ephemeral(
+            interaction, render.publish(request, programme.flash_reports_channel_id if programme is not None else None)
+        )
 
     @app_commands.command(name="latest")
     async def latest(self, interaction: discord.Interaction) -> None:

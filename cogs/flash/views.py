@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import discord
+from discord.utils import MISSING
 
 from bot.core.flash import ids
 from bot.core.flash.domain import INTRO_LIMIT
@@ -18,7 +19,7 @@ from bot.core.flash.render import render_items_message
 from bot.core.messages import text
 from bot.discord_ports import message_kwargs
 from cogs._shared.actors import actor_from
-from cogs._shared.buttons import parsed_id
+from cogs._shared.buttons import custom_id_of, parsed_id
 from cogs._shared.interactions import ModalValue, guarded, open_modal
 from cogs._shared.replies import send_ephemeral
 from cogs._shared.services import services
@@ -49,10 +50,10 @@ class DraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ids.C
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "DraftButton":
         """Rebuild the button from its custom_id (strictly parsed by the core)."""
-        button = ids.parse_custom_id(item.custom_id or "")
+        button = ids.parse_custom_id(custom_id_of(item))
         return cls(button.action, button.issue_id)
 
     async def callback(self, interaction: discord.Interaction) -> None:
@@ -70,7 +71,9 @@ class DraftButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ids.C
         actor = actor_from(interaction)
         request = await core.flash.publish_now(actor, self.issue_id)
         programme = await core.programme.get_programme(actor.guild_id)
-        await send_ephemeral(interaction, render.publish(request, programme and programme.flash_reports_channel_id))
+        await send_ephemeral(
+            interaction, render.publish(request, programme.flash_reports_channel_id if programme is not None else None)
+        )
 
     async def _edit_intro(self, interaction: discord.Interaction) -> None:
         intro = await services(interaction).flash.get_intro(actor_from(interaction), self.issue_id)
@@ -92,10 +95,10 @@ class ItemsPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=i
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "ItemsPageButton":
         """Rebuild the button from its custom_id (strictly parsed by the core)."""
-        return cls(ids.parse_page_id(item.custom_id or ""))
+        return cls(ids.parse_page_id(custom_id_of(item)))
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Include or exclude the page's items and show the page as it is now."""
@@ -106,8 +109,13 @@ class ItemsPageButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=i
         if result.page is None:  # not reached: the service always returns the page
             await send_ephemeral(interaction, render.page_done(result))
             return
-        kwargs = message_kwargs(render_items_message(result.page, note=render.page_done(result)))
-        await interaction.response.edit_message(**kwargs)  # type: ignore[arg-type]
+        kwargs = message_kwargs(render_items_message(result.page, note=render.page_done(result)))  # never files
+        await interaction.response.edit_message(
+            content=kwargs.get("content", MISSING),
+            embeds=kwargs.get("embeds", MISSING),
+            view=kwargs.get("view", MISSING),
+            allowed_mentions=kwargs["allowed_mentions"],
+        )
 
 
 class IntroModal(discord.ui.Modal):

@@ -3,6 +3,7 @@
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import MISSING
 
 from bot.client import BletherBot
 from bot.core.groups import render as core_render
@@ -10,7 +11,7 @@ from bot.core.groups.domain import DEFAULT_SIZE, Mix, Source
 from cogs._shared.actors import actor_from
 from cogs._shared.replies import send_ephemeral
 from cogs._shared.sessions import SessionOption
-from cogs.groups.render import reply_kwargs
+from cogs.groups.render import ReplyKwargs, reply_kwargs
 from cogs.groups.views import JoinButton, MeetButton, ProposalButton
 
 FACILITATOR = {"facilitator": True}
@@ -18,14 +19,18 @@ MIXES = [app_commands.Choice(name=m.value, value=m.value) for m in Mix]
 SOURCES = [app_commands.Choice(name=s.value, value=s.value) for s in Source]
 
 
-async def _send(interaction: discord.Interaction, kwargs: dict[str, object]) -> None:
-    kwargs.pop("files", None)
-    if kwargs.get("view") is None:
-        kwargs.pop("view", None)
+async def _send(interaction: discord.Interaction, kwargs: ReplyKwargs) -> None:
+    content = kwargs["content"] if kwargs["content"] is not None else MISSING
+    view = kwargs["view"] if kwargs["view"] is not None else MISSING
+    embeds, allowed_mentions = kwargs["embeds"], kwargs["allowed_mentions"]
     if interaction.response.is_done():
-        await interaction.followup.send(ephemeral=True, **kwargs)  # type: ignore[arg-type]
+        await interaction.followup.send(
+            content, ephemeral=True, embeds=embeds, view=view, allowed_mentions=allowed_mentions
+        )
     else:
-        await interaction.response.send_message(ephemeral=True, **kwargs)  # type: ignore[arg-type]
+        await interaction.response.send_message(
+            content, ephemeral=True, embeds=embeds, view=view, allowed_mentions=allowed_mentions
+        )
 
 
 @app_commands.guild_only()

@@ -41,7 +41,6 @@ async def press_proposal(interaction: discord.Interaction, action: str, proposal
     else:
         view = await groups.cancel(actor, proposal_id)
         kwargs = reply_kwargs(core_render.closed_proposal(view, "Cancelled: no groups were made."))
-    kwargs.pop("files", None)
     await interaction.response.edit_message(**kwargs)
 
 
@@ -57,7 +56,7 @@ class ProposalButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=PR
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "ProposalButton":
         """Rebuild the button from its custom_id."""
         return cls(match["action"], int(match["id"]))
@@ -85,7 +84,7 @@ class JoinButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=JOIN_T
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "JoinButton":
         """Rebuild the button from its custom_id."""
         return cls(int(match["id"]))
@@ -112,7 +111,7 @@ class MeetButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=MEET_T
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "MeetButton":
         """Rebuild the button from its custom_id."""
         return cls(match["answer"], int(match["id"]))

@@ -64,7 +64,7 @@ class ConsentAnswerButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "ConsentAnswerButton":
         """Rebuild the button from its custom_id."""
         parsed = clicked_id(item, parse_consent_answer_id, "a consent button")
@@ -100,7 +100,7 @@ class ConsentSaveButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "ConsentSaveButton":
         """Rebuild the button from its custom_id."""
         return cls(clicked_id(item, parse_consent_save_id, "a consent Save button"))

@@ -50,7 +50,7 @@ class Programme(commands.GroupCog, group_name="programme", group_extras=FACILITA
         self.programme = bot.services.programme
         self.clock = bot.services.clock
 
-    def interaction_check(self, interaction: discord.Interaction, /) -> bool:  # type: ignore[override]
+    def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         """Refuse these commands outside a server."""
         return in_guild(interaction)
 

@@ -141,10 +141,11 @@ def outcomes_embed(change: OutcomeChange) -> discord.Embed:
     """Return the programme's learning outcomes, headed by what the command changed."""
     lines = [f"{o.number}. {sanitise_inline(o.text, 200)}" for o in change.outcomes]
     title = f"Learning outcomes ({len(change.outcomes)} of at most {MAX_OUTCOMES})"
-    embed = discord.Embed(title=title, colour=COLOUR, description="\n".join(lines) or "No learning outcomes yet.")
+    description = "\n".join(lines) or "No learning outcomes yet."
+    if not change.outcomes:
+        description += " Add one with /programme outcomes add, or an outcomes: list in the import file."
+    embed = discord.Embed(title=title, colour=COLOUR, description=description)
     if change.outcome is not None and change.action in _OUTCOME_VERBS:
         verb = _OUTCOME_VERBS[change.action]
         embed.set_footer(text=f"{verb} outcome {change.outcome.number}: {clip(change.outcome.text, 150)}")
-    if not change.outcomes:
-        embed.description += " Add one with /programme outcomes add, or an outcomes: list in the import file."
     return embed

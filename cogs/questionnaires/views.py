@@ -55,7 +55,7 @@ class StartButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=START
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "StartButton":
         """Rebuild the button from its custom_id."""
         return cls(int(match["questionnaire_id"]))
@@ -75,7 +75,7 @@ class ContinueButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=CO
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "ContinueButton":
         """Rebuild the button from its custom_id."""
         return cls(int(match["questionnaire_id"]), int(match["page"]))
@@ -96,7 +96,7 @@ class LaterButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=LATER
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "LaterButton":
         """Rebuild the button from its custom_id."""
         return cls(int(match["questionnaire_id"]))
@@ -118,7 +118,7 @@ class MentorButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=MENT
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "MentorButton":
         """Rebuild the button from its custom_id."""
         return cls(int(match["questionnaire_id"]), match["answer"])

@@ -87,7 +87,7 @@ class ReflectButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=REF
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "ReflectButton":
         """Rebuild the button from its custom_id."""
         return cls(clicked_id(item, parse_reflect_button_id, "a Reflect button"))
@@ -106,7 +106,7 @@ class AttendButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=ATTE
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> "AttendButton":
         """Rebuild the button from its custom_id."""
         return cls(clicked_id(item, parse_attend_button_id, "an I attended button"))

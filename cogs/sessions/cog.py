@@ -46,7 +46,7 @@ class Sessions(commands.GroupCog, group_name="session", group_extras=FACILITATOR
     def __init__(self, bot: BletherBot) -> None:
         self.programme = bot.services.programme
 
-    def interaction_check(self, interaction: discord.Interaction, /) -> bool:  # type: ignore[override]
+    def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         """Refuse these commands outside a server."""
         return in_guild(interaction)
 

@@ -344,7 +344,7 @@ class Dispatcher:
         current = asyncio.current_task()
         tasks: set[asyncio.Task[object]] = {t for t in self._active if t is not current}
         if self._pump is not None and self._pump is not current:
-            tasks.add(self._pump)  # type: ignore[arg-type]
+            tasks.add(self._pump)
         tasks = {t for t in tasks if not t.done()}
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace)
@@ -402,7 +402,7 @@ class Dispatcher:
         """
         task = asyncio.current_task()
         if task is not None:
-            self._active.add(task)  # type: ignore[arg-type]
+            self._active.add(task)
         dms_before = self._dm_done
         try:
             handled = await self._run_due()
@@ -412,7 +412,7 @@ class Dispatcher:
             return handled
         finally:
             if task is not None:
-                self._active.discard(task)  # type: ignore[arg-type]
+                self._active.discard(task)
 
     async def next_due_at(self) -> datetime | None:
         """Return when the earliest pending delivery becomes due (None when none is pending).
@@ -540,9 +540,9 @@ class Dispatcher:
         for delivery in dms:
             task = loop.create_task(self._run_dm(delivery), name=f"deliveries:dm:{delivery.id}")
             self._dm_tasks.add(task)
-            self._active.add(task)  # type: ignore[arg-type]
+            self._active.add(task)
             task.add_done_callback(self._dm_tasks.discard)
-            task.add_done_callback(self._active.discard)  # type: ignore[arg-type]
+            task.add_done_callback(self._active.discard)
 
     async def _run_dm(self, delivery: Delivery) -> None:
         """Run one DM delivery, record it, then claim the next due DM (the lane refills itself)."""

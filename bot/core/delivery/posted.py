@@ -40,7 +40,7 @@ from bot.core.delivery.keys import delivery_key
 from bot.core.delivery.repository import SqlDeliveryRepository
 from bot.core.messages import OutboundMessage, small, text
 from bot.core.ports import MessageGoneError, Sender
-from bot.core.storage.database import Database, UnitOfWork
+from bot.core.storage.database import Database, UnitOfWork, rowcount
 from bot.core.storage.models.delivery import PostedAuthorRow, PostedMessageRow
 
 log = logging.getLogger(__name__)
@@ -198,7 +198,7 @@ class SqlPostedRepository:
         result = await self._session.execute(
             delete(PostedAuthorRow).where(PostedAuthorRow.user_id == user_id, PostedAuthorRow.posted_id.in_(ids))
         )
-        return int(result.rowcount or 0)
+        return rowcount(result)
 
 
 def edit_target(posted: PostedMessage) -> str:

@@ -14,10 +14,11 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, bindparam, cast, func, literal, select, update
+from sqlalchemy import ColumnElement, RowMapping, Select, String, bindparam, cast, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.delivery.domain import NONCE_WINDOW, UNREACHABLE_ERROR, Delivery, DeliveryStatus, NewDelivery
+from bot.core.storage.database import rowcount
 from bot.core.storage.dialect import dialect_insert
 from bot.core.storage.models.delivery import DeliveryRow
 from bot.core.storage.types import UTCDateTime
@@ -35,7 +36,7 @@ def _clip(text: str) -> str:
     return text if len(text) <= _ERROR_LENGTH else text[: _ERROR_LENGTH - 1] + "…"
 
 
-def _to_delivery(row: Mapping[str, Any], *, recovered: bool = False) -> Delivery:
+def _to_delivery(row: RowMapping, *, recovered: bool = False) -> Delivery:
     return Delivery(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -287,7 +288,7 @@ class SqlDeliveryRepository:
                 status=DeliveryStatus.SENT.value, message_id=message_id, sent_at=now, updated_at=now, lease_until=None
             )
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def mark_sent_many(self, sent: Sequence[tuple[int, int | None]], now: datetime) -> None:
         """Record several posted deliveries with one executemany (same rules as mark_sent)."""
@@ -311,7 +312,7 @@ class SqlDeliveryRepository:
         result = await self._session.execute(
             update(_T).where((_C.id == delivery_id) & (_C.status == CLAIMED)).values(**values)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def mark_retry(
         self, delivery_id: int, error: str, next_attempt_at: datetime, *, now: datetime | None = None

@@ -20,7 +20,7 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from bot.core.evaluation.figures import (
     RATINGS,
@@ -274,7 +274,9 @@ def _short(text: str, limit: int = 38) -> str:
 
 def outcomes_spec(outcomes: OutcomeFigures) -> ChartSpec:
     """Return the before/now dot plot: each outcome's mean before and now (not drawn from fewer than 5)."""
-    before, now, rows = [], [], []
+    before: list[Bar] = []
+    now: list[Bar] = []
+    rows: list[tuple[str, str, str]] = []
     for row in outcomes.outcomes:
         category = _short(row.label)
         for spread_, bars in ((row.before, before), (row.now, now)):
@@ -331,7 +333,12 @@ def agreement_spec(outcomes: OutcomeFigures) -> ChartSpec:
 def chart_specs(figures: ProgrammeFigures) -> tuple[ChartSpec, ...]:
     """Return the report's charts: four always, two more once an end-of-programme questionnaire opened, and the
     connection chart once groups or introductions exist."""
-    specs = (attendance_spec(figures), response_rate_spec(figures), ratings_spec(figures), areas_spec(figures))
+    specs: tuple[ChartSpec, ...] = (
+        attendance_spec(figures),
+        response_rate_spec(figures),
+        ratings_spec(figures),
+        areas_spec(figures),
+    )
     if figures.outcomes is not None and figures.outcomes.outcomes:
         specs += (outcomes_spec(figures.outcomes),)
     if figures.outcomes is not None and figures.outcomes.agreement:
@@ -414,7 +421,16 @@ def _render_special(spec: ChartSpec, axes: "Axes") -> None:
 # -- drawing -----------------------------------------------------------------------------------------------------
 
 
-def _style(bar: Bar, colour: str) -> dict[str, object]:
+class _BarStyle(TypedDict, total=False):
+    """Keyword arguments of Axes.bar/barh that style one bar."""
+
+    color: str
+    edgecolor: str
+    hatch: str
+    linewidth: float
+
+
+def _style(bar: Bar, colour: str) -> _BarStyle:
     if bar.suppressed:
         return {"color": "#FFFFFF", "edgecolor": colour, "hatch": "///", "linewidth": 1.0}
     return {"color": colour, "edgecolor": "#FFFFFF", "linewidth": 0.5}

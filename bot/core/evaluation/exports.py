@@ -352,11 +352,11 @@ def participants_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Ta
             allowed=CONSENT,
         ),
     )
-    people = sorted(
+    registered = sorted(
         (p for p in cohort.participants if consenting(cohort, p.user_id)), key=lambda p: str(alias(p.user_id))
     )
     return Table.of(
-        ExportKind.PARTICIPANTS, "One row per registered participant (consenting people only)", fields, people
+        ExportKind.PARTICIPANTS, "One row per registered participant (consenting people only)", fields, registered
     )
 
 
@@ -432,7 +432,9 @@ class _Answered:
     def value_if(self, wanted: Callable[[QuestionKind, object], bool]) -> Cell:
         """Return the answer when it is of the wanted kind and type, else None (it goes in another column)."""
         value = self.answer.value
-        return value if wanted(self.answer.kind, value) else None  # type: ignore[return-value]
+        if isinstance(value, list) or not wanted(self.answer.kind, value):  # choices (a list) fill no single cell
+            return None
+        return value
 
 
 def responses_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table:
@@ -489,7 +491,7 @@ def responses_table(cohort: Cohort, alias: Callable[[int], str | None]) -> Table
         *_times("submitted_at", "When the reflection was first submitted", lambda a: a.record.submitted_at, zone),
         *_times("updated_at", "When it was last changed", lambda a: a.record.updated_at, zone),
     )
-    answered = []
+    answered: list[_Answered] = []
     for record in cohort.responses:
         if not cohort.consents(record.user_id, ConsentPurpose.EVALUATION):
             continue
@@ -723,7 +725,7 @@ _RATING_WORDS = {
 
 def codebook_table(cohort: Cohort) -> Table:
     """Return the codebook: one row per item and coded value, with its label (ratings, yes/maybe/no, choices)."""
-    codes = []
+    codes: list[_Code] = []
     for data in cohort.questionnaires:
         for item in data.items:
             if item.kind in _RATING_WORDS:
@@ -901,14 +903,14 @@ def build_files(cohort: Cohort, key: str, kind: ExportKind, fmt: ExportFormat) -
     buffer = io.BytesIO()
     stamp = cohort.generated_at.astimezone(UTC).timetuple()[:6]
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, data in [
+        for name, content in [
             (README_FILE, readme(cohort, tables, fmt)),
             *[(t.filename(fmt), encode(t, fmt)) for t in tables],
             (DICTIONARY_FILE, dictionary.data),
         ]:
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
+            archive.writestr(info, content)
     day = cohort.generated_at.astimezone(cohort.zone).strftime("%Y-%m-%d")
     archive_file = FileAttachment(
         f"blether-evaluation-{day}.zip", buffer.getvalue(), "Every evaluation table with its data dictionary"

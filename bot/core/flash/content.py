@@ -172,7 +172,11 @@ class IssueContent:
 
     def authors(self) -> frozenset[int]:
         """Return everyone whose words or name an entry carries (sharers, message authors, storytellers, quoted)."""
-        found = {e.author_id for e in (*self.resources, *self.nominations, *self.stories)}
+        found = (
+            {e.author_id for e in self.resources}
+            | {e.author_id for e in self.nominations}
+            | {e.author_id for e in self.stories}
+        )
         if self.recap is not None:
             found |= {q.author_id for q in self.recap.quotes}
         return frozenset(a for a in found if a is not None)

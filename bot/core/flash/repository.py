@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.flash.content import Snapshot
 from bot.core.flash.domain import FlashItem, FlashRecord, Issue, IssueStatus, ItemKind, ItemState
+from bot.core.storage.database import rowcount
 from bot.core.storage.dialect import dialect_insert
 from bot.core.storage.models.flash import (
     FlashIssueRow,
@@ -201,7 +202,7 @@ class SqlFlashItemRepository:
         if only is not None:
             stmt = stmt.where(FlashItemRow.state.in_([ItemState(s).value for s in only]))
         result = await self._session.execute(stmt.values(state=ItemState(state).value, updated_at=now))
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return rowcount(result)
 
     def _in_range(self, guild_id: int, first_id: int, last_id: int, kind: ItemKind | None) -> ColumnElement[bool]:
         return self._pending(guild_id, kind) & FlashItemRow.id.between(first_id, last_id)
@@ -220,7 +221,7 @@ class SqlFlashItemRepository:
             .where(self._in_range(guild_id, first_id, last_id, kind), FlashItemRow.state != ItemState(state).value)
             .values(state=ItemState(state).value, updated_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return rowcount(result)
 
     async def update(self, guild_id: int, item_id: int, changes: Mapping[str, Any], *, now: datetime) -> FlashItem:
         """Change a waiting item's state, title, body or tags."""
@@ -249,14 +250,14 @@ class SqlFlashItemRepository:
             .where(FlashItemRow.guild_id == guild_id, FlashItemRow.id.in_(wanted), FlashItemRow.issue_id.is_(None))
             .values(issue_id=issue_id, updated_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return rowcount(result)
 
     async def delete_by_author(self, guild_id: int, user_id: int) -> int:
         """Delete every item carrying user_id's words (published or not); return how many."""
         result = await self._session.execute(
             delete(FlashItemRow).where(FlashItemRow.guild_id == guild_id, FlashItemRow.author_id == user_id)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return rowcount(result)
 
     async def forget_nominator(self, guild_id: int, user_id: int, *, now: datetime) -> int:
         """Drop user_id as the nominator of other people's messages; return how many items changed."""
@@ -265,7 +266,7 @@ class SqlFlashItemRepository:
             .where(FlashItemRow.guild_id == guild_id, FlashItemRow.nominated_by_id == user_id)
             .values(nominated_by_id=None, updated_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return rowcount(result)
 
     async def records(self, guild_id: int, *, user_id: int | None = None) -> list[FlashRecord]:
         """Return every collected item (waiting, published or left out) with its issue number, oldest first.
@@ -326,7 +327,7 @@ class SqlFlashItemRepository:
             result = await self._session.execute(
                 update(FlashItemRow).where(where, FlashItemRow.kind == kind.value, has_text).values(**blank)
             )
-            counts.append(int(result.rowcount or 0))  # type: ignore[attr-defined]
+            counts.append(rowcount(result))
         old_ids = set((await self._session.scalars(select(FlashItemRow.id).where(where))).all())
         return counts[0], counts[1], counts[2], old_ids
 
@@ -411,7 +412,7 @@ class SqlFlashIssueRepository:
             .where(FlashIssueRow.id == issue_id, FlashIssueRow.status == IssueStatus.DRAFT.value)
             .values(**changes, updated_at=now)
         )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not rowcount(result):
             return None
         return await self.get(issue_id)
 
@@ -432,7 +433,7 @@ class SqlFlashIssueRepository:
                 updated_at=now,
             )
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def take_over(self, issue_id: int, old_key: str | None, new_key: str, *, now: datetime) -> bool:
         """Make new_key the publisher of an issue stuck in publishing (its publisher gave up); CAS on old_key."""
@@ -442,7 +443,7 @@ class SqlFlashIssueRepository:
             .where(FlashIssueRow.id == issue_id, FlashIssueRow.status == IssueStatus.PUBLISHING.value, owner)
             .values(publisher_key=new_key, updated_at=now)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def record_parts(self, issue_id: int, message_ids: Sequence[int], *, now: datetime) -> None:
         """Store the message ids of the parts posted so far, in order."""
@@ -459,7 +460,7 @@ class SqlFlashIssueRepository:
             .where(FlashIssueRow.id == issue_id, FlashIssueRow.status == IssueStatus.PUBLISHING.value)
             .values(status=IssueStatus.PUBLISHED.value, updated_at=now)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def snapshot(self, issue_id: int) -> Snapshot | None:
         """Return an issue's frozen snapshot, or None before it was frozen."""
@@ -563,4 +564,4 @@ class SqlFlashSettingsRepository:
     async def clear_schedule(self, guild_id: int) -> bool:
         """Remove the server's cadence; tell whether there was one."""
         result = await self._session.execute(delete(FlashScheduleRow).where(FlashScheduleRow.guild_id == guild_id))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))

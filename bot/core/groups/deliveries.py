@@ -409,9 +409,9 @@ class GroupsAutoHandler:
         try:
             made = await self._service.make_automatically(delivery.guild_id, session_id)
         except GroupsChannelMissingError as error:
-            raise PermanentSendError(error.message) from error
+            raise PermanentSendError(str(error)) from error  # the message as plain text (it may be rich)
         except DomainError as error:
-            raise DeliverySkipped(error.message) from error
+            raise DeliverySkipped(str(error)) from error
         if made is None:
             raise DeliverySkipped("the session already has groups")
         log.info("Made %d groups for session %s automatically", len(made.groups), session_id)

@@ -20,6 +20,7 @@ from bot.core.groups.domain import (
     ProposedGroup,
     Source,
 )
+from bot.core.storage.database import rowcount
 from bot.core.storage.models.groups import (
     ConnectionAnswerRow,
     ConnectionRow,
@@ -241,7 +242,7 @@ class SqlGroupRepository:
         result = await self._session.execute(
             delete(GroupMemberRow).where(GroupMemberRow.session_id == session_id, GroupMemberRow.user_id == user_id)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return rowcount(result)
 
     async def places_of(self, guild_id: int, user_id: int) -> list[Group]:
         """Return the groups someone is a member of."""
@@ -325,7 +326,7 @@ class SqlGroupRepository:
                 proposal.groups = [[u for u in g if u != user_id] for g in proposal.groups]
                 proposal.coaches = [None if c == user_id else c for c in proposal.coaches]
         await self._session.flush()
-        return int(result.rowcount or 0) + len(coached)  # type: ignore[attr-defined]
+        return rowcount(result) + len(coached)
 
 
 def _connection(row: ConnectionRow, answers: Iterable[tuple[int, str]]) -> Connection:
@@ -479,7 +480,7 @@ class SqlConnectionRepository:
                 ConnectPreferenceRow.guild_id == guild_id, ConnectPreferenceRow.user_id == user_id
             )
         )
-        changed = int(answers.rowcount or 0) + int(prefs.rowcount or 0)  # type: ignore[attr-defined]
+        changed = rowcount(answers) + rowcount(prefs)
         for row in await self._session.scalars(select(ConnectionRow).where(ConnectionRow.guild_id == guild_id)):
             if user_id in row.members:
                 row.members = [u for u in row.members if u != user_id]

@@ -7,6 +7,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.interviews.domain import Candidate, InterviewStatus
+from bot.core.storage.database import rowcount
 from bot.core.storage.models.interviews import InterviewCandidateRow
 
 
@@ -69,7 +70,7 @@ class SqlInterviewRepository:
                 InterviewCandidateRow.guild_id == guild_id, InterviewCandidateRow.user_id.in_(ids)
             )
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return rowcount(result)
 
     async def delete_user(self, guild_id: int, user_id: int) -> int:
         """Erase someone from the list."""

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import RowMapping, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.participants.domain import (
@@ -19,6 +19,7 @@ from bot.core.participants.domain import (
     ParticipantRole,
     community_key,
 )
+from bot.core.storage.database import rowcount
 from bot.core.storage.dialect import dialect_insert
 from bot.core.storage.models.participants import CommunityRow, ConsentEventRow, ConsentTextRow, ParticipantRow
 
@@ -26,7 +27,7 @@ _P = ParticipantRow.__table__.c
 _COMMUNITY = CommunityRow.__table__.c
 
 
-def _participant(row: Mapping[str, Any], community: str | None) -> Participant:
+def _participant(row: RowMapping, community: str | None) -> Participant:
     return Participant(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -120,7 +121,7 @@ class SqlParticipantRepository:
         result = await self._session.execute(
             delete(CommunityRow.__table__).where(_COMMUNITY.guild_id == guild_id, ~used)
         )
-        return int(result.rowcount or 0)
+        return rowcount(result)
 
     async def communities(self, guild_id: int) -> list[Community]:
         """Return the server's communities with their number of active participants, most used first."""
@@ -184,7 +185,7 @@ class SqlParticipantRepository:
             .where(_P.guild_id == guild_id, _P.user_id == user_id, _P.active.is_(not active))
             .values(**values)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def delete_user(self, guild_id: int, user_id: int) -> tuple[int, int]:
         """Delete someone's profile and their community if nobody else names it (erasure).
@@ -204,8 +205,8 @@ class SqlParticipantRepository:
                 removed = await self._session.execute(
                     delete(CommunityRow.__table__).where(_COMMUNITY.id == community_id)
                 )
-                communities = int(removed.rowcount or 0)  # type: ignore[attr-defined]
-        return int(profile.rowcount or 0), communities  # type: ignore[attr-defined]
+                communities = rowcount(removed)
+        return rowcount(profile), communities
 
 
 _T = ConsentTextRow.__table__.c
@@ -287,7 +288,7 @@ class SqlConsentRepository:
         result = await self._session.execute(
             delete(ConsentEventRow.__table__).where(_E.guild_id == guild_id, _E.user_id == user_id)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return rowcount(result)
 
     async def latest(self, guild_id: int, user_id: int) -> dict[ConsentPurpose, ConsentAnswer]:
         """Return someone's latest answer per purpose."""

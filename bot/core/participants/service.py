@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TypedDict
 
 from bot.core.actors import Actor
 from bot.core.clock import Clock
@@ -46,6 +47,14 @@ log = logging.getLogger(__name__)
 
 DEFAULT_TEXT_VERSION = 1
 AUTOCOMPLETE_LIMIT = 25
+
+
+class _ParsedUpdate(TypedDict, total=False):
+    """A validated ProfileUpdate: a key present means "change", its value None means "clear"."""
+
+    community: str | None
+    area: Area | None
+    role: ParticipantRole | None
 
 
 def _default_text(guild_id: int) -> ConsentText:
@@ -153,9 +162,9 @@ class ParticipantService:
         return participant
 
     @staticmethod
-    def _parse(update: ProfileUpdate) -> dict[str, object]:
+    def _parse(update: ProfileUpdate) -> _ParsedUpdate:
         """Validate an update; keys present mean "change" (value None means "clear")."""
-        parsed: dict[str, object] = {}
+        parsed: _ParsedUpdate = {}
         if update.community is not None:
             parsed["community"] = clean_community(update.community) or None
         if update.area is not None:
@@ -166,14 +175,12 @@ class ParticipantService:
             parsed["role"] = ParticipantRole.parse(text) if text else None
         return parsed
 
-    async def _community_id(self, uow: UnitOfWork, guild_id: int, name: object) -> int | None:
-        if not isinstance(name, str) or not name:
+    async def _community_id(self, uow: UnitOfWork, guild_id: int, name: str | None) -> int | None:
+        if not name:
             return None
         return await uow.repo(SqlParticipantRepository).community_id(guild_id, name, now=self._clock.now())
 
-    async def _apply(
-        self, uow: UnitOfWork, actor: Actor, parsed: Mapping[str, object], community_id: int | None
-    ) -> None:
+    async def _apply(self, uow: UnitOfWork, actor: Actor, parsed: _ParsedUpdate, community_id: int | None) -> None:
         changes: dict[str, object] = {}
         if "community" in parsed:
             changes["community_id"] = community_id

@@ -21,6 +21,7 @@ from bot.core.programme.domain import (
     Session,
     SessionStatus,
 )
+from bot.core.storage.database import rowcount
 from bot.core.storage.models.programme import OutcomeRow, ProgrammeRow, ReminderPreferenceRow, RsvpRow, SessionRow
 
 PROGRAMME_SETTINGS = (
@@ -237,7 +238,7 @@ class SqlSessionRepository:
         await self._session.flush()
         return _session(row)
 
-    def _listing(self, guild_id: int) -> Select[tuple[SessionRow]]:
+    def _listing(self, guild_id: int) -> Select[SessionRow]:
         return (
             select(SessionRow).where(SessionRow.guild_id == guild_id).order_by(SessionRow.starts_at, SessionRow.number)
         )
@@ -350,7 +351,7 @@ class SqlRsvpRepository:
         result = await self._session.execute(
             delete(RsvpRow).where(RsvpRow.guild_id == guild_id, RsvpRow.user_id == user_id)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return rowcount(result)
 
 
 _PREF = ReminderPreferenceRow
@@ -417,7 +418,7 @@ class SqlReminderPreferenceRepository:
             .where(self._key(guild_id, user_id), _PREF.dm_enabled.is_(True))
             .values(dm_enabled=False, stopped_notice_pending=False, updated_at=now)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def record_refused_dm(self, guild_id: int, user_id: int, *, now: datetime, limit: int) -> bool:
         """Count one more refused reminder DM; at limit in a row, turn DMs off and remember to tell them.
@@ -432,7 +433,7 @@ class SqlReminderPreferenceRepository:
             .where(self._key(guild_id, user_id), _PREF.dm_enabled.is_(True), _PREF.dm_failures >= limit)
             .values(dm_enabled=False, stopped_notice_pending=True, updated_at=now)
         )
-        return bool(stopped.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(stopped))
 
     async def clear_refused_dms(self, guild_id: int, user_id: int) -> None:
         """Forget refused DMs after one went through (the count is of refusals in a row)."""
@@ -447,7 +448,7 @@ class SqlReminderPreferenceRepository:
             .where(self._key(guild_id, user_id), _PREF.stopped_notice_pending.is_(True))
             .values(stopped_notice_pending=False)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     async def delete_user(self, guild_id: int, user_id: int) -> int:
         """Delete someone's DM reminder choice (erasure); return how many rows (0 or 1)."""
@@ -456,7 +457,7 @@ class SqlReminderPreferenceRepository:
                 ReminderPreferenceRow.guild_id == guild_id, ReminderPreferenceRow.user_id == user_id
             )
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return rowcount(result)
 
     async def opted_in(self, guild_id: int) -> list[int]:
         """Return the user ids who want DM reminders in a server."""

@@ -10,7 +10,6 @@ import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -70,7 +69,7 @@ from bot.core.programme.errors import (
     SessionValidationError,
     TextTooLongError,
 )
-from bot.core.programme.importer import ImportOutcome, read_file, rows_to_drafts
+from bot.core.programme.importer import ImportOutcome, ImportRow, read_file, rows_to_drafts
 from bot.core.programme.mirroring import EventMirroring
 from bot.core.programme.outcomes import check_outcome_text, new_outcome_texts
 from bot.core.programme.permissions import require_facilitator
@@ -339,7 +338,7 @@ class ProgrammeService:
         drafts: Sequence[SessionDraft],
         *,
         action: str,
-        labels: Sequence[Any] | None,
+        labels: Sequence[str] | Sequence[ImportRow] | None,
         dry_run: bool = False,
         file_problems: list[ImportProblem] | None = None,
         outcomes: Sequence[ImportOutcome] = (),
@@ -358,7 +357,7 @@ class ProgrammeService:
             issues: list[ImportProblem] = list(file_problems or [])
             for index, draft in enumerate(drafts):
                 label = labels[index] if labels is not None else None
-                line = label.line if importing else 0
+                line = label.line if isinstance(label, ImportRow) else 0  # labels are the file's rows when importing
                 new, errors = await check_draft(programme, draft, now=now, taken=taken, channels=self._channels)
                 if draft.number in seen and not any(isinstance(e, DuplicateSessionNumberError) for e in errors):
                     also = f" (also on line {seen[draft.number]})" if importing else ""
@@ -390,10 +389,10 @@ class ProgrammeService:
                 await outcome_repo.add(actor.guild_id, outcome_text, now=now)
             wake_at: list[datetime] = []
             try:
-                for new in new_sessions:
-                    sessions.append(await repo.add(new, now=now))
+                for adding in new_sessions:
+                    sessions.append(await repo.add(adding, now=now))
             except IntegrityError as error:  # someone added the same number meanwhile
-                raise DuplicateSessionNumberError(new.number) from error
+                raise DuplicateSessionNumberError(adding.number) from error
             for session in sessions:
                 times, skipped = await sync_reminders(uow, self._dispatcher, programme, session, now)
                 wake_at.extend(times)

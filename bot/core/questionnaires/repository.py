@@ -19,6 +19,7 @@ from bot.core.questionnaires.domain import (
     Response,
     StoredAnswer,
 )
+from bot.core.storage.database import rowcount
 from bot.core.storage.models.questionnaires import (
     QuestionnaireAnswerRow,
     QuestionnaireItemRow,
@@ -368,7 +369,7 @@ class SqlQuestionnaireRepository:
                 QuestionnaireResponseRow.guild_id == guild_id, QuestionnaireResponseRow.user_id == user_id
             )
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return rowcount(result)
 
     async def load(self, guild_id: int) -> list[QuestionnaireData]:
         """Return every questionnaire of a server with its items, responses and answers (oldest first)."""

@@ -39,7 +39,7 @@ def session_heading(session: Session) -> str:
 
 def card_buttons(session_id: int, *, disabled: bool = False, groups: bool = False) -> tuple[Button, ...]:
     """Return the card's "Reflect" and "I attended" buttons (and "Join a group" when the session has groups)."""
-    buttons = (
+    buttons: tuple[Button, ...] = (
         Button("Reflect", custom_id=reflect_button_id(session_id), style=ButtonStyle.PRIMARY, disabled=disabled),
         Button("I attended", custom_id=attend_button_id(session_id), style=ButtonStyle.SUCCESS, disabled=disabled),
     )

@@ -23,6 +23,7 @@ from bot.core.reflections.questions import (
     questions_from_json,
     questions_to_json,
 )
+from bot.core.storage.database import rowcount
 from bot.core.storage.dialect import dialect_insert
 from bot.core.storage.models.reflections import (
     AttendanceRow,
@@ -140,7 +141,7 @@ class SqlReflectionRepository:
             .where(_POLL.id == poll_id, _POLL.questions.is_(None))
             .values(questions=questions_to_json(questions), updated_at=now)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(rowcount(result))
 
     # -- responses -------------------------------------------------------------------------------------
 
@@ -232,7 +233,7 @@ class SqlReflectionRepository:
         result = await self._session.execute(
             delete(ResponseRow.__table__).where(_RESP.guild_id == guild_id, _RESP.user_id == user_id)
         )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        return rowcount(result)
 
     async def redact_text(self, guild_id: int, before: datetime) -> int:
         """Blank the free-text answers of responses last changed at or before before; return how many answers.
@@ -448,7 +449,7 @@ class SqlAttendanceRepository:
         voice = await self._session.execute(
             delete(VoicePresenceRow.__table__).where(_VOICE.guild_id == guild_id, _VOICE.user_id == user_id)
         )
-        return int(attendance.rowcount or 0), int(voice.rowcount or 0)  # type: ignore[attr-defined]
+        return rowcount(attendance), rowcount(voice)
 
     async def stays(
         self, channel_id: int, start: datetime, end: datetime, *, user_id: int | None = None

@@ -1,11 +1,12 @@
 """The async engine, SQLite pragmas and the unit of work (one AsyncSession per unit)."""
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
-from sqlalchemy import event, text
+from sqlalchemy import CursorResult, Result, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -33,6 +34,14 @@ def _apply_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def rowcount(result: Result[Any]) -> int:
+    """Return how many rows an UPDATE or DELETE matched.
+
+    AsyncSession.execute is typed to return a Result whatever the statement; for DML it is a CursorResult.
+    """
+    return cast(CursorResult[Any], result).rowcount
+
+
 def redacted_url(url: str | URL) -> str:
     """Render a database URL with its password hidden."""
     return make_url(url).render_as_string(hide_password=True)
@@ -44,7 +53,7 @@ class UnitOfWork:
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
         self._session: AsyncSession | None = None
-        self._repositories: dict[type, object] = {}
+        self._repositories: dict[Callable[[AsyncSession], object], object] = {}
 
     @property
     def session(self) -> AsyncSession:
@@ -53,13 +62,13 @@ class UnitOfWork:
             raise RuntimeError("UnitOfWork used outside 'async with'")
         return self._session
 
-    def repo(self, repository_cls: type[R]) -> R:
+    def repo(self, repository_cls: Callable[[AsyncSession], R]) -> R:
         """Return this unit's instance of a repository class (built on first use)."""
         found = self._repositories.get(repository_cls)
         if found is None:
-            found = repository_cls(self.session)  # type: ignore[call-arg]
+            found = repository_cls(self.session)
             self._repositories[repository_cls] = found
-        return found  # type: ignore[return-value]
+        return cast(R, found)  # each class maps to an instance of itself
 
     async def commit(self) -> None:
         """Commit the transaction."""

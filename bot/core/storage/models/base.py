@@ -1,6 +1,8 @@
 """The declarative base with a constraint naming convention shared with Alembic."""
 
-from sqlalchemy import BigInteger, MetaData
+from typing import TYPE_CHECKING, ClassVar
+
+from sqlalchemy import BigInteger, MetaData, Table
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase
 
@@ -21,3 +23,9 @@ class Base(AsyncAttrs, DeclarativeBase):
     """Base class of every Blether table."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # DeclarativeBase types __table__ as any FromClause (a class may map a join or subquery); every
+        # Blether class names a __tablename__, so its __table__ is a Table: update(), delete() and
+        # .insert() accept it without a cast at each use.
+        __table__: ClassVar[Table]
