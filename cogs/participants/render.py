@@ -17,7 +17,8 @@ PURPOSES = JOIN_PURPOSES
 def consent_view(version: int, answers: dict[ConsentPurpose, bool | None]) -> discord.ui.View:
     """Return a stopped view: one row per purpose asked (Yes / No, the current answer highlighted) and Save."""
     view = discord.ui.View(timeout=None)
-    for row, purpose in enumerate(answers):
+    purposes = _purposes(answers)
+    for row, purpose in enumerate(purposes):
         current = answers.get(purpose)
         for granted in (True, False):
             chosen = current is granted
@@ -40,6 +41,11 @@ def consent_view(version: int, answers: dict[ConsentPurpose, bool | None]) -> di
     return view
 
 
+def _purposes(answers: dict[ConsentPurpose, bool | None]) -> tuple[ConsentPurpose, ...]:
+    """Return the purposes to show: those asked at join, then any other the answers hold (mentoring)."""
+    return PURPOSES + tuple(p for p in answers if p not in PURPOSES)
+
+
 def _answer_word(value: bool | None) -> Text:
     return text("not answered yet") if value is None else text(strong("yes" if value else "no"))
 
@@ -48,7 +54,7 @@ def consent_embed(consent: ConsentText, answers: dict[ConsentPurpose, bool | Non
     """Show the consent text and the current answer to each purpose."""
     fields = tuple(
         EmbedField(purpose.label, text(f"{purpose.description}\nYour answer: ", _answer_word(answers.get(purpose))))
-        for purpose in answers
+        for purpose in _purposes(answers)
     )
     return to_discord_embed(
         Embed(
