@@ -222,7 +222,8 @@ class _Writer:
             char = value[index]
             after = value[index + 1] if index + 1 < len(value) else ""
             if index in urls:
-                self.atom(_MASS_MENTION.sub("%40", value[index : urls[index]]))
+                # An address is written as typed, but "@here" cannot ping and a backslash cannot escape what follows.
+                self.atom(_MASS_MENTION.sub("%40", value[index : urls[index]]).replace("\\", "%5C"))
                 index = urls[index]
                 continue
             if char == "\n":

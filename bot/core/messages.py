@@ -270,10 +270,10 @@ _URL_ESCAPED = frozenset('@ <>()"')  # characters an adapter may percent-encode 
 
 
 def _escapable(value: str) -> int:
-    """Count what escaping may add: one per ASCII punctuation character, two more per "@" ("%40" in an address)."""
-    return sum(1 for char in value if char.isascii() and not char.isalnum() and not char.isspace()) + 2 * value.count(
-        "@"
-    )
+    """Count what escaping may add: one per ASCII punctuation character, two more per "@" or "\\" ("%40", "%5C"
+    in an address)."""
+    punctuation = sum(1 for char in value if char.isascii() and not char.isalnum() and not char.isspace())
+    return punctuation + 2 * (value.count("@") + value.count("\\"))
 
 
 def markup_size(value: RichText | None) -> int:
