@@ -247,7 +247,9 @@ def _body(out: str, full: str) -> str:
     return head
 
 
-@settings(max_examples=150, deadline=None)
+@settings(
+    max_examples=150, deadline=None, derandomize=True
+)  # the same examples every CI run; explore with --hypothesis-seed
 @given(RICH, st.integers(min_value=1, max_value=400))
 @example(text("\\"), 2)  # a whole escaped backslash ends in a backslash (found by Hypothesis)
 @example(text(code("<@")), 4)  # "<@" inside a code span is shown as typed (found by Hypothesis)
@@ -263,7 +265,8 @@ def test_a_cut_never_splits_an_escape_a_token_or_a_link(value: Text, limit: int)
     assert (len(body) - len(body.rstrip("\\"))) % 2 == 0  # a trailing backslash is never half an escape
     assert not full[len(body) :].startswith("\u200b")  # "@\u200beveryone" and "<\u200b@1>" stay whole
     # Discord shows code spans literally, so "<@" there is no token; a cut span is closed after the ellipsis.
-    outside_code = re.sub(r"`[^`]*(`|$)", "", body)
+    outside_code = re.sub(r"```.*?(?:```|$)", "", body, flags=re.S)
+    outside_code = re.sub(r"(?<!\\)`[^`]*(?:`|$)", "", outside_code)
     for pattern in BROKEN:
         assert not pattern.search(outside_code), (pattern.pattern, body)
     assert out.count("```") % 2 == 0  # a cut code block is closed
@@ -271,7 +274,9 @@ def test_a_cut_never_splits_an_escape_a_token_or_a_link(value: Text, limit: int)
         assert out.count("**") % 2 == 0  # and so is bold
 
 
-@settings(max_examples=150, deadline=None)
+@settings(
+    max_examples=150, deadline=None, derandomize=True
+)  # the same examples every CI run; explore with --hypothesis-seed
 @given(RICH)
 def test_markup_size_bounds_what_discord_gets(value: Text) -> None:
     """The core lays messages out with markup_size; the Discord renderer never writes more than it."""
